@@ -1,0 +1,323 @@
+"""Configuration of a municipality and its partners, read from YAML and checked by pydantic.
+
+Layout (see docs/configuration.md):
+
+    config/<gemeentecode>/gemeente.yaml      the municipality: wijkteams, validation, scoring rules
+    config/<gemeentecode>/partners/<id>.yaml one file per signal partner: format and column mapping
+
+Unknown keys are errors (extra="forbid"), so a typo in a partner file is reported instead of
+silently ignored. Nothing secret lives here: keys come from the environment or a key file.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from vroeg import ddas, schema
+from vroeg.settings import Home
+
+
+class ConfigError(Exception):
+    """A configuration file is missing or invalid; the message says which file and what."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Municipality
+# --------------------------------------------------------------------------------------------
+
+_PC4_RANGE = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
+
+
+class Wijkteam(_Model):
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$", description="Folder-safe team code.")
+    name: str
+    #: Four-digit postcode areas served, as "8911" or ranges "8912-8914".
+    postcodes: list[str]
+
+    @field_validator("postcodes")
+    @classmethod
+    def _ranges(cls, value: list[str]) -> list[str]:
+        for item in value:
+            m = _PC4_RANGE.match(item)
+            if not m or (m.group(2) and m.group(2) < m.group(1)):
+                raise ValueError(f"postcode area {item!r} is not 1234 or 1234-1240")
+        return value
+
+    def pc4_ranges(self) -> list[tuple[int, int]]:
+        out = []
+        for item in self.postcodes:
+            m = _PC4_RANGE.match(item)
+            assert m
+            lo = int(m.group(1))
+            out.append((lo, int(m.group(2) or lo)))
+        return out
+
+
+class Validation(_Model):
+    #: A file with a larger share of bad rows is rejected whole (and kept in the archive).
+    max_bad_share: float = Field(0.5, ge=0, le=1)
+    #: Amounts above this are implausible and quarantined (euros).
+    max_amount: float = Field(100_000, gt=0)
+    #: Signals older than this (signaaldatum) are refused as stale.
+    max_signal_age_days: int = Field(400, gt=0)
+
+
+class Scoring(_Model):
+    """The first, transparent points model (docs/scoring.md explains every rule)."""
+
+    #: Households whose total arrears in the period stay below this are not listed (euros).
+    minimum_amount: float = Field(75, ge=0)
+    #: Points per partner type present in the household's signals.
+    partner_type_points: dict[str, int] = Field(
+        default_factory=lambda: {
+            "Huur": 30, "Energie": 20, "Water": 20, "Zorg": 10, "CAK Zorgverzekeringen": 25,
+        }
+    )
+    #: Points for partner types without an entry above.
+    other_partner_type_points: int = 10
+    #: One point per this many euros of total arrears, up to amount_points_max.
+    euros_per_amount_point: float = Field(50, gt=0)
+    amount_points_max: int = 30
+    #: Several partner types at one address in the period (meervoudig).
+    multiple_points: int = 20
+    #: A crisis signal: eviction or disconnection announced. Crisis households always rank first.
+    crisis_points: int = 100
+
+    @field_validator("partner_type_points")
+    @classmethod
+    def _known_types(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = set(value) - set(ddas.signaalpartners())
+        if unknown:
+            raise ValueError(f"unknown partner types {sorted(unknown)}; use DDAS EnumSignaalpartner")
+        return value
+
+
+class Municipality(_Model):
+    code: str = Field(pattern=r"^\d{4}$", description="CBS gemeentecode, four digits.")
+    name: str
+    inhabitants: int = Field(gt=0)
+    timezone: str = "Europe/Amsterdam"
+    wijkteams: list[Wijkteam]
+    validation: Validation = Validation()
+    scoring: Scoring = Scoring()
+    #: Filled in by load_municipality from partners/*.yaml.
+    partners: dict[str, "Partner"] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _teams_disjoint(self) -> Municipality:
+        seen: dict[int, str] = {}
+        codes = [t.code for t in self.wijkteams]
+        if len(set(codes)) != len(codes):
+            raise ValueError("wijkteam codes must be unique")
+        for team in self.wijkteams:
+            for lo, hi in team.pc4_ranges():
+                for pc in range(lo, hi + 1):
+                    if pc in seen:
+                        raise ValueError(f"postcode {pc} is in both {seen[pc]} and {team.code}")
+                    seen[pc] = team.code
+        return self
+
+    @cached_property
+    def pc4_to_team(self) -> dict[int, str]:
+        return {
+            pc: team.code
+            for team in self.wijkteams
+            for lo, hi in team.pc4_ranges()
+            for pc in range(lo, hi + 1)
+        }
+
+    def partner(self, partner_id: str) -> Partner:
+        try:
+            return self.partners[partner_id]
+        except KeyError:
+            known = ", ".join(sorted(self.partners)) or "geen"
+            raise ConfigError(
+                f"Onbekende partner '{partner_id}' voor gemeente {self.code} (bekend: {known})."
+            ) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Partners
+# --------------------------------------------------------------------------------------------
+
+
+class ColumnSpec(_Model):
+    """How one standard field is filled from a partner's file.
+
+    Exactly one source: `column` (one source column), `columns` (several, joined by `separator`),
+    or `value` (a fixed value). Optional refinements apply in this order: `pattern` (a regular
+    expression; its first group is kept), `map` (replace whole values), `unit` (amounts in cents).
+    """
+
+    column: str | None = None
+    columns: list[str] | None = None
+    separator: str = " "
+    value: str | None = None
+    pattern: str | None = None
+    map: dict[str, str] | None = None
+    unit: Literal["euro", "cent"] = "euro"
+    date_formats: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ColumnSpec:
+        sources = [self.column is not None, self.columns is not None, self.value is not None]
+        if sum(sources) != 1:
+            raise ValueError("give exactly one of column, columns or value")
+        if self.pattern is not None:
+            try:
+                compiled = re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern is not a regular expression: {exc}") from None
+            if compiled.groups < 1:
+                raise ValueError("pattern needs one group ( ... ) that holds the value to keep")
+        return self
+
+    @property
+    def source_columns(self) -> list[str]:
+        if self.column is not None:
+            return [self.column]
+        return list(self.columns or [])
+
+
+class CsvOptions(_Model):
+    delimiter: str = Field(";", min_length=1, max_length=1)
+    quote: str = Field('"', min_length=1, max_length=1)
+    #: Python codec name; utf-8 also accepts a BOM.
+    encoding: str = "utf-8"
+
+
+class SheetOptions(_Model):
+    #: Sheet to read; None reads the first sheet.
+    sheet: str | None = None
+    #: 1-based row that holds the column names (rows above it are titles and are skipped).
+    header_row: int = Field(1, ge=1)
+
+
+class Partner(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")
+    name: str
+    partner_type: str
+    channel: Literal["file", "inbox", "sql"] = "file"
+    format: Literal["csv", "xlsx", "json"] = "csv"
+    csv: CsvOptions = CsvOptions()
+    spreadsheet: SheetOptions = SheetOptions()
+    #: Decimal mark of amounts: "," or "."; "auto" accepts both 1234,56 and 1234.56.
+    decimal: Literal[",", ".", "auto"] = "auto"
+    date_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d"])
+    #: "standard" when the file is in the standard format; else standard field -> source.
+    columns: Literal["standard"] | dict[str, str | ColumnSpec] = "standard"
+
+    @field_validator("partner_type")
+    @classmethod
+    def _ddas_type(cls, value: str) -> str:
+        if value not in ddas.signaalpartners():
+            raise ValueError(
+                f"partner_type {value!r} is not a DDAS EnumSignaalpartner value "
+                f"({', '.join(ddas.signaalpartners())})"
+            )
+        return value
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, value):
+        if isinstance(value, dict):
+            unknown = set(value) - set(schema.STANDARD_COLUMNS)
+            if unknown:
+                raise ValueError(f"unknown standard fields {sorted(unknown)}")
+        return value
+
+    def column_specs(self) -> dict[str, ColumnSpec]:
+        """The mapping with shorthand strings expanded; fixed partner fields filled in."""
+        if self.columns == "standard":
+            specs = {name: ColumnSpec(column=name) for name in schema.STANDARD_COLUMNS}
+        else:
+            specs = {
+                name: spec if isinstance(spec, ColumnSpec) else ColumnSpec(column=spec)
+                for name, spec in self.columns.items()
+            }
+            # The partner's identity is known from its configuration when the file lacks it.
+            specs.setdefault("partner_type", ColumnSpec(value=self.partner_type))
+            specs.setdefault("partner_naam", ColumnSpec(value=self.name))
+        return specs
+
+    def unmapped_required(self) -> list[str]:
+        """Standard fields that need a value in every row but have no source in the mapping."""
+        specs = self.column_specs()
+        return [name for name in schema.REQUIRED_VALUES if name not in specs]
+
+
+#: The standard format as a partner: used when a file is ingested without --partner.
+STANDARD_PARTNER_ID = "standaard"
+
+
+def standard_partner() -> Partner:
+    """The format that is always accepted: partner identity is read from each row."""
+    return Partner(id=STANDARD_PARTNER_ID, name="Standaardformaat", partner_type="Overige")
+
+
+Municipality.model_rebuild()
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+    )
+
+
+def load_partner(path: Path) -> Partner:
+    try:
+        partner = Partner.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc)}") from None
+    if partner.id != path.stem:
+        raise ConfigError(f"{path}: id {partner.id!r} must match the file name {path.stem!r}")
+    return partner
+
+
+def load_municipality(home: Home, code: str) -> Municipality:
+    folder = home.config_dir(code)
+    path = folder / "gemeente.yaml"
+    if not path.is_file():
+        raise ConfigError(
+            f"Geen configuratie voor gemeente {code}: {path} ontbreekt. "
+            f"Bekende gemeenten: {', '.join(home.municipalities())}."
+        )
+    data = _read_yaml(path)
+    partners = {}
+    for partner_path in sorted((folder / "partners").glob("*.yaml")):
+        partner = load_partner(partner_path)
+        partners[partner.id] = partner
+    try:
+        municipality = Municipality.model_validate({**data, "partners": partners})
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc)}") from None
+    if municipality.code != code:
+        raise ConfigError(f"{path}: code {municipality.code!r} does not match folder {code!r}")
+    return municipality
