@@ -30,11 +30,13 @@ class Field:
     #: Dutch label used in messages to data officers.
     label: str
     description: str
+    #: Longest value accepted; longer values are quarantined (a 1 MB "name" is not a name).
+    max_length: int = 200
 
 
 SIGNAL_FIELDS: tuple[Field, ...] = (
     Field("signaal_id", "text", True, True, False, "signaal-id",
-          "The partner's own identifier of the signal; unique per partner."),
+          "The partner's own identifier of the signal; unique per partner.", 100),
     Field("partner_type", "partner_type", True, True, False, "partnertype",
           "A DDAS EnumSignaalpartner value: Huur, Energie, Water, Zorg, ..."),
     Field("partner_naam", "text", True, True, False, "partnernaam",
@@ -59,8 +61,8 @@ SIGNAL_FIELDS: tuple[Field, ...] = (
     Field("huisnummertoevoeging", "text", True, False, True, "huisnummertoevoeging",
           "House number addition (A, 2-hoog, ...)."),
     Field("woonplaats", "text", True, True, True, "woonplaats", "Place of residence."),
-    Field("telefoon", "text", True, False, True, "telefoon", "Phone number."),
-    Field("email", "text", False, False, True, "e-mail", "E-mail address."),
+    Field("telefoon", "text", True, False, True, "telefoon", "Phone number.", 40),
+    Field("email", "text", False, False, True, "e-mail", "E-mail address.", 254),
 )
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in SIGNAL_FIELDS}

@@ -1,0 +1,86 @@
+"""Parse the mapped text into typed values, beside the text, so validation can tell apart
+"empty", "present but unreadable" and "readable but against a rule".
+
+Every parsed column is named `<field>_p` and is null when the text is absent or unreadable.
+Nothing here raises on bad data: casts are non-strict and bad values become nulls that the
+validation suite turns into reasons.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from connectors.mapping import MappedDelivery
+from vroeg import address
+from vroeg.config import Municipality
+
+#: Amount text accepted per configured decimal mark: no thousands separators, no currency sign.
+AMOUNT_PATTERNS = {
+    ",": r"^-?\d+(?:,\d{1,2})?$",
+    ".": r"^-?\d+(?:\.\d{1,2})?$",
+    "auto": r"^-?\d+(?:[.,]\d{1,2})?$",
+}
+
+_BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+
+
+def amount_cents(expr: pl.Expr, decimal: str) -> pl.Expr:
+    """Euro text to whole cents (Int64), exactly, without going through floats."""
+    valid = expr.str.contains(AMOUNT_PATTERNS[decimal])
+    unified = expr.str.replace(",", ".", literal=True)
+    negative = unified.str.starts_with("-")
+    body = unified.str.strip_prefix("-")
+    whole = body.str.extract(r"^(\d+)", 1).cast(pl.Int64, strict=False)
+    fraction = body.str.extract(r"\.(\d{1,2})$", 1).fill_null("0").str.pad_end(2, "0")
+    cents = whole * 100 + fraction.cast(pl.Int64, strict=False)
+    signed = pl.when(negative).then(-cents).otherwise(cents)
+    return pl.when(valid).then(signed).otherwise(None)
+
+
+def parse_date(expr: pl.Expr, formats: list[str]) -> pl.Expr:
+    """The first format that reads the text wins; impossible dates (31-02) become null."""
+    attempts = [expr.str.strptime(pl.Date, fmt, strict=False, exact=True) for fmt in formats]
+    return pl.coalesce(attempts) if len(attempts) > 1 else attempts[0]
+
+
+def flag(expr: pl.Expr) -> pl.Expr:
+    lowered = expr.str.to_lowercase()
+    return pl.when(lowered == "ja").then(True).when(lowered == "nee").then(False).otherwise(None)
+
+
+def bsn(expr: pl.Expr) -> pl.Expr:
+    """Nine digits (an eight-digit BSN gets its leading zero back), else null."""
+    compact = expr.str.replace_all(r"[\s.]", "")
+    return pl.when(compact.str.contains(r"^\d{8,9}$")).then(compact.str.zfill(9)).otherwise(None)
+
+
+def elfproef(nine_digits: pl.Expr) -> pl.Expr:
+    """9·d1 + 8·d2 + ... + 2·d8 − 1·d9 divisible by 11 (and not all zeros)."""
+    total = pl.sum_horizontal(
+        [nine_digits.str.slice(i, 1).cast(pl.Int64) * w for i, w in enumerate(_BSN_WEIGHTS)]
+    )
+    return (total % 11 == 0) & (nine_digits != "000000000")
+
+
+def parse(mapped: MappedDelivery, municipality: Municipality) -> pl.DataFrame:
+    partner = mapped.partner
+    dates = [
+        parse_date(pl.col(name), formats).alias(f"{name}_p")
+        for name, formats in mapped.date_formats.items()
+    ]
+    teams = municipality.pc4_to_team
+    frame = mapped.frame.with_columns(
+        *dates,
+        amount_cents(pl.col("bedrag"), partner.decimal).alias("bedrag_p"),
+        flag(pl.col("crisis")).alias("crisis_p"),
+        address.postcode(pl.col("postcode")).alias("postcode_p"),
+        address.house_number(pl.col("huisnummer")).alias("huisnummer_p"),
+        address.addition(pl.col("huisnummer"), pl.col("huisnummertoevoeging")).alias("toevoeging_p"),
+        bsn(pl.col("bsn")).alias("bsn_p"),
+    )
+    return frame.with_columns(
+        pl.when(pl.col("bsn_p").is_not_null()).then(elfproef(pl.col("bsn_p"))).alias("bsn_elfproef"),
+        address.pc4(pl.col("postcode_p"))
+        .replace_strict(teams, default=None, return_dtype=pl.String)
+        .alias("wijkteam"),
+    )

@@ -1,0 +1,68 @@
+"""The common output of every reader: a table of text cells with the source row numbers.
+
+Readers keep every data row. A row that cannot be taken apart cleanly (too many or too few fields)
+is kept too, flagged in READ_PROBLEM, so that validation quarantines it with a reason instead of
+it silently disappearing: rows read = loaded + quarantined + duplicates must always hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from vroeg.schema import SOURCE_ROW
+
+#: Column holding a reader's reason code for a row it could not read cleanly (else null).
+READ_PROBLEM = "_leesfout"
+
+
+@dataclass
+class SourceTable:
+    """Text cells under the source's own column names, plus SOURCE_ROW and READ_PROBLEM."""
+
+    columns: list[str]
+    frame: pl.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.frame.height
+
+
+def build_table(columns: list[str], rows: list[list[str | None]], row_numbers: list[int],
+                problems: list[str | None]) -> SourceTable:
+    """Assemble a SourceTable from row lists; rows must already have len(columns) cells."""
+    data: dict[str, list] = {name: [] for name in columns}
+    if rows:
+        for name, values in zip(columns, zip(*rows, strict=True), strict=True):
+            data[name] = list(values)
+    frame = pl.DataFrame(
+        {
+            **{name: pl.Series(name, values, dtype=pl.String) for name, values in data.items()},
+            SOURCE_ROW: pl.Series(SOURCE_ROW, row_numbers, dtype=pl.Int64),
+            READ_PROBLEM: pl.Series(READ_PROBLEM, problems, dtype=pl.String),
+        }
+    )
+    return SourceTable(columns=columns, frame=frame)
+
+
+def check_header(columns: list[str], filename: str) -> list[str]:
+    """Strip names; refuse empty or repeated names, which would make a mapping ambiguous."""
+    from vroeg.errors import DeliveryRejected
+
+    cleaned = [(c or "").strip().lstrip("\ufeff") for c in columns]
+    if not any(cleaned):
+        raise DeliveryRejected(f"{filename}: de kopregel bevat geen kolomnamen.", "KOPREGEL_LEEG")
+    seen: set[str] = set()
+    for position, name in enumerate(cleaned, start=1):
+        key = name.casefold()
+        if key and key in seen:
+            raise DeliveryRejected(
+                f"{filename}: kolom '{name}' komt meer dan eens voor in de kopregel "
+                f"(kolom {position}).",
+                "KOLOM_DUBBEL",
+            )
+        seen.add(key)
+    # Unnamed columns get a positional name so that their cells are still counted.
+    return [name or f"kolom_{i}" for i, name in enumerate(cleaned, start=1)]

@@ -1,0 +1,82 @@
+"""The delivery archive: every original file kept unchanged, encrypted at rest, named by SHA-256.
+
+A raw delivery is full of personal data, so it is sealed with the municipality's archive key
+before it touches the disk. The format is a simple chunked AEAD stream: a header, then 1 MiB chunks,
+each AES-GCM sealed with a nonce from a random prefix and the chunk counter, and the chunk index
+plus a last-chunk flag in the associated data, so chunks cannot be reordered, dropped or cut off.
+Decryption gives back the exact original bytes, whose SHA-256 is the file's name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from privacy.keys import KeyRing
+
+MAGIC = b"VROEGARCH1"
+CHUNK = 1024 * 1024
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def archive_path(root: Path, digest: str) -> Path:
+    return root / digest[:2] / f"{digest}.bin"
+
+
+def _aad(digest: str, index: int, last: bool) -> bytes:
+    return digest.encode() + struct.pack(">IB", index, 1 if last else 0)
+
+
+def store(root: Path, data: bytes, keys: KeyRing) -> tuple[str, Path]:
+    """Seal `data` into the archive (once per content); returns its SHA-256 and path."""
+    digest = sha256(data)
+    path = archive_path(root, digest)
+    if path.exists():
+        return digest, path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aead = AESGCM(keys.derive("archief"))
+    prefix = os.urandom(8)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    chunks = max(1, -(-len(data) // CHUNK))
+    with open(tmp, "wb") as out:
+        out.write(MAGIC + struct.pack(">I", keys.version) + prefix)
+        for index in range(chunks):
+            piece = data[index * CHUNK:(index + 1) * CHUNK]
+            nonce = prefix + struct.pack(">I", index)
+            out.write(aead.encrypt(nonce, piece, _aad(digest, index, index == chunks - 1)))
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)  # atomic: a reader sees the whole archive or none
+    return digest, path
+
+
+def load(path: Path, keys: KeyRing) -> bytes:
+    """The original bytes; raises if the archive was altered or belongs to another key."""
+    raw = path.read_bytes()
+    if not raw.startswith(MAGIC):
+        raise ValueError(f"{path.name} is geen archiefbestand")
+    offset = len(MAGIC)
+    (version,) = struct.unpack(">I", raw[offset:offset + 4])
+    if version != keys.version:
+        raise ValueError(f"{path.name} is versleuteld met sleutelversie {version}")
+    prefix = raw[offset + 4:offset + 12]
+    body = raw[offset + 12:]
+    digest = path.stem
+    aead = AESGCM(keys.derive("archief"))
+    sealed_chunk = CHUNK + 16
+    chunks = max(1, -(-len(body) // sealed_chunk))
+    out = bytearray()
+    for index in range(chunks):
+        piece = body[index * sealed_chunk:(index + 1) * sealed_chunk]
+        nonce = prefix + struct.pack(">I", index)
+        out += aead.decrypt(nonce, piece, _aad(digest, index, index == chunks - 1))
+    if sha256(bytes(out)) != digest:
+        raise ValueError(f"{path.name}: inhoud klopt niet met de SHA-256")
+    return bytes(out)

@@ -1,0 +1,47 @@
+"""Reason codes for quarantined rows, with the Dutch message a data officer reads.
+
+A message names the file, the row and the column, and says what is wrong and how to fix it. It
+never contains the value itself: the value may be personal data, and the officer can look it up
+in the original file at the row given.
+"""
+
+from __future__ import annotations
+
+from vroeg.schema import label
+
+REASONS: dict[str, str] = {
+    # Reading (set by the connectors, see connectors.table.READ_PROBLEM)
+    "AANTAL_VELDEN": "de rij heeft een ander aantal velden dan de kopregel",
+    "RIJ_ONLEESBAAR": "de rij kan niet worden gelezen (aanhalingstekens kloppen niet)",
+    "GENEST_VELD": "een veld bevat een lijst of object in plaats van een enkele waarde",
+    # Field rules (quality.suite)
+    "VERPLICHT_LEEG": "verplicht veld is leeg",
+    "VELD_TE_LANG": "veld is langer dan toegestaan",
+    "PARTNERTYPE_ONBEKEND": "partnertype is geen DDAS-waarde (Huur, Energie, Water, Zorg, ...)",
+    "DATUM_ONGELDIG": "geen geldige datum in het afgesproken formaat",
+    "DATUM_IN_TOEKOMST": "datum ligt in de toekomst",
+    "SIGNAAL_TE_OUD": "signaal is ouder dan de toegestane termijn",
+    "DATUM_VOLGORDE": "ontstaansdatum ligt na de signaaldatum",
+    "BEDRAG_ONGELDIG": "geen geldig bedrag (bijvoorbeeld 1234,56 of 1234.56, zonder valutateken "
+                       "of duizendtalscheiding)",
+    "BEDRAG_NEGATIEF": "bedrag is negatief",
+    "BEDRAG_ONWAARSCHIJNLIJK": "bedrag is onwaarschijnlijk hoog",
+    "CRISIS_ONGELDIG": "crisis moet 'ja' of 'nee' zijn",
+    "POSTCODE_ONGELDIG": "geen geldige postcode (verwacht 1234AB)",
+    "POSTCODE_BUITEN_GEMEENTE": "postcode ligt niet in het werkgebied van een wijkteam van deze "
+                                "gemeente",
+    "HUISNUMMER_ONGELDIG": "geen geldig huisnummer (cijfers, eventueel met toevoeging)",
+    "BSN_ONGELDIG": "BSN is geen 9 cijfers of voldoet niet aan de elfproef",
+    # Whole file
+    "BESTAND_AFGEKEURD": "het hele bestand is afgekeurd omdat te veel rijen fouten bevatten",
+}
+
+
+def message(code: str, filename: str, row: int | None, column: str | None) -> str:
+    """'levering.csv, rij 14, kolom postcode: geen geldige postcode (verwacht 1234AB).'"""
+    where = [filename]
+    if row is not None:
+        where.append(f"rij {row}")
+    if column:
+        where.append(f"kolom {label(column)}")
+    return f"{', '.join(where)}: {REASONS.get(code, code)}."

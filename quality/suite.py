@@ -1,0 +1,99 @@
+"""The Great Expectations suite for a delivery, built in code from the schema and the rules.
+
+Each expectation carries in its `meta` the reason code a failing row is quarantined with and the
+standard column it concerns, so that the mapping from a failed rule to a Dutch reason is data,
+not a chain of ifs. Rules on parsed values (`<field>_p`, see connectors.parse) only apply where
+the text was present, through a row condition: an empty optional field is not an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import great_expectations as gx
+from great_expectations import expectations as gxe
+
+from vroeg import ddas, schema
+from vroeg.config import Municipality
+from vroeg.schema import SIGNAL_FIELDS
+
+SUITE_VERSION = "1"
+
+
+def _meta(reason: str, column: str) -> dict:
+    return {"reden": reason, "kolom": column}
+
+
+def _when_present(column: str) -> dict:
+    return {"row_condition": f"{column}.notnull()", "condition_parser": "pandas"}
+
+
+def build_suite(municipality: Municipality, today: dt.date) -> gx.ExpectationSuite:
+    """All row rules for one municipality, evaluated as of `today` (passed in, for testability)."""
+    rules = municipality.validation
+    today_ts = dt.datetime.combine(today, dt.time())
+    oldest = today_ts - dt.timedelta(days=rules.max_signal_age_days)
+    e: list = []
+
+    for field in SIGNAL_FIELDS:
+        if field.value_required:
+            e.append(gxe.ExpectColumnValuesToNotBeNull(
+                column=field.name, meta=_meta("VERPLICHT_LEEG", field.name)))
+        e.append(gxe.ExpectColumnValueLengthsToBeBetween(
+            column=field.name, max_value=field.max_length, meta=_meta("VELD_TE_LANG", field.name)))
+        if field.kind == "date":
+            e.append(gxe.ExpectColumnValuesToNotBeNull(
+                column=f"{field.name}_p", **_when_present(field.name),
+                meta=_meta("DATUM_ONGELDIG", field.name)))
+            e.append(gxe.ExpectColumnValuesToBeBetween(
+                column=f"{field.name}_p", max_value=today_ts,
+                meta=_meta("DATUM_IN_TOEKOMST", field.name)))
+
+    e += [
+        gxe.ExpectColumnValuesToBeInSet(
+            column="partner_type", value_set=list(ddas.signaalpartners()),
+            meta=_meta("PARTNERTYPE_ONBEKEND", "partner_type")),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="signaaldatum_p", min_value=oldest, meta=_meta("SIGNAAL_TE_OUD", "signaaldatum")),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="signaaldatum_p", column_B="ontstaansdatum_p", or_equal=True,
+            ignore_row_if="either_value_is_missing", meta=_meta("DATUM_VOLGORDE", "ontstaansdatum")),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="bedrag_p", **_when_present("bedrag"), meta=_meta("BEDRAG_ONGELDIG", "bedrag")),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="bedrag_p", min_value=0, meta=_meta("BEDRAG_NEGATIEF", "bedrag")),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="bedrag_p", max_value=round(rules.max_amount * 100),
+            meta=_meta("BEDRAG_ONWAARSCHIJNLIJK", "bedrag")),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="crisis_p", **_when_present("crisis"), meta=_meta("CRISIS_ONGELDIG", "crisis")),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="postcode_p", **_when_present("postcode"),
+            meta=_meta("POSTCODE_ONGELDIG", "postcode")),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="wijkteam", **_when_present("postcode_p"),
+            meta=_meta("POSTCODE_BUITEN_GEMEENTE", "postcode")),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="huisnummer_p", **_when_present("huisnummer"),
+            meta=_meta("HUISNUMMER_ONGELDIG", "huisnummer")),
+        gxe.ExpectColumnValueLengthsToBeBetween(
+            column="huisnummer_p", max_value=5, meta=_meta("HUISNUMMER_ONGELDIG", "huisnummer")),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="bsn_p", **_when_present("bsn"), meta=_meta("BSN_ONGELDIG", "bsn")),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="bsn_elfproef", value_set=[True], meta=_meta("BSN_ONGELDIG", "bsn")),
+    ]
+    suite = gx.ExpectationSuite(
+        name=f"signaal-{municipality.code}",
+        expectations=e,
+        meta={"suite_version": SUITE_VERSION, "gemeente": municipality.code},
+    )
+    return suite
+
+
+#: Columns the suite reads; validation hands GE only these (no more personal data than needed).
+def suite_columns() -> list[str]:
+    parsed = ["bedrag_p", "crisis_p", "postcode_p", "wijkteam", "huisnummer_p", "bsn_p",
+              "bsn_elfproef"]
+    dates = [f"{f.name}_p" for f in SIGNAL_FIELDS if f.kind == "date"]
+    return list(schema.STANDARD_COLUMNS) + dates + parsed

@@ -1,0 +1,161 @@
+"""The delivery registry in the operational database: receive, record outcome, report.
+
+Receiving comes first and does two things before any parsing: the file's SHA-256 is computed and
+the original bytes are archived (encrypted). A file whose SHA-256 was already processed is
+registered as a duplicate and goes no further.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import select
+
+from privacy import archive
+from quality.suite import SUITE_VERSION
+from quality.validate import ValidationOutcome
+from scoring.load import LoadCounts
+from vroeg.context import Context
+from vroeg.errors import DeliveryError, DeliveryUnreadable
+from vroeg.opsdb import db
+from vroeg.opsdb.models import Delivery, QuarantineRecord, ValidationResult
+
+#: Final states that make a re-sent identical file a duplicate.
+PROCESSED = ("geladen", "afgekeurd", "onleesbaar")
+
+
+def safe_filename(name: str) -> str:
+    """A file name for display and records only: no folders, no control characters."""
+    base = re.split(r"[\\/]", name)[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip() or "naamloos"
+    return base[:200]
+
+
+@dataclass(frozen=True)
+class Received:
+    delivery_id: str
+    filename: str
+    partner_id: str
+    sha256: str
+    size_bytes: int
+    duplicate_of: str | None
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.duplicate_of is not None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def receive(ctx: Context, data: bytes, filename: str, partner_id: str,
+            flow_run_id: str | None = None) -> Received:
+    digest, path = archive.store(ctx.home.archive_dir(ctx.gemeente), data, ctx.keys)
+    name = safe_filename(filename)
+    delivery_id = str(uuid.uuid4())
+    with db.session(ctx.database_url) as s:
+        earlier = s.scalars(
+            select(Delivery)
+            .where(Delivery.gemeente == ctx.gemeente, Delivery.sha256 == digest,
+                   Delivery.status.in_(PROCESSED))
+            .order_by(Delivery.received_at)
+            .limit(1)
+        ).first()
+        delivery = Delivery(
+            id=delivery_id, gemeente=ctx.gemeente, partner_id=partner_id, filename=name,
+            sha256=digest, size_bytes=len(data), archive_path=str(path), flow_run_id=flow_run_id,
+        )
+        if earlier is not None:
+            # Nothing of it is loaded again; every row counts as recognised duplicate.
+            delivery.status = "dubbel"
+            delivery.duplicate_of = earlier.id
+            delivery.rows_read = earlier.rows_read
+            delivery.rows_duplicate = earlier.rows_read
+            delivery.finished_at = _now()
+        s.add(delivery)
+    return Received(delivery_id, name, partner_id, digest, len(data),
+                    earlier.id if earlier is not None else None)
+
+
+def record_error(ctx: Context, delivery_id: str, error: DeliveryError, rows_read: int) -> None:
+    """The whole file is refused: unreadable, or rejected with all its rows quarantined."""
+    with db.session(ctx.database_url) as s:
+        d = s.get(Delivery, delivery_id)
+        d.status = "onleesbaar" if isinstance(error, DeliveryUnreadable) else "afgekeurd"
+        d.rows_read = rows_read
+        d.rows_quarantined = rows_read
+        d.error_code = error.code
+        d.error_message = error.message
+        d.finished_at = _now()
+        d.quarantine.append(QuarantineRecord(row=None, reason=error.code, column=None,
+                                             message=error.message))
+
+
+def record_validation(ctx: Context, delivery_id: str, outcome: ValidationOutcome,
+                      notes: list[str]) -> None:
+    with db.session(ctx.database_url) as s:
+        d = s.get(Delivery, delivery_id)
+        d.rows_read = outcome.rows
+        d.rows_quarantined = outcome.quarantined_rows
+        d.notes = notes or None
+        s.add_all(
+            QuarantineRecord(delivery_id=delivery_id, row=e.row, reason=e.reason, column=e.column,
+                             message=e.message)
+            for e in outcome.entries
+        )
+        s.add_all(
+            ValidationResult(delivery_id=delivery_id, suite_version=SUITE_VERSION,
+                             **{k: v for k, v in asdict(r).items()})
+            for r in outcome.results
+        )
+        if outcome.rejected:
+            d.status = "afgekeurd"
+            first = outcome.entries[0]
+            d.error_code, d.error_message = first.reason, first.message
+            d.finished_at = _now()
+
+
+def finish(ctx: Context, delivery_id: str, counts: LoadCounts) -> None:
+    with db.session(ctx.database_url) as s:
+        d = s.get(Delivery, delivery_id)
+        d.rows_loaded = counts.loaded
+        d.rows_updated = counts.updated
+        d.rows_duplicate = counts.duplicates
+        d.status = "geladen"
+        d.finished_at = _now()
+
+
+def mark_failed(ctx: Context, delivery_id: str, message: str) -> None:
+    with db.session(ctx.database_url) as s:
+        d = s.get(Delivery, delivery_id)
+        if d is not None and d.status == "ontvangen":
+            d.status = "mislukt"
+            d.error_code = "VERWERKING_MISLUKT"
+            d.error_message = message
+            d.finished_at = _now()
+
+
+def summary(ctx: Context, delivery_id: str) -> dict:
+    """What a data officer (or --json) sees of a delivery: counts and status, no personal data."""
+    with db.session(ctx.database_url) as s:
+        d = s.get(Delivery, delivery_id)
+        return {
+            "levering": d.id,
+            "bestand": d.filename,
+            "partner": d.partner_id,
+            "sha256": d.sha256,
+            "status": d.status,
+            "rijen_gelezen": d.rows_read,
+            "rijen_geladen": d.rows_loaded,
+            "waarvan_bijgewerkt": d.rows_updated,
+            "rijen_quarantaine": d.rows_quarantined,
+            "rijen_dubbel": d.rows_duplicate,
+            "dubbel_van": d.duplicate_of,
+            "melding": d.error_message,
+            "opmerkingen": d.notes or [],
+            "klopt": d.rows_read == d.rows_loaded + d.rows_quarantined + d.rows_duplicate,
+        }
