@@ -1,0 +1,69 @@
+"""Shared fixtures. Prefect is configured before anything imports it (see flows.prefect_env)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Before any test module imports Prefect: its home, no analytics, no result persistence.
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="vroeg-tests-"))
+os.environ.setdefault("PREFECT_HOME", str(_SESSION_DIR / "prefect"))
+for _key, _value in {
+    "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
+    "GX_ANALYTICS_ENABLED": "false",
+}.items():
+    os.environ.setdefault(_key, _value)
+os.environ.pop("VROEG_GEMEENTE", None)
+os.environ.pop("VROEG_DATABASE_URL", None)
+
+from tests.builders import standard_file  # noqa: E402,F401  (re-exported for tests)
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One Prefect test server for the whole session (it takes ~15 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """An empty VROEG_HOME with a fresh key for the sample municipality."""
+    from privacy.keys import init_keys
+    from vroeg.settings import Home
+
+    root = tmp_path / "home"
+    monkeypatch.setenv("VROEG_HOME", str(root))
+    monkeypatch.delenv("VROEG_KEY_0080", raising=False)
+    home = Home(root).ensure()
+    init_keys(home, "0080")
+    return home
+
+
+@pytest.fixture
+def municipality(home):
+    from vroeg.config import load_municipality
+
+    return load_municipality(home, "0080")
+
+
+@pytest.fixture
+def ctx(home):
+    from vroeg.context import context
+
+    return context("0080")
+
+
+@pytest.fixture
+def keys(home):
+    from privacy.keys import load_keys
+
+    return load_keys(home, "0080")

@@ -1,0 +1,219 @@
+"""Keys, pseudonyms, the vault, the encrypted archive and the audit trail, each on its own."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import stat
+
+import polars as pl
+import pytest
+from cryptography.exceptions import InvalidTag
+
+from privacy import archive
+from privacy.keys import KeyProblem, KeyRing, init_keys, load_keys
+from privacy.pseudonymise import FACT_COLUMNS, IDENTITY_COLUMNS, Pseudonymiser, pseudonymise
+
+
+# ---------------------------------------------------------------------------------------------
+# Keys
+# ---------------------------------------------------------------------------------------------
+
+def test_init_writes_a_private_key_file_and_never_overwrites(home):
+    path = home.key_file("0080")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with pytest.raises(KeyProblem, match="bestaat al"):
+        init_keys(home, "0080")
+    assert load_keys(home, "0080").version == 1
+
+
+def test_world_readable_key_file_is_refused_with_the_fix(home):
+    path = home.key_file("0080")
+    os.chmod(path, 0o644)
+    with pytest.raises(KeyProblem, match="chmod 600"):
+        load_keys(home, "0080")
+
+
+def test_missing_key_says_how_to_make_one(tmp_path):
+    from vroeg.settings import Home
+
+    with pytest.raises(KeyProblem, match="vroeg keys init"):
+        load_keys(Home(tmp_path), "0080")
+
+
+def test_key_from_environment_wins_and_is_checked(home, monkeypatch):
+    monkeypatch.setenv("VROEG_KEY_0080", base64.urlsafe_b64encode(b"k" * 32).decode())
+    assert load_keys(home, "0080").master == b"k" * 32
+    monkeypatch.setenv("VROEG_KEY_0080", base64.urlsafe_b64encode(b"short").decode())
+    with pytest.raises(KeyProblem, match="32 bytes"):
+        load_keys(home, "0080")
+
+
+def test_derived_keys_differ_per_purpose_and_municipality():
+    a = KeyRing("0080", 1, b"m" * 32)
+    b = KeyRing("0363", 1, b"m" * 32)
+    derived = {a.derive(p) for p in ("pseudoniem", "kluis", "archief", "audit")}
+    assert len(derived) == 4
+    assert a.derive("pseudoniem") != b.derive("pseudoniem")
+    assert KeyRing("0080", 2, b"m" * 32).derive("pseudoniem") != a.derive("pseudoniem")
+
+
+# ---------------------------------------------------------------------------------------------
+# Pseudonyms
+# ---------------------------------------------------------------------------------------------
+
+def test_pseudonym_is_a_keyed_mac_with_version_and_domain():
+    import hashlib
+    import hmac
+
+    keys = KeyRing("0080", 1, b"s" * 32)
+    p = Pseudonymiser(keys)
+    value = p.one("persoon", "bsn:999990019")
+    assert value.startswith("k1_") and len(value) == 3 + 32
+    expected = hmac.new(keys.derive("pseudoniem"), b"persoon\x1fbsn:999990019", "sha256").digest()
+    assert value == "k1_" + expected[:16].hex()
+    # Not a plain hash: without the key the BSN cannot be tested against it.
+    assert hashlib.sha256(b"bsn:999990019").hexdigest()[:32] != value[3:]
+    assert p.one("huishouden", "bsn:999990019") != value  # domains separate
+    assert Pseudonymiser(KeyRing("0080", 1, b"t" * 32)).one("persoon", "bsn:999990019") != value
+    series = p.series("persoon", pl.Series(["bsn:999990019", None]))
+    assert series.to_list() == [value, None]
+
+
+def _clean(**overrides) -> pl.DataFrame:
+    base = {
+        "partner_id": "wonen-fryslan", "signaal_id": "D-1", "partner_type": "Huur",
+        "partner_naam": "Woongroep Fryslân", "signaaldatum": dt.date(2026, 10, 14),
+        "ontstaansdatum": dt.date(2026, 8, 1), "bedrag_cent": 62000, "crisis": False,
+        "bsn": "999990019", "voornamen": "Anna", "tussenvoegsel": "de", "achternaam": "Testpersoon",
+        "geboortedatum": dt.date(1984, 3, 2), "straatnaam": "Proefstraat", "postcode": "8911AB",
+        "huisnummer": "12", "toevoeging_sleutel": "A", "huisnummertoevoeging": "a",
+        "woonplaats": "Leeuwarden", "telefoon": "0580000001", "email": None,
+        "wijkteam": "wt-centrum", "bron_rij": 2,
+    }
+    rows = [dict(base, **o) for o in (overrides.get("rows") or [{}])]
+    return pl.DataFrame(rows)
+
+
+def test_pseudonymise_splits_facts_from_identity():
+    keys = KeyRing("0080", 1, b"s" * 32)
+    result = pseudonymise(_clean(rows=[
+        {},
+        {"signaal_id": "D-2", "bsn": None, "achternaam": "Ander", "partner_id": "energie-fryslan"},
+        {"signaal_id": "D-3", "postcode": "8911AC"},
+    ]), keys)
+    facts, identities = result.facts, result.identities
+    assert tuple(facts.columns) == FACT_COLUMNS
+    assert set(IDENTITY_COLUMNS) <= set(identities.columns)
+    # Nothing of the identity is in the facts.
+    text = repr(facts.to_dicts())
+    for value in ("Testpersoon", "999990019", "Proefstraat", "8911AB", "0580000001", "1984"):
+        assert value not in text
+    households = facts["huishouden_pseudoniem"].to_list()
+    assert households[0] == households[1] != households[2]  # same address, other address
+    persons = facts["persoon_pseudoniem"].to_list()
+    assert persons[0] == persons[2]  # same BSN at two addresses: one person
+    assert persons[0] != persons[1]
+    assert facts["leeftijdsgroep"].to_list()[0] == "27-44"
+    assert facts["signaal_pseudoniem"].n_unique() == 3
+    assert facts["sleutelversie"].to_list() == [1, 1, 1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Vault
+# ---------------------------------------------------------------------------------------------
+
+def test_vault_seals_identities_and_reidentifies_only_with_an_audit_line(ctx):
+    from sqlalchemy import create_engine, text
+
+    result = pseudonymise(_clean(rows=[{}, {"signaal_id": "D-2", "telefoon": "0580000002"}]),
+                          ctx.keys)
+    assert ctx.vault.store(result.identities) == 2
+    assert ctx.vault.store(result.identities) == 2  # upsert: a re-sent signal is not doubled
+    assert ctx.vault.count() == 2
+    raw = create_engine(ctx.home.vault_url("0080")).connect()
+    sealed = raw.execute(text("SELECT verzegeld FROM identiteiten")).scalars().all()
+    raw.close()
+    assert all(b"Testpersoon" not in blob and b"999990019" not in blob for blob in sealed)
+    vault_file = ctx.home.root / "vault" / "0080.sqlite"
+    assert b"Testpersoon" not in vault_file.read_bytes()
+
+    household = result.facts["huishouden_pseudoniem"][0]
+    found = ctx.vault.reidentify([household], purpose="test", audit=ctx.audit, trace_id="t" * 32)
+    people = found[household]
+    assert {p["telefoon"] for p in people} == {"0580000001", "0580000002"}
+    assert people[0]["achternaam"] == "Testpersoon" and people[0]["geboortedatum"] == "1984-03-02"
+
+    from sqlalchemy import select
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import AuditLine
+
+    with db.session(ctx.database_url) as s:
+        lines = s.scalars(select(AuditLine).where(AuditLine.name == "heridentificatie")).all()
+    assert len(lines) == 1
+    assert ctx.audit.decrypt_subject(lines[0].data_subject_id) == household
+    assert lines[0].attributes == {"doel": "test"}
+
+
+def test_vault_ciphertext_is_bound_to_its_row(ctx):
+    sealed = ctx.vault.seal("k1_aaa", 1, {"achternaam": "X"})
+    assert ctx.vault.open("k1_aaa", 1, sealed) == {"achternaam": "X"}
+    with pytest.raises(InvalidTag):
+        ctx.vault.open("k1_bbb", 1, sealed)  # moved to another signal's row
+
+
+# ---------------------------------------------------------------------------------------------
+# Archive
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("size", [0, 10, archive.CHUNK, archive.CHUNK + 1, 3 * archive.CHUNK])
+def test_archive_round_trip_and_encryption(tmp_path, size):
+    keys = KeyRing("0080", 1, b"a" * 32)
+    data = (b"Testpersoon;999990019;" * (size // 22 + 1))[:size]
+    digest, path = archive.store(tmp_path, data, keys)
+    assert path.name == f"{digest}.bin"
+    if size:
+        assert b"Testpersoon" not in path.read_bytes()
+    assert archive.load(path, keys) == data
+    again_digest, again_path = archive.store(tmp_path, data, keys)
+    assert (again_digest, again_path) == (digest, path)
+
+
+def test_archive_detects_tampering_and_truncation(tmp_path):
+    keys = KeyRing("0080", 1, b"a" * 32)
+    _, path = archive.store(tmp_path, os.urandom(2 * archive.CHUNK + 5), keys)
+    blob = bytearray(path.read_bytes())
+    blob[40] ^= 1
+    path.write_bytes(bytes(blob))
+    with pytest.raises(InvalidTag):
+        archive.load(path, keys)
+    _, path2 = archive.store(tmp_path, b"x" * (2 * archive.CHUNK), keys)
+    path2.write_bytes(path2.read_bytes()[: -(archive.CHUNK + 16)])  # drop the last chunk
+    with pytest.raises(InvalidTag):
+        archive.load(path2, keys)
+
+
+# ---------------------------------------------------------------------------------------------
+# Audit
+# ---------------------------------------------------------------------------------------------
+
+def test_audit_operation_records_status_and_attributes(ctx):
+    from sqlalchemy import select
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import AuditLine
+
+    with ctx.audit.operation("stap", "a" * 32, rijen=3) as op:
+        op.attributes["klaar"] = True
+    with pytest.raises(ValueError), ctx.audit.operation("stap-fout", "a" * 32):
+        raise ValueError("boom")
+    with db.session(ctx.database_url) as s:
+        lines = {line.name: line for line in s.scalars(select(AuditLine)).all()}
+    ok, failed = lines["stap"], lines["stap-fout"]
+    assert (ok.status_code, failed.status_code) == (1, 2)
+    assert ok.attributes == {"rijen": 3, "klaar": True}
+    assert len(ok.trace_id) == 32 and len(ok.operation_id) == 16
+    assert ok.processing_activity_id.startswith("urn:vroegsignalering:0080:")
+    assert ok.end_time >= ok.start_time
