@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
+import re
 import sys
 
 from connectors.table import SourceTable, build_table, check_header
@@ -34,6 +34,7 @@ def decode(data: bytes, encoding: str, filename: str) -> str:
     """Bytes to text. A byte-order mark wins over the configured encoding (it cannot lie)."""
     if not data.strip():
         raise DeliveryUnreadable(f"{filename}: het bestand is leeg.", "BESTAND_LEEG")
+    configured = encoding
     for bom, codec in _BOMS:
         if data.startswith(bom):
             encoding = codec
@@ -56,45 +57,86 @@ def decode(data: bytes, encoding: str, filename: str) -> str:
     try:
         return data.decode(codec_name)
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        # Count lines in the text decoded so far: byte counting is wrong for UTF-16.
+        line = data[: exc.start].decode(codec_name, errors="replace").count("\n") + 1
         raise DeliveryUnreadable(
-            f"{filename}: het bestand is niet in de tekencodering {encoding} "
-            f"(eerste onleesbare teken op regel {line}). Lever het opnieuw aan in {encoding} "
+            f"{filename}: het bestand is niet in de tekencodering {configured} "
+            f"(eerste onleesbare teken op regel {line}). Lever het opnieuw aan in {configured} "
             f"of pas de codering in de partnerconfiguratie aan.",
             "CODERING_ONJUIST",
         ) from None
 
 
+#: A quoted field may hold a line break (an address on two lines), but a record spanning more
+#: physical lines than this is taken for a stray opening quote that swallowed the rows after it.
+MAX_RECORD_LINES = 3
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
+
+
+class _Lines:
+    """Physical lines with a cursor the reader can move back, so a bad record costs one line."""
+
+    def __init__(self, text: str):
+        self.lines = [m for m in _LINE.findall(text) if m]
+        self.pos = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.pos >= len(self.lines):
+            raise StopIteration
+        self.pos += 1
+        return self.lines[self.pos - 1]
+
+
+def _swallowed(record: list[str], options: CsvOptions) -> bool:
+    """A field with a line break followed by a delimiter holds what were meant to be rows."""
+    return any(
+        options.delimiter in part
+        for field in record if "\n" in field or "\r" in field
+        for part in re.split(r"\r\n|\n|\r", field)[1:]
+    )
+
+
 def read_csv(data: bytes, options: CsvOptions, filename: str) -> SourceTable:
     text = decode(data, options.encoding, filename)
-    reader = csv.reader(
-        io.StringIO(text, newline=""),
-        delimiter=options.delimiter,
-        quotechar=options.quote,
-        doublequote=True,
-        strict=True,
-    )
+    lines = _Lines(text)
+
+    def reader():
+        return csv.reader(lines, delimiter=options.delimiter, quotechar=options.quote,
+                          doublequote=True, strict=True)
+
+    records = reader()
     header: list[str] | None = None
     rows: list[list[str | None]] = []
     numbers: list[int] = []
     problems: list[str | None] = []
     while True:
-        start_line = reader.line_num + 1
+        start = lines.pos  # index of the record's first physical line
         try:
-            record = next(reader)
+            record = next(records)
+            spanned = lines.pos - start
+            broken = spanned > MAX_RECORD_LINES or (spanned > 1 and _swallowed(record, options))
         except StopIteration:
             break
         except csv.Error:
-            # The csv module resets and continues with the next line; this record is kept as a
-            # row that could not be read so that it is counted and quarantined, not lost.
+            broken = True
+        if broken:
+            # The record cannot be taken apart (a stray or unclosed quote). It is kept as one
+            # unreadable row, and reading resumes on the line after its first line, so no row
+            # that follows it is swallowed.
             if header is None:
                 raise DeliveryUnreadable(
                     f"{filename}: de kopregel kan niet worden gelezen (aanhalingstekens kloppen niet).",
                     "KOPREGEL_ONLEESBAAR",
                 ) from None
             rows.append([None] * len(header))
-            numbers.append(start_line)
+            numbers.append(start + 1)
             problems.append("RIJ_ONLEESBAAR")
+            lines.pos = start + 1
+            records = reader()
             continue
         if not record or (len(record) == 1 and not record[0].strip()):
             continue  # blank line: not a row
@@ -106,7 +148,7 @@ def read_csv(data: bytes, options: CsvOptions, filename: str) -> SourceTable:
             problem = "AANTAL_VELDEN"
             record = (record + [None] * len(header))[: len(header)]
         rows.append(record)
-        numbers.append(start_line)
+        numbers.append(start + 1)
         problems.append(problem)
     if header is None:
         raise DeliveryUnreadable(f"{filename}: het bestand bevat geen kopregel.", "BESTAND_LEEG")

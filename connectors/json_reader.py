@@ -27,7 +27,10 @@ def read_json(data: bytes, encoding: str, filename: str) -> SourceTable:
         document = json.loads(text)
     except json.JSONDecodeError:
         records = []
-        for line_number, line in enumerate(text.splitlines(), start=1):
+        # Only \n ends a JSON Lines record; str.splitlines would also split on U+2028 and other
+        # characters JSON allows inside strings.
+        for line_number, line in enumerate(text.split("\n"), start=1):
+            line = line.removesuffix("\r")
             if not line.strip():
                 continue
             try:
@@ -39,6 +42,8 @@ def read_json(data: bytes, encoding: str, filename: str) -> SourceTable:
                 f"{filename}: het bestand is geen geldige JSON of JSON Lines.", "GEEN_JSON"
             ) from None
     else:
+        if isinstance(document, dict):
+            document = [document]  # JSON Lines with a single record
         if not isinstance(document, list):
             raise DeliveryUnreadable(
                 f"{filename}: verwacht een lijst van objecten of één object per regel.",

@@ -43,7 +43,8 @@ def text(expr: pl.Expr) -> pl.Expr:
 
 
 def cents_to_euros(expr: pl.Expr) -> pl.Expr:
-    """'21240' -> '212.40'; anything that is not a whole number of cents is left for validation."""
+    """'21240' -> '212.40'. Anything else ('16415.0', '12,5') is made unreadable as an amount, so
+    validation quarantines it (BEDRAG_ONGELDIG) instead of reading cents as euros."""
     digits = expr.str.strip_prefix("-").str.zfill(3)
     euros = pl.concat_str(
         [
@@ -53,11 +54,16 @@ def cents_to_euros(expr: pl.Expr) -> pl.Expr:
             digits.str.slice(-2, 2),
         ]
     )
-    return pl.when(expr.str.contains(r"^-?\d+$")).then(euros).otherwise(expr)
+    return (
+        pl.when(expr.str.contains(r"^-?\d+$")).then(euros)
+        .otherwise(pl.concat_str([pl.lit("cent:"), expr]))
+    )
 
 
 def slug(expr: pl.Expr) -> pl.Expr:
-    return expr.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "-").str.strip_chars("-")
+    """'Woongroep Fryslân' -> 'woongroep-fryslan' (accents dropped, not turned into dashes)."""
+    plain = expr.str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
+    return plain.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "-").str.strip_chars("-")
 
 
 def _field_expr(spec: ColumnSpec, resolve: dict[str, str]) -> pl.Expr:

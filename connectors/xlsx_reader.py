@@ -60,7 +60,9 @@ def cell_text(value: object) -> str | None:
     if isinstance(value, float):
         if value.is_integer():
             return str(int(value))
-        return format(Decimal(repr(value)), "f")
+        # A formula's cached result can carry binary noise (0.30000000000000004); nine decimals
+        # keep every real amount, date fraction or rate and drop the noise.
+        return format(Decimal(repr(round(value, 9))).normalize(), "f")
     return str(value)
 
 

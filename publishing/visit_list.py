@@ -91,13 +91,17 @@ def _amount_text(cents: int) -> str:
     return f"{'-' if cents < 0 else ''}{whole},{rest:02d}"
 
 
-def _cells(row: ListRow) -> list[str]:
+def _cells(row: ListRow, safe=neutralise) -> list[str]:
     return [
-        str(row.rang), str(row.score), neutralise(row.naam), neutralise(row.straatnaam),
-        neutralise(row.postcode), neutralise(row.huisnummer), neutralise(row.huisnummertoevoeging),
-        neutralise(row.woonplaats), neutralise(row.telefoon), neutralise(row.signalen),
-        _amount_text(row.totaal_bedrag_cent), "ja" if row.crisis else "nee", neutralise(row.redenen),
+        str(row.rang), str(row.score), safe(row.naam), safe(row.straatnaam), safe(row.postcode),
+        safe(row.huisnummer), safe(row.huisnummertoevoeging), safe(row.woonplaats),
+        safe(row.telefoon), safe(row.signalen), _amount_text(row.totaal_bedrag_cent),
+        "ja" if row.crisis else "nee", safe(row.redenen),
     ]
+
+
+def _as_text(value: str | None) -> str:
+    return value or ""
 
 
 def render_csv(rows: list[ListRow]) -> bytes:
@@ -122,19 +126,22 @@ def render_xlsx(rows: list[ListRow], *, title: str, about: list[tuple[str, str]]
     sheet = workbook.add_worksheet("Bezoeklijst")
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     money = workbook.add_format({"num_format": "€ #,##0.00"})
-    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    # Text cells are typed text with the Text number format ("@"): Excel never evaluates them,
+    # not even after a coordinator edits the cell, so no leading quote is needed (unlike in CSV).
+    text = workbook.add_format({"num_format": "@"})
+    wrap = workbook.add_format({"num_format": "@", "text_wrap": True, "valign": "top"})
     widths = (6, 7, 32, 24, 9, 10, 8, 16, 14, 22, 12, 7, 90)
     for col, (name, width) in enumerate(zip(LIST_COLUMNS, widths, strict=True)):
         sheet.write_string(0, col, name, bold)
         sheet.set_column(col, col, width)
     for r, row in enumerate(rows, start=1):
-        cells = _cells(row)
+        cells = _cells(row, safe=_as_text)
         sheet.write_number(r, 0, row.rang)
         sheet.write_number(r, 1, row.score)
         for col in range(2, 10):
-            sheet.write_string(r, col, cells[col])
+            sheet.write_string(r, col, cells[col], text)
         sheet.write_number(r, 10, row.totaal_bedrag_cent / 100, money)
-        sheet.write_string(r, 11, cells[11])
+        sheet.write_string(r, 11, cells[11], text)
         sheet.write_string(r, 12, cells[12], wrap)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(LIST_COLUMNS) - 1)
@@ -145,7 +152,7 @@ def render_xlsx(rows: list[ListRow], *, title: str, about: list[tuple[str, str]]
     info.write_string(0, 0, title, bold)
     for r, (key, value) in enumerate(about, start=2):
         info.write_string(r, 0, key)
-        info.write_string(r, 1, neutralise(value))
+        info.write_string(r, 1, value, text)
     workbook.close()
     return buffer.getvalue()
 

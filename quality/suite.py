@@ -12,6 +12,7 @@ import datetime as dt
 
 import great_expectations as gx
 from great_expectations import expectations as gxe
+from great_expectations.expectations.row_conditions import Column
 
 from vroeg import ddas, schema
 from vroeg.config import Municipality
@@ -25,7 +26,7 @@ def _meta(reason: str, column: str) -> dict:
 
 
 def _when_present(column: str) -> dict:
-    return {"row_condition": f"{column}.notnull()", "condition_parser": "pandas"}
+    return {"row_condition": Column(column).is_not_null()}
 
 
 def build_suite(municipality: Municipality, today: dt.date) -> gx.ExpectationSuite:

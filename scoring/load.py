@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from scoring.warehouse import transaction
 from vroeg.sqlfiles import sql
 
 
@@ -33,17 +34,9 @@ def load_signals(con: duckdb.DuckDBPyConnection, facts: pl.DataFrame, delivery_i
     staged, in_file_duplicates = deduplicate(facts)
     now = dt.datetime.now(dt.UTC)
     params = {"levering_id": delivery_id, "nu": now}
-    con.register("staging", staged.to_arrow())
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with transaction(con, staging=staged):
         new, updated, duplicate = con.execute(sql("load/classify_staging")).fetchone()
         con.execute(sql("load/record_updates"), params)
         con.execute(sql("load/update_signals"), params)
         con.execute(sql("load/insert_signals"), params)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("staging")
     return LoadCounts(inserted=new, updated=updated, duplicates=duplicate + in_file_duplicates)

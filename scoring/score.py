@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
+from scoring.warehouse import transaction
 from vroeg.config import Municipality
 from vroeg.sqlfiles import sql, sql_hash
 
@@ -72,9 +73,7 @@ def score_period(con: duckdb.DuckDBPyConnection, municipality: Municipality, per
          "punten": list(rules.partner_type_points.values())},
         schema={"partner_type": pl.String, "punten": pl.Int32},
     )
-    con.register("partner_type_points", points.to_arrow())
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with transaction(con, partner_type_points=points):
         con.execute(sql("model/delete_run_scores"), {"run_id": run_id})
         con.execute(sql("model/household_scores"), {
             "run_id": run_id,
@@ -88,12 +87,6 @@ def score_period(con: duckdb.DuckDBPyConnection, municipality: Municipality, per
             "meervoudig_punten": rules.multiple_points,
             "crisis_punten": rules.crisis_points,
         })
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("partner_type_points")
     row = con.execute(sql("model/run_totals"), {"run_id": run_id}).fetchone()
     return dict(zip(("huishoudens", "op_lijst", "crisis", "signalen"), row, strict=True))
 

@@ -31,3 +31,25 @@ def connect(path: Path, *, write: bool = False) -> Iterator[duckdb.DuckDBPyConne
         yield con
     finally:
         con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, **frames) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction with polars frames registered as views (name=frame) for its duration.
+
+    Either every statement inside takes effect or none does: a load or a scoring run that fails
+    half-way leaves the warehouse as it was.
+    """
+    for name, frame in frames.items():
+        con.register(name, frame.to_arrow())
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    finally:
+        for name in frames:
+            con.unregister(name)

@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import json
 import time
 import tracemalloc
 import zipfile
@@ -284,10 +285,6 @@ def test_unclosed_quote_on_a_middle_row_is_flagged(municipality):
     assert col(parsed, READ_PROBLEM)[:2] == [None, "RIJ_ONLEESBAAR"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: connectors/csv_reader.py:81-98 - an unclosed quote swallows every later line into one "
-    "quoted field up to end of file; the readable rows after it are silently lost, so rows "
-    "read no longer equals the data lines in the file"))
 def test_unclosed_quote_does_not_lose_the_rows_after_it(municipality):
     broken = line(signaal_id="K-2").replace("Proefstraat", '"Proefstraat')
     text = "\n".join([HEADER, line(signaal_id="K-1"), broken, line(signaal_id="K-3"),
@@ -295,6 +292,28 @@ def test_unclosed_quote_does_not_lose_the_rows_after_it(municipality):
     _, parsed = read(text.encode(), municipality)
     assert col(parsed, SOURCE_ROW) == [2, 3, 4, 5]
     assert col(parsed, "signaal_id") == ["K-1", None, "K-3", "K-4"]
+
+
+def test_stray_quote_closed_lines_later_does_not_hide_the_rows_between(municipality):
+    # The opening quote on K-2's street is closed inside K-4's street: without a guard, K-3 and
+    # K-4 would silently become part of one long field of K-2.
+    broken = line(signaal_id="K-2").replace("Proefstraat", '"Proefstraat')
+    closing = line(signaal_id="K-4").replace("Proefstraat", 'Proef"straat')
+    text = "\n".join([HEADER, line(signaal_id="K-1"), broken, line(signaal_id="K-3"), closing,
+                      line(signaal_id="K-5")]) + "\n"
+    _, parsed = read(text.encode(), municipality)
+    assert col(parsed, SOURCE_ROW) == [2, 3, 4, 5, 6]
+    assert col(parsed, READ_PROBLEM)[1] == "RIJ_ONLEESBAAR"
+    assert col(parsed, "signaal_id")[2] == "K-3" and col(parsed, "signaal_id")[4] == "K-5"
+
+
+def test_a_quoted_line_break_inside_a_field_is_kept(municipality):
+    two_lines = line(signaal_id="M-1").replace("Proefstraat", '"Proefstraat\nachterom"')
+    text = "\n".join([HEADER, two_lines, line(signaal_id="M-2")]) + "\n"
+    _, parsed = read(text.encode(), municipality)
+    assert col(parsed, "signaal_id") == ["M-1", "M-2"]
+    assert col(parsed, READ_PROBLEM) == [None, None]
+    assert col(parsed, "straatnaam")[0] == "Proefstraat\nachterom"
 
 
 def test_blank_lines_are_skipped_and_bron_rij_is_the_physical_line(municipality):
@@ -306,7 +325,7 @@ def test_blank_lines_are_skipped_and_bron_rij_is_the_physical_line(municipality)
 
 
 def test_header_only_gives_zero_rows(municipality):
-    mapped, parsed = read((HEADER + "\r\n").encode(), municipality)
+    _mapped, parsed = read((HEADER + "\r\n").encode(), municipality)
     assert parsed.height == 0
     assert set(STANDARD_COLUMNS) <= set(parsed.columns)
     assert "bedrag_p" in parsed.columns
@@ -413,7 +432,7 @@ def test_energie_cents_names_and_dates_match_the_raw_file(municipality):
     path = SAMPLES / "energie-fryslan" / "energie-fryslan_2026-10.csv"
     with open(path, encoding="latin-1", newline="") as handle:
         raw = list(csv.DictReader(handle, delimiter=","))
-    mapped, parsed = read(path.read_bytes(), municipality, partner, name=path.name)
+    _mapped, parsed = read(path.read_bytes(), municipality, partner, name=path.name)
     assert parsed.height == len(raw)
 
     def euros_text(cents_text: str) -> str:
@@ -438,7 +457,8 @@ def test_energie_cents_names_and_dates_match_the_raw_file(municipality):
         assert got["ontstaansdatum_p"] == dt.datetime.strptime(
             source["Eerste onbetaalde factuur"], "%d-%m-%Y").date()
         assert got["partner_type"] == "Energie"
-        accented += any(ord(ch) > 127 for ch in (got["achternaam"] or "") + (got["voornamen"] or ""))
+        name = (got["achternaam"] or "") + (got["voornamen"] or "")
+        accented += any(ord(ch) > 127 for ch in name)
     assert accented > 0  # Latin-1 names really were decoded as such
 
 
@@ -446,7 +466,7 @@ def test_wonen_xlsx_dates_are_dates_and_amounts_exact_cents(municipality):
     partner = municipality.partner("wonen-fryslan")
     path = SAMPLES / "wonen-fryslan" / "wonen-fryslan_2026-10.xlsx"
     raw = _raw_rows(path, partner)
-    mapped, parsed = read(path.read_bytes(), municipality, partner, name=path.name)
+    _mapped, parsed = read(path.read_bytes(), municipality, partner, name=path.name)
     assert min(raw) == 4  # two title rows and the header above the data
     assert parsed.schema["signaaldatum_p"] == pl.Date
     assert parsed.schema["geboortedatum_p"] == pl.Date
@@ -473,7 +493,7 @@ def test_standard_file_without_partner_takes_the_partner_from_each_row(municipal
              "Waterbedrijf Noord", "Woongroep Fryslân", "Kredietbank Leeuwarden", ""]
     rows = [row(signaal_id=f"P-{i}", partner_naam=n, partner_type="Overige")
             for i, n in enumerate(names)]
-    mapped, parsed = read(standard_file(rows), municipality, standard_partner())
+    _mapped, parsed = read(standard_file(rows), municipality, standard_partner())
     assert col(parsed, "partner_id") == [
         "zorg-noord", "zorg-noord", "zorg-noord", "water-noord", "wonen-fryslan",
         "std-kredietbank-leeuwarden", None]
@@ -576,10 +596,6 @@ def test_cents_conversion_of_long_and_padded_values(municipality):
     assert col(parsed, "bedrag_p") == [123456789, 7, -12345, 99]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: connectors/mapping.py:56 (cents_to_euros) leaves a non-integer value in a unit: cent "
-    "column unchanged, and connectors.parse then reads it as euros: '16415.0' cents becomes "
-    "EUR 16,415.00 (100x) and passes validation"))
 def test_non_integer_value_in_a_cent_column_is_not_read_as_euros(municipality):
     data = custom_file("K-1,14-10-2026,01-08-2026,16415.0,N,A,,B,,Straat 1,8911AB,,x")
     _, parsed = read(data, municipality, CUSTOM)
@@ -758,7 +774,7 @@ def test_json_array_of_objects(municipality):
             '"crisis": false, "voornamen": null, "tussenvoegsel": null, "achternaam": "Vries", '
             '"straatnaam": "Kanaalweg", "postcode": "8912 AB", "huisnummer": 14, '
             '"huisnummertoevoeging": "A", "woonplaats": "Leeuwarden", "telefoon": null}]')
-    mapped, parsed = read(data.encode(), municipality, partner, name="levering.json")
+    _mapped, parsed = read(data.encode(), municipality, partner, name="levering.json")
     got = parsed.row(0, named=True)
     assert got["signaal_id"] == "J-1"
     assert got["bedrag_p"] == 21240
@@ -806,13 +822,26 @@ def test_json_garbage_is_rejected():
     assert info.value.code == "GEEN_JSON"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: connectors/json_reader.py:41-46 - a JSON Lines file with a single line parses as one "
-    "JSON object and is rejected as GEEN_JSON, although 'one object per line' is accepted"))
 def test_json_lines_with_one_record_is_read():
     table = read_json(b'{"a": "1", "b": "2"}\n', "utf-8", "x.jsonl")
     assert table.rows == 1
     assert col(table.frame, "a") == ["1"]
+
+
+def test_json_lines_split_on_newline_only():
+    record = json.dumps({"a": "2", "naam": "Jan\u2028sen"}, ensure_ascii=False)
+    data = ('{"a": "1"}\n' + record + '\n{"a": "3"}\n').encode()
+    table = read_json(data, "utf-8", "x.jsonl")
+    assert col(table.frame, SOURCE_ROW) == [1, 2, 3]
+    assert col(table.frame, "naam") == [None, "Jan\u2028sen", None]
+
+
+def test_csv_keeps_unicode_line_separators_inside_a_field(municipality):
+    data = standard_file([row(signaal_id="U-1", straatnaam="Kerk\u2028str\x85aat"),
+                          row(signaal_id="U-2")])
+    _, parsed = read(data, municipality)
+    assert col(parsed, "straatnaam") == ["Kerk\u2028str\x85aat", "Proefstraat"]
+    assert col(parsed, SOURCE_ROW) == [2, 3]
 
 
 # =================================================================================================

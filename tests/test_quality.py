@@ -8,6 +8,7 @@ that must never appear outside `outcome.clean`.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import polars as pl
 import pytest
@@ -96,7 +97,8 @@ BAD: list[tuple[dict | str, set]] = [
      {("DATUM_IN_TOEKOMST", "geboortedatum")}),
     (row(signaal_id="X-stale", signaaldatum=(OLDEST - dt.timedelta(days=1)).isoformat(),
          ontstaansdatum="2025-09-01"), {("SIGNAAL_TE_OUD", "signaaldatum")}),
-    (row(signaal_id="X-order", ontstaansdatum="2026-10-15"), {("DATUM_VOLGORDE", "ontstaansdatum")}),
+    (row(signaal_id="X-order", ontstaansdatum="2026-10-15"),
+     {("DATUM_VOLGORDE", "ontstaansdatum")}),
     (row(signaal_id="X-amount-euro", bedrag="€ 12"), {("BEDRAG_ONGELDIG", "bedrag")}),
     (row(signaal_id="X-amount-grouped", bedrag="1.234,56"), {("BEDRAG_ONGELDIG", "bedrag")}),
     (row(signaal_id="X-negative", bedrag="-0,01"), {("BEDRAG_NEGATIEF", "bedrag")}),
@@ -163,7 +165,8 @@ def test_good_rows_are_clean_and_rows_are_conserved(mixed):
 
 def test_messages_name_file_row_and_column(mixed):
     outcome, _, _, _ = mixed
-    assert outcome.entries == sorted(outcome.entries, key=lambda e: (e.row, e.reason, e.column or ""))
+    order = sorted(outcome.entries, key=lambda e: (e.row, e.reason, e.column or ""))
+    assert outcome.entries == order
     for entry in outcome.entries:
         where = f"{FILENAME}, rij {entry.row}"
         if entry.column:
@@ -242,6 +245,22 @@ def test_empty_delivery_is_valid_and_empty(municipality):
     assert (outcome.rows, outcome.quarantined_rows, outcome.rejected) == (0, 0, False)
     assert outcome.entries == [] and outcome.clean.height == 0
     assert outcome.clean.columns == CLEAN_COLUMNS
+
+
+def test_json_nested_value_is_quarantined_alone(municipality):
+    from vroeg.config import Partner
+
+    partner = Partner(id="json-std", name="Json", partner_type="Zorg", format="json")
+    good = {k: v or None for k, v in row().items()}
+    records = [dict(good, signaal_id="J-1"), dict(good, signaal_id="J-2", achternaam={"x": 1}),
+               dict(good, signaal_id="J-3")]
+    mapped = connectors.read_delivery(json.dumps(records).encode(), "l.json", partner,
+                                      municipality.partners)
+    outcome = validate(parse(mapped, municipality), municipality, "l.json", TODAY)
+    # The nested value also leaves achternaam empty; only the reading problem is reported.
+    assert [(e.row, e.reason, e.column) for e in outcome.entries] == [(2, "GENEST_VELD", None)]
+    assert outcome.entries[0].message == f"l.json, rij 2: {REASONS['GENEST_VELD']}."
+    assert ids(outcome.clean) == ["J-1", "J-3"]
 
 
 def test_reason_message_helper():

@@ -1,0 +1,24 @@
+"""The `vroeg` command: what data officers, coordinators and privacy officers run.
+
+One module per group of commands, each registering itself here, so the command line grows by
+adding a module. Heavy imports (Prefect, Great Expectations, DuckDB) happen inside the commands,
+after Prefect has been pointed at VROEG_HOME (see common.run_flow), so `vroeg --help` is quick.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from vroeg.cli import keys, pipeline
+
+app = typer.Typer(
+    help="Vroegsignalering: partnerbestanden in, een geprioriteerde bezoeklijst per wijkteam uit.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+pipeline.register(app)
+app.add_typer(keys.app, name="keys")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,166 @@
+"""The pipeline commands: generate, ingest, run, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from vroeg.cli.common import (
+    AsJson, Gemeente, Verbose, context_or_exit, deliveries_table, err, fail, home, ingest_totals,
+    lists_table, out, print_json, run_flow, warn_messages,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(generate)
+    app.command()(ingest)
+    app.command()(run)
+    app.command()(demo)
+
+
+def generate(
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Map voor de bestanden "
+                       "(standaard $VROEG_HOME/demo/<gemeente>).")] = None,
+    seed: Annotated[int, typer.Option(help="Zelfde seed, zelfde bestanden.")] = 80,
+    end: Annotated[str | None, typer.Option(help="Laatste maand JJJJ-MM (standaard de laatste "
+                                            "volledige maand).")] = None,
+    months: Annotated[int, typer.Option(min=1, max=36, help="Aantal maanden.")] = 6,
+    signals_per_month: Annotated[int | None, typer.Option(help="Standaard 4,4 per 1000 inwoners.")] = None,
+    bad_share: Annotated[float, typer.Option(min=0, max=1, help="Aandeel rijen met een fout.")] = 0.005,
+    gemeente: Gemeente = None,
+) -> None:
+    """Schrijf synthetische leveringen van alle partners van de voorbeeldgemeente."""
+    from scoring.score import Period
+    from synthetic.generator import GeneratorError
+    from synthetic.generator import generate as run_generator
+    from vroeg.config import ConfigError, load_municipality
+    from vroeg.settings import default_gemeente
+
+    state = home()
+    code = gemeente or default_gemeente(state)
+    try:
+        municipality = load_municipality(state, code)
+        last = end or str(Period.last_complete(municipality.timezone))
+        Period.parse(last)
+        report = run_generator(municipality, out_dir or state.root / "demo" / code, seed=seed,
+                               end=last, months=months, signals_per_month=signals_per_month,
+                               bad_row_share=bad_share)
+    except (ConfigError, GeneratorError, ValueError) as exc:
+        fail(str(exc))
+    out.print(report.summary())
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Bestanden om in te lezen.", exists=True,
+                                                  dir_okay=False, readable=True)],
+    partner: Annotated[str | None, typer.Option("--partner", "-p", help="Partner-id uit de "
+                       "configuratie; zonder deze optie wordt het standaardformaat gelezen.")] = None,
+    as_json: AsJson = False,
+    verbose: Verbose = False,
+    gemeente: Gemeente = None,
+) -> None:
+    """Lees leveringen in: archiveren, valideren, pseudonimiseren en laden.
+
+    Afsluitcode 0 als alle bestanden zijn verwerkt (ook met rijen in quarantaine), 1 als een
+    bestand is afgekeurd of onleesbaar was.
+    """
+    ctx = context_or_exit(gemeente)
+    if partner:
+        from vroeg.config import ConfigError
+
+        try:
+            ctx.municipality.partner(partner)
+        except ConfigError as exc:
+            fail(str(exc))
+    rows = run_flow("Leveringen inlezen", verbose, "flows.ingest:ingest_flow", gemeente=ctx.gemeente,
+                     paths=[str(p.resolve()) for p in paths], partner_id=partner)
+    totals = ingest_totals(rows)
+    if as_json:
+        print_json({"gemeente": ctx.gemeente, "leveringen": rows, "totaal": totals})
+    else:
+        out.print(deliveries_table(rows))
+        warn_messages(rows)
+        out.print(f"Totaal: {totals['rijen_gelezen']} gelezen = {totals['rijen_geladen']} geladen"
+                  f" + {totals['rijen_quarantaine']} in quarantaine + {totals['rijen_dubbel']} dubbel.")
+    if any(r["status"] in ("afgekeurd", "onleesbaar", "geweigerd", "mislukt") for r in rows):
+        raise typer.Exit(1)
+
+
+def run(
+    period: Annotated[str | None, typer.Option("--period", help="Periode JJJJ-MM (standaard de "
+                                               "laatste volledige maand).")] = None,
+    as_json: AsJson = False,
+    verbose: Verbose = False,
+    gemeente: Gemeente = None,
+) -> None:
+    """Match, scoor en publiceer de bezoeklijsten van een periode."""
+    from scoring.score import Period
+
+    ctx = context_or_exit(gemeente)
+    if period:
+        try:
+            Period.parse(period)
+        except ValueError as exc:
+            fail(str(exc))
+    result = run_flow("Matchen, scoren en publiceren", verbose, "flows.run:run_flow", gemeente=ctx.gemeente,
+                       period=period)
+    if as_json:
+        print_json(result)
+    else:
+        out.print(lists_table(result))
+        out.print(f"{result['huishoudens']} huishoudens gematcht, {result['op_lijst']} op een lijst, "
+                  f"{result['crisis']} met een crisissignaal. Regelversie {result['regelversie']}.")
+
+
+def demo(
+    seed: Annotated[int, typer.Option(help="Seed voor de synthetische gegevens.")] = 80,
+    months: Annotated[int, typer.Option(min=1, max=24, help="Aantal maanden gegevens.")] = 6,
+    as_json: AsJson = False,
+    verbose: Verbose = False,
+) -> None:
+    """Genereer, lees in en publiceer voor de voorbeeldgemeente (0080), in één keer."""
+    from privacy.keys import KeyProblem, init_keys, load_keys
+    from vroeg.settings import DEFAULT_GEMEENTE
+
+    state = home()
+    try:
+        load_keys(state, DEFAULT_GEMEENTE)
+    except KeyProblem:
+        if state.key_file(DEFAULT_GEMEENTE).exists():
+            raise
+        path = init_keys(state, DEFAULT_GEMEENTE, development=True)
+        err.print(Panel(
+            f"Er was geen sleutel; er is een ONTWIKKELSLEUTEL aangemaakt in {path}.\n"
+            "Alleen voor de demo met synthetische gegevens. Gebruik voor echte gegevens een "
+            "nieuwe VROEG_HOME met 'vroeg keys init' en bewaar die sleutel veilig.",
+            title="WAARSCHUWING", border_style="bold red"))
+    result = run_flow("Demo: genereren, inlezen, publiceren", verbose, "flows.demo:demo_flow",
+                       gemeente=DEFAULT_GEMEENTE, seed=seed, months=months)
+    if as_json:
+        print_json(result)
+        return
+    rows, run_result = result["leveringen"], result["run"]
+    totals = ingest_totals(rows)
+    out.print(deliveries_table(rows))
+    warn_messages(rows)
+    out.print(lists_table(run_result))
+    summary = Table(title="Samenvatting", title_justify="left", show_header=False)
+    summary.add_column(justify="left")
+    summary.add_column(justify="right")
+    for label, value in (
+        ("Leveringen", totals["leveringen"]),
+        ("Rijen gelezen", totals["rijen_gelezen"]),
+        ("  geladen", totals["rijen_geladen"]),
+        ("  in quarantaine", totals["rijen_quarantaine"]),
+        ("  dubbel (al eerder geleverd)", totals["rijen_dubbel"]),
+        (f"Huishoudens met signalen in {run_result['periode']}", run_result["huishoudens"]),
+        ("  op een bezoeklijst", run_result["op_lijst"]),
+        ("  met een crisissignaal", run_result["crisis"]),
+        ("Bezoeklijsten geschreven", len(run_result["lijsten"])),
+    ):
+        summary.add_row(label, str(value))
+    out.print(summary)
