@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from vroeg.sqlfiles import schema_statements
+from vroeg.sqlfiles import schema_statements, sql
 
 
 @contextmanager
@@ -26,6 +26,8 @@ def connect(path: Path, *, write: bool = False) -> Iterator[duckdb.DuckDBPyConne
     con = duckdb.connect(str(path), read_only=not write)
     try:
         if write:
+            if con.execute(sql("upgrade/household_scores_is_v1")).fetchone()[0]:
+                con.execute(sql("upgrade/household_scores_keep_v1"))
             for statement in schema_statements():
                 con.execute(statement)
         yield con
@@ -53,3 +55,17 @@ def transaction(con: duckdb.DuckDBPyConnection, **frames) -> Iterator[duckdb.Duc
     finally:
         for name in frames:
             con.unregister(name)
+
+
+@contextmanager
+def scratch(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A transaction that is always rolled back: work inside it leaves the warehouse untouched.
+
+    The what-if comparison scores the period twice in one and reads the difference; nothing of
+    it stays behind, whatever happens.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    finally:
+        con.execute("ROLLBACK")
