@@ -75,27 +75,25 @@ def _refuse(filename: str, problems: list[str]) -> ExclusionListError:
 
 def _table(data: bytes, filename: str) -> pl.DataFrame:
     if len(data) > MAX_LIST_BYTES:
-        raise ExclusionListError(f"{filename}: het bestand is groter dan "
-                                 f"{MAX_LIST_BYTES // 2**20} MB.")
+        raise _refuse(filename, [f"het bestand is groter dan {MAX_LIST_BYTES // 2**20} MB"])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ExclusionListError(f"{filename}: het bestand is geen UTF-8-tekst.") from None
+        raise _refuse(filename, ["het bestand is geen UTF-8-tekst"]) from None
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise ExclusionListError(f"{filename}: het bestand is leeg; een lege lijst heeft wel een "
-                                 "kopregel nodig.")
+        raise _refuse(filename, ["het bestand is leeg; een lege lijst heeft wel een kopregel "
+                                 "nodig"])
     delimiter = ";" if ";" in lines[0] else ","
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     header = [h.strip().lower() for h in records[0]]
     unknown = [h for h in header if h not in LIST_COLUMNS]
     if unknown or len(set(header)) != len(header):
-        raise ExclusionListError(
-            f"{filename}: onbekende of dubbele kolommen ({', '.join(unknown) or 'dubbel'}); "
-            f"toegestaan zijn {', '.join(LIST_COLUMNS)}.")
+        raise _refuse(filename, [
+            f"onbekende of dubbele kolommen ({', '.join(unknown) or 'dubbel'}); toegestaan zijn "
+            f"{', '.join(LIST_COLUMNS)}"])
     if "bsn" not in header and not {"postcode", "huisnummer"} <= set(header):
-        raise ExclusionListError(f"{filename}: de lijst heeft een kolom bsn nodig, of postcode "
-                                 "en huisnummer.")
+        raise _refuse(filename, ["de lijst heeft een kolom bsn nodig, of postcode en huisnummer"])
     rows, numbers, problems = [], [], []
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):

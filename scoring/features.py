@@ -124,8 +124,9 @@ def check_features(features: list[str]) -> list[str]:
     for name in features:
         if name.lower() in PROHIBITED:
             problems.append(
-                f"kenmerk '{name}' is nooit toegestaan: {PROHIBITED[name.lower()]} kan etniciteit, "
-                "nationaliteit of religie benaderen of is zelf een discriminatiegrond")
+                f"kenmerk '{name}' is nooit toegestaan ({PROHIBITED[name.lower()]}): zulke "
+                "gegevens kunnen etniciteit, nationaliteit of religie benaderen of zijn zelf een "
+                "discriminatiegrond")
         elif name not in FEATURES:
             problems.append(
                 f"onbekend kenmerk '{name}'; bekend zijn {', '.join(FEATURES)}. Een nieuw kenmerk "

@@ -162,8 +162,9 @@ households AS (
         -- All signals of one address share its postcode, hence its wijkteam.
         min(wijkteam)                                                   AS wijkteam,
         count(*) FILTER (WHERE signaalstatus = 'telt')::INTEGER         AS signalen,
-        coalesce(list(signaal_pseudoniem ORDER BY signaaldatum DESC, signaal_pseudoniem)
-                 FILTER (WHERE signaalstatus = 'telt'), [])             AS signaal_pseudoniemen,
+        -- Sorted with list_sort, not an ordered aggregate: much faster on many households.
+        coalesce(list_sort(list(signaal_pseudoniem) FILTER (WHERE signaalstatus = 'telt')), [])
+                                                                        AS signaal_pseudoniemen,
         count(*)::INTEGER                                               AS signalen_periode,
         count(*) FILTER (WHERE signaalstatus = 'herhaling')::INTEGER    AS signalen_herhaling,
         count(*) FILTER (WHERE signaalstatus = 'vervangen')::INTEGER    AS signalen_vervangen,
@@ -178,6 +179,14 @@ households AS (
                  FILTER (WHERE signaalstatus = 'telt'))), [])           AS partnertypes,
         count(DISTINCT partner_type) FILTER (WHERE signaalstatus = 'telt')::INTEGER
                                                                         AS aantal_partnertypes,
+        -- Points per partner type present, highest first (the sort key puts them in order).
+        coalesce(list_transform(
+            list_sort(list_distinct(list(
+                {'k': lpad((100000 - type_punten)::VARCHAR, 6, '0') || partner_type,
+                 'partner_type': partner_type, 'punten': type_punten::INTEGER})
+                FILTER (WHERE signaalstatus = 'telt'))),
+            x -> {'partner_type': x.partner_type, 'punten': x.punten}), [])
+                                                                        AS punten_partnertype,
         coalesce(sum(bedrag_cent) FILTER (WHERE signaalstatus = 'telt'), 0)::BIGINT
                                                                         AS totaal_bedrag_cent,
         -- Integer thousandths of a monthly bill per signal: exact and the same on every machine.
@@ -193,19 +202,6 @@ households AS (
                  FILTER (WHERE signaalstatus = 'telt' AND leeftijdsgroep IS NOT NULL))), [])
                                                                         AS leeftijdsgroepen
     FROM classified
-    GROUP BY huishouden_pseudoniem
-),
-
-type_points AS (
-    SELECT
-        huishouden_pseudoniem,
-        list({'partner_type': partner_type, 'punten': type_punten::INTEGER}
-             ORDER BY type_punten DESC, partner_type)                   AS punten_partnertype
-    FROM (
-        SELECT DISTINCT huishouden_pseudoniem, partner_type, type_punten
-        FROM classified
-        WHERE signaalstatus = 'telt'
-    )
     GROUP BY huishouden_pseudoniem
 ),
 
@@ -234,7 +230,6 @@ scored AS (
     SELECT
         h.*,
         p.vorig_signaal,
-        coalesce(tp.punten_partnertype, [])                             AS punten_partnertype,
         CASE WHEN h.oudste_ontstaansdatum IS NULL THEN 0
              ELSE greatest(date_sub('month', h.oudste_ontstaansdatum, $peildatum), 0)
         END::INTEGER                                                    AS maanden_achterstand,
@@ -248,7 +243,6 @@ scored AS (
                                                                         AS punten_leeftijd,
         coalesce(a.leeftijd_minimum_cent, $minimum_cent)::BIGINT        AS minimum_cent
     FROM households AS h
-    LEFT JOIN type_points AS tp USING (huishouden_pseudoniem)
     LEFT JOIN previous_signal AS p USING (huishouden_pseudoniem)
     LEFT JOIN age AS a USING (huishouden_pseudoniem)
 ),
@@ -270,32 +264,38 @@ outcome AS (
             WHEN huishouden_uitgesloten THEN 'uitgesloten'
             WHEN signalen = 0 AND signalen_uitgesloten > 0 THEN 'uitgesloten'
             WHEN signalen = 0 AND signalen_herhaling > 0 THEN 'herhaling'
-            WHEN signalen = 0 THEN 'buiten_termijn'
+            WHEN signalen = 0 AND signalen_buiten_termijn > 0 THEN 'buiten_termijn'
+            -- Only signals below their type's minimum (or superseded ones): below a threshold.
+            WHEN signalen = 0 THEN 'onder_drempel'
             -- Crisis households are always listed; others from the minimum amount up.
             WHEN NOT crisis AND totaal_bedrag_cent < minimum_cent THEN 'onder_drempel'
             ELSE 'lijst'
-        END AS uitkomst
+        END AS uitkomst,
+        -- The last tie-break: a draw fixed for the period, never the order of pseudonyms
+        -- (which change when the key is rotated).
+        md5($periode || huishouden_pseudoniem) AS loting
     FROM totals
 ),
 
-ranked AS (
+ranking AS (
+    -- Crisis first, then score; ties: the oldest arrears, then the earliest signal, then the
+    -- draw. Ranked on the narrow key columns only (a window over the wide rows is slow).
     SELECT
-        o.*,
-        c.capaciteit,
-        -- Crisis first, then score; ties: the oldest arrears, then the earliest signal, then a
-        -- draw that is fixed for the period (never the order of pseudonyms, which change when
-        -- the key is rotated).
-        row_number() OVER team_order                                    AS plaats,
-        row_number() OVER (PARTITION BY o.wijkteam, o.uitkomst, o.crisis
-                           ORDER BY o.score DESC, o.oudste_ontstaansdatum, o.eerste_signaaldatum,
-                                    md5($periode || o.huishouden_pseudoniem)) AS plaats_regulier,
-        count(*) FILTER (WHERE o.crisis) OVER (PARTITION BY o.wijkteam, o.uitkomst) AS crisis_team
+        huishouden_pseudoniem,
+        row_number() OVER (
+            PARTITION BY wijkteam, uitkomst
+            ORDER BY crisis DESC, score DESC, oudste_ontstaansdatum, eerste_signaaldatum,
+                     loting)                                            AS plaats,
+        -- sum(), not count(*) FILTER: the latter is many times slower as a window function.
+        sum(crisis::INTEGER) OVER (PARTITION BY wijkteam, uitkomst)    AS crisis_team
+    FROM outcome
+),
+
+ranked AS (
+    SELECT o.*, r.plaats, r.crisis_team, c.capaciteit
     FROM outcome AS o
+    JOIN ranking AS r USING (huishouden_pseudoniem)
     LEFT JOIN capacities AS c USING (wijkteam)
-    WINDOW team_order AS (
-        PARTITION BY o.wijkteam, o.uitkomst
-        ORDER BY o.crisis DESC, o.score DESC, o.oudste_ontstaansdatum, o.eerste_signaaldatum,
-                 md5($periode || o.huishouden_pseudoniem))
 ),
 
 final AS (
@@ -305,8 +305,11 @@ final AS (
             WHEN uitkomst <> 'lijst' THEN NULL
             WHEN crisis THEN 'bezoeklijst'
             WHEN capaciteit IS NULL THEN 'bezoeklijst'
-            WHEN plaats_regulier <= capaciteit
-                 - CASE WHEN $crisis_telt_mee THEN crisis_team ELSE 0 END THEN 'bezoeklijst'
+            -- Crisis households come first, so a regular household's place among the regular
+            -- ones is its place minus the team's crisis households.
+            WHEN plaats - crisis_team
+                 <= capaciteit - CASE WHEN $crisis_telt_mee THEN crisis_team ELSE 0 END
+                THEN 'bezoeklijst'
             ELSE 'wachtlijst'
         END AS sectie
     FROM ranked

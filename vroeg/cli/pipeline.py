@@ -161,8 +161,8 @@ def _dry_run(ctx, period: str | None, weights: Path | None, settings: list[str],
     table = Table(title=f"Wat-als {result['periode']}: regelversie {result['regelversie_nu']} → "
                         f"{result['regelversie_alternatief']} (niets gepubliceerd)",
                   title_justify="left")
-    for name in ("Wijkteam", "Bezoeklijst nu", "Alternatief", "Erbij", "Eraf", "Verschoven",
-                 "Gelijk", "Wachtlijst nu", "Alternatief "):
+    for name in ("Wijkteam", "Bezoeklijst nu", "Bezoeklijst alt.", "Erbij", "Eraf", "Verschoven",
+                 "Gelijk", "Wachtlijst nu", "Wachtlijst alt."):
         table.add_column(name, justify="left" if name == "Wijkteam" else "right")
     for t in result["teams"]:
         table.add_row(t["wijkteam"], str(t["bezoeklijst_nu"]), str(t["bezoeklijst_alternatief"]),
