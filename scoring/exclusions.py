@@ -60,7 +60,8 @@ class ExclusionListError(DeliveryError):
 @dataclass(frozen=True)
 class LoadedList:
     code: str
-    sha256: str
+    #: Keyed MAC of the file (see file_mac), never a plain hash.
+    mac: str
     filename: str
     persons: int
     addresses: int
@@ -183,12 +184,18 @@ def read_list(data: bytes, filename: str, code: str, keys: KeyRing) -> pl.DataFr
     )
 
 
-def store_list(con: duckdb.DuckDBPyConnection, entries: pl.DataFrame, *, code: str, sha256: str,
+def file_mac(data: bytes, keys: KeyRing) -> str:
+    """Recognises an unchanged list file. Keyed, not a plain SHA-256: a list of one BSN has so
+    few possible contents that a plain hash of the file would give the BSN away."""
+    return Pseudonymiser(keys).one("lijstbestand", hashlib.sha256(data).hexdigest())
+
+
+def store_list(con: duckdb.DuckDBPyConnection, entries: pl.DataFrame, *, code: str, mac: str,
                filename: str, key_version: int, own_transaction: bool = True) -> LoadedList:
     """Replace one list's entries in the warehouse (in one transaction, or the caller's)."""
     persons = entries.filter(pl.col("sleutelsoort") == "persoon").height
-    loaded = LoadedList(code, sha256, filename, persons, entries.height - persons)
-    params = {"lijst": code, "sha256": sha256, "bestand": filename, "personen": loaded.persons,
+    loaded = LoadedList(code, mac, filename, persons, entries.height - persons)
+    params = {"lijst": code, "bestand_mac": mac, "bestand": filename, "personen": loaded.persons,
               "adressen": loaded.addresses, "sleutelversie": key_version,
               "nu": dt.datetime.now(dt.UTC)}
 
@@ -213,13 +220,13 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, exclusion: ExclusionLi
               *, own_transaction: bool = True) -> LoadedList:
     data = path.read_bytes()
     entries = read_list(data, path.name, exclusion.code, keys)
-    return store_list(con, entries, code=exclusion.code, sha256=hashlib.sha256(data).hexdigest(),
+    return store_list(con, entries, code=exclusion.code, mac=file_mac(data, keys),
                       filename=path.name, key_version=keys.version,
                       own_transaction=own_transaction)
 
 
 def loaded_lists(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
-    columns = ("lijst", "sha256", "bestand", "personen", "adressen", "sleutelversie", "geladen_op")
+    columns = ("lijst", "bestand_mac", "bestand", "personen", "adressen", "sleutelversie", "geladen_op")
     return {row[0]: dict(zip(columns, row, strict=True))
             for row in con.execute(sql("exclusions/list_status")).fetchall()}
 
@@ -238,9 +245,10 @@ def sync_configured(con: duckdb.DuckDBPyConnection, municipality: Municipality, 
         if exclusion.file:
             path = config_dir / exclusion.file
             if path.is_file():
-                sha = hashlib.sha256(path.read_bytes()).hexdigest()
+                mac = file_mac(path.read_bytes(), keys)
                 current = before.get(exclusion.code)
-                if current and current["sha256"] == sha and current["sleutelversie"] == keys.version:
+                # A new key version gives another MAC: the list is pseudonymised again.
+                if current and current["bestand_mac"] == mac:
                     status = "ongewijzigd"
                 else:
                     load_file(con, path, exclusion, keys, own_transaction=own_transaction)

@@ -7,6 +7,7 @@ signal, or it would exclude nobody; the tests compare with privacy.pseudonymise 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import polars as pl
 import pytest
@@ -90,6 +91,10 @@ def test_store_replaces_the_previous_version_and_a_bad_file_keeps_it(keys, tmp_p
     with warehouse.connect(tmp_path / "w.duckdb", write=True) as con:
         loaded = exclusions.load_file(con, good, exclusion, keys)
         assert (loaded.persons, loaded.addresses) == (2, 0)
+        # The file is recognised by a keyed MAC: a plain hash of a one-BSN file is guessable.
+        plain = hashlib.sha256(good.read_bytes()).hexdigest()
+        assert loaded.mac.startswith("k1_") and plain not in loaded.mac
+        assert plain not in str(exclusions.loaded_lists(con))
         with pytest.raises(ExclusionListError, match="rij 3"):
             exclusions.load_file(con, bad, exclusion, keys)
         assert con.execute("SELECT count(*) FROM exclusion_entries").fetchone()[0] == 2

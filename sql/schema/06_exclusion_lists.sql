@@ -1,11 +1,11 @@
--- Purpose: which version of each exclusion list is loaded: when, from which file (by hash), how
+-- Purpose: which version of each exclusion list is loaded: when, from which file (by MAC), how
 --          many entries. A run reports it; a required list that was never loaded stops a run.
 -- Grain:   one row per list.
 -- Inputs:  written by exclusions/record_list.sql.
--- Personal data: none (the SHA-256 of the whole file, counts).
+-- Personal data: none (a keyed MAC of the file, not a plain hash; counts).
 CREATE TABLE IF NOT EXISTS exclusion_lists (
     lijst          VARCHAR PRIMARY KEY,
-    sha256         VARCHAR NOT NULL,
+    bestand_mac    VARCHAR NOT NULL,  -- keyed MAC of the file: recognises an unchanged file
     bestand        VARCHAR NOT NULL,
     personen       INTEGER NOT NULL,
     adressen       INTEGER NOT NULL,

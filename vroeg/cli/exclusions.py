@@ -42,13 +42,13 @@ def load(
         with ctx.audit.operation("uitsluitingslijst-laden", new_trace_id(), lijst=lijst) as op:
             with warehouse.connect(ctx.warehouse_path, write=True) as con:
                 loaded = exclusions.load_file(con, path, config[lijst], ctx.keys)
-            op.attributes.update(sha256=loaded.sha256, personen=loaded.persons,
+            op.attributes.update(bestand_mac=loaded.mac, personen=loaded.persons,
                                  adressen=loaded.addresses)
     except exclusions.ExclusionListError as exc:
         fail(exc.message, code=1)
     if remove:
         path.unlink()
-    result = {"lijst": lijst, "bestand": loaded.filename, "sha256": loaded.sha256,
+    result = {"lijst": lijst, "bestand": loaded.filename, "bestand_mac": loaded.mac,
               "personen": loaded.persons, "adressen": loaded.addresses, "verwijderd": remove}
     if as_json:
         print_json(result)
