@@ -80,14 +80,8 @@ def browser():
         instance.close()
 
 
-def _report(request, line: str) -> None:
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(line)
-
-
 def test_coordinator_signs_in_opens_the_list_downloads_records_a_contact_and_signs_out(
-        request, data, server, browser):
+        capsys, data, server, browser):
     import openpyxl
     from sqlalchemy import select
 
@@ -122,7 +116,8 @@ def test_coordinator_signs_in_opens_the_list_downloads_records_a_contact_and_sig
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "portal-bezoeklijst.png"
     page.screenshot(path=str(shot))
-    _report(request, f"\nScreenshot of the list page: {shot}")
+    with capsys.disabled():
+        print(f"\n  screenshot of the list page: {shot}")
 
     # Download the Excel file.
     with page.expect_download() as info:
