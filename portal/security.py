@@ -161,6 +161,10 @@ def attempt_login(settings: PortalSettings, name: str, password: str, ip: str) -
     window_start = now - settings.throttle_window
     with db.session(settings.database_url) as s:
         user = accounts.find(s, settings.gemeente, name)
+        if user is None:
+            # Not an account: keep only a hash of what was typed (it may be a password typed in
+            # the wrong field); repeated tries of the same name still count against it.
+            name = "?" + hashlib.sha256(name.encode()).hexdigest()[:32]
         since_account = window_start
         if user is not None:
             # A password reset by an administrator lifts the lock-out.

@@ -122,3 +122,4 @@ def test_passwords_are_never_options(home):
         for param in sub.params:
             assert "password" not in param.name and "wachtwoord" not in param.name, (name, param)
             assert not isinstance(param, click.Option) or not param.hide_input
+
