@@ -25,6 +25,7 @@ from quality.validate import ValidationOutcome, validate
 from scoring import warehouse
 from scoring.load import LoadCounts, load_signals
 from vroeg import deliveries
+from vroeg import signal_counts
 from vroeg.config import STANDARD_PARTNER_ID, Partner, standard_partner
 from vroeg.context import Context, context
 from vroeg.deliveries import Received
@@ -131,6 +132,7 @@ def load_task(gemeente: str, received: Received, facts: pl.DataFrame, trace_id: 
                                                  levering=received.delivery_id) as op:
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
             counts = load_signals(con, facts, received.delivery_id)
+            signal_counts.refresh(ctx, con)  # the portal's charts read these, not the warehouse
         deliveries.finish(ctx, received.delivery_id, counts)
         op.attributes.update(nieuw=counts.inserted, bijgewerkt=counts.updated,
                              dubbel=counts.duplicates)

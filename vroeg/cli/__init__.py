@@ -10,6 +10,7 @@ from __future__ import annotations
 import typer
 
 from vroeg.cli import keys, pipeline
+from vroeg.cli import portal as portal_cli
 
 app = typer.Typer(
     help="Vroegsignalering: partnerbestanden in, een geprioriteerde bezoeklijst per wijkteam uit.",
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 pipeline.register(app)
 app.add_typer(keys.app, name="keys")
+portal_cli.register(app)
 
 
 def main() -> None:

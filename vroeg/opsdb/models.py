@@ -149,3 +149,167 @@ class AuditLine(Base):
     attributes: Mapped[dict | None] = mapped_column(JSON)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                      server_default=func.now())
+
+
+# ----------------------------------------------------------------------------------------------
+# The portal (issue 6): accounts, sessions, login attempts, the households behind each published
+# list, the cases (contact attempts and end results) coordinators record, and chart counts.
+# ----------------------------------------------------------------------------------------------
+
+from sqlalchemy import Date, UniqueConstraint  # noqa: E402  (kept with the models that use them)
+
+
+class PublicationHousehold(Base):
+    """Which household pseudonym stands on which line of a published list.
+
+    The published files hold names and addresses, not pseudonyms; this sidecar lets the portal
+    log every view per household (audit subject = pseudonym) and key cases by pseudonym, never
+    by name. `regel` is the 1-based line in the list file; `rang` is the list's own rank column.
+    """
+
+    __tablename__ = "publication_households"
+
+    publication_id: Mapped[int] = mapped_column(
+        ForeignKey("publications.id", ondelete="CASCADE"), primary_key=True)
+    regel: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rang: Mapped[int] = mapped_column(Integer)
+    huishouden_pseudoniem: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class PortalUser(Base):
+    """An employee who may sign in to the portal of one municipality. No resident data."""
+
+    __tablename__ = "portal_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gemeente: Mapped[str] = mapped_column(String(4))
+    name: Mapped[str] = mapped_column(String(64))
+    #: argon2id hash in PHC format (argon2-cffi); the password itself is never stored.
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    roles: Mapped[list[PortalUserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PortalUserRole.role")
+    teams: Mapped[list[PortalTeamMembership]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PortalTeamMembership.wijkteam")
+
+    __table_args__ = (UniqueConstraint("gemeente", "name", name="uq_portal_users_gemeente_name"),)
+
+
+class PortalUserRole(Base):
+    """coordinator | privacy | data | admin; an account may hold several."""
+
+    __tablename__ = "portal_user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class PortalTeamMembership(Base):
+    """A coordinator's wijkteam: the only lists and households that account may see."""
+
+    __tablename__ = "portal_team_memberships"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    wijkteam: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class PortalSession(Base):
+    """A signed-in browser. Only the SHA-256 of the cookie's random token is stored, so a copy
+    of this table cannot be replayed as a session; deleting the row revokes it at once."""
+
+    __tablename__ = "portal_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_users.id", ondelete="CASCADE"),
+                                         index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginAttempt(Base):
+    """Every sign-in attempt, kept for throttling (per account and per address) and review."""
+
+    __tablename__ = "portal_login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gemeente: Mapped[str] = mapped_column(String(4))
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+    #: Refused without checking the password because of too many recent failures.
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Case(Base):
+    """A vroegsignaalzaak (DDAS): one household on one published list, and what came of it.
+
+    Keyed by publication and household pseudonym, never by name. `eindresultaat` is a DDAS
+    EnumEindresultaat value; `opgepakt_op` the date of the first contact attempt (datumOpgepakt).
+    The publication may be removed by retention; the case then keeps its team and period.
+    """
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gemeente: Mapped[str] = mapped_column(String(4), index=True)
+    publication_id: Mapped[int | None] = mapped_column(
+        ForeignKey("publications.id", ondelete="SET NULL"), index=True)
+    run_id: Mapped[str] = mapped_column(String(40))
+    wijkteam: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(7))
+    regel: Mapped[int] = mapped_column(Integer)
+    rang: Mapped[int] = mapped_column(Integer)
+    huishouden_pseudoniem: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+    opgepakt_op: Mapped[dt.date | None] = mapped_column(Date)
+    eindresultaat: Mapped[str | None] = mapped_column(String(80))
+    eindresultaat_op: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    eindresultaat_door: Mapped[str | None] = mapped_column(String(64))
+
+    contact_attempts: Mapped[list[ContactAttempt]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", lazy="selectin",
+        order_by="ContactAttempt.datum, ContactAttempt.id")
+
+    __table_args__ = (UniqueConstraint("publication_id", "huishouden_pseudoniem",
+                                       name="uq_cases_publication_household"),)
+
+
+class ContactAttempt(Base):
+    """A contactpoging (DDAS): kind (EnumContactsoort), reached or not, date, part of day."""
+
+    __tablename__ = "contact_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    soort: Mapped[str] = mapped_column(String(40))
+    bereikt: Mapped[bool] = mapped_column(Boolean)
+    datum: Mapped[dt.date] = mapped_column(Date)
+    dagdeel: Mapped[str] = mapped_column(String(10))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    case: Mapped[Case] = relationship(back_populates="contact_attempts")
+
+
+class SignalMonthCount(Base):
+    """Signals in the warehouse per month (of signaaldatum) and partner type: counts only.
+
+    Refreshed by the ingestion flow after each load, so that the portal draws its charts from
+    the operational database and never opens the warehouse (DuckDB allows one writing process).
+    """
+
+    __tablename__ = "signal_month_counts"
+
+    gemeente: Mapped[str] = mapped_column(String(4), primary_key=True)
+    maand: Mapped[str] = mapped_column(String(7), primary_key=True)
+    partner_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    signalen: Mapped[int] = mapped_column(Integer)
+    bijgewerkt_op: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
