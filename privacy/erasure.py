@@ -33,7 +33,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import select
 
-from privacy.subject import Query, SubjectProblem, archive_matches, locate
+from privacy.subject import Query, SubjectProblem, archive_matches, list_files, locate
 from privacy.vault import subject_token
 from scoring import warehouse
 from vroeg.context import Context
@@ -160,10 +160,11 @@ def erase(ctx: Context, query: Query, *, trace_id: str) -> dict:
                 if (p.run_id, p.wijkteam) not in set(listed):
                     continue
                 removed = 0
-                if Path(p.csv_path).exists():
-                    removed = _strip_csv(Path(p.csv_path), addresses)
-                if Path(p.xlsx_path).exists():
-                    removed = max(removed, _strip_xlsx(Path(p.xlsx_path), addresses, stamp))
+                csv_file, xlsx_file = list_files(ctx, p)
+                if csv_file.exists():
+                    removed = _strip_csv(csv_file, addresses)
+                if xlsx_file.exists():
+                    removed = max(removed, _strip_xlsx(xlsx_file, addresses, stamp))
                 list_rows += removed
                 teams.append({"wijkteam": p.wijkteam, "periode": p.period, "run": p.run_id,
                               "rij_verwijderd_uit_outbox": bool(removed)})

@@ -27,6 +27,7 @@ from sqlalchemy import delete, select
 
 from privacy import chain
 from privacy.policy import RetentionDays
+from privacy.subject import list_files
 from privacy.vault import subject_token
 from scoring import warehouse
 from vroeg.context import Context
@@ -137,14 +138,15 @@ def quarantine(ctx: Context, cut: Cutoffs, *, dry_run: bool) -> dict:
 def lists(ctx: Context, cut: Cutoffs, *, dry_run: bool) -> dict:
     root = ctx.home.outbox_dir(ctx.gemeente)
     with db.session(ctx.database_url) as s:
-        published = s.execute(select(Publication.csv_path, Publication.xlsx_path,
-                                     Publication.created_at)
+        published = s.scalars(select(Publication)
                               .where(Publication.gemeente == ctx.gemeente)).all()
     when = {}
-    for csv_path, xlsx_path, created in published:
-        when[str(csv_path)] = when[str(xlsx_path)] = _aware(created)
+    for publication in published:
+        for path in list_files(ctx, publication):
+            when[path] = _aware(publication.created_at)
     files = [p for p in sorted(root.rglob("*")) if p.is_file()] if root.is_dir() else []
-    doomed = [p for p in files if (when.get(str(p)) or _mtime(p)) < cut.published_lists]
+    # A file without a publication record (or a leftover temporary file) ages from its mtime.
+    doomed = [p for p in files if (when.get(p) or _mtime(p)) < cut.published_lists]
     if not dry_run:
         for path in doomed:
             path.unlink()

@@ -253,6 +253,13 @@ def _warehouse_facts(ctx: Context, signals: list[str], households: list[str]) ->
             "scores": scores.to_dicts()}
 
 
+def list_files(ctx: Context, publication: Publication) -> tuple[Path, Path]:
+    """Where a published list's CSV and XLSX are now: in this home's outbox (the paths recorded
+    at publication may point to where VROEG_HOME was then, e.g. before a restore elsewhere)."""
+    folder = ctx.home.outbox_dir(ctx.gemeente) / publication.wijkteam
+    return folder / Path(publication.csv_path).name, folder / Path(publication.xlsx_path).name
+
+
 def _publications(ctx: Context, scores: list[dict]) -> list[dict]:
     listed = {(s["run_id"], s["wijkteam"]) for s in scores if s["op_lijst"]}
     if not listed:
@@ -261,12 +268,15 @@ def _publications(ctx: Context, scores: list[dict]) -> list[dict]:
         rows = s.scalars(select(Publication).where(
             Publication.gemeente == ctx.gemeente,
             Publication.run_id.in_({run for run, _ in listed}))).all()
-    return [
-        {"run": p.run_id, "wijkteam": p.wijkteam, "periode": p.period,
-         "gepubliceerd_op": p.created_at, "csv": p.csv_path, "xlsx": p.xlsx_path,
-         "bestand_aanwezig": Path(p.csv_path).exists() or Path(p.xlsx_path).exists()}
-        for p in rows if (p.run_id, p.wijkteam) in listed
-    ]
+    out = []
+    for p in rows:
+        if (p.run_id, p.wijkteam) not in listed:
+            continue
+        csv_file, xlsx_file = list_files(ctx, p)
+        out.append({"run": p.run_id, "wijkteam": p.wijkteam, "periode": p.period,
+                    "gepubliceerd_op": p.created_at, "csv": str(csv_file), "xlsx": str(xlsx_file),
+                    "bestand_aanwezig": csv_file.exists() or xlsx_file.exists()})
+    return out
 
 
 def _deliveries(ctx: Context, facts: dict) -> list[dict]:
