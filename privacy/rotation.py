@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from privacy import archive
 from privacy.audit import Audit, new_trace_id
@@ -40,7 +40,7 @@ from privacy.pseudonymise import pseudonyms, records_frame
 from privacy.vault import Vault, identities, rekey_map
 from scoring import warehouse
 from vroeg.opsdb import db
-from vroeg.opsdb.models import KeyRotation
+from vroeg.opsdb.models import Delivery, KeyRotation, Run
 from vroeg.settings import Home
 from vroeg.sqlfiles import sql
 
@@ -101,11 +101,39 @@ def current_state(home: Home, gemeente: str) -> State | None:
     return _state(row) if row else None
 
 
+#: Deliveries and runs younger than this that have not finished count as still running.
+BUSY_WINDOW = dt.timedelta(hours=6)
+
+
+def _busy(url: str, gemeente: str) -> tuple[int, int]:
+    """Deliveries being ingested and runs being published right now (recently started, open)."""
+    since = _now() - BUSY_WINDOW
+    with db.session(url) as s:
+        deliveries = s.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.gemeente == gemeente, Delivery.status == "ontvangen",
+            Delivery.received_at >= since))
+        runs = s.scalar(select(func.count()).select_from(Run).where(
+            Run.gemeente == gemeente, Run.status == "gestart", Run.started_at >= since))
+    return int(deliveries or 0), int(runs or 0)
+
+
 def start(home: Home, gemeente: str) -> State:
-    """Begin a rotation, or pick up the one that was interrupted."""
+    """Begin a rotation, or pick up the one that was interrupted.
+
+    A new rotation does not begin while deliveries or runs of the municipality are in progress:
+    they hold the old key and would write under it after the stores were re-keyed. (Once the key
+    file says `pending`, no new one can start.)
+    """
     url = home.database_url
     row = _open_row(url, gemeente)
     data = read_key_file(home, gemeente)
+    if row is None and data.get("pending") is None:
+        deliveries, runs = _busy(url, gemeente)
+        if deliveries or runs:
+            raise RotationError(
+                f"Er lopen nog verwerkingen voor gemeente {gemeente} ({deliveries} levering(en) "
+                f"in behandeling, {runs} run(s) bezig). Start de sleutelrotatie als die klaar "
+                "zijn.")
     if row is not None and data.get("pending") is None and int(data["current"]) == row.to_version:
         # Stopped after the key was activated but before the rotation was marked done: the
         # activation step runs again (it is idempotent) and finishes the record.
@@ -216,6 +244,9 @@ def rekey_vault(home: Home, state: State, *, batch_size: int = 2000,
 
 
 def rekey_warehouse(home: Home, state: State, *, interrupt: Interrupt | None = None) -> dict:
+    # Vault records written under the old key after the vault step (by a flow that had loaded the
+    # key before the rotation began) are re-keyed first; normally there are none.
+    rekey_vault(home, state)
     ring = load_keys(home, state.gemeente, allow_pending=True)
     vault = Vault(home.vault_url(state.gemeente), ring)
     with vault.engine.connect() as connection:

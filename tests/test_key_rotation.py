@@ -75,6 +75,28 @@ def test_commands_refuse_a_missing_key(tmp_path, monkeypatch):
     assert result.exit_code == 2 and "vroeg keys init" in result.output
 
 
+@pytest.mark.parametrize("command", [["audit"], ["audit", "verify"], ["register"],
+                                     ["subject-access"], ["erase"], ["reidentify"], ["retention"],
+                                     ["keys", "rotate"]])
+def test_privacy_commands_have_help(command):
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_a_rotation_does_not_begin_while_a_delivery_is_being_ingested(home):
+    from privacy import rotation
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import Delivery
+
+    with db.session(home.database_url) as s:
+        s.add(Delivery(id="d-1", gemeente="0080", partner_id="p", filename="f.csv",
+                       sha256="0" * 64, size_bytes=1))
+    with pytest.raises(rotation.RotationError, match="1 levering"):
+        rotation.start(home, "0080")
+    assert "pending" not in json.loads(home.key_file("0080").read_text())
+
+
 def test_the_register_comes_from_configuration(home):
     text = runner.invoke(app, ["register"])
     assert text.exit_code == 0, text.output

@@ -232,7 +232,13 @@ def erase(
     if not yes:
         typer.confirm(f"Alle gegevens over {query.describe()} onomkeerbaar wissen?", abort=True,
                       err=True)
-    result = run_erasure(ctx, query, trace_id=new_trace_id())
+    import duckdb
+
+    try:
+        result = run_erasure(ctx, query, trace_id=new_trace_id())
+    except duckdb.IOException:
+        fail("Het pakhuis is bezet door een andere verwerking (inlezen of een run). Er is nog "
+             "niets gewist; probeer het opnieuw als die klaar is.")
     if as_json:
         print_json({"gemeente": ctx.gemeente, **result})
         return
