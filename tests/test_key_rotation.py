@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from privacy.keys import KeyProblem, KeyRing, begin_rotation, finish_rotation, load_keys
+from privacy.keys import KeyProblem, begin_rotation, finish_rotation, load_keys
 from tests.demo_home import demo_copy
 from vroeg.cli import app
 
