@@ -68,6 +68,23 @@ def test_commands_refuse_a_world_readable_key_file(home, command):
     assert "chmod 600" in result.output
 
 
+@pytest.mark.prefect
+def test_flows_refuse_to_start_with_an_unsafe_key(prefect_server, home):
+    from flows.ingest import ingest_flow
+    from flows.retention import retention_flow
+    from flows.rotation import rotation_flow
+    from flows.run import run_flow
+
+    os.chmod(home.key_file("0080"), 0o640)
+    for start in (lambda: ingest_flow(gemeente="0080", paths=[]),
+                  lambda: run_flow(gemeente="0080"),
+                  lambda: retention_flow(gemeente="0080", dry_run=True),
+                  lambda: rotation_flow(gemeente="0080")):
+        with pytest.raises(Exception, match="chmod 600"):
+            start()
+    assert "pending" not in json.loads(home.key_file("0080").read_text())
+
+
 def test_commands_refuse_a_missing_key(tmp_path, monkeypatch):
     monkeypatch.setenv("VROEG_HOME", str(tmp_path / "leeg"))
     monkeypatch.delenv("VROEG_KEY_0080", raising=False)
