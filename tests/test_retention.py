@@ -130,6 +130,11 @@ def test_zero_day_terms_empty_every_store_and_subject_access_finds_only_the_dele
     assert [p for p in home.outbox_dir("0080").rglob("*") if p.is_file()] == []
     assert _warehouse_counts(home) == {"signals": 0, "signal_updates": 0, "household_scores": 0}
     assert ctx.vault.count() == 0
+    # Not even in the files' free pages (the vault zeroes deleted records).
+    import re
+
+    for store in (home.root / "vault" / "0080.sqlite", home.warehouse_path("0080")):
+        assert not re.search(rb"k\d+_[0-9a-f]{32}", store.read_bytes()), store
     assert _ops_count(home, QuarantineRecord) == 0
     assert _ops_count(home, Delivery, Delivery.archive_path.is_not(None)) == 0
     assert _ops_count(home, Delivery) > 0  # the registry (counts, no personal data) stays
