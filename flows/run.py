@@ -12,9 +12,10 @@ from flows.progress import progress
 from prefect.runtime import flow_run
 
 from privacy.audit import new_trace_id
+from privacy.trail import record_publication, run_output_digest, sql_hashes
 from publishing.publish import publish_team
 from scoring import warehouse
-from scoring.score import Period, rules_version, score_period
+from scoring.score import SCORING_SQL, Period, rules_version, score_period
 from vroeg import runs
 from vroeg.context import context
 from vroeg.safety import scrubbed
@@ -27,9 +28,11 @@ def score_task(gemeente: str, period: str, run_id: str, trace_id: str) -> dict:
     ctx = context(gemeente)
     with scrubbed("scoren"), ctx.audit.operation(
             "matchen-en-scoren", trace_id, run=run_id, periode=period,
-            regelversie=rules_version(ctx.municipality)) as op:
+            regelversie=rules_version(ctx.municipality), sql=sql_hashes(SCORING_SQL),
+            sleutelversie=ctx.keys.version) as op:
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
             totals = score_period(con, ctx.municipality, Period.parse(period), run_id)
+            op.attributes.update(uitvoer_sha256=run_output_digest(con, run_id))
         op.attributes.update(totals)
     return totals
 
@@ -38,10 +41,13 @@ def score_task(gemeente: str, period: str, run_id: str, trace_id: str) -> dict:
 def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_id: str) -> dict:
     ctx = context(gemeente)
     with scrubbed("publiceren"), ctx.audit.operation(
-            "publicatie", trace_id, run=run_id, wijkteam=wijkteam) as op:
+            "publicatie", trace_id, run=run_id, wijkteam=wijkteam,
+            sleutelversie=ctx.keys.version) as op:
         written = publish_team(ctx, Period.parse(period), run_id, wijkteam, trace_id,
                                op.operation_id)
         op.attributes.update(huishoudens=written.households, csv_sha256=written.csv_sha256)
+        record_publication(ctx, ctx.audit, run_id, wijkteam, trace_id, op.operation_id,
+                           csv_sha256=written.csv_sha256)
     return {
         "wijkteam": wijkteam,
         "huishoudens": written.households,

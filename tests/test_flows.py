@@ -251,4 +251,4 @@ def test_prefect_recorded_the_runs_without_parameters_of_people(demo):
         text = repr(r.parameters)
         assert "Zzkanariexq" not in text and CANARY["bsn"] not in text
         assert set(r.parameters) <= {"gemeente", "paths", "partner_id", "today", "period", "seed",
-                                     "months"}
+                                     "months", "dry_run"}

@@ -19,6 +19,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from privacy.policy import PrivacyPolicy
 from vroeg import ddas, schema
 from vroeg.settings import Home
 
@@ -110,6 +111,8 @@ class Municipality(_Model):
     wijkteams: list[Wijkteam]
     validation: Validation = Validation()
     scoring: Scoring = Scoring()
+    #: Retention terms and register facts (privacy/policy.py).
+    privacy: PrivacyPolicy = PrivacyPolicy()
     #: Filled in by load_municipality from partners/*.yaml.
     partners: dict[str, "Partner"] = Field(default_factory=dict)
 

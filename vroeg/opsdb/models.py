@@ -313,3 +313,75 @@ class SignalMonthCount(Base):
     partner_type: Mapped[str] = mapped_column(String(40), primary_key=True)
     signalen: Mapped[int] = mapped_column(Integer)
     bijgewerkt_op: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # The hash chain (privacy/chain.py, migration i5_0001). Lines written before the chain
+    # existed have NULLs here; every line since has all four.
+    #: Position in the municipality's chain: 1, 2, 3, ... without gaps (a gap is a deleted line).
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    #: line_hash of the line before (or of the last line removed by retention, or 64 zeros).
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    #: HMAC-SHA256 (chain key of `key_version`) over this line's fields and prev_hash.
+    line_hash: Mapped[str | None] = mapped_column(String(64))
+    key_version: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ux_audit_log_gemeente_seq", "gemeente", "seq", unique=True),)
+
+
+class AuditChainHead(Base):
+    """The newest line of each municipality's audit chain; also the lock that orders appends.
+
+    Appending locks this row (SELECT ... FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite), so
+    concurrent writers (several flows, the portal) extend the chain one after the other.
+    """
+
+    __tablename__ = "audit_chain_head"
+
+    gemeente: Mapped[str] = mapped_column(String(4), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    line_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class AuditCut(Base):
+    """A retention cut of the audit trail: lines up to `upto_seq` were removed, on purpose.
+
+    The first line kept links to `last_hash`, so the remaining chain still verifies; the cut is
+    itself sealed with the chain key and linked to the cut before it (append-only, like the log).
+    The audit_log trigger only allows deleting lines at or below a recorded cut.
+    """
+
+    __tablename__ = "audit_cuts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gemeente: Mapped[str] = mapped_column(String(4), index=True)
+    #: Last removed chain position (0 when only lines from before the chain were removed).
+    upto_seq: Mapped[int] = mapped_column(BigInteger)
+    #: Last removed audit_log.id (ids and chain positions rise together).
+    upto_id: Mapped[int] = mapped_column(BigInteger)
+    #: line_hash of the line at upto_seq: the prev_hash the first kept line must carry.
+    last_hash: Mapped[str] = mapped_column(String(64))
+    removed: Mapped[int] = mapped_column(Integer)
+    #: Lines recorded before this moment were due (the audit trail's retention term).
+    before: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    cut_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    key_version: Mapped[int] = mapped_column(Integer)
+    prev_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class KeyRotation(Base):
+    """The durable state of a key rotation (privacy/rotation.py), so an interrupted one resumes."""
+
+    __tablename__ = "key_rotations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gemeente: Mapped[str] = mapped_column(String(4), index=True)
+    from_version: Mapped[int] = mapped_column(Integer)
+    to_version: Mapped[int] = mapped_column(Integer)
+    #: bezig -> klaar
+    status: Mapped[str] = mapped_column(String(16), default="bezig")
+    #: The last step completed: sleutel, kluis, pakhuis, archief, activeren.
+    step: Mapped[str] = mapped_column(String(16))
+    counts: Mapped[dict | None] = mapped_column(JSON)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
