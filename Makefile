@@ -5,13 +5,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv lock clean
+.PHONY: demo test venv lock clean browser
 
 demo: $(STAMP)
 	$(BIN)/vroeg demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest
+
+# The portal's browser tests drive Debian's chromium through Playwright (`playwright install`
+# cannot download browsers here). Installed when missing and we may (root with apt-get);
+# otherwise those tests skip locally, saying why, and fail under CI.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the portal's browser tests"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 \
+	      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }; \
+	  else \
+	    echo "$(CHROMIUM) not found: browser tests will be skipped (sudo apt-get install chromium)"; \
+	  fi; \
+	fi
 
 venv: $(STAMP)
 

@@ -20,11 +20,15 @@ from prefect.runtime import flow_run
 import connectors
 from connectors.mapping import map_to_standard
 from privacy import archive
+from privacy.audit import frame_sha256
 from privacy.pseudonymise import pseudonymise
+from privacy.trail import LOAD_SQL, sql_hashes
+from quality.suite import SUITE_VERSION
 from quality.validate import ValidationOutcome, validate
 from scoring import warehouse
 from scoring.load import LoadCounts, load_signals
 from vroeg import deliveries
+from vroeg import signal_counts
 from vroeg.config import STANDARD_PARTNER_ID, Partner, standard_partner
 from vroeg.context import Context, context
 from vroeg.deliveries import Received
@@ -49,7 +53,8 @@ def receive_task(gemeente: str, path: str, partner_id: str | None, trace_id: str
     ctx = context(gemeente)
     partner = partner_for(ctx, partner_id)
     source = Path(path)
-    with scrubbed("ontvangen"), ctx.audit.operation("ontvangst", trace_id, partner=partner.id) as op:
+    with scrubbed("ontvangen"), ctx.audit.operation("ontvangst", trace_id, partner=partner.id,
+                                                    sleutelversie=ctx.keys.version) as op:
         size = source.stat().st_size
         if size > MAX_DELIVERY_BYTES:
             raise DeliveryError(
@@ -58,7 +63,8 @@ def receive_task(gemeente: str, path: str, partner_id: str | None, trace_id: str
         received = deliveries.receive(ctx, source.read_bytes(), source.name, partner.id,
                                       flow_run.get_id())
         op.attributes.update(levering=received.delivery_id, sha256=received.sha256,
-                             bytes=received.size_bytes, dubbel=received.is_duplicate)
+                             bytes=received.size_bytes, dubbel=received.is_duplicate,
+                             uitvoer_sha256=received.sha256)
     return received
 
 
@@ -83,7 +89,8 @@ def read_task(gemeente: str, received: Received, trace_id: str) -> tuple[pl.Data
             progress().warning("%s", error.message)
             return None
         parsed = connectors.parse(mapped, ctx.municipality)
-        op.attributes.update(rijen=parsed.height, genegeerde_kolommen=len(mapped.ignored_columns))
+        op.attributes.update(rijen=parsed.height, genegeerde_kolommen=len(mapped.ignored_columns),
+                             invoer_sha256=received.sha256, uitvoer_sha256=frame_sha256(parsed))
     notes = list(mapped.notes)
     if mapped.ignored_columns:
         notes.append("kolommen genegeerd: " + ", ".join(mapped.ignored_columns))
@@ -104,7 +111,9 @@ def validate_task(gemeente: str, received: Received, parsed: pl.DataFrame, notes
         outcome = validate(parsed, ctx.municipality, received.filename, day)
         deliveries.record_validation(ctx, received.delivery_id, outcome, notes)
         op.attributes.update(rijen=outcome.rows, quarantaine=outcome.quarantined_rows,
-                             afgekeurd=outcome.rejected)
+                             afgekeurd=outcome.rejected, regelversie=SUITE_VERSION,
+                             invoer_sha256=frame_sha256(parsed),
+                             uitvoer_sha256=frame_sha256(outcome.clean))
     if outcome.rejected:
         progress().warning("%s", outcome.entries[0].message)
     return outcome
@@ -120,7 +129,8 @@ def pseudonymise_task(gemeente: str, received: Received, clean: pl.DataFrame,
             sleutelversie=ctx.keys.version) as op:
         result = pseudonymise(clean, ctx.keys)
         stored = ctx.vault.store(result.identities)
-        op.attributes.update(rijen=clean.height, kluis=stored)
+        op.attributes.update(rijen=clean.height, kluis=stored, invoer_sha256=frame_sha256(clean),
+                             uitvoer_sha256=frame_sha256(result.facts))
     return result.facts
 
 
@@ -128,12 +138,14 @@ def pseudonymise_task(gemeente: str, received: Received, clean: pl.DataFrame,
 def load_task(gemeente: str, received: Received, facts: pl.DataFrame, trace_id: str) -> LoadCounts:
     ctx = context(gemeente)
     with scrubbed("laden"), ctx.audit.operation("laden", trace_id,
-                                                 levering=received.delivery_id) as op:
+                                                 levering=received.delivery_id,
+                                                 sql=sql_hashes(LOAD_SQL)) as op:
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
             counts = load_signals(con, facts, received.delivery_id)
+            signal_counts.refresh(ctx, con)  # the portal's charts read these, not the warehouse
         deliveries.finish(ctx, received.delivery_id, counts)
         op.attributes.update(nieuw=counts.inserted, bijgewerkt=counts.updated,
-                             dubbel=counts.duplicates)
+                             dubbel=counts.duplicates, invoer_sha256=frame_sha256(facts))
     return counts
 
 
@@ -179,4 +191,5 @@ def ingest_one(gemeente: str, path: str, partner_id: str | None, today: str | No
 def ingest_flow(gemeente: str, paths: list[str], partner_id: str | None = None,
                 today: str | None = None) -> list[dict]:
     """Ingest files of one partner (or standard-format files when partner_id is None)."""
+    context(gemeente)  # refuse to start without a usable key (missing, unsafe, mid-rotation)
     return [ingest_one(gemeente, path, partner_id, today) for path in paths]

@@ -16,10 +16,11 @@ from prefect.runtime import flow_run
 
 from flows.progress import progress
 from privacy.audit import new_trace_id
+from privacy.trail import record_publication, run_output_digest, sql_hashes
 from publishing.publish import publish_team
 from scoring import exclusions, warehouse
 from scoring.card import write_card
-from scoring.score import Period, rules_version, score_period
+from scoring.score import SCORING_SQL, Period, rules_version, score_period
 from vroeg import runs
 from vroeg.context import context
 from vroeg.safety import scrubbed
@@ -40,11 +41,15 @@ def exclusions_task(gemeente: str, run_id: str, trace_id: str) -> list[dict]:
             "uitsluitingslijsten", trace_id, run=run_id) as op:
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
             report = exclusions.sync_configured(
-                con, ctx.municipality, ctx.home.config_dir(gemeente), ctx.keys)
+                con, ctx.municipality, ctx.home.config_dir(gemeente), ctx.keys,
+                database_url=ctx.database_url)
         op.attributes.update(lijsten={r["lijst"]: r["status"] for r in report})
     for item in report:
         if item["status"] == "niet geladen":
             progress().warning("Uitsluitingslijst %s is nooit geladen.", item["lijst"])
+        elif item["status"] == "oude sleutel":
+            progress().warning("Uitsluitingslijst %s is geladen onder een oude sleutel en werkt "
+                               "niet meer: laad hem opnieuw.", item["lijst"])
     return report
 
 
@@ -53,10 +58,12 @@ def score_task(gemeente: str, period: str, run_id: str, trace_id: str) -> dict:
     ctx = context(gemeente)
     with scrubbed("scoren"), ctx.audit.operation(
             "matchen-en-scoren", trace_id, run=run_id, periode=period,
-            regelversie=rules_version(ctx.municipality)) as op:
+            regelversie=rules_version(ctx.municipality), sql=sql_hashes(SCORING_SQL),
+            sleutelversie=ctx.keys.version) as op:
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
             totals = score_period(con, ctx.municipality, Period.of(ctx.municipality, period),
                                   run_id)
+            op.attributes.update(uitvoer_sha256=run_output_digest(con, run_id))
         op.attributes.update(totals)
     return totals
 
@@ -65,11 +72,14 @@ def score_task(gemeente: str, period: str, run_id: str, trace_id: str) -> dict:
 def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_id: str) -> dict:
     ctx = context(gemeente)
     with scrubbed("publiceren"), ctx.audit.operation(
-            "publicatie", trace_id, run=run_id, wijkteam=wijkteam) as op:
+            "publicatie", trace_id, run=run_id, wijkteam=wijkteam,
+            sleutelversie=ctx.keys.version) as op:
         written = publish_team(ctx, Period.of(ctx.municipality, period), run_id, wijkteam,
                                trace_id, op.operation_id)
         op.attributes.update(huishoudens=written.households, wachtlijst=written.waiting,
                              csv_sha256=written.csv_sha256)
+        record_publication(ctx, ctx.audit, run_id, wijkteam, trace_id, op.operation_id,
+                           csv_sha256=written.csv_sha256)
     return {
         "wijkteam": wijkteam,
         "huishoudens": written.households,
@@ -141,7 +151,8 @@ def whatif_task(gemeente: str, period: str, overrides: dict, trace_id: str) -> d
             geheridentificeerd=0) as op:
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
             result = compare(con, base, alternative, Period.of(base, period),
-                             config_dir=ctx.home.config_dir(gemeente), keys=ctx.keys)
+                             config_dir=ctx.home.config_dir(gemeente), keys=ctx.keys,
+                             database_url=ctx.database_url)
         op.attributes.update(result["totaal"])
     return result
 

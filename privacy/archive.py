@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from privacy.keys import KeyRing
+from privacy.keys import KeyProblem, KeyRing
 
 MAGIC = b"VROEGARCH1"
 CHUNK = 1024 * 1024
@@ -41,6 +41,11 @@ def store(root: Path, data: bytes, keys: KeyRing) -> tuple[str, Path]:
     if path.exists():
         return digest, path
     path.parent.mkdir(parents=True, exist_ok=True)
+    _write(path, data, digest, keys)
+    return digest, path
+
+
+def _write(path: Path, data: bytes, digest: str, keys: KeyRing) -> None:
     aead = AESGCM(keys.derive("archief"))
     prefix = os.urandom(8)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -54,7 +59,28 @@ def store(root: Path, data: bytes, keys: KeyRing) -> tuple[str, Path]:
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, path)  # atomic: a reader sees the whole archive or none
-    return digest, path
+
+
+def version_of(path: Path) -> int:
+    """The key version an archive file is sealed with (read from its header)."""
+    with open(path, "rb") as handle:
+        head = handle.read(len(MAGIC) + 4)
+    if not head.startswith(MAGIC) or len(head) < len(MAGIC) + 4:
+        raise ValueError(f"{path.name} is geen archiefbestand")
+    return struct.unpack(">I", head[len(MAGIC):])[0]
+
+
+def reseal(path: Path, keys: KeyRing) -> bool:
+    """Re-encrypt an archive file under `keys` (key rotation); False when it already was.
+
+    Atomic per file: a rotation interrupted half-way leaves each file whole, under the old key or
+    the new one, and `load` reads either.
+    """
+    if version_of(path) == keys.version:
+        return False
+    data = load(path, keys)
+    _write(path, data, path.stem, keys)
+    return True
 
 
 def load(path: Path, keys: KeyRing) -> bytes:
@@ -64,12 +90,14 @@ def load(path: Path, keys: KeyRing) -> bytes:
         raise ValueError(f"{path.name} is geen archiefbestand")
     offset = len(MAGIC)
     (version,) = struct.unpack(">I", raw[offset:offset + 4])
-    if version != keys.version:
-        raise ValueError(f"{path.name} is versleuteld met sleutelversie {version}")
+    try:
+        sealed_with = keys.at(version)  # any version the key ring holds (before a rotation)
+    except KeyProblem:
+        raise ValueError(f"{path.name} is versleuteld met sleutelversie {version}") from None
     prefix = raw[offset + 4:offset + 12]
     body = raw[offset + 12:]
     digest = path.stem
-    aead = AESGCM(keys.derive("archief"))
+    aead = AESGCM(sealed_with.derive("archief"))
     sealed_chunk = CHUNK + 16
     chunks = max(1, -(-len(body) // sealed_chunk))
     out = bytearray()

@@ -1,23 +1,33 @@
 """The audit trail, after the Logboek Dataverwerkingen standard (MinBZK).
 
-One line per bulk processing step (counts and hashes in `attributes`) and one line per data subject
-for every re-identification. The subject is identified by its pseudonym, encrypted under the
-municipality's audit key, so the trail itself is no new source of identities.
+One line per bulk processing step (counts, hashes of input and output, rule and key versions in
+`attributes`) and one line per data subject for every processing of one person's or household's
+data: re-identification, publication, subject access, erasure, deletion at the end of a retention
+term (and, with the portal, download and correction). The subject is identified by its pseudonym,
+encrypted under the municipality's audit key, so the trail itself is no new source of identities.
+
+Lines are appended to a per-municipality hash chain (privacy/chain.py); the operational database
+refuses to update or delete them (migration i5_0001).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import polars as pl
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select
 
-from privacy.keys import KeyRing
+from privacy import chain
+from privacy.keys import KeyProblem, KeyRing
 from vroeg.opsdb import db
 from vroeg.opsdb.models import AuditLine
 
@@ -41,6 +51,20 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def frame_sha256(frame: pl.DataFrame) -> str:
+    """SHA-256 of a frame's content (as CSV with a header): the same rows give the same hash.
+
+    Recorded in bulk audit lines as the hash of a step's input and output, so a step can be
+    shown to have received exactly what the step before produced. A hash over many rows is no
+    way back to any of them.
+    """
+    return hashlib.sha256(frame.write_csv().encode()).hexdigest()
+
+
 @dataclass
 class Operation:
     name: str
@@ -55,17 +79,32 @@ class Operation:
 class Audit:
     def __init__(self, database_url: str, keys: KeyRing):
         self._url = database_url
+        self._keys = keys
         self._gemeente = keys.gemeente
-        self._aead = AESGCM(keys.derive("audit"))
+        self._aeads: dict[int, AESGCM] = {}
+
+    @property
+    def gemeente(self) -> str:
+        return self._gemeente
+
+    def _aead(self, version: int) -> AESGCM:
+        if version not in self._aeads:
+            self._aeads[version] = AESGCM(self._keys.at(version).derive("audit"))
+        return self._aeads[version]
 
     def encrypt_subject(self, subject: str) -> str:
+        """"<key version>." + base64(nonce + AES-GCM ciphertext); a new nonce every time, so
+        equal subjects give unequal tokens and lines cannot be linked without the key."""
         nonce = os.urandom(12)
-        sealed = self._aead.encrypt(nonce, subject.encode(), self._gemeente.encode())
-        return base64.b64encode(nonce + sealed).decode("ascii")
+        sealed = self._aead(self._keys.version).encrypt(nonce, subject.encode(),
+                                                        self._gemeente.encode())
+        return f"{self._keys.version}." + base64.b64encode(nonce + sealed).decode("ascii")
 
     def decrypt_subject(self, token: str) -> str:
-        raw = base64.b64decode(token)
-        return self._aead.decrypt(raw[:12], raw[12:], self._gemeente.encode()).decode()
+        version_text, dot, body = token.partition(".")
+        version, body = (int(version_text), body) if dot else (1, token)  # before versioning
+        raw = base64.b64decode(body)
+        return self._aead(version).decrypt(raw[:12], raw[12:], self._gemeente.encode()).decode()
 
     @contextmanager
     def operation(self, name: str, trace_id: str, parent: str | None = None,
@@ -90,23 +129,70 @@ class Audit:
             lines.append(self._line(op, now, self.encrypt_subject(subject)))
         self._write(lines)
 
-    def _line(self, op: Operation, end: dt.datetime, subject: str | None) -> AuditLine:
-        return AuditLine(
-            gemeente=self._gemeente,
-            trace_id=op.trace_id,
-            operation_id=op.operation_id,
-            parent_operation_id=op.parent_operation_id,
-            name=op.name,
-            start_time=op.start_time,
-            end_time=end,
-            status_code=op.status_code,
-            processing_activity_id=processing_activity(self._gemeente),
-            data_subject_id=subject,
-            attributes=op.attributes or None,
-        )
+    def _line(self, op: Operation, end: dt.datetime, subject: str | None) -> dict:
+        return {
+            "gemeente": self._gemeente,
+            "trace_id": op.trace_id,
+            "operation_id": op.operation_id,
+            "parent_operation_id": op.parent_operation_id,
+            "name": op.name,
+            "start_time": op.start_time,
+            "end_time": end,
+            "status_code": op.status_code,
+            "processing_activity_id": processing_activity(self._gemeente),
+            "data_subject_id": subject,
+            "attributes": op.attributes or None,
+        }
 
-    def _write(self, lines: list[AuditLine]) -> None:
-        if not lines:
-            return
+    def _write(self, lines: list[dict]) -> None:
+        chain.append(self._url, self._keys, lines)
+
+    # --------------------------------------------------------------------------------------------
+    # Reading (the privacy officer's `vroeg audit` and subject access)
+    # --------------------------------------------------------------------------------------------
+
+    def read(self, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
+             names: Iterable[str] = (), wijkteam: str | None = None,
+             subjects: set[str] | None = None, limit: int | None = None) -> list[dict]:
+        """Lines of this municipality, oldest first, filtered; subjects decrypted to pseudonyms.
+
+        `subjects`: pseudonyms (household or person, any key version); a line matches when its
+        decrypted subject is one of them or, for a person-level line "<person>@<household>",
+        when either part is.
+        """
+        names = list(names)
+        query = select(AuditLine).where(AuditLine.gemeente == self._gemeente)
+        if since is not None:
+            query = query.where(AuditLine.end_time >= since)
+        if until is not None:
+            query = query.where(AuditLine.start_time < until)
+        if names:
+            query = query.where(AuditLine.name.in_(names))
+        if subjects is not None:
+            query = query.where(AuditLine.data_subject_id.is_not(None))
+        query = query.order_by(AuditLine.seq.is_(None).desc(), AuditLine.seq, AuditLine.id)
+        out: list[dict] = []
         with db.session(self._url) as s:
-            s.add_all(lines)
+            for line in s.scalars(query).yield_per(5000):
+                attributes = line.attributes or {}
+                if wijkteam is not None and attributes.get("wijkteam") != wijkteam:
+                    continue
+                subject = None
+                if line.data_subject_id:
+                    try:
+                        subject = self.decrypt_subject(line.data_subject_id)
+                    except (InvalidTag, KeyProblem, ValueError):
+                        subject = "(niet te ontsleutelen)"
+                if subjects is not None and not (subject and set(subject.split("@")) & subjects):
+                    continue
+                out.append({
+                    "positie": line.seq, "trace_id": line.trace_id,
+                    "operation_id": line.operation_id,
+                    "parent_operation_id": line.parent_operation_id, "naam": line.name,
+                    "start": line.start_time, "einde": line.end_time,
+                    "status": line.status_code, "verwerkingsactiviteit": line.processing_activity_id,
+                    "betrokkene": subject, "attributen": attributes,
+                })
+                if limit is not None and len(out) >= limit:
+                    break
+        return out

@@ -93,27 +93,65 @@ def person_text() -> pl.Expr:
     return pl.when(pl.col("bsn").is_not_null()).then(by_bsn).otherwise(by_name)
 
 
-def pseudonymise(clean: pl.DataFrame, keys: KeyRing) -> Pseudonymised:
-    """Facts with pseudonyms for the warehouse; identities keyed by the same pseudonyms."""
-    p = Pseudonymiser(keys)
-    texts = clean.select(
+#: What the vault keeps besides the identity, so that pseudonyms can be rebuilt from the vault
+#: alone when the key is rotated (privacy/rotation.py): the partner (part of the signal's
+#: pseudonym) and the normalised house-number addition (part of the household's).
+REKEY_COLUMNS = ("partner_id", "toevoeging_sleutel")
+
+
+def pseudonym_texts(frame: pl.DataFrame) -> pl.DataFrame:
+    """The clear text each pseudonym is a MAC of: `signaal`, `huishouden`, `persoon`.
+
+    The one derivation of pseudonym inputs, used at ingestion (from clean rows) and at key
+    rotation, subject access and erasure (from vault records or a person's BSN or address).
+    Needs partner_id, signaal_id, postcode, huisnummer (normalised), toevoeging_sleutel, bsn,
+    achternaam, voornamen, geboortedatum; a missing partner or signal id gives a null `signaal`.
+    """
+    return frame.select(
         pl.concat_str([pl.col("partner_id"), pl.col("signaal_id")], separator="|").alias("signaal"),
         address.household_key(pl.col("postcode"), pl.col("huisnummer"), pl.col("toevoeging_sleutel"))
         .alias("_huishouden"),
         *[pl.col(c) for c in ("bsn", "achternaam", "voornamen", "geboortedatum")],
-    ).with_columns(person_text().alias("persoon"))
-    pseudonyms = pl.DataFrame([
+    ).with_columns(person_text().alias("persoon")).select(
+        "signaal", pl.col("_huishouden").alias("huishouden"), "persoon")
+
+
+def records_frame(records: list[dict]) -> pl.DataFrame:
+    """Opened vault records as the columns pseudonym_texts needs (all text, as sealed).
+
+    Records sealed before the vault kept the normalised addition get it derived as the connectors
+    derive it (vroeg.address.addition).
+    """
+    columns = ("partner_id", "signaal_id", "postcode", "huisnummer", "huisnummertoevoeging",
+               "toevoeging_sleutel", "bsn", "achternaam", "voornamen", "geboortedatum")
+    frame = pl.DataFrame({c: [r.get(c) for r in records] for c in columns},
+                         schema={c: pl.String for c in columns})
+    return frame.with_columns(pl.coalesce(
+        pl.col("toevoeging_sleutel"),
+        address.addition(pl.col("huisnummer"), pl.col("huisnummertoevoeging")),
+    ).alias("toevoeging_sleutel"))
+
+
+def pseudonyms(frame: pl.DataFrame, keys: KeyRing) -> pl.DataFrame:
+    """signaal_, huishouden_ and persoon_pseudoniem of each row, under `keys`."""
+    p = Pseudonymiser(keys)
+    texts = pseudonym_texts(frame)
+    return pl.DataFrame([
         p.series("signaal", texts["signaal"]).alias("signaal_pseudoniem"),
-        p.series("huishouden", texts["_huishouden"]).alias("huishouden_pseudoniem"),
+        p.series("huishouden", texts["huishouden"]).alias("huishouden_pseudoniem"),
         p.series("persoon", texts["persoon"]).alias("persoon_pseudoniem"),
     ])
-    with_ids = pl.concat([clean, pseudonyms], how="horizontal").with_columns(
-        pl.lit(p.version, dtype=pl.Int32).alias("sleutelversie"),
+
+
+def pseudonymise(clean: pl.DataFrame, keys: KeyRing) -> Pseudonymised:
+    """Facts with pseudonyms for the warehouse; identities keyed by the same pseudonyms."""
+    with_ids = pl.concat([clean, pseudonyms(clean, keys)], how="horizontal").with_columns(
+        pl.lit(keys.version, dtype=pl.Int32).alias("sleutelversie"),
         _age_group(pl.col("geboortedatum"), pl.col("signaaldatum")).alias("leeftijdsgroep"),
     )
     facts = with_ids.select(FACT_COLUMNS)
     identities = with_ids.select(
         "signaal_pseudoniem", "huishouden_pseudoniem", "persoon_pseudoniem", "sleutelversie",
-        *IDENTITY_COLUMNS,
+        *IDENTITY_COLUMNS, *REKEY_COLUMNS,
     )
     return Pseudonymised(facts=facts, identities=identities)

@@ -6,7 +6,13 @@ signal); their content is only readable with the vault key, and each ciphertext 
 row's pseudonym and key version (AEAD associated data), so rows cannot be swapped.
 
 Re-identification is the one way out, `Vault.reidentify`, and it writes one audit line per
-household before it returns anything.
+data subject before it decrypts anything. It is called only to publish a visit list
+(publishing/publish.py), to answer a subject-access request or erasure request
+(privacy/subject.py, privacy/erasure.py), and by a privacy officer's explicit `vroeg reidentify`.
+Everything else sees pseudonyms only (`index`, `delete_signals`, `count`).
+
+Deleted rows are overwritten on disk (SQLite `secure_delete`), so an erased or expired identity
+does not linger in free pages of the vault file.
 """
 
 from __future__ import annotations
@@ -15,17 +21,19 @@ import datetime as dt
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 import polars as pl
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import (
-    Column, DateTime, Engine, Integer, LargeBinary, MetaData, String, Table, create_engine, select,
+    Column, DateTime, Engine, Integer, LargeBinary, MetaData, String, Table, create_engine, delete,
+    event, func, select,
 )
 
 from privacy.audit import Audit
 from privacy.keys import KeyRing
-from privacy.pseudonymise import IDENTITY_COLUMNS
+from privacy.pseudonymise import IDENTITY_COLUMNS, REKEY_COLUMNS
 
 metadata = MetaData()
 identities = Table(
@@ -39,6 +47,20 @@ identities = Table(
     Column("opgeslagen", DateTime(timezone=True), nullable=False),
 )
 
+#: While a key rotation runs: which old pseudonyms became which new ones (pseudonyms only).
+#: The warehouse step applies it; it is emptied when the rotation is finished.
+rekey_map = Table(
+    "sleutelrotatie",
+    metadata,
+    Column("oud_signaal", String(64), primary_key=True),
+    Column("nieuw_signaal", String(64), nullable=False),
+    Column("oud_huishouden", String(64), nullable=False),
+    Column("nieuw_huishouden", String(64), nullable=False),
+    Column("oud_persoon", String(64), nullable=False),
+    Column("nieuw_persoon", String(64), nullable=False),
+    Column("naar_versie", Integer, nullable=False),
+)
+
 _CHUNK = 5000
 
 
@@ -48,7 +70,15 @@ def _engine(url: str) -> Engine:
         path = url.removeprefix("sqlite:///")
         os.makedirs(os.path.dirname(path), exist_ok=True)
     eng = create_engine(url, future=True)
-    # The vault's one table is created here; it has no history of migrations yet.
+    if eng.dialect.name == "sqlite":
+        @event.listens_for(eng, "connect")
+        def _pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
+            cursor = dbapi_connection.cursor()
+            # Deleted identities are zeroed on disk, not left in free pages.
+            cursor.execute("PRAGMA secure_delete=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+    # The vault's tables are created here; they have no history of migrations yet.
     metadata.create_all(eng)
     return eng
 
@@ -62,8 +92,19 @@ def _json_default(value: object) -> str:
 class Vault:
     def __init__(self, url: str, keys: KeyRing):
         self._engine = _engine(url)
-        self._aead = AESGCM(keys.derive("kluis"))
+        self._keys = keys
+        self._aeads: dict[int, AESGCM] = {}
         self._gemeente = keys.gemeente
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def _aead(self, version: int) -> AESGCM:
+        # Each row names the key version it was sealed with; any version the ring knows opens.
+        if version not in self._aeads:
+            self._aeads[version] = AESGCM(self._keys.at(version).derive("kluis"))
+        return self._aeads[version]
 
     def _aad(self, signal: str, version: int) -> bytes:
         return f"{self._gemeente}|{signal}|{version}".encode()
@@ -71,10 +112,10 @@ class Vault:
     def seal(self, signal: str, version: int, identity: dict) -> bytes:
         nonce = os.urandom(12)
         plain = json.dumps(identity, default=_json_default, ensure_ascii=False).encode()
-        return nonce + self._aead.encrypt(nonce, plain, self._aad(signal, version))
+        return nonce + self._aead(version).encrypt(nonce, plain, self._aad(signal, version))
 
     def open(self, signal: str, version: int, sealed: bytes) -> dict:
-        plain = self._aead.decrypt(sealed[:12], sealed[12:], self._aad(signal, version))
+        plain = self._aead(version).decrypt(sealed[:12], sealed[12:], self._aad(signal, version))
         return json.loads(plain)
 
     def store(self, frame: pl.DataFrame) -> int:
@@ -86,6 +127,7 @@ class Vault:
         for record in frame.iter_rows(named=True):
             signal, version = record["signaal_pseudoniem"], record["sleutelversie"]
             identity = {c: record[c] for c in IDENTITY_COLUMNS}
+            identity.update({c: record[c] for c in REKEY_COLUMNS if c in record})
             rows.append({
                 "signaal_pseudoniem": signal,
                 "huishouden_pseudoniem": record["huishouden_pseudoniem"],
@@ -117,12 +159,28 @@ class Vault:
         )
 
     def reidentify(self, households: Iterable[str], *, purpose: str, audit: Audit, trace_id: str,
-                   parent: str | None = None, **attributes) -> dict[str, list[dict]]:
-        """Identities per household pseudonym; one audit line per household, written first."""
+                   parent: str | None = None, persons: Iterable[str] | None = None,
+                   **attributes) -> dict[str, list[dict]]:
+        """Identities per household pseudonym; one audit line per data subject, written first.
+
+        Without `persons` every record of the households is returned and the subject of each
+        audit line is the household. With `persons` (a subject-access or erasure request) only
+        those persons' records are returned and each line's subject is "<person>@<household>".
+        """
         wanted = sorted(set(households))
         if not wanted:
             return {}
-        audit.subjects("heridentificatie", trace_id, parent, wanted, doel=purpose, **attributes)
+        only = set(persons) if persons is not None else None
+        if only is None:
+            audit.subjects("heridentificatie", trace_id, parent, wanted, doel=purpose, **attributes)
+        else:
+            pairs = sorted({subject_token(r.persoon, r.huishouden)
+                            for r in self.index(households=wanted)
+                            if r.persoon in only})
+            if not pairs:
+                return {h: [] for h in wanted}
+            audit.subjects("heridentificatie", trace_id, parent, pairs, doel=purpose,
+                           **attributes)
         found: dict[str, list[dict]] = {h: [] for h in wanted}
         with self._engine.connect() as connection:
             for start in range(0, len(wanted), _CHUNK):
@@ -131,14 +189,80 @@ class Vault:
                     select(identities).where(identities.c.huishouden_pseudoniem.in_(chunk))
                 )
                 for row in result.mappings():
+                    if only is not None and row["persoon_pseudoniem"] not in only:
+                        continue
                     identity = self.open(row["signaal_pseudoniem"], row["sleutelversie"],
                                          row["verzegeld"])
                     identity["signaal_pseudoniem"] = row["signaal_pseudoniem"]
+                    identity["persoon_pseudoniem"] = row["persoon_pseudoniem"]
                     found[row["huishouden_pseudoniem"]].append(identity)
         return found
 
-    def count(self) -> int:
-        from sqlalchemy import func
+    def index(self, *, persons: Iterable[str] = (), households: Iterable[str] = (),
+              signals: Iterable[str] = ()) -> list[IndexRow]:
+        """Pseudonyms of the records matching any of the given pseudonyms; nothing decrypted."""
+        persons, households, signals = list(persons), list(households), list(signals)
+        out: list[IndexRow] = []
+        with self._engine.connect() as connection:
+            for column, values in ((identities.c.persoon_pseudoniem, persons),
+                                   (identities.c.huishouden_pseudoniem, households),
+                                   (identities.c.signaal_pseudoniem, signals)):
+                for start in range(0, len(values), _CHUNK):
+                    rows = connection.execute(
+                        select(identities.c.signaal_pseudoniem, identities.c.huishouden_pseudoniem,
+                               identities.c.persoon_pseudoniem, identities.c.sleutelversie,
+                               identities.c.opgeslagen)
+                        .where(column.in_(values[start:start + _CHUNK]))
+                    ).all()
+                    out.extend(IndexRow(*row) for row in rows)
+        unique = {r.signaal: r for r in out}
+        return sorted(unique.values(), key=lambda r: r.signaal)
 
+    def all_index(self) -> list[IndexRow]:
+        """The pseudonyms of every record (for retention: which to keep, which to destroy)."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(identities.c.signaal_pseudoniem, identities.c.huishouden_pseudoniem,
+                       identities.c.persoon_pseudoniem, identities.c.sleutelversie,
+                       identities.c.opgeslagen)
+            ).all()
+        return [IndexRow(*row) for row in rows]
+
+    def delete_signals(self, signals: Iterable[str]) -> int:
+        """Destroy the records of these signals (irreversibly: secure_delete); returns the count."""
+        wanted = sorted(set(signals))
+        deleted = 0
+        with self._engine.begin() as connection:
+            for start in range(0, len(wanted), _CHUNK):
+                deleted += connection.execute(
+                    delete(identities).where(
+                        identities.c.signaal_pseudoniem.in_(wanted[start:start + _CHUNK]))
+                ).rowcount
+        return deleted
+
+    def count(self) -> int:
         with self._engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(identities)).scalar_one()
+
+    def count_by_version(self) -> dict[int, int]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(identities.c.sleutelversie, func.count()).group_by(identities.c.sleutelversie)
+            ).all()
+        return {int(v): int(n) for v, n in rows}
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One vault record's pseudonyms: what can be known about it without decrypting."""
+
+    signaal: str
+    huishouden: str
+    persoon: str
+    sleutelversie: int
+    opgeslagen: dt.datetime
+
+
+def subject_token(person: str, household: str) -> str:
+    """The data-subject id of a person-level audit line: "<person>@<household>"."""
+    return f"{person}@{household}"

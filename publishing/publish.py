@@ -75,5 +75,6 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     stem = f"bezoeklijst_{wijkteam}_{run_id}"  # the run id starts with the period
     written = write_list(folder, stem, wijkteam, rows, title=f"Bezoeklijst {team.name} {period}",
                          about=about)
-    runs.record_publication(ctx, run_id, str(period), written)
+    runs.record_publication(ctx, run_id, str(period), written,
+                            households=[(r["rang"], r["huishouden_pseudoniem"]) for r in ranked])
     return written

@@ -29,14 +29,16 @@ POINT_COLUMNS = (
     "punten_opeenvolgend", "punten_leeftijd",
 )
 
-#: Columns of a published list, in order (Dutch: the list is read by wijkteam coordinators).
-#: The first thirteen are the first model's; later ones are added at the end so that tools
-#: reading the first ones keep working.
+#: The first model's columns, in order (Dutch: the list is read by wijkteam coordinators). Tools
+#: (the portal) treat any column after these as an addition and show it by name.
 LIST_COLUMNS = (
     "rang", "score", "naam", "straatnaam", "postcode", "huisnummer", "huisnummertoevoeging",
     "woonplaats", "telefoon", "signalen", "totaal_bedrag", "crisis", "redenen",
-    "advies", "sectie", *POINT_COLUMNS,
 )
+
+#: Every column of a published list: the first model's, then the advice term, the section and
+#: the points per rule.
+COLUMNS = (*LIST_COLUMNS, "advies", "sectie", *POINT_COLUMNS)
 
 BEZOEKLIJST, WACHTLIJST = "bezoeklijst", "wachtlijst"
 
@@ -142,7 +144,7 @@ def render_csv(rows: list[ListRow]) -> bytes:
     """UTF-8 with BOM and ';' so that Excel on a Dutch laptop opens it correctly by double-click."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(LIST_COLUMNS)
+    writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow(_cells(row))
     return buffer.getvalue().encode("utf-8-sig")
@@ -155,7 +157,7 @@ _WIDTHS = (6, 7, 32, 24, 9, 10, 8, 16, 14, 22, 12, 7, 90, 18, 11, *(9,) * len(PO
 
 def _sheet(workbook, name: str, rows: list[ListRow], formats: dict) -> None:
     sheet = workbook.add_worksheet(name)
-    for col, (title, width) in enumerate(zip(LIST_COLUMNS, _WIDTHS, strict=True)):
+    for col, (title, width) in enumerate(zip(COLUMNS, _WIDTHS, strict=True)):
         sheet.write_string(0, col, title, formats["bold"])
         sheet.set_column(col, col, width)
     for r, row in enumerate(rows, start=1):
@@ -170,7 +172,7 @@ def _sheet(workbook, name: str, rows: list[ListRow], formats: dict) -> None:
             else:
                 sheet.write_string(r, col, value, formats["text"])
     sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(LIST_COLUMNS) - 1)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(COLUMNS) - 1)
 
 
 def render_xlsx(rows: list[ListRow], *, title: str, about: list[tuple[str, str]]) -> bytes:

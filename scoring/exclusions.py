@@ -186,8 +186,10 @@ def read_list(data: bytes, filename: str, code: str, keys: KeyRing) -> pl.DataFr
 
 def file_mac(data: bytes, keys: KeyRing) -> str:
     """Recognises an unchanged list file. Keyed, not a plain SHA-256: a list of one BSN has so
-    few possible contents that a plain hash of the file would give the BSN away."""
-    return Pseudonymiser(keys).one("lijstbestand", hashlib.sha256(data).hexdigest())
+    few possible contents that a plain hash of the file would give the BSN away. Prefixed
+    `mac_` so that it is never mistaken for a pseudonym (`k1_...`)."""
+    tagged = Pseudonymiser(keys).one("lijstbestand", hashlib.sha256(data).hexdigest())
+    return "mac_" + tagged.split("_", 1)[1]
 
 
 def store_list(con: duckdb.DuckDBPyConnection, entries: pl.DataFrame, *, code: str, mac: str,
@@ -225,6 +227,50 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, exclusion: ExclusionLi
                       own_transaction=own_transaction)
 
 
+def from_cases(con: duckdb.DuckDBPyConnection, exclusion: ExclusionList, database_url: str,
+               gemeente: str, keys: KeyRing, *, own_transaction: bool = True) -> LoadedList:
+    """The list of households whose case was closed with "hoeft geen hulp" (the portal's cases).
+
+    Cases are keyed by household pseudonym already; the closing date is the entry's date, and the
+    list's valid_months decides for how long it keeps a household off the lists.
+    """
+    from vroeg.cases import NO_HELP_NEEDED, closed_cases
+
+    closed = closed_cases(database_url, gemeente, results=[NO_HELP_NEEDED])
+    rows = sorted({(c.huishouden_pseudoniem, c.eindresultaat_op.date()) for c in closed})
+    entries = pl.DataFrame(
+        [{"lijst": exclusion.code, "sleutelsoort": "huishouden", "pseudoniem": pseudonym,
+          "sleutelversie": keys.version, "datum": day, "geldig_tot": None}
+         for pseudonym, day in rows],
+        schema={"lijst": pl.String, "sleutelsoort": pl.String, "pseudoniem": pl.String,
+                "sleutelversie": pl.Int32, "datum": pl.Date, "geldig_tot": pl.Date})
+    digest = file_mac("\n".join(f"{p}|{d}" for p, d in rows).encode(), keys)
+    return store_list(con, entries, code=exclusion.code, mac=digest, filename="casussen",
+                      key_version=keys.version, own_transaction=own_transaction)
+
+
+def purge_expired(con: duckdb.DuckDBPyConnection, municipality: Municipality, today: dt.date, *,
+                  own_transaction: bool = True) -> int:
+    """Drop entries that can no longer apply (expired, or of a list no longer configured)."""
+    configured = pl.DataFrame(
+        [{"lijst": x.code, "geldig_maanden": x.valid_months} for x in municipality.exclusions],
+        schema={"lijst": pl.String, "geldig_maanden": pl.Int32})
+
+    def statements() -> int:
+        removed = con.execute(sql("exclusions/delete_expired"), {"vandaag": today}).fetchone()[0]
+        con.execute(sql("exclusions/delete_unconfigured_lists"))
+        return int(removed or 0)
+
+    if own_transaction:
+        with transaction(con, configured_lists=configured):
+            return statements()
+    con.register("configured_lists", configured.to_arrow())
+    try:
+        return statements()
+    finally:
+        con.unregister("configured_lists")
+
+
 def loaded_lists(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     columns = ("lijst", "bestand_mac", "bestand", "personen", "adressen", "sleutelversie", "geladen_op")
     return {row[0]: dict(zip(columns, row, strict=True))
@@ -232,17 +278,25 @@ def loaded_lists(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
 
 
 def sync_configured(con: duckdb.DuckDBPyConnection, municipality: Municipality, config_dir: Path,
-                    keys: KeyRing, *, own_transaction: bool = True) -> list[dict]:
-    """Load every configured list file that changed since it was last loaded; report each list.
+                    keys: KeyRing, *, own_transaction: bool = True,
+                    database_url: str | None = None, today: dt.date | None = None) -> list[dict]:
+    """Load every configured list file that changed since it was last loaded, and the lists fed
+    by cases (with `database_url`); report each list.
 
     Returns one summary per configured list (counts, dates and statuses, no values). Raises
-    ExclusionListError when a list file is bad, or a required list was never loaded.
+    ExclusionListError when a list file is bad, or a required list was never loaded or only
+    under an earlier key (its pseudonyms no longer match any signal).
     """
+    purge_expired(con, municipality, today or dt.date.today(), own_transaction=own_transaction)
     before = loaded_lists(con)
     report = []
     for exclusion in municipality.exclusions:
         status = "niet geladen"
-        if exclusion.file:
+        if exclusion.from_cases and database_url:
+            from_cases(con, exclusion, database_url, municipality.code, keys,
+                       own_transaction=own_transaction)
+            status = "uit casussen"
+        elif exclusion.file:
             path = config_dir / exclusion.file
             if path.is_file():
                 mac = file_mac(path.read_bytes(), keys)
@@ -259,11 +313,18 @@ def sync_configured(con: duckdb.DuckDBPyConnection, municipality: Municipality, 
             status = "eerder geladen"
         report.append({"lijst": exclusion.code, "status": status})
     after = loaded_lists(con)
-    missing = [x.code for x in municipality.exclusions if x.required and x.code not in after]
+    for item in report:
+        loaded = after.get(item["lijst"])
+        if loaded and loaded["sleutelversie"] != keys.version:
+            # Loaded before a key rotation and no file to load again: its pseudonyms are dead.
+            item["status"] = "oude sleutel"
+    missing = [x.code for x in municipality.exclusions if x.required and (
+        x.code not in after or after[x.code]["sleutelversie"] != keys.version)]
     if missing:
         raise ExclusionListError(
-            f"Verplichte uitsluitingslijst(en) {', '.join(missing)} nooit geladen; er wordt niets "
-            "gepubliceerd. Laad ze met 'vroeg exclusions load'.")
+            f"Verplichte uitsluitingslijst(en) {', '.join(missing)} nooit geladen of nog onder "
+            "een oude sleutel; er wordt niets gepubliceerd. Laad ze (opnieuw) met "
+            "'vroeg exclusions load'.")
     for item in report:
         loaded = after.get(item["lijst"])
         if loaded:

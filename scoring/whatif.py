@@ -106,7 +106,8 @@ def apply_overrides(municipality: Municipality, overrides: dict) -> Municipality
 
 
 def compare(con: duckdb.DuckDBPyConnection, base: Municipality, alternative: Municipality,
-            period: Period, *, config_dir: Path | None = None, keys=None) -> dict:
+            period: Period, *, config_dir: Path | None = None, keys=None,
+            database_url: str | None = None) -> dict:
     """Per team: the current and the alternative list sizes and every change (pseudonyms + ranks).
 
     Everything happens in a transaction that is rolled back: configured exclusion lists are
@@ -114,7 +115,8 @@ def compare(con: duckdb.DuckDBPyConnection, base: Municipality, alternative: Mun
     """
     with scratch(con):
         if config_dir is not None and keys is not None:
-            exclusions.sync_configured(con, base, config_dir, keys, own_transaction=False)
+            exclusions.sync_configured(con, base, config_dir, keys, own_transaction=False,
+                                       database_url=database_url)
         score_rules(con, base, period, BASE_RUN)
         score_rules(con, alternative, period, ALTERNATIVE_RUN)
         now, then = team_totals(con, BASE_RUN), team_totals(con, ALTERNATIVE_RUN)

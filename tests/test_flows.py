@@ -255,7 +255,7 @@ def test_prefect_recorded_the_runs_without_parameters_of_people(demo):
         text = repr(r.parameters)
         assert "Zzkanariexq" not in text and CANARY["bsn"] not in text
         assert set(r.parameters) <= {"gemeente", "paths", "partner_id", "today", "period", "seed",
-                                     "months", "overrides"}
+                                     "months", "dry_run", "overrides"}
         # What-if overrides are rules (weights), never people.
         assert not set(r.parameters.get("overrides") or {}) - {"scoring", "matching",
                                                                "capacity", "wijkteams"}

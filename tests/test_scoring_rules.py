@@ -400,3 +400,41 @@ def test_a_warehouse_with_the_first_models_scores_is_upgraded(tmp_path, municipa
         assert con.execute("SELECT run_id FROM household_scores_v1").fetchall() == [("oud",)]
         assert con.execute("SELECT run_id, sectie FROM household_scores").fetchall() == [
             ("nieuw", "bezoeklijst")]
+
+
+def test_compact_keeps_live_data_and_drops_deleted_rows_from_the_file(tmp_path, municipality):
+    path = tmp_path / "w.duckdb"
+    with warehouse.connect(path, write=True) as con:
+        load(con, *(signal(f"s{i}", f"h{i}") for i in range(2000)))
+        score_period(con, municipality, OCT, "r")
+        con.execute("DELETE FROM household_scores")
+        con.execute("DELETE FROM signals WHERE signaal_pseudoniem <> 'k1_s7'")
+        con.execute("CHECKPOINT")
+    warehouse.compact(path)
+    assert not list(tmp_path.glob(".*compact*"))
+    data = path.read_bytes()
+    assert b"k1_s1999" not in data and b"k1_h1999" not in data
+    with warehouse.connect(path, write=True) as con:
+        assert con.execute("SELECT signaal_pseudoniem FROM signals").fetchall() == [("k1_s7",)]
+        # The primary key came along: the same signal cannot be inserted twice.
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("INSERT INTO signals SELECT * FROM signals")
+
+
+def test_key_rotation_and_erasure_keep_the_counted_signals_of_scores_in_step(con, municipality):
+    """privacy/rekey_score_signals.sql and erasure_scrub_score_signals.sql (issue 5's steps)."""
+    load(con, signal("a", "h1"), signal("b", "h1", "Energie"), signal("c", "h2"))
+    score_period(con, municipality, OCT, "r")
+    counted = "SELECT huishouden_pseudoniem, signaal_pseudoniemen FROM household_scores " \
+              "ORDER BY 1"
+    assert con.execute(counted).fetchall() == [("k1_h1", ["k1_a", "k1_b"]), ("k1_h2", ["k1_c"])]
+    rekey = pl.DataFrame({"oud_signaal": ["k1_a", "k1_c"], "nieuw_signaal": ["k2_a", "k2_c"]})
+    con.register("rekey", rekey.to_arrow())
+    con.execute(sql("privacy/rekey_score_signals"))
+    con.unregister("rekey")
+    # k1_b has no new pseudonym (destroyed before the rotation): it drops out.
+    assert con.execute(counted).fetchall() == [("k1_h1", ["k2_a"]), ("k1_h2", ["k2_c"])]
+    con.register("doomed", pl.DataFrame({"signaal_pseudoniem": ["k2_c"]}).to_arrow())
+    con.execute(sql("privacy/erasure_scrub_score_signals"))
+    con.unregister("doomed")
+    assert con.execute(counted).fetchall() == [("k1_h1", ["k2_a"]), ("k1_h2", [])]

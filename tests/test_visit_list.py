@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from publishing.visit_list import (
+    COLUMNS,
     LIST_COLUMNS,
     POINT_COLUMNS,
     ListRow,
@@ -154,19 +155,19 @@ def test_full_name_skips_empty_parts():
 
 def test_first_model_columns_keep_their_place():
     """Tools reading the first model's thirteen columns keep working: new ones come after."""
-    assert LIST_COLUMNS[:13] == (
+    assert LIST_COLUMNS == COLUMNS[:13] == (
         "rang", "score", "naam", "straatnaam", "postcode", "huisnummer", "huisnummertoevoeging",
         "woonplaats", "telefoon", "signalen", "totaal_bedrag", "crisis", "redenen")
-    assert LIST_COLUMNS[13:] == ("advies", "sectie", *POINT_COLUMNS)
+    assert COLUMNS[13:] == ("advies", "sectie", *POINT_COLUMNS)
 
 
 def test_csv_format_bom_delimiter_header_amounts(ranked):
     households, identities = ranked
     data = render_csv(build_rows(households, identities, RULES))
-    assert data.startswith(b"\xef\xbb\xbf" + ";".join(LIST_COLUMNS).encode() + b"\r\n")
+    assert data.startswith(b"\xef\xbb\xbf" + ";".join(COLUMNS).encode() + b"\r\n")
     records = parse_csv(data)
-    assert records[0] == list(LIST_COLUMNS)
-    body = [dict(zip(LIST_COLUMNS, r, strict=True)) for r in records[1:]]
+    assert records[0] == list(COLUMNS)
+    body = [dict(zip(COLUMNS, r, strict=True)) for r in records[1:]]
     assert [r["rang"] for r in body] == ["1", "2", "3"]
     assert [r["totaal_bedrag"] for r in body] == ["1234,56", "80,50", "0,07"]
     assert [r["crisis"] for r in body] == ["ja", "nee", "nee"]
@@ -185,8 +186,8 @@ def test_csv_format_bom_delimiter_header_amounts(ranked):
 def test_csv_negative_and_large_amounts():
     def amount(cents: int) -> str:
         row = ListRow(1, 1, "", "", "", "", "", "", "", "", cents, False, "")
-        assert parse_csv(render_csv([row]))[1][LIST_COLUMNS.index("sectie")] == "bezoeklijst"
-        return parse_csv(render_csv([row]))[1][LIST_COLUMNS.index("totaal_bedrag")]
+        assert parse_csv(render_csv([row]))[1][COLUMNS.index("sectie")] == "bezoeklijst"
+        return parse_csv(render_csv([row]))[1][COLUMNS.index("totaal_bedrag")]
     assert amount(-5) == "-0,05"
     assert amount(100_000_000) == "1000000,00"  # no thousands grouping in the CSV
     assert amount(0) == "0,00"
@@ -222,7 +223,7 @@ def test_csv_formula_injection_is_neutralised():
     records = parse_csv(render_csv(hostile_rows()))
     assert len(records) == len(HOSTILE) + 1
     for text, record in zip(HOSTILE, records[1:], strict=True):
-        cells = dict(zip(LIST_COLUMNS, record, strict=True))
+        cells = dict(zip(COLUMNS, record, strict=True))
         for name in TEXT_COLUMNS:
             assert cells[name] == "'" + text, (name, text)
         assert cells["totaal_bedrag"] == "123,45"
@@ -232,9 +233,9 @@ def test_csv_keeps_delimiters_and_quotes_inside_names():
     row = ListRow(1, 5, 'Jansen; "Piet"', "Straat\nmet regel", "8911AB", "1", "", "Leeuwarden",
                   "", "Huur", 100, True, "Huurachterstand (+30)")
     record = parse_csv(render_csv([row]))[1]
-    assert record[LIST_COLUMNS.index("naam")] == 'Jansen; "Piet"'
-    assert record[LIST_COLUMNS.index("straatnaam")] == "Straat\nmet regel"
-    assert len(record) == len(LIST_COLUMNS)
+    assert record[COLUMNS.index("naam")] == 'Jansen; "Piet"'
+    assert record[COLUMNS.index("straatnaam")] == "Straat\nmet regel"
+    assert len(record) == len(COLUMNS)
 
 
 # =================================================================================================
@@ -248,15 +249,15 @@ def test_xlsx_has_no_formulas_numeric_amounts_and_an_explanation_sheet():
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == ["Bezoeklijst", "Wachtlijst", "Toelichting"]
     # An empty waiting list still has its header, so a coordinator sees the same columns.
-    assert [c.value for c in workbook["Wachtlijst"][1]] == list(LIST_COLUMNS)
+    assert [c.value for c in workbook["Wachtlijst"][1]] == list(COLUMNS)
     assert workbook["Wachtlijst"].max_row == 1
     sheet = workbook["Bezoeklijst"]
-    assert [c.value for c in sheet[1]] == list(LIST_COLUMNS)
+    assert [c.value for c in sheet[1]] == list(COLUMNS)
     for cells in sheet.iter_rows():
         for cell in cells:
             assert cell.data_type != "f", cell.coordinate
     for r, text in enumerate(HOSTILE, start=2):
-        values = {name: sheet.cell(row=r, column=i + 1) for i, name in enumerate(LIST_COLUMNS)}
+        values = {name: sheet.cell(row=r, column=i + 1) for i, name in enumerate(COLUMNS)}
         for name in TEXT_COLUMNS:
             assert values[name].data_type == "s"
             # Typed text in Text format ("@"): shown as sent, never evaluated, so no leading
@@ -290,7 +291,7 @@ def test_xlsx_matches_the_csv(ranked):
     assert [len(expected) for _, expected in sheets] == [2, 1]
     for sheet, expected in sheets:
         for r, record in enumerate(expected, start=2):
-            for c, name in enumerate(LIST_COLUMNS, start=1):
+            for c, name in enumerate(COLUMNS, start=1):
                 value = sheet.cell(row=r, column=c).value
                 if name == "totaal_bedrag":
                     assert f"{value:.2f}".replace(".", ",") == record[c - 1]

@@ -19,6 +19,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from privacy.policy import PrivacyPolicy
 from vroeg import ddas, schema
 from vroeg.settings import Home
 
@@ -267,12 +268,21 @@ class ExclusionList(_Model):
     #: A file relative to the municipality's configuration folder, loaded by each run when it
     #: changed. Leave out to load lists only with `vroeg exclusions load`.
     file: str | None = None
+    #: Fed by the portal's cases: every case closed with "hoeft geen hulp" (kind hoeft-geen-hulp
+    #: only), read again by each run.
+    from_cases: bool = False
     #: Entries apply for this many months from their date (e.g. "hoeft geen hulp": 6).
     valid_months: int | None = Field(None, ge=1)
     #: A run refuses to publish while this list was never loaded (e.g. a safety list).
     required: bool = False
     #: Where the list comes from, for the algorithm card.
     source: str = ""
+
+    @model_validator(mode="after")
+    def _cases(self) -> ExclusionList:
+        if self.from_cases and (self.kind != "hoeft-geen-hulp" or self.file):
+            raise ValueError("from_cases is for a list of kind hoeft-geen-hulp without a file")
+        return self
 
 
 class Municipality(_Model):
@@ -286,6 +296,8 @@ class Municipality(_Model):
     matching: Matching = Matching()
     capacity: Capacity = Capacity()
     exclusions: list[ExclusionList] = Field(default_factory=list)
+    #: Retention terms and register facts (privacy/policy.py).
+    privacy: PrivacyPolicy = PrivacyPolicy()
     #: Filled in by load_municipality from partners/*.yaml.
     partners: dict[str, "Partner"] = Field(default_factory=dict)
 

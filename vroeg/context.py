@@ -48,6 +48,10 @@ class Context:
 
 
 def context(gemeente: str | None = None) -> Context:
+    """The context of a municipality; refuses (KeyProblem) when its key is missing or unsafe, or
+    while a key rotation is unfinished, so no step starts without a usable key."""
     home = Home.from_env().ensure()
     code = gemeente or default_gemeente(home)
-    return Context(home=home, municipality=load_municipality(home, code))
+    ctx = Context(home=home, municipality=load_municipality(home, code))
+    ctx.keys  # noqa: B018 - load (and check) the key now
+    return ctx

@@ -351,5 +351,6 @@ SELECT
     coalesce(sectie, uitkomst) AS status,
     CASE WHEN uitkomst = 'lijst' THEN plaats END::INTEGER AS rang,
     sectie,
-    coalesce(sectie = 'bezoeklijst', false) AS op_lijst
+    -- Published: on the bezoeklijst or the wachtlijst (both are written and re-identified).
+    sectie IS NOT NULL AS op_lijst
 FROM final;

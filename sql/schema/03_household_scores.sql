@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS household_scores (
     -- Rank within the team among bezoeklijst and wachtlijst households (NULL otherwise).
     rang                    INTEGER,
     sectie                  VARCHAR,
+    -- On the published list: bezoeklijst or wachtlijst (sectie IS NOT NULL). Retention and
+    -- erasure treat both sections as published.
     op_lijst                BOOLEAN NOT NULL
     -- No primary key: one row per (run, household) holds by construction (GROUP BY household,
     -- and a run's rows are deleted before they are written, in one transaction; a test checks

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import typer
 
-from vroeg.cli import algorithm, exclusions, keys, pipeline
+from vroeg.cli import algorithm, exclusions, keys, pipeline, privacy
+from vroeg.cli import portal as portal_cli
 
 app = typer.Typer(
     help="Vroegsignalering: partnerbestanden in, een geprioriteerde bezoeklijst per wijkteam uit.",
@@ -18,6 +19,8 @@ app = typer.Typer(
 )
 pipeline.register(app)
 app.add_typer(keys.app, name="keys")
+privacy.register(app)
+portal_cli.register(app)
 algorithm.register(app)
 app.add_typer(exclusions.app, name="exclusions")
 

@@ -38,6 +38,9 @@ def load(
     config = {x.code: x for x in ctx.municipality.exclusions}
     if lijst not in config:
         fail(f"Onbekende lijst '{lijst}'; geconfigureerd: {', '.join(config) or 'geen'}.")
+    if config[lijst].from_cases:
+        fail(f"Lijst '{lijst}' komt uit de casussen in het portaal en wordt bij elke run "
+             "bijgewerkt; er is geen bestand te laden.")
     try:
         with ctx.audit.operation("uitsluitingslijst-laden", new_trace_id(), lijst=lijst) as op:
             with warehouse.connect(ctx.warehouse_path, write=True) as con:

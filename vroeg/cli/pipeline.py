@@ -194,9 +194,9 @@ def demo(
     state = home()
     try:
         load_keys(state, DEFAULT_GEMEENTE)
-    except KeyProblem:
+    except KeyProblem as exc:
         if state.key_file(DEFAULT_GEMEENTE).exists():
-            raise
+            fail(str(exc))  # e.g. readable by others: say how to fix it, never replace the key
         path = init_keys(state, DEFAULT_GEMEENTE, development=True)
         err.print(Panel(
             f"Er was geen sleutel; er is een ONTWIKKELSLEUTEL aangemaakt in {path}.\n"

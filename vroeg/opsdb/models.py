@@ -149,3 +149,239 @@ class AuditLine(Base):
     attributes: Mapped[dict | None] = mapped_column(JSON)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                      server_default=func.now())
+    # The hash chain (privacy/chain.py, migration i5_0001). Lines written before the chain
+    # existed have NULLs here; every line since has all four.
+    #: Position in the municipality's chain: 1, 2, 3, ... without gaps (a gap is a deleted line).
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    #: line_hash of the line before (or of the last line removed by retention, or 64 zeros).
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    #: HMAC-SHA256 (chain key of `key_version`) over this line's fields and prev_hash.
+    line_hash: Mapped[str | None] = mapped_column(String(64))
+    key_version: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ux_audit_log_gemeente_seq", "gemeente", "seq", unique=True),)
+
+
+# ----------------------------------------------------------------------------------------------
+# The portal (issue 6): accounts, sessions, login attempts, the households behind each published
+# list, the cases (contact attempts and end results) coordinators record, and chart counts.
+# ----------------------------------------------------------------------------------------------
+
+from sqlalchemy import Date, UniqueConstraint  # noqa: E402  (kept with the models that use them)
+
+
+class PublicationHousehold(Base):
+    """Which household pseudonym stands on which line of a published list.
+
+    The published files hold names and addresses, not pseudonyms; this sidecar lets the portal
+    log every view per household (audit subject = pseudonym) and key cases by pseudonym, never
+    by name. `regel` is the 1-based line in the list file; `rang` is the list's own rank column.
+    """
+
+    __tablename__ = "publication_households"
+
+    publication_id: Mapped[int] = mapped_column(
+        ForeignKey("publications.id", ondelete="CASCADE"), primary_key=True)
+    regel: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rang: Mapped[int] = mapped_column(Integer)
+    huishouden_pseudoniem: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class PortalUser(Base):
+    """An employee who may sign in to the portal of one municipality. No resident data."""
+
+    __tablename__ = "portal_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gemeente: Mapped[str] = mapped_column(String(4))
+    name: Mapped[str] = mapped_column(String(64))
+    #: argon2id hash in PHC format (argon2-cffi); the password itself is never stored.
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    roles: Mapped[list[PortalUserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PortalUserRole.role")
+    teams: Mapped[list[PortalTeamMembership]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PortalTeamMembership.wijkteam")
+
+    __table_args__ = (UniqueConstraint("gemeente", "name", name="uq_portal_users_gemeente_name"),)
+
+
+class PortalUserRole(Base):
+    """coordinator | privacy | data | admin; an account may hold several."""
+
+    __tablename__ = "portal_user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class PortalTeamMembership(Base):
+    """A coordinator's wijkteam: the only lists and households that account may see."""
+
+    __tablename__ = "portal_team_memberships"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    wijkteam: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class PortalSession(Base):
+    """A signed-in browser. Only the SHA-256 of the cookie's random token is stored, so a copy
+    of this table cannot be replayed as a session; deleting the row revokes it at once."""
+
+    __tablename__ = "portal_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_users.id", ondelete="CASCADE"),
+                                         index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginAttempt(Base):
+    """Every sign-in attempt, kept for throttling (per account and per address) and review."""
+
+    __tablename__ = "portal_login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gemeente: Mapped[str] = mapped_column(String(4))
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+    #: Refused without checking the password because of too many recent failures.
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Case(Base):
+    """A vroegsignaalzaak (DDAS): one household on one published list, and what came of it.
+
+    Keyed by publication and household pseudonym, never by name. `eindresultaat` is a DDAS
+    EnumEindresultaat value; `opgepakt_op` the date of the first contact attempt (datumOpgepakt).
+    The publication may be removed by retention; the case then keeps its team and period.
+    """
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    gemeente: Mapped[str] = mapped_column(String(4), index=True)
+    publication_id: Mapped[int | None] = mapped_column(
+        ForeignKey("publications.id", ondelete="SET NULL"), index=True)
+    run_id: Mapped[str] = mapped_column(String(40))
+    wijkteam: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(7))
+    regel: Mapped[int] = mapped_column(Integer)
+    rang: Mapped[int] = mapped_column(Integer)
+    huishouden_pseudoniem: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_by: Mapped[str] = mapped_column(String(64))
+    opgepakt_op: Mapped[dt.date | None] = mapped_column(Date)
+    eindresultaat: Mapped[str | None] = mapped_column(String(80))
+    eindresultaat_op: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    eindresultaat_door: Mapped[str | None] = mapped_column(String(64))
+
+    contact_attempts: Mapped[list[ContactAttempt]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", lazy="selectin",
+        order_by="ContactAttempt.datum, ContactAttempt.id")
+
+    __table_args__ = (UniqueConstraint("publication_id", "huishouden_pseudoniem",
+                                       name="uq_cases_publication_household"),)
+
+
+class ContactAttempt(Base):
+    """A contactpoging (DDAS): kind (EnumContactsoort), reached or not, date, part of day."""
+
+    __tablename__ = "contact_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    soort: Mapped[str] = mapped_column(String(40))
+    bereikt: Mapped[bool] = mapped_column(Boolean)
+    datum: Mapped[dt.date] = mapped_column(Date)
+    dagdeel: Mapped[str] = mapped_column(String(10))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    case: Mapped[Case] = relationship(back_populates="contact_attempts")
+
+
+class SignalMonthCount(Base):
+    """Signals in the warehouse per month (of signaaldatum) and partner type: counts only.
+
+    Refreshed by the ingestion flow after each load, so that the portal draws its charts from
+    the operational database and never opens the warehouse (DuckDB allows one writing process).
+    """
+
+    __tablename__ = "signal_month_counts"
+
+    gemeente: Mapped[str] = mapped_column(String(4), primary_key=True)
+    maand: Mapped[str] = mapped_column(String(7), primary_key=True)
+    partner_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    signalen: Mapped[int] = mapped_column(Integer)
+    bijgewerkt_op: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class AuditChainHead(Base):
+    """The newest line of each municipality's audit chain; also the lock that orders appends.
+
+    Appending locks this row (SELECT ... FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite), so
+    concurrent writers (several flows, the portal) extend the chain one after the other.
+    """
+
+    __tablename__ = "audit_chain_head"
+
+    gemeente: Mapped[str] = mapped_column(String(4), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    line_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class AuditCut(Base):
+    """A retention cut of the audit trail: lines up to `upto_seq` were removed, on purpose.
+
+    The first line kept links to `last_hash`, so the remaining chain still verifies; the cut is
+    itself sealed with the chain key and linked to the cut before it (append-only, like the log).
+    The audit_log trigger only allows deleting lines at or below a recorded cut.
+    """
+
+    __tablename__ = "audit_cuts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gemeente: Mapped[str] = mapped_column(String(4), index=True)
+    #: Last removed chain position (0 when only lines from before the chain were removed).
+    upto_seq: Mapped[int] = mapped_column(BigInteger)
+    #: Last removed audit_log.id (ids and chain positions rise together).
+    upto_id: Mapped[int] = mapped_column(BigInteger)
+    #: line_hash of the line at upto_seq: the prev_hash the first kept line must carry.
+    last_hash: Mapped[str] = mapped_column(String(64))
+    removed: Mapped[int] = mapped_column(Integer)
+    #: Lines recorded before this moment were due (the audit trail's retention term).
+    before: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    cut_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    key_version: Mapped[int] = mapped_column(Integer)
+    prev_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class KeyRotation(Base):
+    """The durable state of a key rotation (privacy/rotation.py), so an interrupted one resumes."""
+
+    __tablename__ = "key_rotations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gemeente: Mapped[str] = mapped_column(String(4), index=True)
+    from_version: Mapped[int] = mapped_column(Integer)
+    to_version: Mapped[int] = mapped_column(Integer)
+    #: bezig -> klaar
+    status: Mapped[str] = mapped_column(String(16), default="bezig")
+    #: The last step completed: sleutel, kluis, pakhuis, archief, activeren.
+    step: Mapped[str] = mapped_column(String(16))
+    counts: Mapped[dict | None] = mapped_column(JSON)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

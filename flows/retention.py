@@ -1,0 +1,68 @@
+"""Retention as a Prefect flow: one task per store, each recording what it destroyed, by count.
+
+Scheduled nightly by the operations work (issue 7); run by hand with `vroeg retention`. The terms
+come from the municipality's configuration; the moment they are measured from is fixed when the
+flow starts, so lines this run writes to the audit trail are never cut by the same run.
+Parameters: the municipality code and the dry-run flag only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.progress import progress
+from privacy import retention
+from privacy.retention import LABELS
+from privacy.audit import new_trace_id
+from vroeg.context import context
+from vroeg.safety import scrubbed
+
+TASK = {"persist_result": False, "cache_policy": NO_CACHE}
+
+
+
+@task(name="bewaartermijn", **TASK)
+def store_task(gemeente: str, store: str, now: str, dry_run: bool, trace_id: str) -> dict:
+    ctx = context(gemeente)
+    terms = ctx.municipality.privacy.retention_days
+    cut = retention.Cutoffs.at(terms, dt.datetime.fromisoformat(now))
+    term = {"archive": terms.deliveries, "quarantine": terms.quarantine,
+            "lists": terms.published_lists, "cases": terms.cases,
+            "audit": terms.audit_trail}.get(store)
+    attributes = {"opslag": store, "proef": dry_run, "peilmoment": now}
+    if term is not None:
+        attributes["termijn_dagen"] = term
+    else:
+        attributes["termijn_dagen"] = {"niet_gepubliceerd": terms.unpublished_signals,
+                                       "gepubliceerd": terms.published_lists}
+    with scrubbed(f"bewaartermijn-{store}"), ctx.audit.operation(
+            "bewaartermijn", trace_id, **attributes) as op:
+        if store == "signals":
+            counts = retention.signals(ctx, cut, dry_run=dry_run, trace_id=trace_id,
+                                       parent=op.operation_id)
+        else:
+            counts = getattr(retention, store)(ctx, cut, dry_run=dry_run)
+        op.attributes.update(counts)
+    return counts
+
+
+@flow(name="bewaartermijnen", persist_result=False)
+def retention_flow(gemeente: str, dry_run: bool = False) -> dict:
+    """Destroy (or with dry_run: count) everything past its retention term, store by store."""
+    ctx = context(gemeente)
+    ctx.keys  # noqa: B018 - refuse to start without a usable key
+    now = dt.datetime.now(dt.UTC).isoformat()
+    trace_id = new_trace_id()
+    logger = progress()
+    result = {"gemeente": gemeente, "proef": dry_run, "peilmoment": now,
+              "termijnen_dagen": ctx.municipality.privacy.retention_days.model_dump(),
+              "opslagen": {}}
+    for store in retention.STORES:
+        counts = store_task(gemeente, store, now, dry_run, trace_id)
+        result["opslagen"][store] = counts
+        logger.info("%s %s: %s.", "Zou vernietigen" if dry_run else "Vernietigd", LABELS[store],
+                    ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return result

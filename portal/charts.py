@@ -1,0 +1,122 @@
+"""Charts for data officers as hand-written SVG: counts only, no personal data, no dependencies.
+
+SVG is text the server writes; every label is XML-escaped, nothing executes (no script, no
+external references), and the portal's Content Security Policy applies to it as to any page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+#: One colour per DDAS partner type; others get grey. Chosen to stay apart in grey-scale print.
+COLOURS = {
+    "Zorg": "#1f77b4", "Energie": "#ff7f0e", "Huur": "#2ca02c", "Water": "#17becf",
+    "CAK Zorgverzekeringen": "#9467bd", "CAK Eigen bijdrage": "#8c564b", "DUO": "#e377c2",
+    "Belastingdienst": "#7f7f7f", "Dienst Toeslagen": "#bcbd22", "Hypotheek": "#d62728",
+    "Overige": "#aaaaaa",
+}
+FONT = 'font-family="sans-serif" font-size="12"'
+
+
+def _svg(width: int, height: int, title: str, body: list[str]) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">'
+            f"<title>{escape(title)}</title>" + "".join(body) + "</svg>")
+
+
+def _nice_max(value: int) -> int:
+    """A round upper bound for an axis (1, 2, 5 times a power of ten)."""
+    if value <= 0:
+        return 1
+    step = 1
+    while True:
+        for m in (1, 2, 5):
+            if value <= m * step:
+                return m * step
+        step *= 10
+
+
+def signals_per_month(counts: list[tuple[str, str, int]], title: str) -> str:
+    """Stacked bars: one bar per month, one segment per partner type. counts: (maand, type, n)."""
+    months = sorted({m for m, _, _ in counts})
+    types = sorted({t for _, t, _ in counts}, key=lambda t: (t not in COLOURS, t))
+    table = {(m, t): n for m, t, n in counts}
+    totals = {m: sum(table.get((m, t), 0) for t in types) for m in months}
+    left, top, plot_h, bar_w, gap = 56, 30, 240, 36, 14
+    width = max(420, left + len(months) * (bar_w + gap) + 190)
+    height = top + plot_h + 50
+    body = [f'<text x="{left}" y="18" {FONT} font-weight="bold">{escape(title)}</text>']
+    if not months:
+        body.append(f'<text x="{left}" y="{top + 40}" {FONT}>Nog geen signalen geladen.</text>')
+        return _svg(width, height, title, body)
+    ymax = _nice_max(max(totals.values()))
+    for i in range(5):
+        value = ymax * i // 4
+        y = top + plot_h - plot_h * i / 4
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + len(months) * (bar_w + gap)}" '
+                    f'y2="{y:.1f}" stroke="#dddddd"/>')
+        body.append(f'<text x="{left - 6}" y="{y + 4:.1f}" {FONT} text-anchor="end">{value}</text>')
+    for i, month in enumerate(months):
+        x = left + gap / 2 + i * (bar_w + gap)
+        y = top + plot_h
+        for t in types:
+            n = table.get((month, t), 0)
+            if not n:
+                continue
+            h = plot_h * n / ymax
+            y -= h
+            body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w}" height="{h:.1f}" '
+                        f'fill="{COLOURS.get(t, "#aaaaaa")}"><title>{escape(month)} '
+                        f'{escape(t)}: {n}</title></rect>')
+        body.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16}" {FONT} '
+                    f'text-anchor="middle">{escape(month)}</text>')
+        body.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" {FONT} '
+                    f'text-anchor="middle">{totals[month]}</text>')
+    legend_x = left + len(months) * (bar_w + gap) + 20
+    for i, t in enumerate(types):
+        y = top + 10 + i * 20
+        body.append(f'<rect x="{legend_x}" y="{y - 10}" width="12" height="12" '
+                    f'fill="{COLOURS.get(t, "#aaaaaa")}"/>')
+        body.append(f'<text x="{legend_x + 18}" y="{y}" {FONT}>{escape(t)}</text>')
+    return _svg(width, height, title, body)
+
+
+@dataclass(frozen=True)
+class TeamSize:
+    name: str
+    households: int
+    capacity: int | None
+
+
+def list_sizes(teams: list[TeamSize], title: str) -> str:
+    """Horizontal bars: households on each team's current list, with its capacity as a mark."""
+    left, top, row_h, plot_w = 250, 34, 26, 380
+    height = top + max(len(teams), 1) * row_h + 40
+    width = left + plot_w + 90
+    body = [f'<text x="10" y="18" {FONT} font-weight="bold">{escape(title)}</text>']
+    if not teams:
+        body.append(f'<text x="10" y="{top + 20}" {FONT}>Nog geen lijsten gepubliceerd.</text>')
+        return _svg(width, height, title, body)
+    xmax = _nice_max(max([t.households for t in teams] + [t.capacity or 0 for t in teams]))
+    for i, team in enumerate(teams):
+        y = top + i * row_h
+        w = plot_w * team.households / xmax
+        over = team.capacity is not None and team.households > team.capacity
+        name = team.name if len(team.name) <= 36 else team.name[:35] + "…"
+        body.append(f'<text x="{left - 8}" y="{y + 15}" {FONT} text-anchor="end">'
+                    f'{escape(name)}</text>')
+        body.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" '
+                    f'fill="{"#d62728" if over else "#1f77b4"}"><title>{escape(team.name)}: '
+                    f'{team.households} huishoudens</title></rect>')
+        label = str(team.households) + (f" / {team.capacity}" if team.capacity is not None else "")
+        body.append(f'<text x="{left + w + 6:.1f}" y="{y + 15}" {FONT}>{label}</text>')
+        if team.capacity is not None:
+            cx = left + plot_w * team.capacity / xmax
+            body.append(f'<line x1="{cx:.1f}" y1="{y}" x2="{cx:.1f}" y2="{y + row_h - 2}" '
+                        f'stroke="#000000" stroke-width="2"><title>capaciteit {team.capacity}'
+                        f'</title></line>')
+    foot = top + len(teams) * row_h + 22
+    body.append(f'<text x="{left}" y="{foot}" {FONT}>Balk: huishoudens op de huidige lijst; '
+                f'streep: capaciteit per periode.</text>')
+    return _svg(width, height, title, body)

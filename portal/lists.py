@@ -1,0 +1,138 @@
+"""Published visit lists as the portal reads them: from the outbox, checked, paired with pseudonyms.
+
+The list files are the publication: the portal shows and serves exactly what was published (the
+CSV and XLSX written by publishing.visit_list, formula injection already neutralised there) and
+never renders a list of its own. Columns are read by header name, so columns added later (advice
+term, points per rule, section) are shown generically.
+
+Each line is paired with its household pseudonym from `publication_households` (written when the
+list was published), so that every view can be logged per household and cases are keyed by
+pseudonym, never by name. A list without that record, a file changed since publication (SHA-256),
+or a path outside the team's outbox folder is not shown.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from publishing.visit_list import LIST_COLUMNS
+from vroeg.opsdb.models import Publication, PublicationHousehold
+
+#: Columns shown in the list table as they are (besides the known ones, composed below).
+_ADDRESS = ("straatnaam", "huisnummer", "huisnummertoevoeging", "postcode", "woonplaats")
+
+
+class ListUnavailable(Exception):
+    """The list cannot be shown; the message (Dutch) says why, without personal data."""
+
+
+@dataclass(frozen=True)
+class ListLine:
+    regel: int
+    rang: int
+    pseudonym: str
+    values: dict[str, str]
+
+    def get(self, column: str) -> str:
+        return self.values.get(column) or ""
+
+    @property
+    def adres(self) -> str:
+        v = self.values
+        number = " ".join(p for p in (v.get("huisnummer"), v.get("huisnummertoevoeging")) if p)
+        street = " ".join(p for p in (v.get("straatnaam"), number) if p)
+        place = " ".join(p for p in (v.get("postcode"), v.get("woonplaats")) if p)
+        return ", ".join(p for p in (street, place) if p)
+
+    @property
+    def crisis(self) -> bool:
+        return self.get("crisis").lower() == "ja"
+
+    @property
+    def bedrag(self) -> str:
+        return euro(self.get("totaal_bedrag"))
+
+
+@dataclass(frozen=True)
+class LoadedList:
+    publication: Publication
+    columns: tuple[str, ...]
+    lines: tuple[ListLine, ...]
+
+    @property
+    def extra_columns(self) -> tuple[str, ...]:
+        """Columns beyond the first model's, in file order (e.g. advice term, section)."""
+        return tuple(c for c in self.columns if c not in LIST_COLUMNS)
+
+    @property
+    def table_extras(self) -> tuple[str, ...]:
+        """Extra columns for the list table; points per rule stay on the household page."""
+        return tuple(c for c in self.extra_columns if not c.startswith("punten"))
+
+    def line(self, regel: int) -> ListLine | None:
+        return self.lines[regel - 1] if 1 <= regel <= len(self.lines) else None
+
+    @property
+    def pseudonyms(self) -> list[str]:
+        return [line.pseudonym for line in self.lines]
+
+
+def euro(text: str) -> str:
+    """'1234,56' (the list's CSV) as '€ 1.234,56'; anything else unchanged."""
+    whole, sep, cents = (text or "").partition(",")
+    digits = whole.lstrip("-")
+    if not digits.isdigit() or (sep and not cents.isdigit()):
+        return text or ""
+    grouped = f"{int(digits):,}".replace(",", ".")
+    return f"€ {'-' if whole.startswith('-') else ''}{grouped},{(cents or '00'):0<2}"
+
+
+def team_folder(outbox: Path, publication: Publication) -> Path:
+    return (outbox / publication.wijkteam).resolve()
+
+
+def published_file(outbox: Path, publication: Publication, kind: str) -> Path:
+    """The path of the published CSV or XLSX, only if it lies in the team's outbox folder."""
+    raw = publication.csv_path if kind == "csv" else publication.xlsx_path
+    path = Path(raw).resolve()
+    if team_folder(outbox, publication) not in path.parents:
+        raise ListUnavailable("Deze lijst staat niet in de map van het wijkteam en wordt niet "
+                              "getoond. Neem contact op met de data-officer.")
+    if not path.is_file():
+        raise ListUnavailable("Deze lijst is niet meer beschikbaar (bewaartermijn verstreken of "
+                              "verwijderd).")
+    return path
+
+
+def households(s, publication_id: int) -> list[PublicationHousehold]:
+    return list(s.scalars(select(PublicationHousehold)
+                          .where(PublicationHousehold.publication_id == publication_id)
+                          .order_by(PublicationHousehold.regel)).all())
+
+
+def load(outbox: Path, publication: Publication,
+         pairs: list[PublicationHousehold]) -> LoadedList:
+    path = published_file(outbox, publication, "csv")
+    raw = path.read_bytes()
+    if hashlib.sha256(raw).hexdigest() != publication.csv_sha256:
+        raise ListUnavailable("Het bestand van deze lijst is gewijzigd sinds de publicatie en "
+                              "wordt daarom niet getoond. Neem contact op met de data-officer.")
+    reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";")
+    rows = list(reader)
+    columns = tuple(reader.fieldnames or ())
+    if len(pairs) != len(rows) or any(str(p.rang) != (r.get("rang") or "").strip()
+                                      for p, r in zip(pairs, rows, strict=False)):
+        # Without the pseudonym per line, views cannot be logged per household: not shown.
+        raise ListUnavailable("Bij deze lijst ontbreekt de registratie van huishoudens (de lijst "
+                              "is gepubliceerd met een oudere versie). Laat de data-officer de "
+                              "lijst opnieuw publiceren met 'vroeg run'.")
+    lines = tuple(ListLine(regel=p.regel, rang=p.rang, pseudonym=p.huishouden_pseudoniem,
+                           values={k: (v or "") for k, v in r.items() if k is not None})
+                  for p, r in zip(pairs, rows, strict=True))
+    return LoadedList(publication, columns, lines)

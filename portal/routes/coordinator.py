@@ -1,0 +1,224 @@
+"""Wijkteam coordinators: their teams' visit lists, downloads, print view, contacts and results.
+
+Every page that shows names or addresses writes the audit trail per household before it answers.
+A publication of another team is refused (403) and the attempt is logged, whatever the URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from portal import lists
+from portal.lists import ListLine, ListUnavailable, LoadedList
+from portal.security import Principal
+from portal.web import Posted, Refused, audit_subjects, posted, refuse, render, role, state
+from vroeg import cases
+from vroeg.opsdb import db
+from vroeg.opsdb.models import Case, Publication, Run
+
+router = APIRouter()
+COORDINATOR = role("coordinator")
+
+MESSAGES = {
+    "contact": "De contactpoging is vastgelegd.",
+    "eindresultaat": "Het eindresultaat is vastgelegd.",
+}
+
+DOWNLOADS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+}
+
+
+def _publication(request: Request, user: Principal, publication_id: int) -> Publication:
+    st = state(request)
+    with db.session(st.settings.database_url) as s:
+        publication = s.get(Publication, publication_id)
+    if publication is None or publication.gemeente != st.ctx.gemeente:
+        raise Refused(404, "Deze lijst bestaat niet.")
+    if publication.wijkteam not in user.teams:
+        raise refuse(request, user, "ander wijkteam", publicatie=publication_id,
+                     gevraagd_wijkteam=publication.wijkteam)
+    return publication
+
+
+def _load(request: Request, publication: Publication) -> LoadedList:
+    st = state(request)
+    with db.session(st.settings.database_url) as s:
+        pairs = lists.households(s, publication.id)
+    try:
+        return lists.load(st.outbox, publication, pairs)
+    except ListUnavailable as exc:
+        raise Refused(409, str(exc)) from None
+
+
+def _line(loaded: LoadedList, regel: int) -> ListLine:
+    line = loaded.line(regel)
+    if line is None:
+        raise Refused(404, "Dit huishouden staat niet op deze lijst.")
+    return line
+
+
+def _attributes(publication: Publication, **more) -> dict:
+    return {"wijkteam": publication.wijkteam, "publicatie": publication.id,
+            "periode": publication.period, **more}
+
+
+def _today(request: Request) -> dt.date:
+    return dt.datetime.now(ZoneInfo(state(request).ctx.municipality.timezone)).date()
+
+
+@router.get("/lijsten")
+def overview(request: Request, user: Principal = Depends(COORDINATOR)):
+    """The user's teams with their current list and earlier ones: counts only, no names."""
+    st = state(request)
+    teams = []
+    with db.session(st.settings.database_url) as s:
+        for code in user.teams:
+            publications = s.scalars(
+                select(Publication)
+                .where(Publication.gemeente == st.ctx.gemeente, Publication.wijkteam == code)
+                .order_by(Publication.period.desc(), Publication.created_at.desc(),
+                          Publication.id.desc())
+                .limit(13)).all()
+            rows = []
+            for p in publications:
+                run = s.get(Run, p.run_id)
+                found = s.scalars(select(Case).where(Case.publication_id == p.id)).all()
+                rows.append({
+                    "publication": p,
+                    "run_status": run.status if run else "",
+                    "in_behandeling": sum(1 for c in found if c.eindresultaat is None),
+                    "afgesloten": sum(1 for c in found if c.eindresultaat is not None),
+                })
+            teams.append({"code": code, "name": st.team_name(code), "publications": rows})
+    return render(request, "coordinator/overview.html", teams=teams)
+
+
+@router.get("/lijsten/{publication_id}")
+def visit_list(request: Request, publication_id: int, user: Principal = Depends(COORDINATOR)):
+    publication = _publication(request, user, publication_id)
+    loaded = _load(request, publication)
+    found = cases.cases_of_publication(state(request).settings.database_url, publication.id)
+    audit_subjects(request, user, "inzage-lijst", "inzage", loaded.pseudonyms,
+                   **_attributes(publication, weergave="lijst"))
+    return render(request, "coordinator/list.html", lijst=loaded, publication=publication,
+                  cases=found)
+
+
+@router.get("/lijsten/{publication_id}/afdrukken")
+def print_view(request: Request, publication_id: int, user: Principal = Depends(COORDINATOR)):
+    publication = _publication(request, user, publication_id)
+    loaded = _load(request, publication)
+    audit_subjects(request, user, "afdrukken-lijst", "inzage", loaded.pseudonyms,
+                   **_attributes(publication, weergave="afdrukken"))
+    return render(request, "coordinator/print.html", lijst=loaded, publication=publication)
+
+
+@router.get("/lijsten/{publication_id}/download/{formaat}")
+def download(request: Request, publication_id: int, formaat: str,
+             user: Principal = Depends(COORDINATOR)):
+    """The published file itself, byte for byte (its cells were neutralised when written)."""
+    if formaat not in DOWNLOADS:
+        raise Refused(404, "Onbekend bestandsformaat; kies CSV of Excel.")
+    publication = _publication(request, user, publication_id)
+    loaded = _load(request, publication)  # also checks the CSV against its published SHA-256
+    try:
+        path = lists.published_file(state(request).outbox, publication, formaat)
+    except ListUnavailable as exc:
+        raise Refused(409, str(exc)) from None
+    content = path.read_bytes()
+    audit_subjects(request, user, "download-lijst", "download", loaded.pseudonyms,
+                   **_attributes(publication, formaat=formaat))
+    media_type, _ = DOWNLOADS[formaat]
+    return Response(content, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{path.name}"'})
+
+
+def _household_page(request: Request, user: Principal, publication: Publication,
+                    loaded: LoadedList, line: ListLine, *, status: int = 200,
+                    fout: str | None = None, form: dict | None = None):
+    st = state(request)
+    with db.session(st.settings.database_url) as s:
+        case = cases.find_case(s, publication.id, line.pseudonym)
+        earlier = s.scalars(
+            select(Case).where(Case.gemeente == st.ctx.gemeente,
+                               Case.huishouden_pseudoniem == line.pseudonym,
+                               Case.publication_id != publication.id,
+                               Case.wijkteam.in_(user.teams))
+            .order_by(Case.period.desc())).all()
+    audit_subjects(request, user, "inzage-huishouden", "inzage", [line.pseudonym],
+                   **_attributes(publication, regel=line.regel))
+    melding = MESSAGES.get(request.query_params.get("melding", ""))
+    return render(request, "coordinator/household.html", http_status=status, lijst=loaded,
+                  publication=publication, line=line, case=case, earlier=earlier,
+                  contact_kinds=cases.CONTACT_KINDS, parts_of_day=cases.PARTS_OF_DAY,
+                  end_results=cases.END_RESULTS, today=_today(request), fout=fout,
+                  melding=melding, form=form or {})
+
+
+@router.get("/lijsten/{publication_id}/huishoudens/{regel}")
+def household(request: Request, publication_id: int, regel: int,
+              user: Principal = Depends(COORDINATOR)):
+    publication = _publication(request, user, publication_id)
+    loaded = _load(request, publication)
+    return _household_page(request, user, publication, loaded, _line(loaded, regel))
+
+
+def _date(text: str) -> dt.date | None:
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@router.post("/lijsten/{publication_id}/huishoudens/{regel}/contactpogingen")
+def add_contact(request: Request, publication_id: int, regel: int,
+                post: Posted = Depends(posted("coordinator"))):
+    user = post.user
+    publication = _publication(request, user, publication_id)
+    loaded = _load(request, publication)
+    line = _line(loaded, regel)
+    bereikt = {"ja": True, "nee": False}.get(post.text("bereikt"))
+    form = {k: post.text(k) for k in ("soort", "bereikt", "datum", "dagdeel")}
+    try:
+        cases.record_contact(
+            state(request).settings.database_url, publication, regel=line.regel, rang=line.rang,
+            pseudonym=line.pseudonym, soort=post.text("soort"), bereikt=bereikt,
+            datum=_date(post.text("datum")), dagdeel=post.text("dagdeel"), by=user.name,
+            today=_today(request))
+    except cases.CaseInputError as exc:
+        return _household_page(request, user, publication, loaded, line, status=400,
+                               fout=str(exc), form=form)
+    audit_subjects(request, user, "registratie-contactpoging", "registratie", [line.pseudonym],
+                   **_attributes(publication, regel=line.regel))
+    return RedirectResponse(f"/lijsten/{publication.id}/huishoudens/{line.regel}?melding=contact",
+                            status_code=303)
+
+
+@router.post("/lijsten/{publication_id}/huishoudens/{regel}/eindresultaat")
+def set_end_result(request: Request, publication_id: int, regel: int,
+                   post: Posted = Depends(posted("coordinator"))):
+    user = post.user
+    publication = _publication(request, user, publication_id)
+    loaded = _load(request, publication)
+    line = _line(loaded, regel)
+    try:
+        cases.record_end_result(
+            state(request).settings.database_url, publication, regel=line.regel, rang=line.rang,
+            pseudonym=line.pseudonym, eindresultaat=post.text("eindresultaat"), by=user.name)
+    except cases.CaseInputError as exc:
+        return _household_page(request, user, publication, loaded, line, status=400,
+                               fout=str(exc))
+    audit_subjects(request, user, "registratie-eindresultaat", "registratie", [line.pseudonym],
+                   **_attributes(publication, regel=line.regel))
+    return RedirectResponse(
+        f"/lijsten/{publication.id}/huishoudens/{line.regel}?melding=eindresultaat",
+        status_code=303)

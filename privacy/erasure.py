@@ -1,0 +1,193 @@
+"""Erasure of one person (GDPR art. 17): irreversible, logged, in every store.
+
+What `vroeg erase` does, and why (docs/privacy.md, "Erasure"):
+
+- **Vault**: the person's identity records are destroyed (secure_delete: zeroed on disk).
+- **Warehouse**: the person's signals and their change history are destroyed. Household scores
+  stay while other residents of the address still have signals (they are about the address and
+  carry the others' data too); a household left without signals loses its scores as well.
+- **Archive**: every original delivery with a row about the person (found by BSN, or by address
+  and surname, also among quarantined rows) is destroyed whole. The archive keeps originals
+  unchanged and named by their SHA-256, so a file cannot be edited; destroying it is the only way
+  to make sure it is never re-read for the person. The delivery stays registered (SHA-256, counts,
+  a note why the original is gone), so the same file delivered again is still recognised as a
+  duplicate and not loaded again. Other residents' loaded signals from that file are unaffected.
+- **Outbox**: the household's row is taken out of every visit list still in the outbox (CSV and
+  XLSX; other rows and their ranks unchanged, a note on the XLSX's Toelichting sheet). Copies a
+  wijkteam already downloaded are outside this system: the command lists the teams and periods
+  so the privacy officer can ask them to destroy their copy.
+- **Audit trail**: append-only, so the lines about the person stay (their subject is an encrypted
+  pseudonym) until the trail's own retention term; the erasure adds one line per data subject.
+
+A new signal about the person delivered later is a new processing under the Wgs and is loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import select
+
+from privacy.subject import Query, SubjectProblem, archive_matches, list_files, locate
+from privacy.vault import subject_token
+from scoring import warehouse
+from vroeg.context import Context
+from vroeg.opsdb import db
+from vroeg.opsdb.models import Delivery, Publication
+from vroeg.sqlfiles import sql
+
+
+def _address_of(row: dict) -> tuple[str, str, str] | None:
+    """The normalised address of a visit-list row (cells may carry a formula-guard quote)."""
+    def cell(name: str) -> str:
+        value = row.get(name) or ""
+        return value[1:] if value.startswith("'") else value
+
+    return Query(postcode=cell("postcode"), huisnummer=cell("huisnummer"),
+                 toevoeging=cell("huisnummertoevoeging")).address_key()
+
+
+def _strip_csv(path: Path, addresses: set[tuple[str, str, str]]) -> int:
+    text = path.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    header, body = rows[0], rows[1:]
+    kept = [r for r in body if _address_of(dict(zip(header, r, strict=False))) not in addresses]
+    if len(kept) == len(body):
+        return 0
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    writer.writerows(kept)
+    _replace(path, buffer.getvalue().encode("utf-8-sig"))
+    return len(body) - len(kept)
+
+
+def _strip_xlsx(path: Path, addresses: set[tuple[str, str, str]], stamp: str) -> int:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    doomed: list[int] = []
+    # Every list sheet (Bezoeklijst and Wachtlijst), not the explanation.
+    for sheet in [ws for ws in workbook.worksheets if ws.title != "Toelichting"]:
+        header = [c.value for c in sheet[1]]
+        rows = [
+            index for index, cells in enumerate(sheet.iter_rows(min_row=2, values_only=True),
+                                                start=2)
+            if _address_of({h: (str(v) if v is not None else "") for h, v in
+                            zip(header, cells, strict=False)}) in addresses
+        ]
+        for index in reversed(rows):
+            sheet.delete_rows(index)
+        doomed += rows
+    if doomed and "Toelichting" in workbook.sheetnames:
+        info = workbook["Toelichting"]
+        info.append(["Verwijderd", f"{len(doomed)} rij(en) verwijderd op {stamp} wegens een "
+                                   "verwijderverzoek (AVG art. 17)."])
+    if doomed:
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        _replace(path, buffer.getvalue())
+    return len(doomed)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def erase(ctx: Context, query: Query, *, trace_id: str) -> dict:
+    """Destroy everything about the person in vault, warehouse, archive and outbox; counts only."""
+    located = locate(ctx, query)
+    with ctx.audit.operation("verwijderverzoek", trace_id,
+                             gezocht_op="bsn" if query.bsn else "adres") as op:
+        # Who exactly: decrypting is needed to find the person in list rows and in originals
+        # without a BSN, and (by address) to keep only the named surname. Logged per subject.
+        people = ctx.vault.reidentify(
+            located.record_households, purpose="verwijderverzoek", audit=ctx.audit,
+            trace_id=trace_id, parent=op.operation_id,
+            persons=located.record_persons if query.bsn else None)
+        records = [rec for household in people.values() for rec in household]
+        if query.achternaam:
+            wanted = query.achternaam.strip().lower()
+            records = [r for r in records if (r.get("achternaam") or "").lower() == wanted]
+        signals = sorted({r["signaal_pseudoniem"] for r in records})
+        chosen = [r for r in located.records if r.signaal in set(signals)]
+        households = sorted({r.huishouden for r in chosen})
+        tokens = sorted({subject_token(r.persoon, r.huishouden) for r in chosen})
+        addresses = {key for key in (
+            Query(postcode=r.get("postcode"), huisnummer=r.get("huisnummer"),
+                  toevoeging=r.get("huisnummertoevoeging") or "").address_key() for r in records)
+            if key}
+
+        hits, unreadable = archive_matches(ctx, query, records)
+
+        # Warehouse first: if a flow holds its write lock this fails before anything is gone.
+        doomed = pl.DataFrame({"signaal_pseudoniem": signals},
+                              schema={"signaal_pseudoniem": pl.String})
+        erased_households = pl.DataFrame({"huishouden_pseudoniem": households},
+                                         schema={"huishouden_pseudoniem": pl.String})
+        with warehouse.connect(ctx.warehouse_path, write=True) as con:
+            with warehouse.transaction(con, doomed=doomed, erased_households=erased_households):
+                listed = con.execute(sql("privacy/erasure_listed_runs")).fetchall()
+                updates = con.execute(sql("privacy/delete_signal_updates")).fetchone()[0]
+                deleted_signals = con.execute(sql("privacy/delete_signals")).fetchone()[0]
+                con.execute(sql("privacy/erasure_scrub_score_signals"))
+                scores = con.execute(sql("privacy/erasure_delete_household_scores")).fetchone()[0]
+        # Deleted rows linger in DuckDB's free blocks; rewrite the file with live data only.
+        warehouse.compact(ctx.warehouse_path)
+
+        vault_deleted = ctx.vault.delete_signals(signals)
+
+        stamp = dt.datetime.now(dt.UTC).date().isoformat()
+        with db.session(ctx.database_url) as s:
+            for hit in hits:
+                hit.path.unlink(missing_ok=True)
+                for d in s.scalars(select(Delivery).where(Delivery.id.in_(hit.deliveries))):
+                    d.archive_path = None
+                    d.notes = [*(d.notes or []),
+                               f"origineel vernietigd op {stamp}: verwijderverzoek (AVG art. 17)"]
+
+        list_rows = 0
+        teams: list[dict] = []
+        if listed and addresses:
+            with db.session(ctx.database_url) as s:
+                publications = s.scalars(select(Publication).where(
+                    Publication.gemeente == ctx.gemeente,
+                    Publication.run_id.in_({run for run, _ in listed}))).all()
+            for p in publications:
+                if (p.run_id, p.wijkteam) not in set(listed):
+                    continue
+                removed = 0
+                csv_file, xlsx_file = list_files(ctx, p)
+                if csv_file.exists():
+                    removed = _strip_csv(csv_file, addresses)
+                if xlsx_file.exists():
+                    removed = max(removed, _strip_xlsx(xlsx_file, addresses, stamp))
+                list_rows += removed
+                teams.append({"wijkteam": p.wijkteam, "periode": p.period, "run": p.run_id,
+                              "rij_verwijderd_uit_outbox": bool(removed)})
+
+        if tokens:
+            ctx.audit.subjects("verwijdering", trace_id, op.operation_id, tokens,
+                               reden="verwijderverzoek",
+                               opslagen=["kluis", "pakhuis", "archief", "outbox"])
+        counts = {
+            "kluisrecords": vault_deleted, "signalen": int(deleted_signals),
+            "signaalwijzigingen": int(updates), "huishoudscores": int(scores),
+            "archiefbestanden": len(hits), "archief_onleesbaar": unreadable,
+            "lijstrijen": list_rows, "betrokkenen": len(tokens),
+        }
+        op.attributes.update(counts)
+    return {**counts, "bezoeklijsten": teams}
+
+
+__all__ = ["SubjectProblem", "erase"]

@@ -1,0 +1,214 @@
+"""No leaks: personal data stays in the vault and the published list, nowhere else.
+
+The canary test runs the demo as a real subprocess (its own Prefect ephemeral server, its Prefect
+home inside VROEG_HOME, TMPDIR and HOME pointed into the test folder), with one extra delivery about
+a canary household whose surname, BSN, phone number, e-mail and street occur nowhere else. Then it
+searches every file the run left behind (Prefect's database and logs, result storage, the
+warehouse, the operational database with the audit trail and validation results, the vault, the
+archive, temporary files, the process's own output) for each canary value, in clear text, UTF-16,
+base64, hex and URL encoding, inside zip/xlsx, gzip, bz2 and xz, and in every column of every
+DuckDB table. Only the visit list published for the canary's wijkteam may contain them.
+
+That the search finds what it looks for is proven twice: on planted files in every encoding, and by
+a flow that deliberately logs a canary name through Prefect, which the search must report.
+"""
+
+from __future__ import annotations
+
+import base64
+import bz2
+import datetime as dt
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.builders import row, standard_file
+from tests.leakscan import scan_bytes, scan_tree
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _valid_bsn(prefix: str) -> str:
+    for tail in range(100):
+        bsn = f"{prefix}{tail:02d}"
+        total = sum(int(d) * w for d, w in zip(bsn, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True))
+        if total % 11 == 0:
+            return bsn
+    raise AssertionError("no valid BSN")
+
+
+#: Values that occur nowhere in the synthetic data (or anywhere else).
+CANARIES = {
+    "achternaam": "Qwvkanarievogel",
+    "bsn": _valid_bsn("9999961"),
+    "telefoon": "0687654219",
+    "email": "qwv.kanarie@example.net",
+    "straatnaam": "Qwvkanariestraat",
+}
+
+SCRIPT = """
+import json, sys
+from vroeg.settings import Home
+from flows.prefect_env import configure
+
+home = Home.from_env().ensure()
+configure(home)  # Prefect's home (database, logs, storage) under VROEG_HOME, before importing it
+from privacy.keys import init_keys
+init_keys(home, "0080", development=True)
+from flows.demo import demo_flow
+from flows.ingest import ingest_flow
+from flows.run import run_flow
+
+demo = demo_flow(gemeente="0080", seed=81, months=1)
+canary = ingest_flow(gemeente="0080", paths=[sys.argv[1]])
+run = run_flow(gemeente="0080", period=demo["periode"])
+print(json.dumps({"periode": demo["periode"], "canary": canary, "run": run}))
+"""
+
+
+def _canary_delivery(folder: Path) -> Path:
+    from scoring.score import Period
+
+    period = Period.last_complete("Europe/Amsterdam")
+    delivery = folder / "kanarie.csv"
+    delivery.write_bytes(standard_file([row(
+        signaal_id="KAN-1", partner_type="Energie", partner_naam="Energie Fryslân",
+        signaaldatum=(period.start + dt.timedelta(days=9)).isoformat(),
+        ontstaansdatum=(period.start - dt.timedelta(days=30)).isoformat(), bedrag="1234,56",
+        crisis="ja", bsn=CANARIES["bsn"], voornamen="Kwik", tussenvoegsel="",
+        achternaam=CANARIES["achternaam"], straatnaam=CANARIES["straatnaam"],
+        postcode="8911 QW", huisnummer="3", huisnummertoevoeging="", telefoon=CANARIES["telefoon"],
+        email=CANARIES["email"])]))
+    return delivery
+
+
+@pytest.fixture(scope="module")
+def canary_run(tmp_path_factory):
+    """The whole demo plus the canary delivery, as a separate process."""
+    base = tmp_path_factory.mktemp("kanarie")
+    folders = {name: base / name for name in ("home", "tmp", "gebruiker", "werkmap", "uitvoer",
+                                              "invoer")}
+    for folder in folders.values():
+        folder.mkdir()
+    delivery = _canary_delivery(folders["invoer"])
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("VROEG_", "PREFECT_", "GX_"))}
+    env.update(VROEG_HOME=str(folders["home"]), TMPDIR=str(folders["tmp"]),
+               HOME=str(folders["gebruiker"]), PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-c", SCRIPT, str(delivery)], env=env,
+                          cwd=folders["werkmap"], capture_output=True, text=True, timeout=900)
+    # The process's own output is searched too, like any log.
+    (folders["uitvoer"] / "stdout.txt").write_text(done.stdout)
+    (folders["uitvoer"] / "stderr.txt").write_text(done.stderr)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"base": base, "folders": folders, "result": result}
+
+
+def test_the_canary_run_leaves_no_personal_data_outside_its_visit_list(canary_run):
+    folders, result = canary_run["folders"], canary_run["result"]
+    assert result["canary"][0]["status"] == "geladen", result["canary"]
+    home = folders["home"]
+    # The scan must cover Prefect's database, the warehouse, the vault and the ops database.
+    prefect_files = [p for p in (home / "prefect").rglob("*") if p.is_file()]
+    # Prefect's database is under VROEG_HOME and holds the run's log lines (so they are searched).
+    assert b"in quarantaine" in b"".join(p.read_bytes() for p in prefect_files), prefect_files
+    for expected in ("warehouse/0080.duckdb", "vault/0080.sqlite", "vroeg.sqlite"):
+        assert (home / expected).exists(), expected
+
+    centrum = next(i for i in result["run"]["lijsten"] if i["wijkteam"] == "wt-centrum")
+    allowed = {home / "outbox" / "0080" / "wt-centrum" / Path(centrum[kind]).name
+               for kind in ("csv", "xlsx")}
+    canaries = list(CANARIES.values())
+    findings, searched = scan_tree(canary_run["base"], canaries, skip={folders["invoer"]})
+    assert searched > 50
+
+    # Positive control: the published list is where the canary must be, in the CSV and (zipped)
+    # in the workbook, so the search does find them where they are.
+    in_list = {(Path(f.where.split("!")[0]), f.canary) for f in findings
+               if Path(f.where.split("!")[0]) in allowed}
+    for path in allowed:  # the list shows name, street and phone (not the BSN or e-mail)
+        assert {(path, CANARIES[k]) for k in ("achternaam", "straatnaam", "telefoon")} <= in_list
+
+    leaks = [f for f in findings if Path(f.where.split("!")[0].split("#")[0]) not in allowed]
+    assert not leaks, "\n".join(f"{f.encoding}: {f.canary} in {f.where}" for f in leaks)
+
+
+# ---------------------------------------------------------------------------------------------
+# The search works
+# ---------------------------------------------------------------------------------------------
+
+def test_the_search_finds_planted_values_in_every_encoding(tmp_path):
+    surname, bsn, email = CANARIES["achternaam"], CANARIES["bsn"], CANARIES["email"]
+    for i, prefix in enumerate((b"", b"x", b"xy")):  # every base64 alignment
+        (tmp_path / f"b64_{i}.txt").write_bytes(base64.b64encode(prefix + surname.encode()))
+    plants = {
+        "klaar.log": f"INFO naam={surname.upper()}".encode(),
+        "utf16le.bin": ("..." + surname).encode("utf-16-le"),
+        "utf16be.bin": ("..." + bsn).encode("utf-16-be"),
+        "hex.txt": ("id=" + email.encode().hex().upper()).encode(),
+        "url.txt": ("q=" + urllib.parse.quote(email, safe="")).encode(),
+        "log.gz": gzip.compress(f"warning {bsn}".encode()),
+        "log.bz2": bz2.compress(surname.encode()),
+    }
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", f"<t>{surname}</t>")
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w") as z:
+        z.writestr("lijst.xlsx", inner.getvalue())  # a workbook inside a zip
+    plants["export.zip"] = outer.getvalue()
+    for name, data in plants.items():
+        (tmp_path / name).write_bytes(data)
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "pakhuis.duckdb"))
+    # Many repeats of a few strings: DuckDB compresses them, so bytes alone would miss them.
+    con.execute("CREATE TABLE t AS SELECT (['aaaa', 'bbbb', $s])[1 + i % 3] AS v "
+                "FROM range(100000) r(i)", {"s": f"{surname}-x"})
+    con.close()
+    (tmp_path / "schoon.txt").write_text("niets bijzonders")
+
+    findings, searched = scan_tree(tmp_path, list(CANARIES.values()))
+    found = {Path(f.where.split("!")[0].split("#")[0]).name for f in findings}
+    assert found == {*plants, "b64_0.txt", "b64_1.txt", "b64_2.txt", "pakhuis.duckdb"}
+    assert {f.encoding for f in findings} >= {"klare tekst", "UTF-16 LE", "UTF-16 BE", "hex",
+                                               "URL-gecodeerd", "base64", "DuckDB-kolom"}
+    assert any(f.where.endswith("lijst.xlsx!xl/sharedStrings.xml") for f in findings)
+    assert scan_bytes(b"niets", list(CANARIES.values()), "x") == []
+
+
+@pytest.mark.prefect
+def test_a_name_logged_through_prefect_is_found_by_the_search(prefect_server, tmp_path):
+    """The deliberate-leak variant: a flow logs a canary surname, and the search must fail."""
+    from prefect import flow
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import PREFECT_SERVER_DATABASE_CONNECTION_URL
+
+    from flows.progress import progress
+
+    leaked = "Qwvlekvogel"
+
+    @flow(name="lek-met-opzet", persist_result=False)
+    def leaking_flow() -> None:
+        progress().info("Verwerkt: %s", leaked)  # the mistake this test is about
+
+    leaking_flow()
+    APILogWorker.drain_all(timeout=30)  # logs reach the server in batches
+    database = Path(PREFECT_SERVER_DATABASE_CONNECTION_URL.value().split("///", 1)[1])
+    for _ in range(30):  # and the server writes them shortly after
+        findings, _ = scan_tree(database.parent, [leaked])
+        if findings:
+            break
+        time.sleep(1)
+    assert findings, "a name logged through Prefect must be found in Prefect's database"
+    assert {f.canary for f in findings} == {leaked}

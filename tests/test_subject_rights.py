@@ -1,0 +1,177 @@
+"""A privacy officer's commands on the demo installation: audit, subject access, erasure,
+explicit re-identification. Through the CLI (in this process), as the officer runs them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from tests.demo_home import demo_copy, sample_resident
+from vroeg.cli import app
+
+pytestmark = pytest.mark.prefect
+runner = CliRunner()
+
+
+def _json(*args: str) -> dict:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def _list_rows(home, wijkteam: str) -> list[dict]:
+    rows = []
+    for path in sorted((home.outbox_dir("0080") / wijkteam).glob("*.csv")):
+        rows += list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")),
+                                    delimiter=";"))
+    return rows
+
+
+def _xlsx_rows(home, wijkteam: str) -> tuple[list[dict], str]:
+    """The list rows of the team's workbooks, and the text of their Toelichting sheets."""
+    from openpyxl import load_workbook
+
+    rows, notes = [], []
+    for path in sorted((home.outbox_dir("0080") / wijkteam).glob("*.xlsx")):
+        book = load_workbook(path)
+        # Both list sheets (Bezoeklijst and Wachtlijst), not the explanation.
+        for sheet in (ws for ws in book.worksheets if ws.title != "Toelichting"):
+            values = list(sheet.iter_rows(values_only=True))
+            rows += [dict(zip(values[0], row, strict=False)) for row in values[1:]]
+        notes += [str(v) for row in book["Toelichting"].iter_rows(values_only=True) for v in row
+                  if v]
+    return rows, "\n".join(notes)
+
+
+def _on_list(rows: list[dict], resident: dict) -> bool:
+    postcode, number = resident["adres"].split()[:2]
+    return any(r["postcode"] == postcode and str(r["huisnummer"]) == number
+               and resident["achternaam"] in r["naam"] for r in rows)
+
+
+def test_audit_lines_filtered_by_step_team_period_and_subject(prefect_server, tmp_path,
+                                                              monkeypatch):
+    home, demo = demo_copy(tmp_path, monkeypatch)
+    resident = sample_resident(home)
+    everything = _json("audit", "--limit", "0")
+    assert everything["regels"] > 500
+    published = _json("audit", "--stap", "publicatie", "--wijkteam", resident["wijkteam"])
+    team = next(i for i in demo["run"]["lijsten"] if i["wijkteam"] == resident["wijkteam"])
+    # One line per published household (bezoeklijst and wachtlijst), plus the step's bulk line.
+    assert published["regels"] == team["huishoudens"] + team["wachtlijst"] + 1
+    assert {line["attributen"]["wijkteam"] for line in published["getoond"]} == {
+        resident["wijkteam"]}
+    assert _json("audit", "--van", "2000-01-01", "--tot", "2000-02-01")["regels"] == 0
+    about = _json("audit", "--bsn", resident["bsn"])
+    assert {line["naam"] for line in about["getoond"]} == {"heridentificatie", "publicatie"}
+    assert all(line["betrokkene"] for line in about["getoond"])
+    table = runner.invoke(app, ["audit", "--stap", "laden", "--limit", "3"])
+    assert table.exit_code == 0 and "laden" in table.output
+    # Bulk lines carry counts, hashes of input and output, rule, SQL and key versions.
+    steps = {line["naam"]: line["attributen"] for line in everything["getoond"]
+             if not line["betrokkene"]}
+    assert {"invoer_sha256", "uitvoer_sha256", "regelversie"} <= set(steps["validatie"])
+    assert {"invoer_sha256", "uitvoer_sha256", "sleutelversie"} <= set(steps["pseudonimisering"])
+    assert set(steps["laden"]["sql"]) == {"load/classify_staging", "load/record_updates",
+                                          "load/update_signals", "load/insert_signals"}
+    assert {"regelversie", "sql", "uitvoer_sha256", "sleutelversie"} <= set(
+        steps["matchen-en-scoren"])
+
+
+def test_subject_access_shows_everything_and_is_logged(prefect_server, tmp_path, monkeypatch):
+    home, _ = demo_copy(tmp_path, monkeypatch)
+    resident = sample_resident(home)
+    report = _json("subject-access", "--bsn", resident["bsn"])
+    assert report["identiteit"] and {p["bsn"] for p in report["identiteit"]} == {resident["bsn"]}
+    assert {p["achternaam"] for p in report["identiteit"]} == {resident["achternaam"]}
+    assert report["signalen"] and report["scores"] and report["leveringen"]
+    assert any(s["op_lijst"] for s in report["scores"])
+    assert report["bezoeklijsten"] and report["bezoeklijsten"][0]["bestand_aanwezig"]
+    assert report["originelen_in_archief"]
+    assert {line["naam"] for line in report["logboek"]} >= {"heridentificatie", "publicatie"}
+    # No pseudonyms or internals in the answer to the resident.
+    assert "k1_" not in json.dumps(report)
+    # The request itself is in the audit trail, per subject, and re-identification before it.
+    requests = _json("audit", "--stap", "inzageverzoek")["getoond"]
+    assert [line["betrokkene"].count("@") for line in requests if line["betrokkene"]] == [1]
+    reid = [line for line in _json("audit", "--stap", "heridentificatie")["getoond"]
+            if line["attributen"].get("doel") == "inzageverzoek"]
+    assert len(reid) == 1
+    # The readable summary, in Dutch; and files for the officer, readable by them only.
+    text = runner.invoke(app, ["subject-access", "--address", resident["adres"]]).output
+    assert "Overzicht van gegevens" in text and resident["achternaam"] in text
+    out = tmp_path / "antwoord"
+    assert runner.invoke(app, ["subject-access", "--bsn", resident["bsn"], "--out",
+                               str(out)]).exit_code == 0
+    assert (out / "inzage.json").stat().st_mode & 0o077 == 0
+    assert resident["achternaam"] in (out / "inzage.txt").read_text(encoding="utf-8")
+
+
+def test_erasure_removes_the_person_from_every_store(prefect_server, tmp_path, monkeypatch):
+    from privacy import chain
+    from vroeg.context import context
+
+    home, _ = demo_copy(tmp_path, monkeypatch)
+    resident = sample_resident(home)
+    before = _json("subject-access", "--bsn", resident["bsn"])
+    assert _on_list(_list_rows(home, resident["wijkteam"]), resident)
+    assert _on_list(_xlsx_rows(home, resident["wijkteam"])[0], resident)
+    rows_before = len(_list_rows(home, resident["wijkteam"]))
+    ctx = context("0080")
+    vault_before = ctx.vault.count()
+
+    refused = runner.invoke(app, ["erase", "--address", resident["adres"], "--ja"])
+    assert refused.exit_code == 2 and "--achternaam" in refused.output
+    result = _json("erase", "--bsn", resident["bsn"], "--ja")
+    assert result["kluisrecords"] == len(before["identiteit"]) == result["signalen"]
+    assert result["archiefbestanden"] == len(before["originelen_in_archief"]) > 0
+    assert result["lijstrijen"] >= 1 and result["betrokkenen"] >= 1
+    assert {item["wijkteam"] for item in result["bezoeklijsten"]} == {resident["wijkteam"]}
+
+    assert ctx.vault.count() == vault_before - result["kluisrecords"]
+    # Gone from the outbox lists (CSV and XLSX), the rest of the list intact.
+    assert not _on_list(_list_rows(home, resident["wijkteam"]), resident)
+    workbook_rows, notes = _xlsx_rows(home, resident["wijkteam"])
+    assert not _on_list(workbook_rows, resident) and "verwijderverzoek" in notes
+    assert len(_list_rows(home, resident["wijkteam"])) == rows_before - result["lijstrijen"]
+    assert len(workbook_rows) == len(_list_rows(home, resident["wijkteam"]))
+    # The originals that held the person are destroyed; their deliveries say why.
+    after = _json("subject-access", "--bsn", resident["bsn"])
+    for section in ("identiteit", "signalen", "scores", "bezoeklijsten", "leveringen",
+                    "originelen_in_archief"):
+        assert after[section] == [], section
+    names = {line["naam"] for line in after["logboek"]}
+    assert "verwijdering" in names
+    con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
+    try:
+        levering_ids = {d["levering"] for d in before["leveringen"]}
+        left = con.execute("SELECT count(*) FROM signals WHERE levering_id IN "
+                           "(SELECT unnest($ids))", {"ids": sorted(levering_ids)}).fetchone()[0]
+    finally:
+        con.close()
+    assert left > 0  # other residents' signals from the same files are still loaded
+    assert chain.verify(ctx.database_url, ctx.keys).ok
+
+
+def test_explicit_reidentification_needs_a_reason_and_is_logged(prefect_server, tmp_path,
+                                                                monkeypatch):
+    home, _ = demo_copy(tmp_path, monkeypatch)
+    resident = sample_resident(home)
+    line = _json("audit", "--bsn", resident["bsn"], "--stap", "publicatie")["getoond"][0]
+    household = line["betrokkene"]
+    wrong = runner.invoke(app, ["reidentify", household, "--reden", "nieuwsgierig"])
+    assert wrong.exit_code == 2 and "controle" in wrong.output
+    found = _json("reidentify", household, "--reden", "klacht", "--zaak", "Z-2026-17")
+    assert resident["achternaam"] in {r["achternaam"] for r in found["records"]}
+    logged = _json("audit", "--stap", "heridentificatie-handmatig")["getoond"]
+    assert logged[0]["attributen"] == {"reden": "klacht", "zaak": "Z-2026-17",
+                                       "kluisrecords": len(found["records"])}
+    per_subject = [line for line in _json("audit", "--stap", "heridentificatie")["getoond"]
+                   if line["attributen"].get("doel") == "handmatig: klacht"]
+    assert [line["betrokkene"] for line in per_subject] == [household]

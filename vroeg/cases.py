@@ -1,0 +1,207 @@
+"""Cases (DDAS vroegsignaalzaken): what came of a household on a published visit list.
+
+A case is one household on one published list, keyed by the publication and the household's
+pseudonym, never by name. Coordinators record contact attempts (DDAS contact kind, reached or not,
+date, part of day) and an end result (DDAS `EnumEindresultaat`) in the portal. The vocabulary comes
+from the DDAS schema (vroeg/ddas.py), so the export to CBS needs no translation.
+
+Other parts read cases through the query functions at the end of this module:
+- matching (exclusions): `no_help_needed` — households whose case was closed with "hoeft geen
+  hulp" since a given moment;
+- the DDAS export: `cases_between` — every case of a municipality with its contact attempts.
+None of them needs a web framework; this module is plain SQLAlchemy on the operational database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vroeg import ddas
+from vroeg.opsdb import db
+from vroeg.opsdb.models import Case, ContactAttempt, Publication
+
+CONTACT_KINDS: tuple[str, ...] = ddas.enum("EnumContactsoort")
+PARTS_OF_DAY: tuple[str, ...] = ddas.enum("EnumDagdeel")
+END_RESULTS: tuple[str, ...] = ddas.enum("EnumEindresultaat")
+
+#: The end result that means "the resident needs no help from early warning" (an exclusion
+#: for later matching runs, for a configurable number of months).
+NO_HELP_NEEDED = "Inwoner regelt het zelf/hoeft geen hulp vanuit vroegsignalering"
+assert NO_HELP_NEEDED in END_RESULTS
+
+
+class CaseInputError(ValueError):
+    """What a coordinator entered cannot be recorded; the message (Dutch) says why."""
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    soort: str
+    bereikt: bool
+    datum: dt.date
+    dagdeel: str
+    vastgelegd_door: str
+    vastgelegd_op: dt.datetime
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A case as other modules see it: pseudonyms, codes and dates only."""
+
+    id: str
+    gemeente: str
+    wijkteam: str
+    period: str
+    run_id: str
+    publication_id: int | None
+    rang: int
+    huishouden_pseudoniem: str
+    aangemaakt_op: dt.datetime
+    opgepakt_op: dt.date | None
+    eindresultaat: str | None
+    eindresultaat_op: dt.datetime | None
+    contactpogingen: tuple[ContactRecord, ...]
+
+    @property
+    def closed(self) -> bool:
+        return self.eindresultaat is not None
+
+
+def _record(case: Case) -> CaseRecord:
+    return CaseRecord(
+        id=case.id, gemeente=case.gemeente, wijkteam=case.wijkteam, period=case.period,
+        run_id=case.run_id, publication_id=case.publication_id, rang=case.rang,
+        huishouden_pseudoniem=case.huishouden_pseudoniem, aangemaakt_op=case.created_at,
+        opgepakt_op=case.opgepakt_op, eindresultaat=case.eindresultaat,
+        eindresultaat_op=case.eindresultaat_op,
+        contactpogingen=tuple(
+            ContactRecord(a.soort, a.bereikt, a.datum, a.dagdeel, a.recorded_by, a.recorded_at)
+            for a in case.contact_attempts),
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Recording (the portal)
+# ----------------------------------------------------------------------------------------------
+
+
+def find_case(s: Session, publication_id: int, pseudonym: str) -> Case | None:
+    return s.scalars(select(Case).where(Case.publication_id == publication_id,
+                                        Case.huishouden_pseudoniem == pseudonym)).first()
+
+
+def _case_for(s: Session, publication: Publication, regel: int, rang: int, pseudonym: str,
+              by: str) -> Case:
+    case = find_case(s, publication.id, pseudonym)
+    if case is None:
+        case = Case(id=secrets.token_hex(16), gemeente=publication.gemeente,
+                    publication_id=publication.id, run_id=publication.run_id,
+                    wijkteam=publication.wijkteam, period=publication.period, regel=regel,
+                    rang=rang, huishouden_pseudoniem=pseudonym, created_by=by,
+                    created_at=dt.datetime.now(dt.UTC))
+        s.add(case)
+    return case
+
+
+def check_contact(publication: Publication, soort: str, bereikt: bool | None, datum: dt.date | None,
+                  dagdeel: str, today: dt.date) -> None:
+    if soort not in CONTACT_KINDS:
+        raise CaseInputError("Kies een soort contact uit de lijst.")
+    if dagdeel not in PARTS_OF_DAY:
+        raise CaseInputError("Kies een dagdeel: ochtend, middag of avond.")
+    if bereikt is None:
+        raise CaseInputError("Geef aan of de bewoner bereikt is.")
+    if datum is None:
+        raise CaseInputError("Vul een geldige datum in (dd-mm-jjjj).")
+    if datum > today:
+        raise CaseInputError("De datum van een contactpoging kan niet in de toekomst liggen.")
+    period_start = dt.date.fromisoformat(publication.period + "-01")
+    if datum < period_start:
+        raise CaseInputError(
+            f"De datum ligt vóór de periode van deze lijst ({publication.period}).")
+
+
+def record_contact(database_url: str, publication: Publication, *, regel: int, rang: int,
+                   pseudonym: str, soort: str, bereikt: bool | None, datum: dt.date | None,
+                   dagdeel: str, by: str, today: dt.date | None = None) -> CaseRecord:
+    """Add a contact attempt to the household's case (created on first use)."""
+    check_contact(publication, soort, bereikt, datum, dagdeel, today or dt.date.today())
+    with db.session(database_url) as s:
+        case = _case_for(s, publication, regel, rang, pseudonym, by)
+        case.contact_attempts.append(ContactAttempt(
+            soort=soort, bereikt=bool(bereikt), datum=datum, dagdeel=dagdeel, recorded_by=by,
+            recorded_at=dt.datetime.now(dt.UTC)))
+        # datumOpgepakt in DDAS: the day the municipality first acted on the case.
+        if case.opgepakt_op is None or datum < case.opgepakt_op:
+            case.opgepakt_op = datum
+        s.flush()
+        return _record(case)
+
+
+def record_end_result(database_url: str, publication: Publication, *, regel: int, rang: int,
+                      pseudonym: str, eindresultaat: str, by: str) -> CaseRecord:
+    """Close the household's case with a DDAS end result (a later choice replaces it)."""
+    if eindresultaat not in END_RESULTS:
+        raise CaseInputError("Kies een eindresultaat uit de lijst.")
+    with db.session(database_url) as s:
+        case = _case_for(s, publication, regel, rang, pseudonym, by)
+        case.eindresultaat = eindresultaat
+        case.eindresultaat_op = dt.datetime.now(dt.UTC)
+        case.eindresultaat_door = by
+        s.flush()
+        return _record(case)
+
+
+def cases_of_publication(database_url: str, publication_id: int) -> dict[str, CaseRecord]:
+    """The cases of one list, by household pseudonym."""
+    with db.session(database_url) as s:
+        found = s.scalars(select(Case).where(Case.publication_id == publication_id)).all()
+        return {c.huishouden_pseudoniem: _record(c) for c in found}
+
+
+# ----------------------------------------------------------------------------------------------
+# Queries for matching (exclusions) and the DDAS export
+# ----------------------------------------------------------------------------------------------
+
+
+def closed_cases(database_url: str, gemeente: str, *, since: dt.datetime | None = None,
+                 results: Iterable[str] | None = None) -> list[CaseRecord]:
+    """Cases closed (end result recorded) since `since`, optionally only with these results."""
+    query = select(Case).where(Case.gemeente == gemeente, Case.eindresultaat.is_not(None))
+    if since is not None:
+        query = query.where(Case.eindresultaat_op >= since)
+    if results is not None:
+        wanted = list(results)
+        unknown = set(wanted) - set(END_RESULTS)
+        if unknown:
+            raise ValueError(f"not DDAS end results: {sorted(unknown)}")
+        query = query.where(Case.eindresultaat.in_(wanted))
+    with db.session(database_url) as s:
+        return [_record(c) for c in s.scalars(query.order_by(Case.eindresultaat_op)).all()]
+
+
+def no_help_needed(database_url: str, gemeente: str, *, since: dt.datetime) -> set[str]:
+    """Household pseudonyms whose case was closed with "hoeft geen hulp" since `since`.
+
+    For the exclusion "a case closed with 'hoeft geen hulp' less than N months ago": pass
+    `since = start of the matching period - N months`.
+    """
+    return {c.huishouden_pseudoniem
+            for c in closed_cases(database_url, gemeente, since=since, results=[NO_HELP_NEEDED])}
+
+
+def cases_between(database_url: str, gemeente: str, first_period: str,
+                  last_period: str) -> list[CaseRecord]:
+    """Every case of lists for the periods first_period..last_period (YYYY-MM, inclusive)."""
+    query = (select(Case)
+             .where(Case.gemeente == gemeente, Case.period >= first_period,
+                    Case.period <= last_period)
+             .order_by(Case.period, Case.wijkteam, Case.rang))
+    with db.session(database_url) as s:
+        return [_record(c) for c in s.scalars(query).all()]
