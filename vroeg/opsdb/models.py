@@ -149,6 +149,17 @@ class AuditLine(Base):
     attributes: Mapped[dict | None] = mapped_column(JSON)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                      server_default=func.now())
+    # The hash chain (privacy/chain.py, migration i5_0001). Lines written before the chain
+    # existed have NULLs here; every line since has all four.
+    #: Position in the municipality's chain: 1, 2, 3, ... without gaps (a gap is a deleted line).
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    #: line_hash of the line before (or of the last line removed by retention, or 64 zeros).
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    #: HMAC-SHA256 (chain key of `key_version`) over this line's fields and prev_hash.
+    line_hash: Mapped[str | None] = mapped_column(String(64))
+    key_version: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ux_audit_log_gemeente_seq", "gemeente", "seq", unique=True),)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -313,17 +324,6 @@ class SignalMonthCount(Base):
     partner_type: Mapped[str] = mapped_column(String(40), primary_key=True)
     signalen: Mapped[int] = mapped_column(Integer)
     bijgewerkt_op: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    # The hash chain (privacy/chain.py, migration i5_0001). Lines written before the chain
-    # existed have NULLs here; every line since has all four.
-    #: Position in the municipality's chain: 1, 2, 3, ... without gaps (a gap is a deleted line).
-    seq: Mapped[int | None] = mapped_column(BigInteger)
-    #: line_hash of the line before (or of the last line removed by retention, or 64 zeros).
-    prev_hash: Mapped[str | None] = mapped_column(String(64))
-    #: HMAC-SHA256 (chain key of `key_version`) over this line's fields and prev_hash.
-    line_hash: Mapped[str | None] = mapped_column(String(64))
-    key_version: Mapped[int | None] = mapped_column(Integer)
-
-    __table_args__ = (Index("ux_audit_log_gemeente_seq", "gemeente", "seq", unique=True),)
 
 
 class AuditChainHead(Base):
