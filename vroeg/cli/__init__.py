@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from vroeg.cli import keys, pipeline
+from vroeg.cli import collect, keys, partners, pipeline, quarantine
 
 app = typer.Typer(
     help="Vroegsignalering: partnerbestanden in, een geprioriteerde bezoeklijst per wijkteam uit.",
@@ -18,6 +18,9 @@ app = typer.Typer(
 )
 pipeline.register(app)
 app.add_typer(keys.app, name="keys")
+app.add_typer(partners.app, name="partners")
+quarantine.register(app)
+collect.register(app)
 
 
 def main() -> None:
