@@ -113,9 +113,11 @@ def _looks_like_utf8(data: bytes) -> bool:
     return True
 
 
-#: A quoted field may hold a line break (an address on two lines), but a record spanning more
+#: A quoted field may hold a line break (an address on two lines), but a field spanning more
 #: physical lines than this is taken for a stray opening quote that swallowed the rows after it.
-MAX_RECORD_LINES = 3
+MAX_FIELD_LINES = 3
+#: Kept for readers of this module: a record of one field spans at most this many lines.
+MAX_RECORD_LINES = MAX_FIELD_LINES
 
 #: Rows are gathered as Python lists this many at a time and then moved into a polars frame, so a
 #: file of a million rows never holds a million rows of Python strings (about 1 kB per row).
@@ -140,24 +142,32 @@ class _Lines:
         self.starts = starts
         self.count = len(starts) - 1
         self.pos = 0
+        #: Where the record being read started, and how many lines it may take: the csv module
+        #: reads an unclosed quote to the end of the file, so it is cut off here instead (it
+        #: then reports "unexpected end of data" and the record counts as unreadable).
+        self.record_start = 0
+        self.record_lines = MAX_FIELD_LINES
 
     def __iter__(self):
         return self
 
     def __next__(self) -> str:
-        if self.pos >= self.count:
+        if self.pos >= self.count or self.pos - self.record_start >= self.record_lines:
             raise StopIteration
         self.pos += 1
         return self.text[self.starts[self.pos - 1]:self.starts[self.pos]]
 
 
 def _swallowed(record: list[str], options: CsvOptions) -> bool:
-    """A field with a line break followed by a delimiter holds what were meant to be rows."""
-    return any(
-        options.delimiter in part
-        for field in record if "\n" in field or "\r" in field
-        for part in re.split(r"\r\n|\n|\r", field)[1:]
-    )
+    """A field over too many lines, or with a line break followed by a delimiter, holds what were
+    meant to be rows: a stray opening quote, not an address on two lines."""
+    for field in record:
+        if "\n" not in field and "\r" not in field:
+            continue
+        parts = _LINE_END.split(field)
+        if len(parts) > MAX_FIELD_LINES or any(options.delimiter in part for part in parts[1:]):
+            return True
+    return False
 
 
 class _Blocks:
@@ -207,12 +217,16 @@ def read_csv(data: bytes, options: CsvOptions, filename: str) -> SourceTable:
     width = 0
     while True:
         start = lines.pos  # index of the record's first physical line
+        lines.record_start = start
+        lines.record_lines = MAX_FIELD_LINES * max(width, 1)
         try:
             record = next(records)
-            spanned = lines.pos - start
-            broken = spanned > MAX_RECORD_LINES or (spanned > 1 and _swallowed(record, options))
+            broken = lines.pos - start > 1 and _swallowed(record, options)
         except StopIteration:
-            break
+            if lines.pos < lines.count:  # cut off by record_lines inside a quote
+                broken = True
+            else:
+                break
         except csv.Error:
             broken = True
         if broken:

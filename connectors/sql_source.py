@@ -127,8 +127,14 @@ def query_partner(partner: Partner, gemeente: str, url: str | None = None) -> Qu
                 _read_only(connection)
                 _timeout(connection, partner.sql.timeout_seconds)
                 statement = text(partner.sql.query.strip().rstrip(";"))
-                used = {name: parameters[name] for name in statement.compile().params
-                        if name in parameters}
+                names = list(statement.compile().params)
+                unknown = [n for n in names if n not in parameters]
+                if unknown:
+                    raise SourceUnavailable(
+                        f"partner {partner.id}: de query gebruikt "
+                        f"{', '.join(':' + n for n in unknown)}, maar die parameter staat niet "
+                        f"onder sql.parameters in de partnerconfiguratie.", "BRON_NIET_INGESTELD")
+                used = {name: parameters[name] for name in names}
                 result = connection.execution_options(stream_results=True,
                                                       yield_per=FETCH_ROWS).execute(statement, used)
                 columns = list(result.keys())
