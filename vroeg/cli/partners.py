@@ -203,7 +203,12 @@ def _try_sample(partner, municipality, sample: Path | None, query: bool, rows: i
         report["fouten"].append(error.message)
         return None
     parsed = connectors.parse(mapped, municipality)
-    day = dt.date.fromisoformat(today) if today else dt.date.today()
+    if today:
+        day = dt.date.fromisoformat(today)
+    else:
+        from zoneinfo import ZoneInfo
+
+        day = dt.datetime.now(ZoneInfo(municipality.timezone)).date()
     outcome = validate(parsed, municipality, name, day)
     reasons: dict[str, int] = {}
     for entry in outcome.entries:
