@@ -93,7 +93,8 @@ def test_hostile_files_through_the_ingest_flow(prefect_server, home, tmp_path, z
 
     # An XLSX that is not a zip, one that would inflate to 520 MB, and an unknown partner.
     bomb = write(tmp_path, "bom.xlsx", zip_bomb)
-    csv_as_xlsx = write(tmp_path, "oud.xlsx", standard_file(rows(2)))
+    csv_as_xlsx = write(tmp_path, "oud.xlsx", standard_file(rows(3, woonplaats="Grou",
+                                                               postcode="9001 AA")))
     xlsx = {r["bestand"]: r for r in ingest_flow(gemeente="0080", paths=[str(bomb), str(csv_as_xlsx)],
                                                  partner_id="wonen-fryslan",
                                                  today=TODAY.isoformat())}
@@ -149,7 +150,7 @@ def test_formula_injection_never_reaches_a_visit_list_as_a_formula(prefect_serve
                 assert cell.number_format == "@", cell.coordinate  # typed text
                 texts += 1
     names = [sheet.cell(row=r, column=3).value for r in range(2, 6)]
-    assert '=HYPERLINK("http://example.org/x","klik") Formule' in names
+    assert '=HYPERLINK("http://example.org/x","klik") de Formule' in names
     assert texts > 0
 
 
@@ -405,11 +406,11 @@ print(json.dumps(summary))
 def write_big_standard_file(path: Path, target_bytes: int) -> int:
     """Stream a valid standard-format file of at least `target_bytes`; returns its row count.
 
-    Each row carries a 400-character reference column of the partner's own (ignored, reported),
-    as real exports do, so 100 MB is about 170,000 signals.
+    Each row carries a 900-character remarks column of the partner's own (ignored, reported),
+    as real exports do, so 100 MB is about 100,000 signals.
     """
     columns = [*STANDARD_COLUMNS, "referentie"]
-    reference = "R" * 400
+    reference = "R" * 900
     teams = ["8911", "8912", "8914", "8921", "8925", "8926", "8932", "8936", "9001"]
     written, count = 0, 0
     with open(path, "w", encoding="utf-8", newline="") as handle:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.inbox import CLAIMED, claim, waiting
+from connectors.inbox import CLAIMED, claim, waiting
 from tests.builders import TODAY, row, standard_file
 from tests.ingesting import add_partner, assert_conserved, signal_count
 

@@ -11,17 +11,18 @@ import datetime as dt
 import re
 import uuid
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from privacy import archive
-from quality.suite import SUITE_VERSION
-from quality.validate import ValidationOutcome
-from scoring.load import LoadCounts
-from vroeg.context import Context
 from vroeg.errors import DeliveryError, DeliveryUnreadable
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Delivery, QuarantineRecord, ValidationResult
+
+if TYPE_CHECKING:  # types only: this module stays light (the inbox scanner imports it)
+    from quality.validate import ValidationOutcome
+    from scoring.load import LoadCounts
+    from vroeg.context import Context
 
 #: The state that makes a re-sent identical file a duplicate. A file that was rejected or
 #: unreadable is processed again when it is re-sent: the partner configuration may have been
@@ -62,6 +63,8 @@ def receive(ctx: Context, data: bytes, filename: str, partner_id: str,
 
     `filename` is only ever shown and recorded, after safe_filename: it never becomes a path.
     """
+    from privacy import archive
+
     digest, path = archive.store(ctx.home.archive_dir(ctx.gemeente), data, ctx.keys)
     name = safe_filename(filename)
     delivery_id = str(uuid.uuid4())
@@ -116,6 +119,8 @@ def record_error(ctx: Context, delivery_id: str, error: DeliveryError, rows_read
 
 def record_validation(ctx: Context, delivery_id: str, outcome: ValidationOutcome,
                       notes: list[str]) -> None:
+    from quality.suite import SUITE_VERSION
+
     with db.session(ctx.database_url) as s:
         d = s.get(Delivery, delivery_id)
         d.rows_read = outcome.rows
