@@ -153,6 +153,15 @@ def test_collect_flow_ingests_the_inbox_once(prefect_server, home):
     assert list((folder / CLAIMED).iterdir()) == []
 
     assert collect_flow(gemeente="0080", today=TODAY.isoformat()) == []  # nothing new
+    from typer.testing import CliRunner
+
+    from vroeg.cli import app
+
+    quiet = CliRunner().invoke(app, ["collect"])
+    assert quiet.exit_code == 0, quiet.output
+    assert "Geen nieuwe leveringen (partners met kanaal inbox of sql: inbox-wonen)" in quiet.output
+    refused = CliRunner().invoke(app, ["collect", "--partner", "zorg-noord"])
+    assert refused.exit_code == 2 and "vroeg ingest" in refused.output
     # The partner drops the same file again: recognised, nothing loaded twice.
     (folder / "oktober-opnieuw.csv").write_bytes(standard_file(
         [row(signaal_id=f"I-{i}", huisnummer=str(i + 1)) for i in range(3)]

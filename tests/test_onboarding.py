@@ -134,6 +134,19 @@ def test_a_new_partner_is_onboarded_by_configuration_alone(prefect_server, home,
     assert summary["partner"] == "woonbron-noord"
     assert any("Eigen kenmerk" in note for note in summary["opmerkingen"])
     assert_conserved(summary, home)
+    # Validated by the schema suite and the Huur suite (the 30-day window); results hold counts.
+    from sqlalchemy import select
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import ValidationResult
+
+    with db.session(home.database_url) as s:
+        results = s.scalars(select(ValidationResult)
+                            .where(ValidationResult.delivery_id == summary["levering"])).all()
+        suites = {r.suite for r in results}
+        window = [(r.reason, r.checked, r.failed) for r in results if r.suite == "signaal-0080-huur"]
+    assert suites == {"signaal-0080", "signaal-0080-huur"}
+    assert window == [("TERMIJN_TE_KORT", 3, 0)]  # the three rows that are not crisis signals
 
     con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
     try:

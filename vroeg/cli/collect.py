@@ -46,7 +46,11 @@ def collect(
     if as_json:
         print_json({"gemeente": ctx.gemeente, "leveringen": rows, "totaal": totals})
     elif not rows:
-        out.print("Geen partners met kanaal inbox of sql.")
+        collecting = [p.id for p in ctx.municipality.partners.values()
+                      if p.channel in ("inbox", "sql")]
+        out.print("Geen nieuwe leveringen" + (
+            f" (partners met kanaal inbox of sql: {', '.join(collecting)})." if collecting
+            else ": geen partners met kanaal inbox of sql."))
     else:
         out.print(deliveries_table(rows))
         warn_messages(rows)
