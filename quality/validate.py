@@ -210,7 +210,8 @@ def validate(parsed: pl.DataFrame, municipality: Municipality, filename: str,
         if row in read_problems:
             continue
         for reason, column in dict.fromkeys(pairs):  # de-duplicate, keep order
-            entries.append(QuarantineEntry(row, reason, column, message(reason, filename, row, column)))
+            entries.append(QuarantineEntry(row, reason, column,
+                                           message(reason, filename, row, column)))
     bad_rows = set(failures) | set(read_problems)
     for row in conflicting_duplicates(parsed, bad_rows):
         entries.append(QuarantineEntry(row, "SIGNAAL_ID_DUBBEL", "signaal_id",

@@ -92,7 +92,8 @@ def test_partners_check_previews_the_mapping_and_names_unmapped_fields(home, tmp
     assert "verplichte velden zonder bronkolom of vaste waarde: achternaam, postcode" in \
         incomplete.output
     # A typo in a key is reported with the file and the key.
-    add_partner(home, "typo", WOONBRON.replace("woonbron-noord", "typo").replace("decimal:", "decimaal:"))
+    add_partner(home, "typo", WOONBRON.replace("woonbron-noord", "typo")
+                .replace("decimal:", "decimaal:"))
     typo = runner.invoke(app, ["partners", "check", "typo"])
     assert typo.exit_code == 1 and "decimaal" in typo.output and "typo.yaml" in typo.output
     (home.root / "config" / "0080" / "partners" / "typo.yaml").unlink()

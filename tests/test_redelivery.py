@@ -27,8 +27,8 @@ def snapshot(home) -> dict:
         for table, key in (("signals", "signaal_pseudoniem"),
                            ("signal_updates", "signaal_pseudoniem, bijgewerkt_op")):
             out[table] = con.execute(
-                f"SELECT count(*), md5(coalesce(string_agg(CAST(t AS VARCHAR), '|' ORDER BY {key}), '')) "
-                f"FROM {table} AS t").fetchone()
+                f"SELECT count(*), md5(coalesce(string_agg(CAST(t AS VARCHAR), '|' "
+                f"ORDER BY {key}), '')) FROM {table} AS t").fetchone()
         return out
     finally:
         con.close()

@@ -62,7 +62,8 @@ def check(
 ) -> None:
     """Controleer een partnerconfiguratie; toon een voorbeeldbestand gekoppeld aan de velden.
 
-    Leest het voorbeeld zoals 'vroeg ingest' het zou lezen, maar slaat niets op. Afsluitcode 0 als de configuratie (en het voorbeeld) bruikbaar is, 1 bij fouten.
+    Leest het voorbeeld zoals 'vroeg ingest' het zou lezen, maar slaat niets op. Afsluitcode 0
+    als de configuratie (en het voorbeeld) bruikbaar is, 1 bij fouten.
     """
     from vroeg.config import ConfigError, load_partner
 
