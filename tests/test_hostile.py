@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import os
+import struct
 import subprocess
 import sys
 import tracemalloc
@@ -40,15 +41,40 @@ def rows(n: int, **overrides) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def zip_bomb() -> bytes:
-    """A 'workbook' of 1.3 MB that would inflate to 520 MB."""
+    """A 'workbook' of a few hundred kilobytes that inflates to 4 GB.
+
+    One member of 100 MB of zeros deflates to ~100 kB; the central directory then lists it 40
+    times under other names (overlapping entries, as in real zip bombs), so an unzipper that
+    follows the directory inflates 40 x 100 MB from an archive no larger than one member.
+    """
     buffer = io.BytesIO()
-    chunk = bytes(1024 * 1024)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
-            for _ in range(520):
+        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
+            chunk = bytes(1024 * 1024)
+            for _ in range(100):
                 member.write(chunk)
-    return buffer.getvalue()
+    data = buffer.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        types, sheet = archive.infolist()
+    body = data[: min(data.index(b"PK\x01\x02"), len(data))]
+
+    def entry(info: zipfile.ZipInfo, name: str) -> bytes:
+        encoded = name.encode()
+        return struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, info.compress_type, 0, 0,
+                           info.CRC, info.compress_size, info.file_size, len(encoded), 0, 0, 0,
+                           0, 0, info.header_offset) + encoded
+
+    entries = [entry(types, types.filename)] + [
+        entry(sheet, f"xl/worksheets/sheet{i}.xml") for i in range(1, 41)]
+    directory = b"".join(entries)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries),
+                      len(directory), len(body), 0)
+    bomb = body + directory + end
+    with zipfile.ZipFile(io.BytesIO(bomb)) as archive:
+        assert sum(i.file_size for i in archive.infolist()) > 4 * 10**9
+    assert len(bomb) < 1024 * 1024
+    return bomb
 
 
 # =================================================================================================
@@ -92,14 +118,14 @@ def test_hostile_files_through_the_ingest_flow(prefect_server, home, tmp_path, z
     assert (twice["rijen_gelezen"], twice["rijen_geladen"], twice["rijen_quarantaine"],
             twice["rijen_dubbel"]) == (5, 2, 2, 1)
 
-    # An XLSX that is not a zip, one that would inflate to 520 MB, and an unknown partner.
+    # An XLSX that is not a zip, one that would inflate to 4 GB, and an unknown partner.
     bomb = write(tmp_path, "bom.xlsx", zip_bomb)
     csv_as_xlsx = write(tmp_path, "oud.xlsx", standard_file(rows(3, woonplaats="Grou",
                                                                postcode="9001 AA")))
     xlsx = {r["bestand"]: r for r in ingest_flow(gemeente="0080", paths=[str(bomb), str(csv_as_xlsx)],
                                                  partner_id="wonen-fryslan",
                                                  today=TODAY.isoformat())}
-    assert xlsx["bom.xlsx"]["status"] == "onleesbaar" and "520 MB" in xlsx["bom.xlsx"]["melding"]
+    assert xlsx["bom.xlsx"]["status"] == "onleesbaar" and "4000 MB" in xlsx["bom.xlsx"]["melding"]
     assert xlsx["oud.xlsx"]["status"] == "onleesbaar"
     assert "geen geldig Excel" in xlsx["oud.xlsx"]["melding"]
     for summary in xlsx.values():
@@ -390,7 +416,7 @@ def test_zip_bomb_through_the_steps_stays_within_a_memory_bound(home, tmp_path, 
         tracemalloc.stop()
     assert summary["status"] == "onleesbaar" and "geweigerd" in summary["melding"]
     assert_conserved(summary, home)
-    assert peak < 64 * 1024 * 1024  # the 520 MB were never inflated
+    assert peak < 64 * 1024 * 1024  # the 4 GB were never inflated
 
 
 # =================================================================================================
