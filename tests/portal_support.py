@@ -86,7 +86,9 @@ def build(tmp_path_factory) -> PortalData:
         extra = root / "extra" / "formule.csv"
         extra.parent.mkdir()
         extra.write_bytes(standard_file([row(
-            signaal_id="FORMULE-1", signaaldatum=day, ontstaansdatum=period.start.isoformat(),
+            # Arrears older than the convenant's 30-day window for rent, so the row is accepted.
+            signaal_id="FORMULE-1", signaaldatum=day,
+            ontstaansdatum=(period.start - dt.timedelta(days=40)).isoformat(),
             bedrag="95,00", crisis="nee", straatnaam="Proefstraat", postcode="8911 AB",
             huisnummer="99", bsn="", **FORMULA_NAME)]))
         ingest_flow(gemeente="0080", paths=[str(extra)])
