@@ -5,13 +5,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv lock clean
+.PHONY: demo test bench venv lock clean
 
 demo: $(STAMP)
 	$(BIN)/vroeg demo
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# The benchmark (bench/, docs/benchmark.md): 1,000,000 signals and a small monthly run, against
+# the DuckDB floor and a pandas peer. Options via BENCH_ARGS, e.g. BENCH_ARGS="--signals 200000".
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 venv: $(STAMP)
 
@@ -25,7 +30,7 @@ $(STAMP): requirements.lock pyproject.toml
 # Re-resolve the pins (needs the package registry); commit the result.
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
-	.venv-lock/bin/python -m pip install --quiet -e '.[test]'
+	.venv-lock/bin/python -m pip install --quiet -e '.[test,bench]'
 	{ echo "# Pinned, tested set; regenerate with make lock and commit."; .venv-lock/bin/python -m pip freeze --all --exclude-editable | grep -vE "^(-e |pip==|wheel==)"; } > requirements.lock
 	rm -rf .venv-lock
 
