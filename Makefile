@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv lock clean browser
+.PHONY: demo test bench venv lock clean browser
 
 demo: $(STAMP)
 	$(BIN)/vroeg demo
@@ -29,6 +29,11 @@ browser:
 	  fi; \
 	fi
 
+# The benchmark (bench/, docs/benchmark.md): 1,000,000 signals and a small monthly run, against
+# the DuckDB floor and a pandas peer. Options via BENCH_ARGS, e.g. BENCH_ARGS="--signals 200000".
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 venv: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
@@ -41,7 +46,7 @@ $(STAMP): requirements.lock pyproject.toml
 # Re-resolve the pins (needs the package registry); commit the result.
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
-	.venv-lock/bin/python -m pip install --quiet -e '.[test]'
+	.venv-lock/bin/python -m pip install --quiet -e '.[test,bench]'
 	{ echo "# Pinned, tested set; regenerate with make lock and commit."; .venv-lock/bin/python -m pip freeze --all --exclude-editable | grep -vE "^(-e |pip==|wheel==)"; } > requirements.lock
 	rm -rf .venv-lock
 

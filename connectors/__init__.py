@@ -20,6 +20,9 @@ __all__ = ["MappedDelivery", "READ_PROBLEM", "SourceTable", "parse", "read_deliv
 
 
 def read_table(data: bytes, filename: str, partner: Partner) -> SourceTable:
+    if partner.channel == "sql":
+        # A query result is received as canonical JSON Lines (connectors.sql_source).
+        return read_json(data, "utf-8", filename)
     if partner.format == "xlsx":
         return read_xlsx(data, partner.spreadsheet, filename)
     if partner.format == "json":

@@ -8,6 +8,9 @@ validation suite turns into reasons.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import polars as pl
 
 from connectors.mapping import MappedDelivery
@@ -24,8 +27,22 @@ AMOUNT_PATTERNS = {
 _BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 
-def amount_cents(expr: pl.Expr, decimal: str) -> pl.Expr:
+def ungroup(expr: pl.Expr, decimal: str, thousands: str) -> pl.Expr:
+    """'1.234,56' -> '1234,56' when the partner writes a thousands separator; only amounts
+    grouped exactly in threes lose it ('1.23,4' stays as it is, and is not a valid amount)."""
+    sep, dec = re.escape(thousands), re.escape(decimal)
+    grouped = rf"^-?\d{{1,3}}(?:{sep}\d{{3}})+(?:{dec}\d{{1,2}})?$"
+    return (
+        pl.when(expr.str.contains(grouped))
+        .then(expr.str.replace_all(thousands, "", literal=True))
+        .otherwise(expr)
+    )
+
+
+def amount_cents(expr: pl.Expr, decimal: str, thousands: str | None = None) -> pl.Expr:
     """Euro text to whole cents (Int64), exactly, without going through floats."""
+    if thousands is not None:
+        expr = ungroup(expr, decimal, thousands)
     valid = expr.str.contains(AMOUNT_PATTERNS[decimal])
     unified = expr.str.replace(",", ".", literal=True)
     negative = unified.str.starts_with("-")
@@ -37,9 +54,36 @@ def amount_cents(expr: pl.Expr, decimal: str) -> pl.Expr:
     return pl.when(valid).then(signed).otherwise(None)
 
 
+#: Excel's day 0 in the 1900 date system (it counts 1900-02-29, so serials from 61 on are
+#: right when counted from 1899-12-30; earlier ones are not dates a signal can carry anyway).
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: Serials accepted: 1950-01-01 to 2099-12-31. Outside that a number is not a plausible date.
+EXCEL_SERIALS = ((dt.date(1950, 1, 1) - EXCEL_EPOCH).days, (dt.date(2099, 12, 31) - EXCEL_EPOCH).days)
+
+
+def excel_serial(expr: pl.Expr) -> pl.Expr:
+    """'46000' (or '46000.0', a cell that lost its date format) -> 2025-12-09."""
+    whole = expr.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
+    lo, hi = EXCEL_SERIALS
+    return (
+        pl.when(whole.is_between(lo, hi))
+        .then(pl.lit(EXCEL_EPOCH) + pl.duration(days=whole))
+        .otherwise(None)
+        .cast(pl.Date)
+    )
+
+
 def parse_date(expr: pl.Expr, formats: list[str]) -> pl.Expr:
-    """The first format that reads the text wins; impossible dates (31-02) become null."""
-    attempts = [expr.str.strptime(pl.Date, fmt, strict=False, exact=True) for fmt in formats]
+    """The first format that reads the text wins; impossible dates (31-02) become null.
+
+    "excel" reads Excel serial day numbers; it is opt-in per partner, because in any other file
+    a bare number in a date column is a mistake to quarantine, not a date.
+    """
+    attempts = [
+        excel_serial(expr) if fmt == "excel"
+        else expr.str.strptime(pl.Date, fmt, strict=False, exact=True)
+        for fmt in formats
+    ]
     return pl.coalesce(attempts) if len(attempts) > 1 else attempts[0]
 
 
@@ -71,7 +115,7 @@ def parse(mapped: MappedDelivery, municipality: Municipality) -> pl.DataFrame:
     teams = municipality.pc4_to_team
     frame = mapped.frame.with_columns(
         *dates,
-        amount_cents(pl.col("bedrag"), partner.decimal).alias("bedrag_p"),
+        amount_cents(pl.col("bedrag"), partner.decimal, partner.thousands).alias("bedrag_p"),
         flag(pl.col("crisis")).alias("crisis_p"),
         address.postcode(pl.col("postcode")).alias("postcode_p"),
         address.house_number(pl.col("huisnummer")).alias("huisnummer_p"),
@@ -83,4 +127,9 @@ def parse(mapped: MappedDelivery, municipality: Municipality) -> pl.DataFrame:
         address.pc4(pl.col("postcode_p"))
         .replace_strict(teams, default=None, return_dtype=pl.String)
         .alias("wijkteam"),
+        # How long the arrears had run when signalled: the partner type's window applies to it.
+        # Negative is a date-order error (DATUM_VOLGORDE), not also a window error: left null.
+        pl.when(pl.col("signaaldatum_p") >= pl.col("ontstaansdatum_p"))
+        .then((pl.col("signaaldatum_p") - pl.col("ontstaansdatum_p")).dt.total_days())
+        .alias("achterstand_dagen"),
     )

@@ -1,24 +1,29 @@
 """Ingestion flow: receive -> read -> validate -> pseudonymise -> load, for each delivery.
 
-Tasks pass frames to each other in memory only: results are not persisted and not cached
-(`NO_CACHE`), so no personal data reaches Prefect's database or result storage. Parameters are
-paths, ids and codes. Bad data is not a failure: it ends as a quarantined row or a refused file,
-and the flow carries on with the next delivery; only defects fail the flow.
+Each step is a plain function of codes, ids and frames (`*_step`), so it can run without Prefect
+(tests, the benchmark); the flow runs the same functions as Prefect tasks (`*_task`). Tasks pass
+frames to each other in memory only: results are not persisted and not cached (`NO_CACHE`), so
+no personal data reaches Prefect's database or result storage. Parameters are paths, ids and
+codes. Bad data is not a failure: it ends as a quarantined row or a refused file, and the flow
+carries on with the next delivery; only defects fail the flow.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-
-from flows.progress import progress
 from prefect.runtime import flow_run
 
 import connectors
 from connectors.mapping import map_to_standard
+from flows.progress import progress
 from privacy import archive
 from privacy.audit import frame_sha256
 from privacy.pseudonymise import pseudonymise
@@ -29,7 +34,7 @@ from scoring import warehouse
 from scoring.load import LoadCounts, load_signals
 from vroeg import deliveries
 from vroeg import signal_counts
-from vroeg.config import STANDARD_PARTNER_ID, Partner, standard_partner
+from vroeg.config import STANDARD_PARTNER_ID, ConfigError, Partner, standard_partner
 from vroeg.context import Context, context
 from vroeg.deliveries import Received
 from vroeg.errors import DeliveryError
@@ -41,6 +46,11 @@ TASK = {"persist_result": False, "cache_policy": NO_CACHE}
 #: standard format is about 250 MB).
 MAX_DELIVERY_BYTES = 1024 * 1024 * 1024
 
+#: Identities are sealed into the vault this many at a time, so a delivery of a million signals
+#: never holds a million sealed records in memory at once. Each batch is an upsert: a batch
+#: repeated after a failure changes nothing.
+VAULT_BATCH = 50_000
+
 
 def partner_for(ctx: Context, partner_id: str | None) -> Partner:
     if partner_id in (None, STANDARD_PARTNER_ID):
@@ -48,28 +58,72 @@ def partner_for(ctx: Context, partner_id: str | None) -> Partner:
     return ctx.municipality.partner(partner_id)
 
 
-@task(name="ontvangen", **TASK)
-def receive_task(gemeente: str, path: str, partner_id: str | None, trace_id: str) -> Received:
+def today_for(ctx: Context, today: str | None) -> dt.date:
+    if today:
+        return dt.date.fromisoformat(today)
+    return dt.datetime.now(ZoneInfo(ctx.municipality.timezone)).date()
+
+
+# ----------------------------------------------------------------------------------------------
+# Steps
+# ----------------------------------------------------------------------------------------------
+
+
+def receive_step(gemeente: str, path: str, partner_id: str | None, trace_id: str,
+                 filename: str | None = None, channel: str = "bestand") -> Received:
+    """Archive a file's bytes and register the delivery. `filename` is the name to show (for a
+    claimed inbox file, the name the partner gave it); it never becomes a path."""
     ctx = context(gemeente)
     partner = partner_for(ctx, partner_id)
     source = Path(path)
+    name = filename or source.name
     with scrubbed("ontvangen"), ctx.audit.operation("ontvangst", trace_id, partner=partner.id,
-                                                    sleutelversie=ctx.keys.version) as op:
-        size = source.stat().st_size
-        if size > MAX_DELIVERY_BYTES:
+                                                     kanaal=channel,
+                                                     sleutelversie=ctx.keys.version) as op:
+        try:
+            size = source.stat().st_size
+            if size > MAX_DELIVERY_BYTES:
+                raise DeliveryError(
+                    f"{deliveries.safe_filename(name)}: het bestand is {size // 2**20} MB; het "
+                    f"maximum is {MAX_DELIVERY_BYTES // 2**20} MB. Lever het in delen aan.",
+                    "BESTAND_TE_GROOT")
+            data = source.read_bytes()
+        except OSError as exc:
             raise DeliveryError(
-                f"{deliveries.safe_filename(path)}: het bestand is {size // 2**20} MB; het maximum "
-                f"is {MAX_DELIVERY_BYTES // 2**20} MB. Lever het in delen aan.", "BESTAND_TE_GROOT")
-        received = deliveries.receive(ctx, source.read_bytes(), source.name, partner.id,
-                                      flow_run.get_id())
+                f"{deliveries.safe_filename(name)}: het bestand kan niet worden gelezen "
+                f"({type(exc).__name__}).", "BESTAND_NIET_LEESBAAR") from None
+        received = deliveries.receive(ctx, data, name, partner.id, flow_run.get_id(), channel)
         op.attributes.update(levering=received.delivery_id, sha256=received.sha256,
                              bytes=received.size_bytes, dubbel=received.is_duplicate,
                              uitvoer_sha256=received.sha256)
     return received
 
 
-@task(name="inlezen", **TASK)
-def read_task(gemeente: str, received: Received, trace_id: str) -> tuple[pl.DataFrame, list[str]] | None:
+def fetch_step(gemeente: str, partner_id: str, trace_id: str) -> Received | None:
+    """Query a partner's database view and receive the result as a delivery (None: no rows).
+
+    The rows never leave this step except as the archived, canonical bytes: the read step reads
+    them back from the archive, exactly like a file.
+    """
+    from connectors.sql_source import query_partner, source_name
+
+    ctx = context(gemeente)
+    partner = ctx.municipality.partner(partner_id)
+    with scrubbed("ophalen"), ctx.audit.operation("ontvangst", trace_id, partner=partner.id,
+                                                   kanaal="sql") as op:
+        result = query_partner(partner, gemeente)
+        op.attributes.update(rijen=result.rows)
+        if result.rows == 0:
+            return None
+        received = deliveries.receive(ctx, result.data, source_name(partner), partner.id,
+                                      flow_run.get_id(), "sql")
+        op.attributes.update(levering=received.delivery_id, sha256=received.sha256,
+                             bytes=received.size_bytes, dubbel=received.is_duplicate)
+    return received
+
+
+def read_step(gemeente: str, received: Received,
+              trace_id: str) -> tuple[pl.DataFrame, list[str]] | None:
     """Read the archived bytes (exactly what was hashed) into typed standard columns."""
     ctx = context(gemeente)
     partner = partner_for(ctx, received.partner_id)
@@ -80,8 +134,10 @@ def read_task(gemeente: str, received: Received, trace_id: str) -> tuple[pl.Data
         rows = 0
         try:
             table = connectors.read_table(data, received.filename, partner)
+            del data
             rows = table.rows
             mapped = map_to_standard(table, partner, received.filename, ctx.municipality.partners)
+            del table
         except DeliveryError as error:
             # Refused whole: every row it has (if any could be counted) is quarantined with it.
             deliveries.record_error(ctx, received.delivery_id, error, rows_read=rows)
@@ -97,15 +153,10 @@ def read_task(gemeente: str, received: Received, trace_id: str) -> tuple[pl.Data
     return parsed, notes
 
 
-@task(name="valideren", **TASK)
-def validate_task(gemeente: str, received: Received, parsed: pl.DataFrame, notes: list[str],
+def validate_step(gemeente: str, received: Received, parsed: pl.DataFrame, notes: list[str],
                   trace_id: str, today: str | None = None) -> ValidationOutcome:
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
     ctx = context(gemeente)
-    day = dt.date.fromisoformat(today) if today else dt.datetime.now(
-        ZoneInfo(ctx.municipality.timezone)).date()
+    day = today_for(ctx, today)
     with scrubbed("valideren"), ctx.audit.operation("validatie", trace_id,
                                                      levering=received.delivery_id) as op:
         outcome = validate(parsed, ctx.municipality, received.filename, day)
@@ -119,8 +170,7 @@ def validate_task(gemeente: str, received: Received, parsed: pl.DataFrame, notes
     return outcome
 
 
-@task(name="pseudonimiseren", **TASK)
-def pseudonymise_task(gemeente: str, received: Received, clean: pl.DataFrame,
+def pseudonymise_step(gemeente: str, received: Received, clean: pl.DataFrame,
                       trace_id: str) -> pl.DataFrame:
     """Identities into the vault, facts (pseudonyms only) returned for the warehouse."""
     ctx = context(gemeente)
@@ -128,14 +178,15 @@ def pseudonymise_task(gemeente: str, received: Received, clean: pl.DataFrame,
             "pseudonimisering", trace_id, levering=received.delivery_id,
             sleutelversie=ctx.keys.version) as op:
         result = pseudonymise(clean, ctx.keys)
-        stored = ctx.vault.store(result.identities)
+        stored = 0
+        for offset in range(0, result.identities.height, VAULT_BATCH):
+            stored += ctx.vault.store(result.identities.slice(offset, VAULT_BATCH))
         op.attributes.update(rijen=clean.height, kluis=stored, invoer_sha256=frame_sha256(clean),
                              uitvoer_sha256=frame_sha256(result.facts))
     return result.facts
 
 
-@task(name="laden", **TASK)
-def load_task(gemeente: str, received: Received, facts: pl.DataFrame, trace_id: str) -> LoadCounts:
+def load_step(gemeente: str, received: Received, facts: pl.DataFrame, trace_id: str) -> LoadCounts:
     ctx = context(gemeente)
     with scrubbed("laden"), ctx.audit.operation("laden", trace_id,
                                                  levering=received.delivery_id,
@@ -149,42 +200,122 @@ def load_task(gemeente: str, received: Received, facts: pl.DataFrame, trace_id: 
     return counts
 
 
-def ingest_one(gemeente: str, path: str, partner_id: str | None, today: str | None = None) -> dict:
-    """One delivery through every step; returns its summary (counts, no personal data)."""
-    from privacy.audit import new_trace_id
+receive_task = task(name="ontvangen", **TASK)(receive_step)
+fetch_task = task(name="ophalen", **TASK)(fetch_step)
+read_task = task(name="inlezen", **TASK)(read_step)
+validate_task = task(name="valideren", **TASK)(validate_step)
+pseudonymise_task = task(name="pseudonimiseren", **TASK)(pseudonymise_step)
+load_task = task(name="laden", **TASK)(load_step)
 
-    logger = progress()
-    trace_id = new_trace_id()
-    try:
-        received = receive_task(gemeente, path, partner_id, trace_id)
-    except DeliveryError as error:
-        # Refused before it was read (too large): nothing registered, the file stays where it is.
-        logger.warning("%s", error.message)
-        return {"bestand": deliveries.safe_filename(path), "partner": partner_id,
-                "status": "geweigerd", "melding": error.message, "rijen_gelezen": 0,
-                "rijen_geladen": 0, "rijen_quarantaine": 0, "rijen_dubbel": 0, "klopt": True}
+
+@dataclass(frozen=True)
+class Steps:
+    """The functions one delivery goes through: Prefect tasks in a flow, plain functions outside."""
+
+    receive: Callable[..., Received]
+    fetch: Callable[..., Received | None]
+    read: Callable[..., tuple[pl.DataFrame, list[str]] | None]
+    validate: Callable[..., ValidationOutcome]
+    pseudonymise: Callable[..., pl.DataFrame]
+    load: Callable[..., LoadCounts]
+
+
+TASKS = Steps(receive_task, fetch_task, read_task, validate_task, pseudonymise_task, load_task)
+STEPS = Steps(receive_step, fetch_step, read_step, validate_step, pseudonymise_step, load_step)
+
+
+# ----------------------------------------------------------------------------------------------
+# One delivery
+# ----------------------------------------------------------------------------------------------
+
+
+def refused(name: str, partner_id: str | None, message: str, code: str) -> dict:
+    """A delivery refused before it was received: nothing registered, nothing archived."""
+    return {"levering": None, "bestand": deliveries.safe_filename(name), "partner": partner_id,
+            "status": "geweigerd", "foutcode": code, "melding": message, "rijen_gelezen": 0,
+            "rijen_geladen": 0, "waarvan_nieuw": 0, "waarvan_bijgewerkt": 0,
+            "rijen_quarantaine": 0, "rijen_dubbel": 0, "opmerkingen": [], "klopt": True}
+
+
+def process(gemeente: str, received: Received, trace_id: str, today: str | None = None,
+            steps: Steps = TASKS) -> dict:
+    """Read, validate, pseudonymise and load a received delivery; its summary (no personal data)."""
     ctx = context(gemeente)
+    logger = progress()
     if received.is_duplicate:
         logger.info("%s: al eerder aangeleverd (levering %s); niets geladen.", received.filename,
                     received.duplicate_of)
         return deliveries.summary(ctx, received.delivery_id)
     try:
-        read = read_task(gemeente, received, trace_id)
+        read = steps.read(gemeente, received, trace_id)
         if read is not None:
             parsed, notes = read
-            outcome = validate_task(gemeente, received, parsed, notes, trace_id, today)
+            del read
+            outcome = steps.validate(gemeente, received, parsed, notes, trace_id, today)
+            del parsed
             if not outcome.rejected:
-                facts = pseudonymise_task(gemeente, received, outcome.clean, trace_id)
-                load_task(gemeente, received, facts, trace_id)
+                facts = steps.pseudonymise(gemeente, received, outcome.clean, trace_id)
+                del outcome
+                steps.load(gemeente, received, facts, trace_id)
     except BaseException as exc:
         deliveries.mark_failed(ctx, received.delivery_id, str(exc)[:500])
         raise
     result = deliveries.summary(ctx, received.delivery_id)
     logger.info(
-        "%s: %d gelezen, %d geladen, %d in quarantaine, %d dubbel (%s).", result["bestand"],
-        result["rijen_gelezen"], result["rijen_geladen"], result["rijen_quarantaine"],
-        result["rijen_dubbel"], result["status"])
+        "%s: %d gelezen, %d geladen (%d bijgewerkt), %d in quarantaine, %d dubbel (%s).",
+        result["bestand"], result["rijen_gelezen"], result["rijen_geladen"],
+        result["waarvan_bijgewerkt"], result["rijen_quarantaine"], result["rijen_dubbel"],
+        result["status"])
     return result
+
+
+def ingest_one(gemeente: str, path: str, partner_id: str | None, today: str | None = None, *,
+               steps: Steps = TASKS, filename: str | None = None,
+               channel: str = "bestand") -> dict:
+    """One file through every step; returns its summary (counts, no personal data)."""
+    from privacy.audit import new_trace_id
+
+    logger = progress()
+    name = filename or Path(path).name
+    try:
+        partner = partner_for(context(gemeente), partner_id)
+    except ConfigError as error:
+        logger.warning("%s", error)
+        return refused(name, partner_id, str(error), "PARTNER_ONBEKEND")
+    if partner.channel == "sql":
+        message = (f"{deliveries.safe_filename(name)}: partner {partner.id} levert via zijn "
+                   f"database (channel: sql); gebruik 'vroeg collect --partner {partner.id}'.")
+        logger.warning("%s", message)
+        return refused(name, partner_id, message, "KANAAL_SQL")
+    trace_id = new_trace_id()
+    try:
+        received = steps.receive(gemeente, path, partner_id, trace_id, name, channel)
+    except DeliveryError as error:
+        # Refused before it was read (too large, unreadable): nothing registered.
+        logger.warning("%s", error.message)
+        return refused(name, partner_id, error.message, error.code)
+    return process(gemeente, received, trace_id, today, steps)
+
+
+def fetch_one(gemeente: str, partner_id: str, today: str | None = None, *,
+              steps: Steps = TASKS) -> dict:
+    """Query one SQL partner and process the result; a summary like a file's."""
+    from connectors.sql_source import SourceUnavailable
+    from privacy.audit import new_trace_id
+
+    logger = progress()
+    trace_id = new_trace_id()
+    try:
+        received = steps.fetch(gemeente, partner_id, trace_id)
+    except SourceUnavailable as error:
+        logger.warning("%s", error.message)
+        return refused(f"{partner_id} (database)", partner_id, error.message, error.code)
+    if received is None:
+        logger.info("%s: de query gaf geen rijen; niets ontvangen.", partner_id)
+        summary = refused(f"{partner_id} (database)", partner_id, "de query gaf geen rijen",
+                          "GEEN_RIJEN")
+        return {**summary, "status": "leeg", "kanaal": "sql"}
+    return process(gemeente, received, trace_id, today, steps)
 
 
 @flow(name="inlezen-leveringen", persist_result=False)
@@ -193,3 +324,9 @@ def ingest_flow(gemeente: str, paths: list[str], partner_id: str | None = None,
     """Ingest files of one partner (or standard-format files when partner_id is None)."""
     context(gemeente)  # refuse to start without a usable key (missing, unsafe, mid-rotation)
     return [ingest_one(gemeente, path, partner_id, today) for path in paths]
+
+
+def ingest_files(gemeente: str, paths: list[str], partner_id: str | None = None,
+                 today: str | None = None) -> list[dict]:
+    """The same as ingest_flow, through the plain step functions, without Prefect."""
+    return [ingest_one(gemeente, path, partner_id, today, steps=STEPS) for path in paths]

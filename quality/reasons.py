@@ -32,6 +32,15 @@ REASONS: dict[str, str] = {
                                 "gemeente",
     "HUISNUMMER_ONGELDIG": "geen geldig huisnummer (cijfers, eventueel met toevoeging)",
     "BSN_ONGELDIG": "BSN is geen 9 cijfers of voldoet niet aan de elfproef",
+    # Partner-type rules (quality.suite.build_partner_type_suite)
+    "TERMIJN_TE_KORT": "de achterstand (van ontstaansdatum tot signaaldatum) is korter dan de "
+                       "termijn waarin dit type partner mag signaleren",
+    "TERMIJN_TE_LANG": "de achterstand (van ontstaansdatum tot signaaldatum) is langer dan de "
+                       "termijn waarin dit type partner signaleert",
+    "BEDRAG_ONDER_AFSPRAAK": "bedrag ligt onder de afgesproken ondergrens voor dit type partner",
+    # Within one delivery (quality.validate)
+    "SIGNAAL_ID_DUBBEL": "dit signaal-id komt in het bestand vaker voor, met andere gegevens; "
+                         "lever per signaal één rij",
     # Whole file
     "BESTAND_AFGEKEURD": "het hele bestand is afgekeurd omdat te veel rijen fouten bevatten",
 }

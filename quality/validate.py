@@ -18,7 +18,7 @@ import polars as pl
 
 from connectors.table import READ_PROBLEM
 from quality.reasons import message
-from quality.suite import build_suite, suite_columns
+from quality.suite import build_suites, suite_columns
 from vroeg.config import Municipality
 from vroeg.schema import SOURCE_ROW
 
@@ -33,6 +33,8 @@ class RuleResult:
     success: bool
     checked: int
     failed: int
+    #: The suite the expectation belongs to: the schema suite or a partner type's suite.
+    suite: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,15 +87,23 @@ def _gx_batch_definition():
 
 
 # Registering a suite with the context costs more than validating a monthly delivery with it;
-# a suite depends only on the municipality's rules and the day, so it is registered once per pair.
-_suites: dict[tuple[str, str, dt.date], object] = {}
+# suites depend only on the municipality's rules and the day, so they are registered once per pair.
+_suites: dict[tuple[str, str, dt.date], dict[str, object]] = {}
+
+#: Rows handed to Great Expectations at a time. Every rule is a per-row rule, so validating in
+#: slices gives the same result as validating the whole, with a bounded pandas copy.
+VALIDATION_ROWS = 200_000
 
 
-def _registered_suite(context, municipality: Municipality, today: dt.date):
+def _registered_suites(context, municipality: Municipality, today: dt.date) -> dict[str, object]:
+    """Suite name -> registered suite; the schema suite first, then one per partner type."""
     key = (municipality.code, municipality.validation.model_dump_json(), today)
     if key not in _suites:
         _suites.clear()  # a new day or new rules: the old suites are never used again
-        _suites[key] = context.suites.add_or_update(build_suite(municipality, today))
+        _suites[key] = {
+            suite.name: context.suites.add_or_update(suite)
+            for suite in build_suites(municipality, today)
+        }
     return _suites[key]
 
 
@@ -102,6 +112,7 @@ def _to_pandas(parsed: pl.DataFrame) -> pd.DataFrame:
     frame = parsed.select(suite_columns() + [SOURCE_ROW]).to_pandas()
     for column in ("crisis_p", "bsn_elfproef"):
         frame[column] = frame[column].astype("boolean")
+    frame["achterstand_dagen"] = frame["achterstand_dagen"].astype("Int64")
     frame = frame.set_index(SOURCE_ROW)
     # An unnamed index makes GX report failing rows as bare index values; with a named index it
     # reports {column: value, index: row} and so copies the failing value.
@@ -109,35 +120,75 @@ def _to_pandas(parsed: pl.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _suites_needed(parsed: pl.DataFrame, municipality: Municipality) -> set[str]:
+    """The schema suite, and the suites of the partner types that occur in the delivery."""
+    from quality.suite import suite_name
+
+    present = set(parsed.get_column("partner_type").drop_nulls().unique().to_list())
+    rules = municipality.validation.effective_partner_types()
+    return {suite_name(municipality)} | {suite_name(municipality, t) for t in present & set(rules)}
+
+
 def run_suite(parsed: pl.DataFrame, municipality: Municipality,
               today: dt.date) -> tuple[dict[int, list[tuple[str, str]]], list[RuleResult]]:
-    """Failing (reason, column) pairs per source row, and per-rule counts."""
-    frame = _to_pandas(parsed)
-    with _lock:
-        context, batch_definition = _gx_batch_definition()
-        suite = _registered_suite(context, municipality, today)
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    """Failing (reason, column) pairs per source row, and per-rule counts over all suites."""
     failures: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    summaries: list[RuleResult] = []
-    for outcome in result.results:
-        config = outcome.expectation_config
-        reason, column = config.meta["reden"], config.meta["kolom"]
-        if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-            # The exception text may quote data; only the rule is named.
-            raise ValidationSystemError(f"regel {config.type} voor kolom {column} kon niet draaien")
-        rows = outcome.result.get("unexpected_index_list") or []
-        for row in rows:
-            failures[int(row)].append((reason, column))
-        summaries.append(RuleResult(
-            expectation=config.type,
-            reason=reason,
-            column=column,
-            success=bool(outcome.success),
-            checked=int(outcome.result.get("element_count") or 0),
-            failed=len(rows),
-        ))
-    return failures, summaries
+    totals: dict[tuple[str, int], RuleResult] = {}
+    needed = _suites_needed(parsed, municipality)
+    for offset in range(0, max(parsed.height, 1), VALIDATION_ROWS):
+        frame = _to_pandas(parsed.slice(offset, VALIDATION_ROWS))
+        with _lock:
+            context, batch_definition = _gx_batch_definition()
+            suites = _registered_suites(context, municipality, today)
+            batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+            results = [(name, batch.validate(suite, result_format={"result_format": "COMPLETE"}))
+                       for name, suite in suites.items() if name in needed]
+        del frame
+        for name, result in results:
+            for position, outcome in enumerate(result.results):
+                config = outcome.expectation_config
+                reason, column = config.meta["reden"], config.meta["kolom"]
+                if outcome.exception_info and outcome.exception_info.get("raised_exception"):
+                    # The exception text may quote data; only the rule is named.
+                    raise ValidationSystemError(
+                        f"regel {config.type} voor kolom {column} ({name}) kon niet draaien")
+                rows = outcome.result.get("unexpected_index_list") or []
+                for row in rows:
+                    failures[int(row)].append((reason, column))
+                checked = int(outcome.result.get("element_count") or 0)
+                earlier = totals.get((name, position))
+                if earlier is not None:
+                    checked += earlier.checked
+                    failed = earlier.failed + len(rows)
+                    success = earlier.success and bool(outcome.success)
+                else:
+                    failed, success = len(rows), bool(outcome.success)
+                totals[(name, position)] = RuleResult(
+                    expectation=config.type, reason=reason, column=column, success=success,
+                    checked=checked, failed=failed, suite=name)
+    return failures, list(totals.values())
+
+
+def conflicting_duplicates(parsed: pl.DataFrame, bad_rows: set[int]) -> list[int]:
+    """Rows whose signal occurs more than once in the delivery with different content.
+
+    The same signal repeated exactly is harmless (it is counted as a duplicate when loading);
+    repeated with another amount, date or address, the file contradicts itself and no row of
+    that signal can be trusted, so all of them are quarantined. Compared on the parsed values,
+    so "620,00" and "620.00" are the same amount. Rows already quarantined do not count.
+    """
+    good = parsed.filter(~pl.col(SOURCE_ROW).is_in(sorted(bad_rows))) if bad_rows else parsed
+    clean = clean_signals(good)
+    content = [c for c in clean.columns if c != SOURCE_ROW]
+    repeated = clean.filter(pl.struct("partner_id", "signaal_id").is_duplicated())
+    if repeated.is_empty():
+        return []
+    conflicting = (
+        repeated.group_by("partner_id", "signaal_id")
+        .agg(pl.struct(content).n_unique().alias("versies"), pl.col(SOURCE_ROW))
+        .filter(pl.col("versies") > 1)
+    )
+    return sorted(conflicting.get_column(SOURCE_ROW).explode().to_list())
 
 
 def validate(parsed: pl.DataFrame, municipality: Municipality, filename: str,
@@ -159,9 +210,14 @@ def validate(parsed: pl.DataFrame, municipality: Municipality, filename: str,
         if row in read_problems:
             continue
         for reason, column in dict.fromkeys(pairs):  # de-duplicate, keep order
-            entries.append(QuarantineEntry(row, reason, column, message(reason, filename, row, column)))
-    entries.sort(key=lambda e: (e.row or 0, e.reason, e.column or ""))
+            entries.append(QuarantineEntry(row, reason, column,
+                                           message(reason, filename, row, column)))
     bad_rows = set(failures) | set(read_problems)
+    for row in conflicting_duplicates(parsed, bad_rows):
+        entries.append(QuarantineEntry(row, "SIGNAAL_ID_DUBBEL", "signaal_id",
+                                       message("SIGNAAL_ID_DUBBEL", filename, row, "signaal_id")))
+        bad_rows.add(row)
+    entries.sort(key=lambda e: (e.row or 0, e.reason, e.column or ""))
 
     max_share = municipality.validation.max_bad_share
     if len(bad_rows) / rows > max_share:

@@ -16,7 +16,7 @@ import pytest
 import connectors
 from connectors.parse import parse
 from quality.reasons import REASONS, message
-from quality.suite import build_suite
+from quality.suite import build_suites
 from quality.validate import QuarantineEntry, validate
 from tests.builders import TODAY, row, standard_file
 from vroeg.config import load_municipality, standard_partner
@@ -60,7 +60,8 @@ def ids(frame: pl.DataFrame) -> list:
 # -- one delivery with a bad row per reason --------------------------------------------------
 
 GOOD: list[dict] = [
-    row(signaal_id="G-today", signaaldatum=TODAY.isoformat(), ontstaansdatum=TODAY.isoformat()),
+    row(signaal_id="G-today", signaaldatum=TODAY.isoformat(),
+        ontstaansdatum=(TODAY - dt.timedelta(days=30)).isoformat()),
     row(signaal_id="G-oldest", signaaldatum=OLDEST.isoformat(), ontstaansdatum="2025-09-01"),
     row(signaal_id="G-max", bedrag="100000,00"),
     row(signaal_id="G-zero", bedrag="0"),
@@ -71,7 +72,12 @@ GOOD: list[dict] = [
     row(signaal_id="G-hn", huisnummer="12345", postcode="9001 AA", woonplaats="Grou"),
     row(signaal_id="G-addition", huisnummer="12-a", postcode="8912cd"),
     row(signaal_id="G-bsn8", bsn="12345672"),
-    row(signaal_id="G-types", partner_type="CAK Zorgverzekeringen"),
+    row(signaal_id="G-types", partner_type="CAK Zorgverzekeringen", ontstaansdatum="2026-04-14"),
+    row(signaal_id="G-crisis-early", partner_type="Energie", crisis="ja", ontstaansdatum="2026-10-13"),
+    row(signaal_id="G-zorg", partner_type="Zorg", ontstaansdatum="2026-07-06"),
+    row(signaal_id="G-duo", partner_type="DUO", bedrag="270,00"),
+    row(signaal_id="G-twice", huisnummer="3"),
+    row(signaal_id="G-twice", huisnummer="3", bedrag="620.00"),  # the same signal, repeated
 ] + [row(signaal_id=f"G-{i}", huisnummer=str(i + 1)) for i in range(21)]
 
 _broken_quote = data_line(row(signaal_id="X-quote")).replace("Proefstraat", '"Proef"straat')
@@ -99,6 +105,17 @@ BAD: list[tuple[dict | str, set]] = [
          ontstaansdatum="2025-09-01"), {("SIGNAAL_TE_OUD", "signaaldatum")}),
     (row(signaal_id="X-order", ontstaansdatum="2026-10-15"),
      {("DATUM_VOLGORDE", "ontstaansdatum")}),
+    (row(signaal_id="X-window-short", ontstaansdatum="2026-09-15"),
+     {("TERMIJN_TE_KORT", "ontstaansdatum")}),
+    (row(signaal_id="X-window-long", partner_type="Zorg", ontstaansdatum="2026-07-05"),
+     {("TERMIJN_TE_LANG", "ontstaansdatum")}),
+    (row(signaal_id="X-cak-early", partner_type="CAK Zorgverzekeringen", ontstaansdatum="2026-05-01"),
+     {("TERMIJN_TE_KORT", "ontstaansdatum")}),
+    (row(signaal_id="X-duo", partner_type="DUO", bedrag="269,99"),
+     {("BEDRAG_ONDER_AFSPRAAK", "bedrag")}),
+    (row(signaal_id="X-conflict", huisnummer="4"), {("SIGNAAL_ID_DUBBEL", "signaal_id")}),
+    (row(signaal_id="X-conflict", huisnummer="4", bedrag="621,00"),
+     {("SIGNAAL_ID_DUBBEL", "signaal_id")}),
     (row(signaal_id="X-amount-euro", bedrag="€ 12"), {("BEDRAG_ONGELDIG", "bedrag")}),
     (row(signaal_id="X-amount-grouped", bedrag="1.234,56"), {("BEDRAG_ONGELDIG", "bedrag")}),
     (row(signaal_id="X-negative", bedrag="-0,01"), {("BEDRAG_NEGATIEF", "bedrag")}),
@@ -189,8 +206,16 @@ def test_no_personal_values_outside_clean(mixed):
 
 def test_rule_results_are_counts_per_expectation(mixed):
     outcome, _, numbers, municipality = mixed
-    suite = build_suite(municipality, TODAY)
-    assert len(outcome.results) == len(suite.expectations)
+    # The schema suite, plus the suites of the partner types in the delivery (Huur, Energie,
+    # Zorg, CAK Zorgverzekeringen and DUO have rules; the delivery has no Water rows).
+    suites = [s for s in build_suites(municipality, TODAY)
+              if s.meta.get("partner_type") in (None, "Huur", "Energie", "Zorg",
+                                                "CAK Zorgverzekeringen", "DUO")]
+    assert len(outcome.results) == sum(len(s.expectations) for s in suites)
+    assert {r.suite for r in outcome.results} == {s.name for s in suites}
+    zorg = [r for r in outcome.results if r.suite == "signaal-0080-zorg"]
+    assert {(r.reason, r.failed) for r in zorg} == {("TERMIJN_TE_KORT", 0), ("TERMIJN_TE_LANG", 1)}
+    assert all(r.checked == 2 for r in zorg)  # the two Zorg rows only
     by_rule = {(r.reason, r.column, r.expectation): r for r in outcome.results}
     partner_type = by_rule[("PARTNERTYPE_ONBEKEND", "partner_type",
                             "expect_column_values_to_be_in_set")]

@@ -79,6 +79,51 @@ class Wijkteam(_Model):
         return out
 
 
+class PartnerTypeRules(_Model):
+    """Rules for the signals of one DDAS partner type, on top of the rules for every signal.
+
+    The window is the number of days between the start of the arrears (ontstaansdatum) and the
+    signal (signaaldatum) within which the convenant lets this type of partner signal.
+    """
+
+    #: The arrears must be at least this many days old when signalled.
+    min_days: int | None = Field(None, ge=0)
+    #: ... and at most this many days.
+    max_days: int | None = Field(None, ge=0)
+    #: Amounts (euros) below this are not a signal under the agreement (DUO: 270).
+    min_amount: float | None = Field(None, ge=0)
+    #: Amounts (euros) above this are implausible for this type (on top of max_amount).
+    max_amount: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PartnerTypeRules:
+        if self.min_days is not None and self.max_days is not None and self.max_days < self.min_days:
+            raise ValueError("max_days is smaller than min_days")
+        if (self.min_amount is not None and self.max_amount is not None
+                and self.max_amount < self.min_amount):
+            raise ValueError("max_amount is smaller than min_amount")
+        return self
+
+    @property
+    def empty(self) -> bool:
+        return all(v is None for v in (self.min_days, self.max_days, self.min_amount,
+                                       self.max_amount))
+
+
+#: The windows of the Landelijk Convenant Vroegsignalering (docs/domain.md): rent, energy and
+#: water from 30 days in arrears; health insurers between 30 and 100 days; the CAK after more
+#: than six months; DUO from EUR 270. Other types signal "per agreement": no rules until a
+#: municipality sets them.
+DEFAULT_PARTNER_TYPE_RULES: dict[str, PartnerTypeRules] = {
+    "Huur": PartnerTypeRules(min_days=30),
+    "Energie": PartnerTypeRules(min_days=30),
+    "Water": PartnerTypeRules(min_days=30),
+    "Zorg": PartnerTypeRules(min_days=30, max_days=100),
+    "CAK Zorgverzekeringen": PartnerTypeRules(min_days=183),
+    "DUO": PartnerTypeRules(min_amount=270),
+}
+
+
 class Validation(_Model):
     #: A file with a larger share of bad rows is rejected whole (and kept in the archive).
     max_bad_share: float = Field(0.5, ge=0, le=1)
@@ -86,6 +131,28 @@ class Validation(_Model):
     max_amount: float = Field(100_000, gt=0)
     #: Signals older than this (signaaldatum) are refused as stale.
     max_signal_age_days: int = Field(400, gt=0)
+    #: Rules per DDAS partner type. Entries given here replace the default for that type (an
+    #: empty entry `{}` removes it); types not given keep DEFAULT_PARTNER_TYPE_RULES.
+    partner_types: dict[str, PartnerTypeRules] = Field(default_factory=dict)
+    #: Crisis signals (eviction or disconnection announced, an energy end-of-contract signal)
+    #: come outside the window by design: sector rules make partners signal before disconnection.
+    window_applies_to_crisis: bool = False
+
+    @field_validator("partner_types")
+    @classmethod
+    def _known_types(cls, value: dict[str, PartnerTypeRules]) -> dict[str, PartnerTypeRules]:
+        unknown = set(value) - set(ddas.signaalpartners())
+        if unknown:
+            raise ValueError(f"unknown partner types {sorted(unknown)}; use DDAS EnumSignaalpartner")
+        return value
+
+    def rules_for(self, partner_type: str) -> PartnerTypeRules | None:
+        """The effective rules for one partner type, None when it has none."""
+        rules = self.partner_types.get(partner_type, DEFAULT_PARTNER_TYPE_RULES.get(partner_type))
+        return None if rules is None or rules.empty else rules
+
+    def effective_partner_types(self) -> dict[str, PartnerTypeRules]:
+        return {t: r for t in ddas.signaalpartners() if (r := self.rules_for(t)) is not None}
 
 
 class SignalRule(_Model):
@@ -124,7 +191,7 @@ def _default_signal_rules() -> dict[str, SignalRule]:
         "Energie": SignalRule(min_days=30),
         "Water": SignalRule(min_days=30),
         "Zorg": SignalRule(min_days=30, max_days=100),
-        "CAK Zorgverzekeringen": SignalRule(min_days=180),
+        "CAK Zorgverzekeringen": SignalRule(min_days=183),
         "DUO": SignalRule(minimum_amount=270),
     }
 
@@ -381,10 +448,77 @@ class ColumnSpec(_Model):
 
 
 class CsvOptions(_Model):
+    #: One character; "\t" for tab.
     delimiter: str = Field(";", min_length=1, max_length=1)
-    quote: str = Field('"', min_length=1, max_length=1)
-    #: Python codec name; utf-8 also accepts a BOM.
+    #: The quote character; "" when the partner never quotes (every quote is then plain text).
+    quote: str = Field('"', max_length=1)
+    #: Python codec name (utf-8, cp1252, latin-1, utf-16, ...); utf-8 also accepts a BOM; "auto"
+    #: reads UTF-8 when the file is valid UTF-8 and Windows-1252 otherwise. A BOM always wins.
     encoding: str = "utf-8"
+
+    @field_validator("encoding")
+    @classmethod
+    def _codec(cls, value: str) -> str:
+        import codecs
+
+        if value.lower() != "auto":
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"unknown encoding {value!r} (for example utf-8, cp1252, "
+                                 f"latin-1, utf-16, or auto)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> CsvOptions:
+        if self.quote and self.quote == self.delimiter:
+            raise ValueError("quote and delimiter must differ")
+        if self.delimiter in "\r\n" or self.quote in ("\r", "\n"):
+            raise ValueError("a line break cannot be the delimiter or quote")
+        return self
+
+
+class InboxOptions(_Model):
+    """How the inbox folder $VROEG_HOME/inbox/<gemeente>/<partner>/ is scanned."""
+
+    #: Only files whose name matches this glob pattern are taken (others are left alone).
+    pattern: str = "*"
+    #: Files changed less than this many seconds ago may still be being written: left for the
+    #: next scan. Uploaders that write to a temporary name and rename (sftp, rsync) need no wait.
+    min_age_seconds: int = Field(60, ge=0)
+
+
+class SqlSource(_Model):
+    """A partner that exposes a view: a query run read-only through SQLAlchemy.
+
+    The connection URL holds a password, so it never lives in configuration: `url_env` names the
+    environment variable that holds it (for example VROEG_SQL_WONEN_NOORD).
+    """
+
+    url_env: str = Field(pattern=r"^[A-Z_][A-Z0-9_]*$")
+    #: One SELECT (or WITH ... SELECT) statement. Values come in as bound parameters
+    #: (:name), never formatted into the text.
+    query: str
+    #: Bound parameters for the query; :gemeente is always available (the municipality's code).
+    parameters: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    #: Seconds the database may take before the query is cancelled (PostgreSQL).
+    timeout_seconds: int = Field(300, gt=0)
+
+    @field_validator("query")
+    @classmethod
+    def _one_select(cls, value: str) -> str:
+        body = value.strip().rstrip(";").strip()
+        first = body.split(None, 1)[0].lower() if body else ""
+        if first not in ("select", "with"):
+            raise ValueError("query must be one SELECT (or WITH ... SELECT) statement")
+        if ";" in _without_literals(body):
+            raise ValueError("query must be one statement (no ';' between statements)")
+        return value
+
+
+def _without_literals(sql: str) -> str:
+    """SQL text with quoted literals and identifiers removed (for the one-statement check)."""
+    return re.sub(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", "", sql)
 
 
 class SheetOptions(_Model):
@@ -398,12 +532,20 @@ class Partner(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,60}$")
     name: str
     partner_type: str
+    #: file: given on the command line (vroeg ingest); inbox: dropped in the partner's inbox
+    #: folder and picked up by `vroeg collect`; sql: read from the partner's database view.
     channel: Literal["file", "inbox", "sql"] = "file"
     format: Literal["csv", "xlsx", "json"] = "csv"
     csv: CsvOptions = CsvOptions()
     spreadsheet: SheetOptions = SheetOptions()
+    inbox: InboxOptions = InboxOptions()
+    sql: SqlSource | None = None
     #: Decimal mark of amounts: "," or "."; "auto" accepts both 1234,56 and 1234.56.
     decimal: Literal[",", ".", "auto"] = "auto"
+    #: Thousands separator the partner writes in amounts (1.234,56); None when it writes none.
+    #: Must differ from the decimal mark; only correctly grouped amounts are accepted.
+    thousands: Literal[".", ",", " ", "'"] | None = None
+    #: strftime formats tried in order; "excel" reads Excel serial day numbers (46000).
     date_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d"])
     #: "standard" when the file is in the standard format; else standard field -> source.
     columns: Literal["standard"] | dict[str, str | ColumnSpec] = "standard"
@@ -417,6 +559,29 @@ class Partner(_Model):
                 f"({', '.join(ddas.signaalpartners())})"
             )
         return value
+
+    @field_validator("date_formats")
+    @classmethod
+    def _formats(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("give at least one date format")
+        for fmt in value:
+            if fmt != "excel" and "%" not in fmt:
+                raise ValueError(f"date format {fmt!r} is not a strftime format like %d-%m-%Y "
+                                 f"(or 'excel')")
+        return value
+
+    @model_validator(mode="after")
+    def _channel(self) -> Partner:
+        if self.channel == "sql" and self.sql is None:
+            raise ValueError("channel sql needs a `sql:` section (url_env and query)")
+        if self.channel != "sql" and self.sql is not None:
+            raise ValueError("a `sql:` section is only used with channel: sql")
+        if self.thousands is not None and self.thousands == self.decimal:
+            raise ValueError("thousands separator and decimal mark must differ")
+        if self.thousands is not None and self.decimal == "auto":
+            raise ValueError("with a thousands separator, set decimal to ',' or '.'")
+        return self
 
     @field_validator("columns")
     @classmethod

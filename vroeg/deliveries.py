@@ -11,20 +11,25 @@ import datetime as dt
 import re
 import uuid
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from privacy import archive
-from quality.suite import SUITE_VERSION
-from quality.validate import ValidationOutcome
-from scoring.load import LoadCounts
-from vroeg.context import Context
 from vroeg.errors import DeliveryError, DeliveryUnreadable
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Delivery, QuarantineRecord, ValidationResult
 
-#: Final states that make a re-sent identical file a duplicate.
-PROCESSED = ("geladen", "afgekeurd", "onleesbaar")
+if TYPE_CHECKING:  # types only: this module stays light (the inbox scanner imports it)
+    from quality.validate import ValidationOutcome
+    from scoring.load import LoadCounts
+    from vroeg.context import Context
+
+#: The state that makes a re-sent identical file a duplicate. A file that was rejected or
+#: unreadable is processed again when it is re-sent: the partner configuration may have been
+#: fixed since (a wrong delimiter or encoding), and a second rejection loads nothing either.
+PROCESSED = ("geladen",)
+#: Final states: the delivery's rows are all accounted for.
+FINAL = ("geladen", "afgekeurd", "onleesbaar", "dubbel")
 
 
 def safe_filename(name: str) -> str:
@@ -53,7 +58,13 @@ def _now() -> dt.datetime:
 
 
 def receive(ctx: Context, data: bytes, filename: str, partner_id: str,
-            flow_run_id: str | None = None) -> Received:
+            flow_run_id: str | None = None, channel: str = "bestand") -> Received:
+    """Archive the bytes (encrypted, named by SHA-256), then register the delivery.
+
+    `filename` is only ever shown and recorded, after safe_filename: it never becomes a path.
+    """
+    from privacy import archive
+
     digest, path = archive.store(ctx.home.archive_dir(ctx.gemeente), data, ctx.keys)
     name = safe_filename(filename)
     delivery_id = str(uuid.uuid4())
@@ -65,10 +76,21 @@ def receive(ctx: Context, data: bytes, filename: str, partner_id: str,
             .order_by(Delivery.received_at)
             .limit(1)
         ).first()
+        refused = None if earlier is not None else s.scalars(
+            select(Delivery)
+            .where(Delivery.gemeente == ctx.gemeente, Delivery.sha256 == digest,
+                   Delivery.status.in_(("afgekeurd", "onleesbaar")))
+            .order_by(Delivery.received_at.desc())
+            .limit(1)
+        ).first()
         delivery = Delivery(
             id=delivery_id, gemeente=ctx.gemeente, partner_id=partner_id, filename=name,
             sha256=digest, size_bytes=len(data), archive_path=str(path), flow_run_id=flow_run_id,
+            channel=channel,
         )
+        if refused is not None:
+            delivery.notes = [f"dit bestand is eerder aangeleverd en toen {refused.status} "
+                              f"(levering {refused.id}); het is opnieuw verwerkt"]
         if earlier is not None:
             # Nothing of it is loaded again; every row counts as recognised duplicate.
             delivery.status = "dubbel"
@@ -97,11 +119,13 @@ def record_error(ctx: Context, delivery_id: str, error: DeliveryError, rows_read
 
 def record_validation(ctx: Context, delivery_id: str, outcome: ValidationOutcome,
                       notes: list[str]) -> None:
+    from quality.suite import SUITE_VERSION
+
     with db.session(ctx.database_url) as s:
         d = s.get(Delivery, delivery_id)
         d.rows_read = outcome.rows
         d.rows_quarantined = outcome.quarantined_rows
-        d.notes = notes or None
+        d.notes = [*(d.notes or []), *notes] or None
         s.add_all(
             QuarantineRecord(delivery_id=delivery_id, row=e.row, reason=e.reason, column=e.column,
                              message=e.message)
@@ -143,19 +167,80 @@ def summary(ctx: Context, delivery_id: str) -> dict:
     """What a data officer (or --json) sees of a delivery: counts and status, no personal data."""
     with db.session(ctx.database_url) as s:
         d = s.get(Delivery, delivery_id)
-        return {
-            "levering": d.id,
-            "bestand": d.filename,
-            "partner": d.partner_id,
-            "sha256": d.sha256,
-            "status": d.status,
-            "rijen_gelezen": d.rows_read,
-            "rijen_geladen": d.rows_loaded,
-            "waarvan_bijgewerkt": d.rows_updated,
-            "rijen_quarantaine": d.rows_quarantined,
-            "rijen_dubbel": d.rows_duplicate,
-            "dubbel_van": d.duplicate_of,
-            "melding": d.error_message,
-            "opmerkingen": d.notes or [],
-            "klopt": d.rows_read == d.rows_loaded + d.rows_quarantined + d.rows_duplicate,
-        }
+        return delivery_summary(d)
+
+
+def delivery_summary(d: Delivery) -> dict:
+    """A delivery record as the data officer (or --json) sees it: no personal data."""
+    return {
+        "levering": d.id,
+        "bestand": d.filename,
+        "partner": d.partner_id,
+        "kanaal": d.channel or "bestand",
+        "ontvangen": d.received_at.isoformat() if d.received_at else None,
+        "sha256": d.sha256,
+        "status": d.status,
+        "rijen_gelezen": d.rows_read,
+        "rijen_geladen": d.rows_loaded,
+        # Of the loaded rows: signals seen before whose amount or crisis flag changed. They
+        # update the signal (with history in signal_updates); they are not a second signal.
+        "waarvan_nieuw": d.rows_loaded - d.rows_updated,
+        "waarvan_bijgewerkt": d.rows_updated,
+        "rijen_quarantaine": d.rows_quarantined,
+        "rijen_dubbel": d.rows_duplicate,
+        "dubbel_van": d.duplicate_of,
+        "melding": d.error_message,
+        "opmerkingen": d.notes or [],
+        "klopt": d.rows_read == d.rows_loaded + d.rows_quarantined + d.rows_duplicate,
+    }
+
+
+class DeliveryNotFound(LookupError):
+    """No delivery matches what the data officer typed; the message says what to try."""
+
+
+def find(ctx: Context, ref: str) -> str:
+    """A delivery id from what a data officer types: the id, its first characters (at least
+    six, as shown by `vroeg quarantine`), or a file name (the most recent delivery of it)."""
+    ref = ref.strip()
+    with db.session(ctx.database_url) as s:
+        base = select(Delivery.id).where(Delivery.gemeente == ctx.gemeente)
+        if s.get(Delivery, ref) is not None:
+            return ref
+        if len(ref) >= 6 and re.fullmatch(r"[0-9a-f-]+", ref):
+            ids = s.scalars(base.where(Delivery.id.startswith(ref, autoescape=True)).limit(2)).all()
+            if len(ids) == 1:
+                return ids[0]
+            if len(ids) > 1:
+                raise DeliveryNotFound(f"'{ref}' past bij meer dan één levering; typ meer tekens.")
+        by_name = s.scalars(base.where(Delivery.filename == safe_filename(ref))
+                            .order_by(Delivery.received_at.desc()).limit(1)).first()
+        if by_name is not None:
+            return by_name
+    raise DeliveryNotFound(
+        f"Geen levering '{ref}' gevonden voor gemeente {ctx.gemeente}. Gebruik een levering-id of "
+        f"een bestandsnaam uit 'vroeg quarantine'.")
+
+
+def recent(ctx: Context, *, partner_id: str | None = None, limit: int = 20,
+           with_quarantine: bool = False) -> list[dict]:
+    """The most recent deliveries, newest first."""
+    with db.session(ctx.database_url) as s:
+        query = select(Delivery).where(Delivery.gemeente == ctx.gemeente)
+        if partner_id:
+            query = query.where(Delivery.partner_id == partner_id)
+        if with_quarantine:
+            query = query.where(Delivery.rows_quarantined > 0)
+        rows = s.scalars(query.order_by(Delivery.received_at.desc()).limit(limit)).all()
+        return [delivery_summary(d) for d in rows]
+
+
+def quarantine_entries(ctx: Context, delivery_id: str) -> list[dict]:
+    """The quarantine records of one delivery: row, column, reason code and message, no values."""
+    with db.session(ctx.database_url) as s:
+        rows = s.scalars(select(QuarantineRecord)
+                         .where(QuarantineRecord.delivery_id == delivery_id)
+                         .order_by(QuarantineRecord.row.is_not(None), QuarantineRecord.row,
+                                   QuarantineRecord.id)).all()
+        return [{"rij": r.row, "kolom": r.column, "reden": r.reason, "melding": r.message}
+                for r in rows]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import typer
 
-from vroeg.cli import algorithm, exclusions, keys, pipeline, privacy
+from vroeg.cli import (
+    algorithm, collect, exclusions, keys, partners, pipeline, privacy, quarantine,
+)
 from vroeg.cli import portal as portal_cli
 
 app = typer.Typer(
@@ -19,6 +21,9 @@ app = typer.Typer(
 )
 pipeline.register(app)
 app.add_typer(keys.app, name="keys")
+app.add_typer(partners.app, name="partners")
+quarantine.register(app)
+collect.register(app)
 privacy.register(app)
 portal_cli.register(app)
 algorithm.register(app)

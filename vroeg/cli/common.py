@@ -112,7 +112,7 @@ def deliveries_table(rows: list[dict]) -> Table:
     for name in ("Bestand", "Partner", "Status", "Gelezen", "Geladen", "Quarantaine", "Dubbel"):
         table.add_column(name, justify="right" if name[0] in "GQD" and name != "Status" else "left")
     for r in rows:
-        style = {"geladen": "green", "dubbel": "cyan"}.get(r["status"], "red")
+        style = {"geladen": "green", "dubbel": "cyan", "leeg": "dim"}.get(r["status"], "red")
         table.add_row(r["bestand"], r.get("partner") or "", f"[{style}]{r['status']}[/]",
                       str(r["rijen_gelezen"]), str(r["rijen_geladen"]),
                       str(r["rijen_quarantaine"]), str(r["rijen_dubbel"]))

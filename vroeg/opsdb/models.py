@@ -50,6 +50,8 @@ class Delivery(Base):
     duplicate_of: Mapped[str | None] = mapped_column(String(36))
     notes: Mapped[list | None] = mapped_column(JSON)
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    #: bestand (command line), inbox (the partner's inbox folder) or sql (the partner's view).
+    channel: Mapped[str | None] = mapped_column(String(16))
 
     quarantine: Mapped[list[QuarantineRecord]] = relationship(
         back_populates="delivery", cascade="all, delete-orphan", order_by="QuarantineRecord.id"
@@ -87,6 +89,8 @@ class ValidationResult(Base):
     success: Mapped[bool] = mapped_column(Boolean)
     checked: Mapped[int] = mapped_column(Integer)
     failed: Mapped[int] = mapped_column(Integer)
+    #: The GX suite: the schema suite (signaal-<gemeente>) or a partner type's suite.
+    suite: Mapped[str | None] = mapped_column(String(100))
 
 
 class Run(Base):

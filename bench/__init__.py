@@ -1,0 +1,1 @@
+"""The benchmark (issue 9): `make bench` or `python -m bench --help`. Not part of the pipeline."""

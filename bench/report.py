@@ -1,0 +1,134 @@
+"""Comparison of the phases, and the tables printed at the end of a run."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.steps import STEPS
+
+
+def _by_name(phase: dict | None) -> dict[str, dict]:
+    if not phase:
+        return {}
+    return {m["name"]: m for m in phase["measurements"]}
+
+
+def _total(phase: dict | None) -> float | None:
+    if not phase:
+        return None
+    return sum(m["wall_s"] for m in phase["measurements"] if m["name"] != "setup")
+
+
+def compare(scenario: dict) -> tuple[list[dict], dict]:
+    """Per step: ours, floor, peer and the ratios; and the totals."""
+    ours, floor, peer = (_by_name(scenario.get(k)) for k in ("steps", "floor", "peer"))
+    rows = []
+    for step in STEPS:
+        o, f, p = ours.get(step), floor.get(step), peer.get(step)
+        row = {"step": step, "ours_s": o and o["wall_s"], "floor_s": f and f["wall_s"],
+               "peer_s": p and p["wall_s"]}
+        row["ratio_to_floor"] = (round(o["wall_s"] / f["wall_s"], 2)
+                                 if o and f and f["wall_s"] > 0 else None)
+        # CPU seconds are steadier on a busy machine; DuckDB's count both its threads.
+        row["ratio_to_floor_cpu"] = (round(o["cpu_s"] / f["cpu_s"], 2)
+                                     if o and f and f["cpu_s"] > 0 else None)
+        row["peer_over_ours"] = (round(p["wall_s"] / o["wall_s"], 2)
+                                 if o and p and o["wall_s"] > 0 else None)
+        rows.append(row)
+    totals = {
+        "ours_steps_s": _total(scenario.get("steps")),
+        "floor_s": _total(scenario.get("floor")),
+        "peer_s": _total(scenario.get("peer")),
+    }
+    e2e = scenario.get("prefect", {}).get("end_to_end")
+    totals["prefect_end_to_end_s"] = e2e and e2e["wall_s"]
+    reference = totals["prefect_end_to_end_s"] or totals["ours_steps_s"]
+    totals["ours_for_peer_ratio"] = "prefect_end_to_end" if e2e else "steps"
+    totals["peer_over_ours"] = (round(totals["peer_s"] / reference, 2)
+                                if totals["peer_s"] and reference else None)
+    totals["ours_over_floor"] = (round(totals["ours_steps_s"] / totals["floor_s"], 2)
+                                 if totals["ours_steps_s"] and totals["floor_s"] else None)
+    return rows, totals
+
+
+def _f(value, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def _rate(m: dict) -> str:
+    return _f(round(m["rows_per_s"]), 0) if m.get("rows_per_s") else "-"
+
+
+def print_scenario(console: Console, name: str, scenario: dict) -> None:
+    gen = scenario["generate"]
+    console.print(
+        f"\n[bold]Scenario {name}[/bold]: {scenario['signals']:,} signals, {gen['households']:,} "
+        f"addresses, {gen['months']} months ({gen['first_day']} .. {gen['last_day']}), "
+        f"{gen['bytes'] / 2**20:,.1f} MB CSV generated in {gen['seconds']:.1f} s")
+    floor = _by_name(scenario.get("floor"))
+    peer = _by_name(scenario.get("peer"))
+    comparison = {r["step"]: r for r in scenario["comparison"]}
+    table = Table(title=f"Steps ({name}), each a project step function, no Prefect",
+                  title_justify="left")
+    for col in ("step", "rows", "wall s", "rows/s", "cpu s", "peak RSS MB", "+MB", "floor s",
+                "x floor", "x floor cpu", "peer s", "peer/ours"):
+        table.add_column(col, justify="left" if col == "step" else "right")
+
+    def add(m: dict, indent: str = "") -> None:
+        step = m["name"]
+        row = comparison.get(step, {})
+        table.add_row(
+            indent + step, _f(m["rows"]), _f(m["wall_s"]), _rate(m), _f(m["cpu_s"]),
+            _f(m["peak_rss_mb"], 0), _f(m["peak_delta_mb"], 0),
+            _f(floor[step]["wall_s"]) if step in floor and not indent else "",
+            _f(row.get("ratio_to_floor"), 1) if not indent else "",
+            _f(row.get("ratio_to_floor_cpu"), 1) if not indent else "",
+            _f(peer[step]["wall_s"]) if step in peer and not indent else "",
+            _f(row.get("peer_over_ours"), 2) if not indent else "",
+        )
+        for part in m.get("parts", []):
+            add(part, indent + "  ")
+
+    for m in scenario["steps"]["measurements"]:
+        add(m)
+    t = scenario["totals"]
+    table.add_row("[bold]total (no setup)[/bold]", "", _f(t["ours_steps_s"]), "", "", "", "",
+                  _f(t["floor_s"]), _f(t["ours_over_floor"], 1), "", _f(t["peer_s"]),
+                  _f(round(t["peer_s"] / t["ours_steps_s"], 2) if t["peer_s"] and t["ours_steps_s"]
+                     else None))
+    console.print(table)
+    prefect = scenario.get("prefect")
+    if prefect:
+        byname = _by_name(prefect)
+        e2e = prefect["end_to_end"]
+        parts = {p["name"]: p for p in e2e.get("parts", [])}
+        console.print(
+            f"Through Prefect: [bold]{e2e['wall_s']:.2f} s[/bold] end to end "
+            f"(ingest_flow {parts['ingest_flow']['wall_s']:.2f} s + run_flow "
+            f"{parts['run_flow']['wall_s']:.2f} s), peak RSS {e2e['peak_rss_mb']:,.0f} MB; "
+            f"not counted: imports {byname['import']['wall_s']:.2f} s, warm-up flow "
+            f"{byname['warm-up flow']['wall_s']:.2f} s; Prefect server CPU during the flows "
+            f"{_f(prefect.get('server_cpu_s_during_flows'))} s.")
+    if t["peer_over_ours"] is not None:
+        console.print(f"Peer (pandas + GX + hmac per value) total {t['peer_s']:.2f} s; peer / ours "
+                      f"({t['ours_for_peer_ratio'].replace('_', ' ')}) = {t['peer_over_ours']:.2f}x.")
+
+
+def print_targets(console: Console, targets: list[dict]) -> None:
+    table = Table(title="Targets (issue 9)", title_justify="left")
+    for col in ("target", "value", "limit", "result"):
+        table.add_column(col, justify="left" if col == "target" else "right")
+    for t in targets:
+        op = "<" if t["better"] == "lower" else ">="
+        result = {True: "[green]pass[/green]", False: "[red]FAIL[/red]",
+                  None: "not measured"}[t["passed"]]
+        if t["passed"] is not None and not t["at_reference_size"]:
+            result += " (not at reference size)"
+        table.add_row(t["id"], f"{_f(t['value'])} {t['unit']}" if t["value"] is not None else "-",
+                      f"{op} {_f(t['limit'], 0)} {t['unit']}", result)
+    console.print(table)

@@ -1,0 +1,90 @@
+"""Channels that deliver by themselves: inbox folders and partners' database views.
+
+Inbox files are claimed atomically by connectors.inbox (two scans never take one file). After
+processing, the claimed copy is deleted: the original is kept encrypted in the archive, and a
+plain copy of personal data has no reason to stay. A file refused before it could be archived
+(too large, unreadable) is moved to geweigerd/. A file left in claimed/ was interrupted (the run
+failed); move it back into the inbox to retry.
+
+`vroeg collect` runs collect_flow: every inbox partner's folder, and every SQL partner's query.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from prefect import flow, task
+
+from connectors.inbox import CLAIMED, REFUSED, Claimed, claim, ensure_inbox, inbox_dir, waiting
+from flows.ingest import STEPS, TASK, TASKS, Steps, fetch_one, ingest_one
+from flows.progress import progress
+from vroeg import deliveries
+from vroeg.config import Partner
+from vroeg.context import context
+
+__all__ = ["CLAIMED", "REFUSED", "Claimed", "claim", "collect", "collect_flow", "ensure_inbox",
+           "inbox_dir", "waiting"]
+
+
+def claim_step(gemeente: str, partner_id: str) -> list[Claimed]:
+    ctx = context(gemeente)
+    partner = ctx.municipality.partner(partner_id)
+    folder = ensure_inbox(ctx.home, gemeente, partner.id)
+    return claim(folder, pattern=partner.inbox.pattern,
+                 min_age_seconds=partner.inbox.min_age_seconds)
+
+
+claim_task = task(name="inbox-claimen", **TASK)(claim_step)
+
+
+def settle(claimed: Claimed, summary: dict) -> None:
+    """After processing: delete the claimed copy (the archive has it), or keep what was refused."""
+    path = Path(claimed.path)
+    if summary["status"] in deliveries.FINAL:
+        path.unlink(missing_ok=True)
+    elif summary["status"] == "geweigerd":
+        # Nothing was archived (too large, unreadable): keep the file where the officer sees it.
+        refused = path.parent.parent / REFUSED
+        refused.mkdir(exist_ok=True)
+        os.replace(path, refused / path.name)
+
+
+def ingest_claimed(gemeente: str, claimed: Claimed, partner_id: str, today: str | None = None,
+                   steps: Steps = TASKS) -> dict:
+    summary = ingest_one(gemeente, claimed.path, partner_id, today, steps=steps,
+                         filename=claimed.filename, channel="inbox")
+    settle(claimed, summary)
+    return summary
+
+
+def collecting_partners(gemeente: str, partner_id: str | None = None) -> list[Partner]:
+    """Partners with a channel that delivers by itself (inbox, sql), or the one asked for."""
+    municipality = context(gemeente).municipality
+    if partner_id is not None:
+        return [municipality.partner(partner_id)]
+    return [p for p in municipality.partners.values() if p.channel in ("inbox", "sql")]
+
+
+def collect(gemeente: str, partner_id: str | None = None, today: str | None = None, *,
+            steps: Steps = STEPS, claim_fn=claim_step) -> list[dict]:
+    """Every inbox file and every database view of the municipality's partners, once."""
+    logger = progress()
+    results: list[dict] = []
+    for partner in collecting_partners(gemeente, partner_id):
+        if partner.channel == "sql":
+            results.append(fetch_one(gemeente, partner.id, today, steps=steps))
+            continue
+        claimed = claim_fn(gemeente, partner.id)
+        if not claimed:
+            logger.info("%s: geen nieuwe bestanden in de inbox.", partner.id)
+        for item in claimed:
+            results.append(ingest_claimed(gemeente, item, partner.id, today, steps))
+    return results
+
+
+@flow(name="leveringen-ophalen", persist_result=False)
+def collect_flow(gemeente: str, partner_id: str | None = None,
+                 today: str | None = None) -> list[dict]:
+    """Ingest what the partners' inbox folders hold and what their database views return."""
+    return collect(gemeente, partner_id, today, steps=TASKS, claim_fn=claim_task)

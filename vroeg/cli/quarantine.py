@@ -1,0 +1,103 @@
+"""`vroeg quarantine`: deliveries and the rows they quarantined, for the fix-and-redeliver loop.
+
+Quarantine records name the file, the row, the column and the reason, never the value: the data
+officer opens the original file at that row (or asks the partner to), fixes it and delivers the
+corrected file again. Rows loaded the first time are then recognised as duplicates, the fixed
+rows are loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from vroeg.cli.common import AsJson, Gemeente, context_or_exit, fail, out, print_json
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(quarantine)
+
+
+def quarantine(
+    delivery: Annotated[str | None, typer.Argument(
+        help="Levering-id (of de eerste 8 tekens) of bestandsnaam; zonder: de recente leveringen "
+             "met rijen in quarantaine.", show_default=False)] = None,
+    partner: Annotated[str | None, typer.Option("--partner", "-p",
+                                                help="Alleen leveringen van deze partner.")] = None,
+    show_all: Annotated[bool, typer.Option("--all", "-a",
+                                           help="Ook leveringen zonder quarantaine.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000,
+                                       help="Aantal leveringen in het overzicht.")] = 20,
+    as_json: AsJson = False,
+    gemeente: Gemeente = None,
+) -> None:
+    """Toon leveringen met rijen in quarantaine, of de quarantaine van één levering."""
+    from vroeg import deliveries
+
+    ctx = context_or_exit(gemeente)
+    if delivery is None:
+        rows = deliveries.recent(ctx, partner_id=partner, limit=limit,
+                                 with_quarantine=not show_all)
+        if as_json:
+            print_json({"gemeente": ctx.gemeente, "leveringen": rows})
+            return
+        _overview(rows, show_all)
+        return
+    try:
+        delivery_id = deliveries.find(ctx, delivery)
+    except deliveries.DeliveryNotFound as exc:
+        fail(str(exc))
+    summary = deliveries.summary(ctx, delivery_id)
+    entries = deliveries.quarantine_entries(ctx, delivery_id)
+    if as_json:
+        print_json({"gemeente": ctx.gemeente, "levering": summary, "quarantaine": entries})
+        return
+    _detail(summary, entries)
+
+
+def _overview(rows: list[dict], show_all: bool) -> None:
+    if not rows:
+        out.print("Geen leveringen" + ("" if show_all else " met rijen in quarantaine") + ".")
+        return
+    table = Table(title="Leveringen" + ("" if show_all else " met rijen in quarantaine"),
+                  title_justify="left")
+    for name in ("Levering", "Ontvangen", "Bestand", "Partner", "Status", "Gelezen",
+                 "Quarantaine"):
+        table.add_column(name, justify="right" if name in ("Gelezen", "Quarantaine") else "left")
+    for r in rows:
+        table.add_row(r["levering"][:8], (r["ontvangen"] or "")[:16].replace("T", " "),
+                      Text(r["bestand"]), r["partner"], r["status"], str(r["rijen_gelezen"]),
+                      str(r["rijen_quarantaine"]))
+    out.print(table)
+    out.print("Details van één levering: vroeg quarantine <levering>", style="dim")
+
+
+def _detail(summary: dict, entries: list[dict]) -> None:
+    out.print(Text(
+        f"Levering {summary['levering']} — {summary['bestand']} van {summary['partner']}, "
+        f"ontvangen {(summary['ontvangen'] or '')[:16].replace('T', ' ')}, status "
+        f"{summary['status']}"))
+    out.print(
+        f"{summary['rijen_gelezen']} gelezen = {summary['rijen_geladen']} geladen "
+        f"(waarvan {summary['waarvan_bijgewerkt']} bijgewerkt) + {summary['rijen_quarantaine']} "
+        f"in quarantaine + {summary['rijen_dubbel']} dubbel.", highlight=False)
+    for note in summary["opmerkingen"]:
+        out.print(Text(f"Opmerking: {note}", style="dim"))
+    if not entries:
+        out.print("Geen rijen in quarantaine.")
+        return
+    table = Table(title="Quarantaine", title_justify="left")
+    for name in ("Rij", "Kolom", "Reden", "Melding"):
+        table.add_column(name, justify="right" if name == "Rij" else "left")
+    for e in entries:
+        table.add_row("bestand" if e["rij"] is None else str(e["rij"]), e["kolom"] or "",
+                      e["reden"], Text(e["melding"]))
+    out.print(table)
+    partner = "" if summary["partner"] == "standaard" else f" --partner {summary['partner']}"
+    out.print(
+        "Herstel deze rijen in het originele bestand (of vraag de partner om een hersteld "
+        f"bestand) en lever het opnieuw aan: vroeg ingest <bestand>{partner}. Al geladen rijen "
+        "tellen dan als dubbel; de herstelde rijen worden geladen.", style="dim")
