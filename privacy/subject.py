@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from privacy import archive
 from privacy.pseudonymise import pseudonyms, records_frame
+from privacy.reasons import REIDENTIFY_REASONS, choices, is_reason, purpose
 from privacy.vault import IndexRow, subject_token
-from scoring import warehouse
 from vroeg import address
 from vroeg.context import Context
 from vroeg.opsdb import db
@@ -241,6 +241,10 @@ def archive_matches(ctx: Context, query: Query, people: list[dict] | None = None
 
 
 def _warehouse_facts(ctx: Context, signals: list[str], households: list[str]) -> dict:
+    # Imported here: the portal uses this module (re-identification, list paths) and must never
+    # load DuckDB (it never opens the warehouse; see docs/design.md, "The portal").
+    from scoring import warehouse
+
     wanted = pl.DataFrame({"signaal_pseudoniem": signals}, schema={"signaal_pseudoniem": pl.String})
     homes = pl.DataFrame({"huishouden_pseudoniem": households},
                          schema={"huishouden_pseudoniem": pl.String})
@@ -445,16 +449,20 @@ def summary_text(report: dict) -> str:
 # A privacy officer's explicit re-identification of a pseudonym
 # ------------------------------------------------------------------------------------------------
 
-#: Why a privacy officer may re-identify a pseudonym by hand. A fixed list, not free text: the
-#: reason is stored in clear in the audit trail and must never carry personal data itself.
-OFFICER_REASONS = ("controle", "klacht", "bezwaar", "incident", "rechtsvordering")
+#: The reason codes (privacy/reasons.py is their one home, with Dutch labels); kept here too for
+#: callers of this module.
+OFFICER_REASONS = tuple(REIDENTIFY_REASONS)
 
 
 def reidentify_pseudonym(ctx: Context, pseudonym: str, *, reason: str, case: str | None,
-                         trace_id: str) -> list[dict]:
-    """The records behind a household or person pseudonym (e.g. from an audit line); logged."""
-    if reason not in OFFICER_REASONS:
-        raise SubjectProblem(f"Reden moet een van {', '.join(OFFICER_REASONS)} zijn.")
+                         trace_id: str, **attributes) -> list[dict]:
+    """The records behind a household or person pseudonym (e.g. from an audit line); logged.
+
+    Used by `vroeg reidentify` and by the portal's re-identification form. `reason` is a code from
+    privacy.reasons; `attributes` (e.g. the portal user's name) go onto the bulk line.
+    """
+    if not is_reason(reason):
+        raise SubjectProblem(f"Reden moet een van {choices()} zijn.")
     if case is not None and not re.fullmatch(r"[A-Za-z0-9._/-]{1,40}", case):
         raise SubjectProblem("Een zaaknummer bestaat uit letters, cijfers en . _ / - (max. 40).")
     households = {r.huishouden for r in ctx.vault.index(households=[pseudonym])}
@@ -464,10 +472,11 @@ def reidentify_pseudonym(ctx: Context, pseudonym: str, *, reason: str, case: str
         households = {r.huishouden for r in by_person}
         persons = [pseudonym] if by_person else None
     extra = {"zaak": case} if case else {}
-    with ctx.audit.operation("heridentificatie-handmatig", trace_id, reden=reason, **extra) as op:
-        found = ctx.vault.reidentify(sorted(households), purpose=f"handmatig: {reason}",
+    with ctx.audit.operation("heridentificatie-handmatig", trace_id, reden=reason, **extra,
+                             **attributes) as op:
+        found = ctx.vault.reidentify(sorted(households), purpose=purpose(reason),
                                      audit=ctx.audit, trace_id=trace_id, parent=op.operation_id,
-                                     persons=persons, **extra)
+                                     persons=persons, **extra, **attributes)
         records = [{k: v for k, v in rec.items() if k not in _INTERNAL}
                    for household in found.values() for rec in household]
         op.attributes["kluisrecords"] = len(records)

@@ -313,7 +313,7 @@ def form_for(data: PortalData, template: str, csrf: str | None) -> dict:
             "eindresultaat": "Geen reactie na eerder contact"},
         "/privacy/heridentificatie": {
             "huishouden": list_households(data, data.current(TEAM_A))[0],
-            "reden": "Controle op rechtmatige verwerking", "bevestig": "ja"},
+            "reden": "controle", "bevestig": "ja"},
         "/beheer/gebruikers": {"naam": f"nieuw-{next(_victims)}", "rol": "data",
                                "wachtwoord": PASSWORD, "herhaling": PASSWORD},
         "/beheer/gebruikers/{user_id}/verwijderen": {},

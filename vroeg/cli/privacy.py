@@ -15,12 +15,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from privacy.reasons import REIDENTIFY_REASONS
 from vroeg.cli.common import (
     AsJson, Gemeente, Verbose, context_or_exit, err, fail, out, print_json, run_flow,
 )
 
 Bsn = Annotated[str | None, typer.Option("--bsn", help="BSN van de betrokkene (9 cijfers).",
                                          show_default=False)]
+#: The reasons for explicit re-identification come from their one home (privacy/reasons.py).
+REASONS_HELP = "Reden: " + "; ".join(f"{code} ({text})" for code, text in
+                                      REIDENTIFY_REASONS.items()) + "."
+
 Adres = Annotated[str | None, typer.Option(
     "--address", "--adres", help='Adres: postcode en huisnummer met eventuele toevoeging, '
     'bijvoorbeeld "8911 AB 12 a".', show_default=False)]
@@ -267,8 +272,7 @@ def erase(
 def reidentify(
     pseudonym: Annotated[str, typer.Argument(help="Pseudoniem van een huishouden of persoon "
                                                   "(bijvoorbeeld uit 'vroeg audit').")],
-    reden: Annotated[str, typer.Option("--reden", "--reason", help="controle, klacht, bezwaar, "
-                                       "incident of rechtsvordering.")],
+    reden: Annotated[str, typer.Option("--reden", "--reason", help=REASONS_HELP)],
     zaak: Annotated[str | None, typer.Option("--zaak", "--case", help="Zaaknummer (optioneel).")] = None,
     as_json: AsJson = False,
     gemeente: Gemeente = None,
