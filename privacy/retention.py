@@ -34,10 +34,11 @@ from privacy.audit import new_trace_id
 from privacy.policy import RetentionDays
 from privacy.subject import list_files
 from privacy.vault import subject_token
+from vroeg.cases import delete_cases
 from vroeg.context import Context
 from vroeg.opsdb import db
 from vroeg.opsdb.models import (
-    AuditLine, Case, ContactAttempt, Delivery, Publication, PublicationHousehold, QuarantineRecord,
+    AuditLine, Case, Delivery, Publication, PublicationHousehold, QuarantineRecord,
     Run,
 )
 from vroeg.sqlfiles import sql
@@ -347,11 +348,7 @@ def cases(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str | None = N
     found = _cases_due(ctx, cut)
     ids, households = found.items
     if not dry_run and ids:
-        with db.session(ctx.database_url) as s:
-            for start in range(0, len(ids), 5000):
-                chunk = ids[start:start + 5000]
-                s.execute(delete(ContactAttempt).where(ContactAttempt.case_id.in_(chunk)))
-                s.execute(delete(Case).where(Case.id.in_(chunk)))
+        delete_cases(ctx.database_url, ids)
         # A case is about a household (keyed by its pseudonym): one line per household.
         ctx.audit.subjects("verwijdering", trace_id or new_trace_id(), parent, households,
                            reden="bewaartermijn", opslagen=["zaken"])

@@ -530,12 +530,19 @@ def test_list_reader_refuses_changed_misplaced_or_unpaired_lists(data, tmp_path)
                                     huishouden_pseudoniem=p.huishouden_pseudoniem) for p in pairs]
     with pytest.raises(lists.ListUnavailable, match="ontbreekt de registratie"):
         lists.load(outbox, fresh, shifted)
-    fresh.csv_path = str(Path(data.root) / "vroeg.sqlite")
+    # A file in the team's folder that leads elsewhere is not served.
+    (outbox / ps.TEAM_A / "elders.csv").symlink_to(Path(data.root) / "vroeg.sqlite")
+    fresh.csv_path = str(outbox / ps.TEAM_A / "elders.csv")
     with pytest.raises(lists.ListUnavailable, match="niet in de map"):
         lists.load(outbox, fresh, pairs)
     fresh.csv_path = str(outbox / ps.TEAM_A / "weg.csv")
     with pytest.raises(lists.ListUnavailable, match="niet meer beschikbaar"):
         lists.load(outbox, fresh, pairs)
+    # The recorded path is where the home was at publication: a restored or copied home
+    # finds the list by name in its own outbox.
+    outbox, moved = _copy(data, tmp_path / "c")
+    moved.csv_path = "/ergens/anders/" + Path(moved.csv_path).name
+    assert len(lists.load(outbox, moved, pairs).lines) == len(pairs)
 
 
 def test_columns_added_to_lists_later_are_shown_by_name(data, tmp_path):

@@ -255,6 +255,8 @@ def erase(
                        ("Huishoudscores", "huishoudscores"),
                        ("Originele leveringen (archief)", "archiefbestanden"),
                        ("Rijen uit bezoeklijsten in de outbox", "lijstrijen"),
+                       ("Zaken (portal) van het huishouden", "zaken"),
+                       ("Contactpogingen bij die zaken", "contactpogingen"),
                        ("Logboekregels over deze verwijdering", "betrokkenen")):
         table.add_row(label, str(result[key]))
     out.print(table)
@@ -264,6 +266,10 @@ def erase(
         for item in result["bezoeklijsten"]:
             out.print(f"  • {item['wijkteam']}, periode {item['periode']} (run {item['run']})",
                       highlight=False)
+    if result["zaken_behouden"]:
+        out.print(f"{result['zaken_behouden']} zaak/zaken van het huishouden blijven bewaard: er "
+                  "wonen nog andere bewoners met gegevens op het adres (zie docs/privacy.md).",
+                  highlight=False)
     if result["archief_onleesbaar"]:
         err.print(f"[yellow]{result['archief_onleesbaar']} archiefbestand(en) konden niet worden "
                   "gelezen om te controleren of de persoon erin staat.[/]")
