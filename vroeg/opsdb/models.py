@@ -379,7 +379,7 @@ class KeyRotation(Base):
     to_version: Mapped[int] = mapped_column(Integer)
     #: bezig -> klaar
     status: Mapped[str] = mapped_column(String(16), default="bezig")
-    #: The last step completed: sleutel, kluis, pakhuis, archief, activeren.
+    #: The last step completed: sleutel, kluis, pakhuis, portaal, archief, activeren.
     step: Mapped[str] = mapped_column(String(16))
     counts: Mapped[dict | None] = mapped_column(JSON)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
