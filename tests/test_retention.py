@@ -207,6 +207,17 @@ def test_zero_day_terms_empty_every_store_and_subject_access_finds_only_the_dele
     verified = chain.verify(ctx.database_url, ctx.keys)
     assert verified.ok, verified.problems
     assert verified.cuts == 1 and verified.removed_by_retention > 0
+    # The privacy officer's pages built from the trail say it was cut, and from when.
+    from tests import portal_support as ps
+
+    ps.add_account(home, "privacy", ["privacy"])
+    officer = ps.client_for(ps.app_for(home), "privacy")
+    for url in ("/privacy/inzage", "/privacy/logboek"):
+        page = officer.get(url)
+        assert page.status_code == 200 and "Het logboek is ingekort" in page.text, url
+        assert f"({verified.removed_by_retention} regels)" in page.text
+    status_page = officer.get("/privacy/bewaartermijnen").text
+    assert status_page.count("— (leeg)") == 5  # every store but the trail itself
 
     # A sample resident: nothing left but the audit lines about the deletion.
     for how in (["--bsn", resident["bsn"]], ["--address", resident["adres"]]):
