@@ -207,6 +207,17 @@ def _warehouse_households(home) -> set[str]:
         con.close()
 
 
+def ps_pairs(home, publication_id: int):
+    from sqlalchemy import select
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import PublicationHousehold
+
+    with db.session(home.database_url) as s:
+        return list(s.scalars(select(PublicationHousehold)
+                              .where(PublicationHousehold.publication_id == publication_id)))
+
+
 def _ops_pseudonym_versions(home) -> dict[str, set[str]]:
     """The key versions of the household pseudonyms the operational database keeps."""
     from sqlalchemy import select
@@ -236,8 +247,12 @@ def test_rotation_on_the_demo_resumes_and_keeps_every_household_and_list(
     resident = sample_resident(home)
     publication, line = listed_line(home, resident_households(home, resident["bsn"]))
     ps.add_account(home, "coord", ["coordinator"], [publication.wijkteam])
+    ps.add_account(home, "privacy", ["privacy"])
     household_url = f"/lijsten/{publication.id}/huishoudens/{line.regel}"
-    coordinator = ps.client_for(ps.app_for(home), "coord")
+    # The portal runs on through the rotation (one application, started before it).
+    portal = ps.app_for(home)
+    coordinator = ps.client_for(portal, "coord")
+    officer = ps.client_for(portal, "privacy")
     recorded = coordinator.post(household_url + "/contactpogingen", follow_redirects=False, data={
         "csrf": ps.csrf_of(coordinator.get(household_url).text), "soort": "Huisbezoek",
         "bereikt": "ja", "datum": _today(), "dagdeel": "Middag"})
@@ -270,6 +285,8 @@ def test_rotation_on_the_demo_resumes_and_keeps_every_household_and_list(
     with pytest.raises(KeyProblem, match="niet afgemaakt"):
         ingest_flow(gemeente="0080", paths=[])
     assert runner.invoke(app, ["audit"]).exit_code == 2
+    # The running portal keeps answering, and logs under a key it can still read.
+    assert coordinator.get(f"/lijsten/{publication.id}").status_code == 200
 
     # 2. Resumed, and interrupted again after the warehouse was re-keyed, at the end of the
     #    operational database's step (its transaction committed, the step not yet recorded).
@@ -305,11 +322,20 @@ def test_rotation_on_the_demo_resumes_and_keeps_every_household_and_list(
     assert verified.ok, verified.problems
     # The portal still links the list, its lines and the case: the coordinator sees the recorded
     # attempt on the list and the household's page; subject access by BSN finds the case.
-    coordinator = ps.client_for(ps.app_for(home), "coord")
     listed = coordinator.get(f"/lijsten/{publication.id}")
     assert listed.status_code == 200 and listed.text.count("Afgesloten</span>") == 1
     page = coordinator.get(household_url)
     assert page.status_code == 200 and "Huisbezoek" in page.text
+    # The running portal took up the new key: a privacy officer re-identifies the household
+    #  (vault records under version 2) and reads the audit lines written since.
+    [pair] = [p for p in ps_pairs(home, publication.id) if p.rang == line.rang]
+    assert pair.huishouden_pseudoniem.startswith("k2_")
+    answer = officer.post("/privacy/heridentificatie", data={
+        "csrf": ps.session_csrf(officer), "huishouden": pair.huishouden_pseudoniem,
+        "reden": "controle", "bevestig": "ja"})
+    assert answer.status_code == 200 and resident["achternaam"] in html.unescape(answer.text)
+    trail = officer.get(f"/privacy/logboek?huishouden={pair.huishouden_pseudoniem}").text
+    assert "niet te ontsleutelen" not in trail and "heridentificatie" in trail
     # The closed case excludes the household from matching: its pseudonym is the warehouse's.
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     excluded = cases.no_help_needed(home.database_url, "0080", since=since)
