@@ -338,7 +338,7 @@ def rekey_opsdb(home: Home, state: State, *, interrupt: Interrupt | None = None)
                 return int(rows), int(households)
 
             before = tally()
-            present = set(s.scalars(select(column.distinct()).where(where)).all())
+            present = set(s.scalars(select(column).where(where).distinct()).all())
             moves = [{"oud": old, "nieuw": mapping[old]} for old in sorted(present)
                      if old in mapping]
             if moves:
