@@ -15,7 +15,11 @@ What `vroeg erase` does, and why (docs/privacy.md, "Erasure"):
 - **Outbox**: the household's row is taken out of every visit list still in the outbox (CSV and
   XLSX; other rows and their ranks unchanged, a note on the XLSX's Toelichting sheet). Copies a
   wijkteam already downloaded are outside this system: the command lists the teams and periods
-  so the privacy officer can ask them to destroy their copy.
+  so the privacy officer can ask them to destroy their copy. The list's record of its lines
+  (publication_households) loses the household and takes the changed file's SHA-256, so the
+  portal keeps showing the rest of the list, the other lines under their own numbers.
+- **Cases** (the portal): about the household at the address. Destroyed when no other resident
+  of the household is left in the vault; kept while others remain (they are about them too).
 - **Audit trail**: append-only, so the lines about the person stay (their subject is an encrypted
   pseudonym) until the trail's own retention term; the erasure adds one line per data subject.
 

@@ -6,15 +6,17 @@ store has a function that finds what is due and, unless `dry_run`, destroys it a
     archive      encrypted originals (a file with quarantined rows is kept for the quarantine
                  term too, so those rows can still be looked up and fixed)
     quarantine   quarantine records (row, column, reason; never values)
-    lists        visit lists in the outbox (CSV and XLSX), and with them the list lines' household pseudonyms (publication_households)
+    lists        visit lists in the outbox (CSV and XLSX), and with them which household stood
+                 on which line (publication_households); one audit line per household
     signals      warehouse signals, their history and household scores, and their vault records;
                  one audit line per data subject whose records were destroyed
     cases        cases and their contact attempts (the portal), from closing the case (an open
-                 case from its last contact attempt); one audit line per household
+                 case from its last activity); one audit line per household
     audit        lines of the audit trail itself, through a sealed cut of the hash chain
 
 The flow (flows/retention.py) runs them in this order and writes one bulk audit line per store.
-Vault rows are deleted with SQLite's secure_delete on, so they do not linger in free pages.
+Vault and operational-database rows are deleted with SQLite's secure_delete on, so they do
+not linger in free pages.
 
 `status` answers "what is due now, and what is the oldest item" per store for the privacy
 officer, through the same finders the stores use, without destroying or logging anything.
