@@ -87,6 +87,30 @@ def rule_columns(municipality, today: dt.date) -> tuple[list[tuple[str, str]], d
         ("r_BSN_ONGELDIG__bsn", "bsn IS NOT NULL AND bsn_p IS NULL"),
         ("r_BSN_ELFPROEF__bsn", "NOT bsn_elfproef"),
     ]
+    # The convenant windows per partner type (quality.suite.build_partner_type_suite).
+    crisis_exempt = "" if rules.window_applies_to_crisis else " AND NOT coalesce(crisis_p, false)"
+    for i, partner_type in enumerate(ddas.signaalpartners()):
+        type_rules = rules.rules_for(partner_type)
+        if type_rules is None:
+            continue
+        params[f"type_{i}"] = partner_type
+        of_type = f"partner_type = $type_{i}"
+        days = "date_diff('day', ontstaansdatum_p, signaaldatum_p)"
+        if type_rules.min_days is not None:
+            params[f"min_days_{i}"] = type_rules.min_days
+            out.append((f"r_TERMIJN_TE_KORT__{i}",
+                        f"{of_type}{crisis_exempt} AND {days} < $min_days_{i}"))
+        if type_rules.max_days is not None:
+            params[f"max_days_{i}"] = type_rules.max_days
+            out.append((f"r_TERMIJN_TE_LANG__{i}",
+                        f"{of_type}{crisis_exempt} AND {days} > $max_days_{i}"))
+        if type_rules.min_amount is not None:
+            params[f"min_cent_{i}"] = round(type_rules.min_amount * 100)
+            out.append((f"r_BEDRAG_ONDER_AFSPRAAK__{i}", f"{of_type} AND bedrag_p < $min_cent_{i}"))
+        if type_rules.max_amount is not None:
+            params[f"max_cent_{i}"] = round(type_rules.max_amount * 100)
+            out.append((f"r_BEDRAG_ONWAARSCHIJNLIJK_TYPE__{i}",
+                        f"{of_type} AND bedrag_p > $max_cent_{i}"))
     return out, params
 
 

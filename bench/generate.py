@@ -34,7 +34,9 @@ import polars as pl
 
 from synthetic import names
 from synthetic.people import ADDITIONS, ADDITION_SHARE, FORBIDDEN_SUFFIXES, POSTCODE_LETTERS
-from synthetic.simulation import AMOUNTS, CRISIS_SHARES
+# The arrears' age at signalling per type stays inside the convenant windows that validation
+# checks (Zorg at most 100 days), as in the synthetic sample deliveries.
+from synthetic.simulation import AMOUNTS, ARREARS_DAYS, CRISIS_SHARES, OTHER_ARREARS_DAYS
 from synthetic.writers import BSN_TYPES, INITIALS_TYPES
 from vroeg.config import Municipality
 from vroeg.schema import STANDARD_COLUMNS
@@ -43,8 +45,6 @@ from vroeg.schema import STANDARD_COLUMNS
 TYPE_SHARES = {"Zorg": 0.45, "Energie": 0.25, "Huur": 0.19, "Water": 0.11}
 #: Prefix of the partner's own signal ids, per type.
 ID_PREFIX = {"Zorg": "ZN", "Energie": "EF", "Huur": "WF", "Water": "WN"}
-#: Days between the start of the arrears and the signal.
-ARREARS_DAYS = (30, 120)
 HOUSEHOLDS_PER_SIGNAL = 0.35
 MAX_HOUSE_NUMBER = 400
 
@@ -232,7 +232,9 @@ def generate(municipality: Municipality, path: Path, *, signals: int, months: in
     month_end = np.array(firsts[1:] + [after], dtype="datetime64[D]")[month_i]
     days_in = (month_end - month_start).astype(np.int64)
     signal_day = month_start + (rng.random(signals) * days_in).astype("timedelta64[D]")
-    start_day = signal_day - rng.integers(*ARREARS_DAYS, size=signals).astype("timedelta64[D]")
+    windows = np.array([ARREARS_DAYS.get(t, OTHER_ARREARS_DAYS) for t in types])[ptype_i]
+    age = windows[:, 0] + (rng.random(signals) * (windows[:, 1] - windows[:, 0])).astype(np.int64)
+    start_day = signal_day - age.astype("timedelta64[D]")
     medians = np.array([AMOUNTS[t][0] for t in types])[ptype_i]
     sigmas = np.array([AMOUNTS[t][1] for t in types])[ptype_i]
     cents = np.maximum(500, np.round(medians * 100 * np.exp(rng.normal(0, 1, signals) * sigmas)))

@@ -23,28 +23,18 @@ from vroeg.safety import scrubbed
 TASK = {"persist_result": False, "cache_policy": NO_CACHE}
 
 
-
 @task(name="bewaartermijn", **TASK)
 def store_task(gemeente: str, store: str, now: str, dry_run: bool, trace_id: str) -> dict:
     ctx = context(gemeente)
     terms = ctx.municipality.privacy.retention_days
     cut = retention.Cutoffs.at(terms, dt.datetime.fromisoformat(now))
-    term = {"archive": terms.deliveries, "quarantine": terms.quarantine,
-            "lists": terms.published_lists, "cases": terms.cases,
-            "audit": terms.audit_trail}.get(store)
-    attributes = {"opslag": store, "proef": dry_run, "peilmoment": now}
-    if term is not None:
-        attributes["termijn_dagen"] = term
-    else:
-        attributes["termijn_dagen"] = {"niet_gepubliceerd": terms.unpublished_signals,
-                                       "gepubliceerd": terms.published_lists}
+    attributes = {"opslag": store, "proef": dry_run, "peilmoment": now,
+                  "termijn_dagen": retention.term_days(terms, store)}
     with scrubbed(f"bewaartermijn-{store}"), ctx.audit.operation(
             "bewaartermijn", trace_id, **attributes) as op:
-        if store == "signals":
-            counts = retention.signals(ctx, cut, dry_run=dry_run, trace_id=trace_id,
-                                       parent=op.operation_id)
-        else:
-            counts = getattr(retention, store)(ctx, cut, dry_run=dry_run)
+        # Stores that destroy someone's data write one line per data subject under this one.
+        counts = retention.apply(ctx, store, cut, dry_run=dry_run, trace_id=trace_id,
+                                 parent=op.operation_id)
         op.attributes.update(counts)
     return counts
 

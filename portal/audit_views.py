@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from privacy.audit import Audit
 from vroeg.opsdb import db
-from vroeg.opsdb.models import AuditLine
+from vroeg.opsdb.models import AuditCut, AuditLine
 
 #: Bulk lines the portal writes when a list or household is seen, downloaded or recorded.
 PORTAL_ACTIONS = {
@@ -25,6 +25,9 @@ PORTAL_ACTIONS = {
     "inzage-huishouden": "huishouden bekeken",
     "registratie-contactpoging": "contactpoging vastgelegd",
     "registratie-eindresultaat": "eindresultaat vastgelegd",
+    "heridentificatie-handmatig": "heridentificatie door privacyfunctionaris",
+    # Written by the portal before re-identification went through privacy.subject (kept so
+    # older lines are still shown).
     "heridentificatie-privacy": "heridentificatie door privacyfunctionaris",
     "toegang-geweigerd": "toegang geweigerd",
 }
@@ -180,3 +183,23 @@ def access_events(database_url: str, gemeente: str, *, van: dt.date | None = Non
                 huishoudens=int(a.get("huishoudens", 0) or 0), detail=str(detail),
                 status_code=line.status_code))
     return events
+
+
+@dataclass(frozen=True)
+class TrailCut:
+    """The audit trail was shortened by retention: lines recorded before `voor` are gone."""
+
+    voor: dt.datetime
+    op: dt.datetime
+    verwijderd: int
+
+
+def trail_cut(database_url: str, gemeente: str) -> TrailCut | None:
+    """The newest retention cut of the trail (and how many lines all cuts removed), so the pages
+    built from the trail can say from when on they are complete."""
+    with db.session(database_url) as s:
+        cuts = s.scalars(select(AuditCut).where(AuditCut.gemeente == gemeente)
+                         .order_by(AuditCut.id)).all()
+        if not cuts:
+            return None
+        return TrailCut(cuts[-1].before, cuts[-1].cut_at, sum(c.removed for c in cuts))

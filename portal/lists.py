@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from publishing.visit_list import LIST_COLUMNS
+from publishing.visit_list import LIST_COLUMNS, published_paths
 from vroeg.opsdb.models import Publication, PublicationHousehold
 
 #: Columns shown in the list table as they are (besides the known ones, composed below).
@@ -76,7 +76,10 @@ class LoadedList:
         return tuple(c for c in self.extra_columns if not c.startswith("punten"))
 
     def line(self, regel: int) -> ListLine | None:
-        return self.lines[regel - 1] if 1 <= regel <= len(self.lines) else None
+        # By number, not position: after an erasure (privacy/erasure.py) took a household's row
+        # out of the file and its record out of publication_households, the other lines keep
+        # their numbers (in URLs and cases), so the numbers have a gap.
+        return next((line for line in self.lines if line.regel == regel), None)
 
     @property
     def pseudonyms(self) -> list[str]:
@@ -98,9 +101,10 @@ def team_folder(outbox: Path, publication: Publication) -> Path:
 
 
 def published_file(outbox: Path, publication: Publication, kind: str) -> Path:
-    """The path of the published CSV or XLSX, only if it lies in the team's outbox folder."""
-    raw = publication.csv_path if kind == "csv" else publication.xlsx_path
-    path = Path(raw).resolve()
+    """The path of the published CSV or XLSX in this outbox, only if it lies in the team's
+    folder (also once links are followed)."""
+    csv_file, xlsx_file = published_paths(outbox, publication)
+    path = (csv_file if kind == "csv" else xlsx_file).resolve()
     if team_folder(outbox, publication) not in path.parents:
         raise ListUnavailable("Deze lijst staat niet in de map van het wijkteam en wordt niet "
                               "getoond. Neem contact op met de data-officer.")

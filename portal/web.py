@@ -9,6 +9,7 @@ a new page cannot be added without deciding who may open it.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from portal.accounts import ROLES
 from portal.security import Principal
 from portal.settings import PortalSettings
 from privacy.audit import STATUS_ERROR, new_trace_id
+from privacy.keys import load_keys
 from vroeg.context import Context
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -34,10 +36,40 @@ START_PAGES = (("coordinator", "/lijsten"), ("data", "/data/leveringen"),
                ("privacy", "/privacy/logboek"), ("admin", "/beheer/gebruikers"))
 
 
-@dataclass
 class PortalState:
-    settings: PortalSettings
-    ctx: Context
+    """What every request shares: the settings and the municipality's context.
+
+    The portal is a long-running process, and a key rotation (`vroeg keys rotate`) may happen
+    while it runs. Its keys are therefore reloaded whenever the key file changes: during a
+    rotation the ring knows the pending version too (the vault and audit lines being re-keyed
+    open under either), and afterwards the portal writes and reads under the new version without
+    a restart. The portal writes no pseudonyms of its own (it copies them from the lists' record,
+    which the rotation re-keys), so it may keep working while the rotation runs.
+    """
+
+    def __init__(self, settings: PortalSettings, ctx: Context):
+        self.settings = settings
+        self._ctx = ctx
+        self._stamp = self._key_file_stamp()
+        self._lock = threading.Lock()
+
+    def _key_file_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            info = self._ctx.home.key_file(self._ctx.gemeente).stat()
+        except OSError:
+            return None  # a key from the environment: nothing to watch
+        return info.st_ino, info.st_mtime_ns, info.st_size
+
+    @property
+    def ctx(self) -> Context:
+        stamp = self._key_file_stamp()
+        if stamp != self._stamp:
+            with self._lock:
+                if stamp != self._stamp:
+                    fresh = Context(home=self._ctx.home, municipality=self._ctx.municipality)
+                    fresh.keys = load_keys(fresh.home, fresh.gemeente, allow_pending=True)
+                    self._ctx, self._stamp = fresh, stamp
+        return self._ctx
 
     @property
     def outbox(self) -> Path:

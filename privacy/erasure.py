@@ -15,7 +15,11 @@ What `vroeg erase` does, and why (docs/privacy.md, "Erasure"):
 - **Outbox**: the household's row is taken out of every visit list still in the outbox (CSV and
   XLSX; other rows and their ranks unchanged, a note on the XLSX's Toelichting sheet). Copies a
   wijkteam already downloaded are outside this system: the command lists the teams and periods
-  so the privacy officer can ask them to destroy their copy.
+  so the privacy officer can ask them to destroy their copy. The list's record of its lines
+  (publication_households) loses the household and takes the changed file's SHA-256, so the
+  portal keeps showing the rest of the list, the other lines under their own numbers.
+- **Cases** (the portal): about the household at the address. Destroyed when no other resident
+  of the household is left in the vault; kept while others remain (they are about them too).
 - **Audit trail**: append-only, so the lines about the person stay (their subject is an encrypted
   pseudonym) until the trail's own retention term; the erasure adds one line per data subject.
 
@@ -26,19 +30,23 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import os
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 
-from privacy.subject import Query, SubjectProblem, archive_matches, list_files, locate
+from privacy.subject import (
+    Query, SubjectProblem, archive_matches, households_of, list_files, locate,
+)
 from privacy.vault import subject_token
 from scoring import warehouse
+from vroeg.cases import cases_of_households, delete_cases_of_households
 from vroeg.context import Context
 from vroeg.opsdb import db
-from vroeg.opsdb.models import Delivery, Publication
+from vroeg.opsdb.models import Delivery, Publication, PublicationHousehold
 from vroeg.sqlfiles import sql
 
 
@@ -52,19 +60,29 @@ def _address_of(row: dict) -> tuple[str, str, str] | None:
                  toevoeging=cell("huisnummertoevoeging")).address_key()
 
 
-def _strip_csv(path: Path, addresses: set[tuple[str, str, str]]) -> int:
+def _rank(row: dict) -> int | None:
+    try:
+        return int((row.get("rang") or "").strip())
+    except ValueError:
+        return None
+
+
+def _strip_csv(path: Path, addresses: set[tuple[str, str, str]]) -> list[int | None]:
+    """Take the rows at these addresses out of a list's CSV; returns the ranks of those rows."""
     text = path.read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     header, body = rows[0], rows[1:]
-    kept = [r for r in body if _address_of(dict(zip(header, r, strict=False))) not in addresses]
-    if len(kept) == len(body):
-        return 0
+    named = [dict(zip(header, r, strict=False)) for r in body]
+    kept = [r for r, n in zip(body, named, strict=True) if _address_of(n) not in addresses]
+    removed = [_rank(n) for n in named if _address_of(n) in addresses]
+    if not removed:
+        return []
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(header)
     writer.writerows(kept)
     _replace(path, buffer.getvalue().encode("utf-8-sig"))
-    return len(body) - len(kept)
+    return removed
 
 
 def _strip_xlsx(path: Path, addresses: set[tuple[str, str, str]], stamp: str) -> int:
@@ -156,37 +174,81 @@ def erase(ctx: Context, query: Query, *, trace_id: str) -> dict:
                     d.notes = [*(d.notes or []),
                                f"origineel vernietigd op {stamp}: verwijderverzoek (AVG art. 17)"]
 
-        list_rows = 0
+        # The outbox: the household's row out of every list still there. The list's record of
+        # its lines (publication_households) loses that row's household too, and its published
+        # SHA-256 becomes the changed file's, so the portal still shows the rest of the list
+        # (it refuses a file that differs from its record). The other lines keep their numbers.
+        homes = households_of(ctx, records)  # the households under every key version
+        with db.session(ctx.database_url) as s:
+            on_lists = set(s.scalars(select(PublicationHousehold.publication_id).where(
+                PublicationHousehold.huishouden_pseudoniem.in_(sorted(homes)))).all()
+                ) if homes else set()
+            clauses = [Publication.id.in_(on_lists)] if on_lists else []
+            if listed:
+                clauses.append(Publication.run_id.in_({run for run, _ in listed}))
+            publications = s.scalars(select(Publication).where(
+                Publication.gemeente == ctx.gemeente, or_(*clauses))
+                .order_by(Publication.id)).all() if clauses and addresses else []
+        list_rows = pairs_removed = 0
         teams: list[dict] = []
-        if listed and addresses:
-            with db.session(ctx.database_url) as s:
-                publications = s.scalars(select(Publication).where(
-                    Publication.gemeente == ctx.gemeente,
-                    Publication.run_id.in_({run for run, _ in listed}))).all()
-            for p in publications:
-                if (p.run_id, p.wijkteam) not in set(listed):
-                    continue
-                removed = 0
-                csv_file, xlsx_file = list_files(ctx, p)
-                if csv_file.exists():
-                    removed = _strip_csv(csv_file, addresses)
-                if xlsx_file.exists():
-                    removed = max(removed, _strip_xlsx(xlsx_file, addresses, stamp))
-                list_rows += removed
-                teams.append({"wijkteam": p.wijkteam, "periode": p.period, "run": p.run_id,
-                              "rij_verwijderd_uit_outbox": bool(removed)})
+        changed_lists: list[dict] = []
+        for p in publications:
+            if (p.run_id, p.wijkteam) not in set(listed) and p.id not in on_lists:
+                continue
+            ranks: list[int | None] = []
+            removed = 0
+            csv_file, xlsx_file = list_files(ctx, p)
+            if csv_file.exists():
+                ranks = _strip_csv(csv_file, addresses)
+                removed = len(ranks)
+            if xlsx_file.exists():
+                removed = max(removed, _strip_xlsx(xlsx_file, addresses, stamp))
+            list_rows += removed
+            if removed:
+                with db.session(ctx.database_url) as s:
+                    pairs_removed += s.execute(delete(PublicationHousehold).where(
+                        PublicationHousehold.publication_id == p.id,
+                        or_(PublicationHousehold.rang.in_([r for r in ranks if r is not None]),
+                            PublicationHousehold.huishouden_pseudoniem.in_(sorted(homes))))
+                    ).rowcount
+                    if ranks:
+                        record = s.get(Publication, p.id)
+                        record.csv_sha256 = hashlib.sha256(csv_file.read_bytes()).hexdigest()
+                        changed_lists.append({"publicatie": p.id,
+                                              "csv_sha256": record.csv_sha256})
+            teams.append({"wijkteam": p.wijkteam, "periode": p.period, "run": p.run_id,
+                          "rij_verwijderd_uit_outbox": bool(removed)})
+
+        # Cases (the portal): about the household at the address, not about one resident. They
+        # are destroyed when no other resident of that household is left in the vault; while
+        # others remain, the case is about them too and stays (docs/privacy.md, "Erasure").
+        left = {r.huishouden for r in ctx.vault.index(households=households)}
+        household_of = {r.signaal: r.huishouden for r in chosen}
+        vacated = households_of(ctx, [rec for rec in records
+                                      if household_of.get(rec["signaal_pseudoniem"]) not in left])
+        kept_homes = homes - vacated
+        cases_deleted, attempts_deleted = delete_cases_of_households(
+            ctx.database_url, ctx.gemeente, vacated) if vacated else (0, 0)
+        cases_kept = len(cases_of_households(ctx.database_url, ctx.gemeente, kept_homes)
+                         ) if kept_homes else 0
 
         if tokens:
+            stores = ["kluis", "pakhuis", "archief", "outbox"] + (["zaken"] if cases_deleted
+                                                                 else [])
             ctx.audit.subjects("verwijdering", trace_id, op.operation_id, tokens,
-                               reden="verwijderverzoek",
-                               opslagen=["kluis", "pakhuis", "archief", "outbox"])
+                               reden="verwijderverzoek", opslagen=stores)
         counts = {
             "kluisrecords": vault_deleted, "signalen": int(deleted_signals),
             "signaalwijzigingen": int(updates), "huishoudscores": int(scores),
             "archiefbestanden": len(hits), "archief_onleesbaar": unreadable,
-            "lijstrijen": list_rows, "betrokkenen": len(tokens),
+            "lijstrijen": list_rows, "lijsthuishoudens": pairs_removed,
+            "zaken": cases_deleted, "contactpogingen": attempts_deleted,
+            "zaken_behouden": cases_kept, "betrokkenen": len(tokens),
         }
         op.attributes.update(counts)
+        if changed_lists:
+            # What the lists' files are now, so the change can be traced to this request.
+            op.attributes["gewijzigde_lijsten"] = changed_lists
     return {**counts, "bezoeklijsten": teams}
 
 

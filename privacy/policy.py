@@ -28,7 +28,8 @@ class RetentionDays(_Model):
     #: Published visit lists (outbox files), the scores of their runs, and the signals of
     #: households that were on a list, from publication or last load.
     published_lists: int = Field(365, ge=0)
-    #: Cases and contact attempts (the portal, issue 6), from closing the case.
+    #: Cases and contact attempts (the portal), from closing the case; an open case from its
+    #: last activity (creation or contact attempt).
     cases: int = Field(730, ge=0)
     #: Lines of the audit trail, from recording.
     audit_trail: int = Field(1825, ge=0)

@@ -6,14 +6,20 @@ store has a function that finds what is due and, unless `dry_run`, destroys it a
     archive      encrypted originals (a file with quarantined rows is kept for the quarantine
                  term too, so those rows can still be looked up and fixed)
     quarantine   quarantine records (row, column, reason; never values)
-    lists        visit lists in the outbox (CSV and XLSX)
+    lists        visit lists in the outbox (CSV and XLSX), and with them which household stood
+                 on which line (publication_households); one audit line per household
     signals      warehouse signals, their history and household scores, and their vault records;
                  one audit line per data subject whose records were destroyed
-    cases        the term is configured; cases arrive with the portal (issue 6)
+    cases        cases and their contact attempts (the portal), from closing the case (an open
+                 case from its last activity); one audit line per household
     audit        lines of the audit trail itself, through a sealed cut of the hash chain
 
 The flow (flows/retention.py) runs them in this order and writes one bulk audit line per store.
-Vault rows are deleted with SQLite's secure_delete on, so they do not linger in free pages.
+Vault and operational-database rows are deleted with SQLite's secure_delete on, so they do
+not linger in free pages.
+
+`status` answers "what is due now, and what is the oldest item" per store for the privacy
+officer, through the same finders the stores use, without destroying or logging anything.
 """
 
 from __future__ import annotations
@@ -23,16 +29,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from privacy import chain
+from privacy.audit import new_trace_id
 from privacy.policy import RetentionDays
 from privacy.subject import list_files
 from privacy.vault import subject_token
-from scoring import warehouse
+from vroeg.cases import delete_cases
 from vroeg.context import Context
 from vroeg.opsdb import db
-from vroeg.opsdb.models import Delivery, Publication, QuarantineRecord, Run
+from vroeg.opsdb.models import (
+    AuditLine, Case, Delivery, Publication, PublicationHousehold, QuarantineRecord,
+    Run,
+)
 from vroeg.sqlfiles import sql
 
 STORES = ("archive", "quarantine", "lists", "signals", "cases", "audit")
@@ -43,9 +53,19 @@ LABELS = {
     "quarantine": "quarantaine",
     "lists": "bezoeklijsten (outbox)",
     "signals": "signalen (pakhuis en kluis)",
-    "cases": "zaken",
+    "cases": "zaken en contactpogingen",
     "audit": "logboek",
 }
+
+
+def term_days(terms: RetentionDays, store: str) -> int | dict[str, int]:
+    """The term (days) that applies to a store; the signals store has two."""
+    if store == "signals":
+        return {"niet_gepubliceerd": terms.unpublished_signals,
+                "gepubliceerd": terms.published_lists}
+    return {"archive": terms.deliveries, "quarantine": terms.quarantine,
+            "lists": terms.published_lists, "cases": terms.cases,
+            "audit": terms.audit_trail}[store]
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,16 @@ class Cutoffs:
                                for name, days in terms.model_dump().items()})
 
 
+@dataclass
+class Due:
+    """What a store holds past its term (`counts`, as recorded), the oldest item the store holds
+    at all (`oldest`, None when it is empty) and, for the store's own use, what to destroy."""
+
+    counts: dict
+    oldest: dt.datetime | None
+    items: object = None
+
+
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     """SQLite gives naive UTC back; PostgreSQL gives aware datetimes."""
     if value is None:
@@ -78,12 +108,17 @@ def _mtime(path: Path) -> dt.datetime:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
 
 
+def _oldest(moments) -> dt.datetime | None:
+    found = [_aware(m) for m in moments if m is not None]
+    return min(found) if found else None
+
+
 # ------------------------------------------------------------------------------------------------
 # Archive and quarantine
 # ------------------------------------------------------------------------------------------------
 
 
-def archive(ctx: Context, cut: Cutoffs, *, dry_run: bool) -> dict:
+def _archive_due(ctx: Context, cut: Cutoffs) -> Due:
     root = ctx.home.archive_dir(ctx.gemeente)
     with db.session(ctx.database_url) as s:
         rows = s.execute(select(Delivery.id, Delivery.sha256, Delivery.received_at,
@@ -97,16 +132,26 @@ def archive(ctx: Context, cut: Cutoffs, *, dry_run: bool) -> dict:
         if bad:
             quarantined.add(digest)
 
-    def due(digest: str, path: Path) -> bool:
-        received = newest.get(digest) or _mtime(path)  # a file no delivery refers to: its age
-        if received >= cut.deliveries:
+    def received(path: Path) -> dt.datetime:
+        return newest.get(path.stem) or _mtime(path)  # a file no delivery refers to: its age
+
+    def due(path: Path) -> bool:
+        if received(path) >= cut.deliveries:
             return False
-        return digest not in quarantined or received < cut.quarantine
+        return path.stem not in quarantined or received(path) < cut.quarantine
 
     files = sorted(root.rglob("*.bin")) if root.is_dir() else []
-    doomed = [p for p in files if due(p.stem, p)]
+    doomed = [p for p in files if due(p)]
     size = sum(p.stat().st_size for p in doomed)
+    return Due({"archiefbestanden": len(doomed), "bytes": size},
+               _oldest(received(p) for p in files), doomed)
+
+
+def archive(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str | None = None,
+            parent: str | None = None) -> dict:
+    found = _archive_due(ctx, cut)
     if not dry_run:
+        doomed = found.items
         for path in doomed:
             path.unlink()
         digests = {p.stem for p in doomed}
@@ -116,42 +161,82 @@ def archive(ctx: Context, cut: Cutoffs, *, dry_run: bool) -> dict:
                                                       Delivery.sha256.in_(digests))):
                 d.archive_path = None
                 d.notes = [*(d.notes or []), f"origineel vernietigd op {stamp}: bewaartermijn"]
-    return {"archiefbestanden": len(doomed), "bytes": size}
+    return found.counts
 
 
-def quarantine(ctx: Context, cut: Cutoffs, *, dry_run: bool) -> dict:
+def _quarantine_due(ctx: Context, cut: Cutoffs) -> Due:
     with db.session(ctx.database_url) as s:
         expired = select(Delivery.id).where(Delivery.gemeente == ctx.gemeente,
                                             Delivery.received_at < cut.quarantine)
         records = s.scalars(select(QuarantineRecord.id)
                             .where(QuarantineRecord.delivery_id.in_(expired))).all()
-        if not dry_run and records:
-            s.execute(delete(QuarantineRecord).where(QuarantineRecord.id.in_(records)))
-    return {"quarantaineregels": len(records)}
+        oldest = s.scalar(select(func.min(Delivery.received_at))
+                          .join(QuarantineRecord, QuarantineRecord.delivery_id == Delivery.id)
+                          .where(Delivery.gemeente == ctx.gemeente))
+    return Due({"quarantaineregels": len(records)}, _aware(oldest), records)
+
+
+def quarantine(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str | None = None,
+               parent: str | None = None) -> dict:
+    found = _quarantine_due(ctx, cut)
+    if not dry_run and found.items:
+        with db.session(ctx.database_url) as s:
+            s.execute(delete(QuarantineRecord).where(QuarantineRecord.id.in_(found.items)))
+    return found.counts
 
 
 # ------------------------------------------------------------------------------------------------
-# Visit lists
+# Visit lists, and which household stood on which line of them
 # ------------------------------------------------------------------------------------------------
 
 
-def lists(ctx: Context, cut: Cutoffs, *, dry_run: bool) -> dict:
+def _lists_due(ctx: Context, cut: Cutoffs) -> Due:
     root = ctx.home.outbox_dir(ctx.gemeente)
     with db.session(ctx.database_url) as s:
         published = s.scalars(select(Publication)
                               .where(Publication.gemeente == ctx.gemeente)).all()
-    when = {}
+        paired = set(s.scalars(select(PublicationHousehold.publication_id).distinct()).all())
+    when: dict[Path, dt.datetime] = {}
     for publication in published:
         for path in list_files(ctx, publication):
             when[path] = _aware(publication.created_at)
     files = [p for p in sorted(root.rglob("*")) if p.is_file()] if root.is_dir() else []
     # A file without a publication record (or a leftover temporary file) ages from its mtime.
     doomed = [p for p in files if (when.get(p) or _mtime(p)) < cut.published_lists]
+    # The households of a list are recorded (publication_households) for as long as the list
+    # itself is there: once none of its files is left, its rows go too, so none dangles (also
+    # for a list whose files went another way, by hand or before this was done here).
+    left = set(files) - set(doomed)
+    unpaired = sorted(p.id for p in published if p.id in paired
+                      and not any(f in left for f in list_files(ctx, p)))
+    with db.session(ctx.database_url) as s:
+        pairs = s.execute(select(PublicationHousehold.publication_id,
+                                 PublicationHousehold.huishouden_pseudoniem)
+                          .where(PublicationHousehold.publication_id.in_(unpaired))).all()
+    counts = {"lijstbestanden": len(doomed),
+              "lijsten": len({p.with_suffix("") for p in doomed
+                              if p.suffix in (".csv", ".xlsx")}),
+              "lijsthuishoudens": len(pairs)}
+    return Due(counts, _oldest(when.get(p) or _mtime(p) for p in files),
+               (doomed, unpaired, sorted({h for _, h in pairs})))
+
+
+def lists(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str | None = None,
+          parent: str | None = None) -> dict:
+    found = _lists_due(ctx, cut)
+    doomed, unpaired, households = found.items
     if not dry_run:
         for path in doomed:
             path.unlink()
-    return {"lijstbestanden": len(doomed),
-            "lijsten": len({p.with_suffix("") for p in doomed if p.suffix in (".csv", ".xlsx")})}
+        if unpaired:
+            with db.session(ctx.database_url) as s:
+                s.execute(delete(PublicationHousehold)
+                          .where(PublicationHousehold.publication_id.in_(unpaired)))
+        if households:
+            # A destroyed list held these households' names and addresses: one line each.
+            ctx.audit.subjects("verwijdering", trace_id or new_trace_id(), parent, households,
+                               reden="bewaartermijn", opslagen=["outbox"])
+    return found.counts
 
 
 # ------------------------------------------------------------------------------------------------
@@ -174,8 +259,12 @@ def _runs(ctx: Context, cut: Cutoffs) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.DataFrame({"run_id": expired}, schema={"run_id": pl.String}))
 
 
-def signals(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str,
+def signals(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str | None = None,
             parent: str | None = None) -> dict:
+    # Imported here, not at the top: the portal shows retention status from this module and
+    # must never load DuckDB (it never opens the warehouse; docs/design.md, "The portal").
+    from scoring import warehouse
+
     published, expired = _runs(ctx, cut)
     params = {"grens_gepubliceerd": cut.published_lists,
               "grens_niet_gepubliceerd": cut.unpublished_signals}
@@ -214,8 +303,8 @@ def signals(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str,
     if not dry_run and vault_doomed:
         deleted = ctx.vault.delete_signals(r.signaal for r in vault_doomed)
         # One line per data subject (person at an address) whose records were destroyed.
-        ctx.audit.subjects("verwijdering", trace_id, parent, subjects, reden="bewaartermijn",
-                           opslagen=["pakhuis", "kluis"])
+        ctx.audit.subjects("verwijdering", trace_id or new_trace_id(), parent, subjects,
+                           reden="bewaartermijn", opslagen=["pakhuis", "kluis"])
     return {
         "signalen": len(due),
         "signaalwijzigingen": int(updates),
@@ -226,19 +315,144 @@ def signals(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str,
     }
 
 
+def _signals_oldest(ctx: Context) -> dt.datetime | None:
+    """The oldest record of the store: the vault's (every warehouse signal has one, stored or
+    refreshed at its last load), found without opening the warehouse."""
+    return _oldest(r.opgeslagen for r in ctx.vault.all_index())
+
+
 # ------------------------------------------------------------------------------------------------
-# Cases and the audit trail
+# Cases (the portal) and the audit trail
 # ------------------------------------------------------------------------------------------------
 
 
-def cases(ctx: Context, cut: Cutoffs, *, dry_run: bool) -> dict:
-    # Cases and contact attempts are recorded by the portal (issue 6); until that table exists
-    # there is nothing to destroy. The term is configured already and shown in the register.
-    return {"zaken": 0}
+def case_moment(case: Case) -> dt.datetime:
+    """From when a case's term counts: its closing (end result); for an open case, its last
+    recorded activity (creation or a contact attempt), so an abandoned case does not stay."""
+    if case.eindresultaat_op is not None:
+        return _aware(case.eindresultaat_op)
+    return max([_aware(case.created_at)]
+               + [_aware(a.recorded_at) for a in case.contact_attempts if a.recorded_at])
 
 
-def audit(ctx: Context, cut: Cutoffs, *, dry_run: bool) -> dict:
+def _cases_due(ctx: Context, cut: Cutoffs) -> Due:
+    with db.session(ctx.database_url) as s:
+        every = s.scalars(select(Case).where(Case.gemeente == ctx.gemeente)).all()
+        moments = {c.id: case_moment(c) for c in every}
+        doomed = [c for c in every if moments[c.id] < cut.cases]
+        counts = {"zaken": len(doomed),
+                  "contactpogingen": sum(len(c.contact_attempts) for c in doomed),
+                  "huishoudens": len({c.huishouden_pseudoniem for c in doomed})}
+        ids = [c.id for c in doomed]
+        households = sorted({c.huishouden_pseudoniem for c in doomed})
+    return Due(counts, _oldest(moments.values()), (ids, households))
+
+
+def cases(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str | None = None,
+          parent: str | None = None) -> dict:
+    found = _cases_due(ctx, cut)
+    ids, households = found.items
+    if not dry_run and ids:
+        delete_cases(ctx.database_url, ids)
+        # A case is about a household (keyed by its pseudonym): one line per household.
+        ctx.audit.subjects("verwijdering", trace_id or new_trace_id(), parent, households,
+                           reden="bewaartermijn", opslagen=["zaken"])
+    return found.counts
+
+
+def _audit_due(ctx: Context, cut: Cutoffs) -> Due:
+    with db.session(ctx.database_url) as s:
+        oldest = s.scalar(select(func.min(AuditLine.recorded_at))
+                          .where(AuditLine.gemeente == ctx.gemeente))
+    return Due({"auditregels": chain.due(ctx.database_url, ctx.gemeente, cut.audit_trail)},
+               _aware(oldest))
+
+
+def audit(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str | None = None,
+          parent: str | None = None) -> dict:
     if dry_run:
-        return {"auditregels": chain.due(ctx.database_url, ctx.gemeente, cut.audit_trail)}
+        return _audit_due(ctx, cut).counts
     result = chain.cut(ctx.database_url, ctx.keys, cut.audit_trail)
     return {"auditregels": result.removed}
+
+
+def apply(ctx: Context, store: str, cut: Cutoffs, *, dry_run: bool, trace_id: str | None = None,
+          parent: str | None = None) -> dict:
+    """Destroy (or with dry_run: count) what one store holds past its term."""
+    if store not in STORES:
+        raise ValueError(f"unknown store {store!r}")
+    return globals()[store](ctx, cut, dry_run=dry_run, trace_id=trace_id, parent=parent)
+
+
+# ------------------------------------------------------------------------------------------------
+# Status for the privacy officer (the portal's Bewaartermijnen page)
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreStatus:
+    opslag: str
+    naam: str
+    termijn_dagen: int | dict[str, int]
+    #: Counts of what is past its term now; None when not measured here (the signals store
+    #: without the warehouse: see `status`).
+    te_vernietigen: dict | None
+    #: The oldest item the store holds (None: the store is empty).
+    oudste: dt.datetime | None
+    #: The last retention run for this store, from its `bewaartermijn` audit line.
+    laatste_run: dict | None
+
+
+_FINDERS = {"archive": _archive_due, "quarantine": _quarantine_due, "lists": _lists_due,
+            "cases": _cases_due, "audit": _audit_due}
+
+
+def last_runs(ctx: Context, *, scan: int = 500) -> dict[str, dict]:
+    """Per store, the newest `bewaartermijn` bulk line (a retention run or dry run): its moment,
+    whether it was a dry run, its status and counts. Counts only; no subject is read."""
+    with db.session(ctx.database_url) as s:
+        lines = s.scalars(select(AuditLine)
+                          .where(AuditLine.gemeente == ctx.gemeente,
+                                 AuditLine.name == "bewaartermijn",
+                                 AuditLine.data_subject_id.is_(None))
+                          .order_by(AuditLine.id.desc()).limit(scan)).all()
+    found: dict[str, dict] = {}
+    for line in lines:
+        attributes = dict(line.attributes or {})
+        store = attributes.pop("opslag", None)
+        if store not in STORES or store in found:
+            continue
+        found[store] = {
+            "moment": _aware(line.end_time), "proef": bool(attributes.pop("proef", False)),
+            "geslaagd": line.status_code == 1,
+            "aantallen": {k: v for k, v in attributes.items()
+                          if k not in ("peilmoment", "termijn_dagen")},
+        }
+    return found
+
+
+def status(ctx: Context, *, now: dt.datetime | None = None,
+           warehouse: bool = True) -> list[StoreStatus]:
+    """Per store: its term, what is past it now (counts), the oldest item, the last run.
+
+    Uses the stores' own finders (the dry-run path), so it counts exactly what a retention run at
+    this moment would destroy. It destroys nothing and writes no audit line: it reads counts and
+    moments, not anyone's data (the dry run through the flow, `vroeg retention --dry-run`, does
+    write its `bewaartermijn` lines, marked `proef`). With `warehouse=False` (the portal, which
+    never opens the warehouse) the signals store is not counted; its oldest record comes from
+    the vault and `laatste_run` says what the last run found.
+    """
+    terms = ctx.municipality.privacy.retention_days
+    cut = Cutoffs.at(terms, now)
+    runs = last_runs(ctx)
+    out = []
+    for store in STORES:
+        if store == "signals":
+            counts = signals(ctx, cut, dry_run=True) if warehouse else None
+            oldest = _signals_oldest(ctx)
+        else:
+            found = _FINDERS[store](ctx, cut)
+            counts, oldest = found.counts, found.oldest
+        out.append(StoreStatus(store, LABELS[store], term_days(terms, store), counts, oldest,
+                               runs.get(store)))
+    return out

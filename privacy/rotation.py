@@ -12,6 +12,9 @@ error `vroeg keys rotate` simply runs again and continues where it stopped:
               key and pseudonyms, records old -> new in the rotation map and removes the old rows
     pakhuis   warehouse: signals, their history and every run's household scores moved to the
               new pseudonyms in one DuckDB transaction (all or nothing), from the rotation map
+    portaal   operational database: the household pseudonyms the portal keeps (which household
+              is on which list line, publication_households; cases) moved to the new pseudonyms
+              in one transaction, from the rotation map, with the same count checks
     archief   every archived original re-sealed under the new archive key, one file at a time,
               each replaced atomically
     activeren the new version becomes current in the key file; the rotation map is emptied
@@ -31,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from privacy import archive
 from privacy.audit import Audit, new_trace_id
@@ -40,11 +43,11 @@ from privacy.pseudonymise import pseudonyms, records_frame
 from privacy.vault import Vault, identities, rekey_map
 from scoring import warehouse
 from vroeg.opsdb import db
-from vroeg.opsdb.models import Delivery, KeyRotation, Run
+from vroeg.opsdb.models import Case, Delivery, KeyRotation, Publication, PublicationHousehold, Run
 from vroeg.settings import Home
 from vroeg.sqlfiles import sql
 
-STEPS = ("sleutel", "kluis", "pakhuis", "archief", "activeren")
+STEPS = ("sleutel", "kluis", "pakhuis", "portaal", "archief", "activeren")
 
 #: A test (or an operator's debugger) may pass a callable that is called at every checkpoint
 #: ("kluis:batch:1", "na:pakhuis", ...); raising there simulates a crash at that point.
@@ -292,6 +295,75 @@ def rekey_warehouse(home: Home, state: State, *, interrupt: Interrupt | None = N
 
 
 # ------------------------------------------------------------------------------------------------
+# portaal
+# ------------------------------------------------------------------------------------------------
+
+
+def _household_columns(gemeente: str):
+    """The operational database's columns holding household pseudonyms, each with the condition
+    that keeps it to one municipality: (name, table, column, where)."""
+    listed = select(Publication.id).where(Publication.gemeente == gemeente)
+    return (
+        ("lijsthuishoudens", PublicationHousehold.__table__,
+         PublicationHousehold.__table__.c.huishouden_pseudoniem,
+         PublicationHousehold.__table__.c.publication_id.in_(listed)),
+        ("zaken", Case.__table__, Case.__table__.c.huishouden_pseudoniem,
+         Case.__table__.c.gemeente == gemeente),
+    )
+
+
+def rekey_opsdb(home: Home, state: State, *, interrupt: Interrupt | None = None) -> dict:
+    """Move the portal's household pseudonyms (list lines, cases) to the new key version.
+
+    Without this the portal would lose the link between a list, its cases and the household
+    after a rotation, and subject access or erasure by BSN would miss them. Rows of a household
+    that has no vault record any more (its data destroyed, a case kept for its own term) cannot
+    be re-keyed, as the input of the new pseudonym is gone; they keep their pseudonym, still
+    consistent between list lines and cases, and subject access by address still finds them
+    (it computes the pseudonyms under every key version). Idempotent: a re-keyed value is no
+    longer in the map's old column.
+    """
+    ring = load_keys(home, state.gemeente, allow_pending=True)
+    vault = Vault(home.vault_url(state.gemeente), ring)
+    with vault.engine.connect() as connection:
+        mapping = dict(connection.execute(
+            select(rekey_map.c.oud_huishouden, rekey_map.c.nieuw_huishouden).distinct()
+            .where(rekey_map.c.naar_versie == state.to_version)).all())
+    prefix = f"k{state.to_version}_"
+    counts: dict[str, int] = {}
+    with db.session(home.database_url) as s:
+        for name, table, column, where in _household_columns(state.gemeente):
+            def tally() -> tuple[int, int]:
+                rows, households = s.execute(select(func.count(), func.count(column.distinct()))
+                                             .select_from(table).where(where)).one()
+                return int(rows), int(households)
+
+            before = tally()
+            present = set(s.scalars(select(column).where(where).distinct()).all())
+            moves = [{"oud": old, "nieuw": mapping[old]} for old in sorted(present)
+                     if old in mapping]
+            if moves:
+                s.execute(update(table).where(where, column == bindparam("oud"))
+                          .values({column.key: bindparam("nieuw")}), moves)
+            after = tally()
+            left = s.scalar(select(func.count()).select_from(table).where(
+                where, column.in_([m["oud"] for m in moves]))) if moves else 0
+            if left or after != before:
+                # Raised inside the session: nothing of this step is kept.
+                raise RotationError(
+                    f"Hersleutelen van {name} in de operationele database klopt niet "
+                    f"({before[0]} -> {after[0]} rijen, {before[1]} -> {after[1]} huishoudens, "
+                    f"{left} nog onder de oude sleutel); teruggedraaid.")
+            unmapped = s.scalar(select(func.count()).select_from(table).where(
+                where, ~column.startswith(prefix)))
+            counts[name] = len(moves)
+            counts[f"{name}_zonder_kluisrecord"] = int(unmapped or 0)
+    if interrupt:
+        interrupt("portaal:klaar")
+    return counts
+
+
+# ------------------------------------------------------------------------------------------------
 # archief, activeren
 # ------------------------------------------------------------------------------------------------
 
@@ -337,6 +409,8 @@ def run_step(home: Home, gemeente: str, step: str, *, trace_id: str | None = Non
             counts = rekey_vault(home, state, batch_size=batch_size, interrupt=interrupt)
         elif step == "pakhuis":
             counts = rekey_warehouse(home, state, interrupt=interrupt)
+        elif step == "portaal":
+            counts = rekey_opsdb(home, state, interrupt=interrupt)
         elif step == "archief":
             counts = rekey_archive(home, state, interrupt=interrupt)
         else:

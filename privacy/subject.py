@@ -16,16 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from privacy import archive
 from privacy.pseudonymise import pseudonyms, records_frame
+from privacy.reasons import REIDENTIFY_REASONS, choices, is_reason, purpose
 from privacy.vault import IndexRow, subject_token
-from scoring import warehouse
+from publishing.visit_list import published_paths
 from vroeg import address
+from vroeg.cases import cases_of_households
 from vroeg.context import Context
 from vroeg.opsdb import db
-from vroeg.opsdb.models import Delivery, Publication
+from vroeg.opsdb.models import Delivery, Publication, PublicationHousehold
 from vroeg.sqlfiles import sql
 
 _ADDRESS_RE = re.compile(r"^\s*(\d{4}\s*[A-Za-z]{2})\s*[,;\s]\s*(\d+)\s*[-\s,]?\s*(.*?)\s*$")
@@ -241,6 +243,10 @@ def archive_matches(ctx: Context, query: Query, people: list[dict] | None = None
 
 
 def _warehouse_facts(ctx: Context, signals: list[str], households: list[str]) -> dict:
+    # Imported here: the portal uses this module (re-identification, list paths) and must never
+    # load DuckDB (it never opens the warehouse; see docs/design.md, "The portal").
+    from scoring import warehouse
+
     wanted = pl.DataFrame({"signaal_pseudoniem": signals}, schema={"signaal_pseudoniem": pl.String})
     homes = pl.DataFrame({"huishouden_pseudoniem": households},
                          schema={"huishouden_pseudoniem": pl.String})
@@ -256,27 +262,48 @@ def _warehouse_facts(ctx: Context, signals: list[str], households: list[str]) ->
 def list_files(ctx: Context, publication: Publication) -> tuple[Path, Path]:
     """Where a published list's CSV and XLSX are now: in this home's outbox (the paths recorded
     at publication may point to where VROEG_HOME was then, e.g. before a restore elsewhere)."""
-    folder = ctx.home.outbox_dir(ctx.gemeente) / publication.wijkteam
-    return folder / Path(publication.csv_path).name, folder / Path(publication.xlsx_path).name
+    return published_paths(ctx.home.outbox_dir(ctx.gemeente), publication)
 
 
-def _publications(ctx: Context, scores: list[dict]) -> list[dict]:
+def _publications(ctx: Context, scores: list[dict], households: set[str]) -> list[dict]:
+    """The visit lists the household was on: from its scores in the warehouse (runs it was
+    listed in) and from the lists' own record of their lines (publication_households, which the
+    portal keeps, also after the warehouse's scores are gone), with the rank where known."""
     listed = {(s["run_id"], s["wijkteam"]) for s in scores if s["op_lijst"]}
-    if not listed:
-        return []
     with db.session(ctx.database_url) as s:
+        lines = s.execute(select(PublicationHousehold.publication_id, PublicationHousehold.rang)
+                          .where(PublicationHousehold.huishouden_pseudoniem.in_(
+                              sorted(households)))).all() if households else []
+        ranks = {pid: rang for pid, rang in lines}
+        clauses = []
+        if listed:
+            clauses.append(Publication.run_id.in_({run for run, _ in listed}))
+        if ranks:
+            clauses.append(Publication.id.in_(ranks))
         rows = s.scalars(select(Publication).where(
-            Publication.gemeente == ctx.gemeente,
-            Publication.run_id.in_({run for run, _ in listed}))).all()
+            Publication.gemeente == ctx.gemeente, or_(*clauses))
+            .order_by(Publication.created_at)).all() if clauses else []
     out = []
     for p in rows:
-        if (p.run_id, p.wijkteam) not in listed:
+        if (p.run_id, p.wijkteam) not in listed and p.id not in ranks:
             continue
         csv_file, xlsx_file = list_files(ctx, p)
         out.append({"run": p.run_id, "wijkteam": p.wijkteam, "periode": p.period,
                     "gepubliceerd_op": p.created_at, "csv": str(csv_file), "xlsx": str(xlsx_file),
+                    "rang": ranks.get(p.id),
                     "bestand_aanwezig": csv_file.exists() or xlsx_file.exists()})
     return out
+
+
+def _cases(ctx: Context, households: set[str]) -> list[dict]:
+    """The cases the wijkteams recorded about the household (contact attempts, end result).
+    The names of the employees who recorded them are not the resident's data: left out."""
+    return [{"wijkteam": c.wijkteam, "periode": c.period, "rang": c.rang,
+             "aangemaakt_op": c.aangemaakt_op, "opgepakt_op": c.opgepakt_op,
+             "eindresultaat": c.eindresultaat, "eindresultaat_op": c.eindresultaat_op,
+             "contactpogingen": [{"soort": a.soort, "bereikt": a.bereikt, "datum": a.datum,
+                                  "dagdeel": a.dagdeel} for a in c.contactpogingen]}
+            for c in cases_of_households(ctx.database_url, ctx.gemeente, households)]
 
 
 def _deliveries(ctx: Context, facts: dict) -> list[dict]:
@@ -324,14 +351,19 @@ def subject_access(ctx: Context, query: Query, *, trace_id: str) -> dict:
         trail = [line for line in ctx.audit.read(subjects=subjects)
                  if line["trace_id"] != trace_id]
         facts = _warehouse_facts(ctx, located.signals, located.record_households)
-        publications = _publications(ctx, facts["scores"])
+        # The household under every key version: lists and cases in the operational database
+        # are keyed by the pseudonym of the day they were written.
+        homes = set(located.households) | set(located.record_households) | households_of(
+            ctx, opened)
+        publications = _publications(ctx, facts["scores"], homes)
+        case_list = _cases(ctx, homes)
         delivered = _deliveries(ctx, facts)
         originals, unreadable = archive_matches(ctx, query, opened)
         ctx.audit.subjects("inzageverzoek", trace_id, op.operation_id,
                            current_tokens(ctx, query, located),
                            gezocht_op=op.attributes["gezocht_op"])
         op.attributes.update(kluisrecords=len(identities), signalen=len(facts["signalen"]),
-                             logboekregels=len(trail))
+                             zaken=len(case_list), logboekregels=len(trail))
     return {
         "gemeente": ctx.gemeente,
         "gezocht_op": query.describe(),
@@ -341,6 +373,7 @@ def subject_access(ctx: Context, query: Query, *, trace_id: str) -> dict:
         "wijzigingen": facts["wijzigingen"],
         "scores": facts["scores"],
         "bezoeklijsten": publications,
+        "zaken": case_list,
         "leveringen": delivered,
         "originelen_in_archief": [
             {"bestanden": list(h.filenames), "partner": h.partner_id, "ontvangen": h.received_at,
@@ -412,7 +445,21 @@ def summary_text(report: dict) -> str:
         lines.append("Bezoeklijsten waarop het huishouden stond:")
         for p in report["bezoeklijsten"]:
             lines.append(f"  - {p['wijkteam']}, periode {p['periode']}"
+                         + (f", plaats {p['rang']}" if p.get("rang") else "")
                          + ("" if p["bestand_aanwezig"] else " (lijst inmiddels vernietigd)"))
+    if report.get("zaken"):
+        lines.append("Contact met het wijkteam (zaken):")
+        for c in report["zaken"]:
+            attempts = c["contactpogingen"]
+            reached = sum(1 for a in attempts if a["bereikt"])
+            lines.append(
+                f"  - {c['wijkteam']}, periode {c['periode']}: {len(attempts)} contactpoging(en)"
+                + (f", {reached} keer bereikt" if attempts else "")
+                + (f"; afgesloten: {c['eindresultaat']}" if c["eindresultaat"] else
+                   "; nog in behandeling"))
+            for a in attempts:
+                lines.append(f"      {a['datum']:%d-%m-%Y} ({a['dagdeel'].lower()}): {a['soort']}, "
+                             + ("bereikt" if a["bereikt"] else "niet bereikt"))
     if report["leveringen"] or report["originelen_in_archief"]:
         lines.append("Aangeleverd door signaalpartners in:")
         for d in report["leveringen"]:
@@ -445,16 +492,20 @@ def summary_text(report: dict) -> str:
 # A privacy officer's explicit re-identification of a pseudonym
 # ------------------------------------------------------------------------------------------------
 
-#: Why a privacy officer may re-identify a pseudonym by hand. A fixed list, not free text: the
-#: reason is stored in clear in the audit trail and must never carry personal data itself.
-OFFICER_REASONS = ("controle", "klacht", "bezwaar", "incident", "rechtsvordering")
+#: The reason codes (privacy/reasons.py is their one home, with Dutch labels); kept here too for
+#: callers of this module.
+OFFICER_REASONS = tuple(REIDENTIFY_REASONS)
 
 
 def reidentify_pseudonym(ctx: Context, pseudonym: str, *, reason: str, case: str | None,
-                         trace_id: str) -> list[dict]:
-    """The records behind a household or person pseudonym (e.g. from an audit line); logged."""
-    if reason not in OFFICER_REASONS:
-        raise SubjectProblem(f"Reden moet een van {', '.join(OFFICER_REASONS)} zijn.")
+                         trace_id: str, **attributes) -> list[dict]:
+    """The records behind a household or person pseudonym (e.g. from an audit line); logged.
+
+    Used by `vroeg reidentify` and by the portal's re-identification form. `reason` is a code from
+    privacy.reasons; `attributes` (e.g. the portal user's name) go onto the bulk line.
+    """
+    if not is_reason(reason):
+        raise SubjectProblem(f"Reden moet een van {choices()} zijn.")
     if case is not None and not re.fullmatch(r"[A-Za-z0-9._/-]{1,40}", case):
         raise SubjectProblem("Een zaaknummer bestaat uit letters, cijfers en . _ / - (max. 40).")
     households = {r.huishouden for r in ctx.vault.index(households=[pseudonym])}
@@ -464,10 +515,11 @@ def reidentify_pseudonym(ctx: Context, pseudonym: str, *, reason: str, case: str
         households = {r.huishouden for r in by_person}
         persons = [pseudonym] if by_person else None
     extra = {"zaak": case} if case else {}
-    with ctx.audit.operation("heridentificatie-handmatig", trace_id, reden=reason, **extra) as op:
-        found = ctx.vault.reidentify(sorted(households), purpose=f"handmatig: {reason}",
+    with ctx.audit.operation("heridentificatie-handmatig", trace_id, reden=reason, **extra,
+                             **attributes) as op:
+        found = ctx.vault.reidentify(sorted(households), purpose=purpose(reason),
                                      audit=ctx.audit, trace_id=trace_id, parent=op.operation_id,
-                                     persons=persons, **extra)
+                                     persons=persons, **extra, **attributes)
         records = [{k: v for k, v in rec.items() if k not in _INTERNAL}
                    for household in found.values() for rec in household]
         op.attributes["kluisrecords"] = len(records)

@@ -42,6 +42,16 @@ COLUMNS = (*LIST_COLUMNS, "advies", "sectie", *POINT_COLUMNS)
 
 BEZOEKLIJST, WACHTLIJST = "bezoeklijst", "wachtlijst"
 
+
+def published_paths(outbox: Path, publication) -> tuple[Path, Path]:
+    """Where a published list's CSV and XLSX are now: by name in its team's folder of this
+    outbox. The paths recorded at publication may point to where VROEG_HOME was then (e.g.
+    before a restore elsewhere, or a copy of an installation), so only their names are used.
+    Used by the portal, retention, subject access and erasure alike."""
+    folder = outbox / publication.wijkteam
+    return folder / Path(publication.csv_path).name, folder / Path(publication.xlsx_path).name
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -20,7 +20,7 @@ _SNAPSHOT: dict[str, object] = {}
 MONTHS = 2
 
 
-def _checkpoint(path: Path) -> None:
+def checkpoint(path: Path) -> None:
     """Fold SQLite's WAL into the file so a copy of the file alone is complete."""
     if path.exists():
         connection = sqlite3.connect(path)
@@ -43,7 +43,7 @@ def pristine() -> tuple[Path, dict]:
             init_keys(home, "0080")
             result = demo_flow(gemeente="0080", seed=80, months=MONTHS)
         for name in ("vroeg.sqlite", "vault/0080.sqlite"):
-            _checkpoint(root / name)
+            checkpoint(root / name)
         _SNAPSHOT.update(root=root, result=result)
     return _SNAPSHOT["root"], _SNAPSHOT["result"]
 
@@ -81,3 +81,47 @@ def sample_resident(home) -> dict:
     return {"bsn": row["bsn_p"], "achternaam": row["achternaam"],
             "adres": f"{row['postcode_p']} {row['huisnummer_p']}{addition}",
             "postcode": row["postcode_p"], "wijkteam": row["wijkteam"]}
+
+
+def resident_households(home, bsn: str) -> set[str]:
+    """The household pseudonyms (current key) of a resident's vault records: pseudonyms only."""
+    from privacy.subject import Query, locate
+    from vroeg.context import context
+
+    return set(locate(context("0080"), Query(bsn=bsn)).record_households)
+
+
+def listed_line(home, households: set[str]):
+    """(publication, publication_households row) of the newest list one of these households is
+    on, or None."""
+    from sqlalchemy import select
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import Publication, PublicationHousehold
+
+    with db.session(home.database_url) as s:
+        found = s.execute(
+            select(Publication, PublicationHousehold)
+            .join(PublicationHousehold, PublicationHousehold.publication_id == Publication.id)
+            .where(PublicationHousehold.huishouden_pseudoniem.in_(sorted(households)))
+            .order_by(Publication.id.desc())).first()
+    return tuple(found) if found else None
+
+
+def record_case(home, publication, line, *, soort: str = "Huisbezoek", closed: bool = False):
+    """A contact attempt (and optionally an end result) for a list line, through vroeg.cases as
+    the portal records them."""
+    import datetime as dt
+
+    from vroeg import cases
+
+    record = cases.record_contact(
+        home.database_url, publication, regel=line.regel, rang=line.rang,
+        pseudonym=line.huishouden_pseudoniem, soort=soort, bereikt=True,
+        datum=dt.date.today(), dagdeel="Middag", by="coord-test")
+    if closed:
+        record = cases.record_end_result(
+            home.database_url, publication, regel=line.regel, rang=line.rang,
+            pseudonym=line.huishouden_pseudoniem, eindresultaat=cases.NO_HELP_NEEDED,
+            by="coord-test")
+    return record

@@ -110,18 +110,33 @@ def build(tmp_path_factory) -> PortalData:
 
 def make_app(data: PortalData, **overrides):
     """The portal application on the test home, in this process (for TestClient)."""
+    from vroeg.settings import Home
+
+    return app_for(Home(data.root), **{"prefect_api_url": data.prefect_api_url, **overrides})
+
+
+def app_for(home, gemeente: str = "0080", **overrides):
+    """The portal application on any home (e.g. a copy of the demo installation)."""
     from portal.app import create_app
     from portal.settings import PortalSettings
     from vroeg.config import load_municipality
     from vroeg.context import Context
-    from vroeg.settings import Home
 
-    home = Home(data.root)
-    ctx = Context(home=home, municipality=load_municipality(home, "0080"))
-    values = {"prefect_api_url": data.prefect_api_url}
+    ctx = Context(home=home, municipality=load_municipality(home, gemeente))
+    values = {"prefect_api_url": None}
     values.update(overrides)
-    return create_app(PortalSettings(gemeente="0080", database_url=home.database_url, **values),
-                      ctx)
+    return create_app(PortalSettings(gemeente=gemeente, database_url=home.database_url,
+                                     **values), ctx)
+
+
+def add_account(home, name: str, roles: list[str], teams: list[str] = (),
+                gemeente: str = "0080") -> None:
+    """An account on any home, with the test password."""
+    from portal import accounts
+    from vroeg.config import load_municipality
+
+    known = [t.code for t in load_municipality(home, gemeente).wijkteams]
+    accounts.add_user(home.database_url, gemeente, name, PASSWORD, roles, list(teams), known)
 
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -316,7 +331,7 @@ def form_for(data: PortalData, template: str, csrf: str | None) -> dict:
             "eindresultaat": "Geen reactie na eerder contact"},
         "/privacy/heridentificatie": {
             "huishouden": list_households(data, data.current(TEAM_A))[0],
-            "reden": "Controle op rechtmatige verwerking", "bevestig": "ja"},
+            "reden": "controle", "bevestig": "ja"},
         "/beheer/gebruikers": {"naam": f"nieuw-{next(_victims)}", "rol": "data",
                                "wachtwoord": PASSWORD, "herhaling": PASSWORD},
         "/beheer/gebruikers/{user_id}/verwijderen": {},

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime as dt
+import html
 import io
 import json
 import os
@@ -20,7 +22,8 @@ import pytest
 from typer.testing import CliRunner
 
 from privacy.keys import KeyProblem, begin_rotation, finish_rotation, load_keys
-from tests.demo_home import demo_copy
+from tests import portal_support as ps
+from tests.demo_home import demo_copy, listed_line, resident_households, sample_resident
 from vroeg.cli import app
 
 runner = CliRunner()
@@ -187,6 +190,47 @@ def _warehouse(home) -> dict:
         con.close()
 
 
+def _today() -> str:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
+
+
+def _warehouse_households(home) -> set[str]:
+    import duckdb
+
+    con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
+    try:
+        return {h for (h,) in con.execute("SELECT DISTINCT huishouden_pseudoniem FROM signals")
+                .fetchall()}
+    finally:
+        con.close()
+
+
+def ps_pairs(home, publication_id: int):
+    from sqlalchemy import select
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import PublicationHousehold
+
+    with db.session(home.database_url) as s:
+        return list(s.scalars(select(PublicationHousehold)
+                              .where(PublicationHousehold.publication_id == publication_id)))
+
+
+def _ops_pseudonym_versions(home) -> dict[str, set[str]]:
+    """The key versions of the household pseudonyms the operational database keeps."""
+    from sqlalchemy import select
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import Case, PublicationHousehold
+
+    with db.session(home.database_url) as s:
+        return {name: {p.split("_")[0] for p in s.scalars(select(column)).all()}
+                for name, column in (("lijsthuishoudens", PublicationHousehold.huishouden_pseudoniem),
+                                     ("zaken", Case.huishouden_pseudoniem))}
+
+
 @pytest.mark.prefect
 def test_rotation_on_the_demo_resumes_and_keeps_every_household_and_list(
         prefect_server, tmp_path, monkeypatch):
@@ -194,10 +238,30 @@ def test_rotation_on_the_demo_resumes_and_keeps_every_household_and_list(
     from flows.rotation import rotation_flow
     from flows.run import run_flow
     from privacy import archive, chain, rotation
+    from vroeg import cases
     from vroeg.context import context
 
     home, demo = demo_copy(tmp_path, monkeypatch)
     ctx = context("0080")
+    # A coordinator records a contact attempt in the portal for a resident's household.
+    resident = sample_resident(home)
+    publication, line = listed_line(home, resident_households(home, resident["bsn"]))
+    ps.add_account(home, "coord", ["coordinator"], [publication.wijkteam])
+    ps.add_account(home, "privacy", ["privacy"])
+    household_url = f"/lijsten/{publication.id}/huishoudens/{line.regel}"
+    # The portal runs on through the rotation (one application, started before it).
+    portal = ps.app_for(home)
+    coordinator = ps.client_for(portal, "coord")
+    officer = ps.client_for(portal, "privacy")
+    recorded = coordinator.post(household_url + "/contactpogingen", follow_redirects=False, data={
+        "csrf": ps.csrf_of(coordinator.get(household_url).text), "soort": "Huisbezoek",
+        "bereikt": "ja", "datum": _today(), "dagdeel": "Middag"})
+    assert recorded.status_code == 303, recorded.text[:300]
+    closed = coordinator.post(household_url + "/eindresultaat", follow_redirects=False, data={
+        "csrf": ps.csrf_of(coordinator.get(household_url).text),
+        "eindresultaat": cases.NO_HELP_NEEDED})
+    assert closed.status_code == 303, closed.text[:300]
+    assert _ops_pseudonym_versions(home) == {"lijsthuishoudens": {"k1"}, "zaken": {"k1"}}
     households_before = _households(ctx)
     vault_before = ctx.vault.count()
     warehouse_before = _warehouse(home)
@@ -221,17 +285,25 @@ def test_rotation_on_the_demo_resumes_and_keeps_every_household_and_list(
     with pytest.raises(KeyProblem, match="niet afgemaakt"):
         ingest_flow(gemeente="0080", paths=[])
     assert runner.invoke(app, ["audit"]).exit_code == 2
+    # The running portal keeps answering, and logs under a key it can still read.
+    assert coordinator.get(f"/lijsten/{publication.id}").status_code == 200
 
-    # 2. Resumed, and interrupted again right after the warehouse was re-keyed.
+    # 2. Resumed, and interrupted again after the warehouse was re-keyed, at the end of the
+    #    operational database's step (its transaction committed, the step not yet recorded).
     with pytest.raises(Interrupted):
-        rotation.rotate(home, "0080", batch_size=500, interrupt=interrupt_at("na:pakhuis"))
+        rotation.rotate(home, "0080", batch_size=500, interrupt=interrupt_at("portaal:klaar"))
     assert rotation.current_state(home, "0080").step == "pakhuis"
     assert _warehouse(home)["versions"] == {2: vault_before}
+    assert _ops_pseudonym_versions(home) == {"lijsthuishoudens": {"k2"}, "zaken": {"k2"}}
 
     # 3. Finished by the flow, as `vroeg keys rotate` runs it.
     summary = rotation_flow(gemeente="0080")
     assert summary["van_versie"] == 1 and summary["naar_versie"] == 2
     assert summary["kluis"] == {} and summary["pakhuis"] == {}  # done before, not redone
+    # The portal's step ran again (it was not recorded) and found nothing left to do.
+    assert summary["portaal"] == {"lijsthuishoudens": 0, "lijsthuishoudens_zonder_kluisrecord": 0,
+                                  "zaken": 0, "zaken_zonder_kluisrecord": 0}
+    assert _ops_pseudonym_versions(home) == {"lijsthuishoudens": {"k2"}, "zaken": {"k2"}}
     assert summary["archief"]["archiefbestanden"] == summary["archief"]["archief_totaal"] > 0
     assert rotation.current_state(home, "0080") is None
 
@@ -248,12 +320,42 @@ def test_rotation_on_the_demo_resumes_and_keeps_every_household_and_list(
         assert archive.load(path, ctx.keys)  # and still readable
     verified = chain.verify(ctx.database_url, ctx.keys)
     assert verified.ok, verified.problems
+    # The portal still links the list, its lines and the case: the coordinator sees the recorded
+    # attempt on the list and the household's page; subject access by BSN finds the case.
+    listed = coordinator.get(f"/lijsten/{publication.id}")
+    assert listed.status_code == 200 and listed.text.count("Afgesloten</span>") == 1
+    page = coordinator.get(household_url)
+    assert page.status_code == 200 and "Huisbezoek" in page.text
+    # The running portal took up the new key: a privacy officer re-identifies the household
+    #  (vault records under version 2) and reads the audit lines written since.
+    [pair] = [p for p in ps_pairs(home, publication.id) if p.rang == line.rang]
+    assert pair.huishouden_pseudoniem.startswith("k2_")
+    answer = officer.post("/privacy/heridentificatie", data={
+        "csrf": ps.session_csrf(officer), "huishouden": pair.huishouden_pseudoniem,
+        "reden": "controle", "bevestig": "ja"})
+    assert answer.status_code == 200 and resident["achternaam"] in html.unescape(answer.text)
+    trail = officer.get(f"/privacy/logboek?huishouden={pair.huishouden_pseudoniem}").text
+    assert "niet te ontsleutelen" not in trail and "heridentificatie" in trail
+    # The closed case excludes the household from matching: its pseudonym is the warehouse's.
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    excluded = cases.no_help_needed(home.database_url, "0080", since=since)
+    assert len(excluded) == 1 and excluded <= _warehouse_households(home)
+    access = runner.invoke(app, ["subject-access", "--bsn", resident["bsn"], "--json"])
+    assert access.exit_code == 0, access.output
+    assert [[a["soort"] for a in c["contactpogingen"]]
+            for c in json.loads(access.output)["zaken"]] == [["Huisbezoek"]]
 
     # 4. Every list is reproducible: the same households with the same points on every team's
     #    list. Ties (same crisis, score and amount) are broken by the pseudonym until issue 4
     #    makes the order key-independent, so ranks are compared for untied rows only.
     rerun = run_flow(gemeente="0080", period=demo["periode"])
     lists_after = _lists(home, rerun)
+    # On the new list the coordinator sees the household's earlier case.
+    again_published, again_line = listed_line(home, resident_households(home, resident["bsn"]))
+    assert again_published.id != publication.id and again_published.run_id == rerun["run"]
+    page = coordinator.get(f"/lijsten/{again_published.id}/huishoudens/{again_line.regel}")
+    assert page.status_code == 200 and "Eerder op een lijst van uw team" in page.text
+    assert cases.NO_HELP_NEEDED in html.unescape(page.text)
     assert set(lists_after) == set(lists_before)
     for team, rows in lists_before.items():
         again = lists_after[team]

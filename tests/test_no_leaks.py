@@ -212,3 +212,73 @@ def test_a_name_logged_through_prefect_is_found_by_the_search(prefect_server, tm
         time.sleep(1)
     assert findings, "a name logged through Prefect must be found in Prefect's database"
     assert {f.canary for f in findings} == {leaked}
+
+
+def test_the_portal_keeps_the_canary_out_of_the_operational_database(canary_run):
+    """A coordinator views, prints and downloads the canary's list and records a contact
+    attempt, a privacy officer re-identifies the household (the portal in this process, on the
+    canary run's home). Only the list files hold the canary; the operational database holds the
+    household as a pseudonym (lines, case) or encrypted (audit subjects)."""
+    import csv
+    import re
+
+    from sqlalchemy import select
+
+    from tests import portal_support as ps
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import AuditLine, Case, Publication, PublicationHousehold
+    from vroeg.settings import Home
+
+    folders, result = canary_run["folders"], canary_run["result"]
+    home = Home(folders["home"])
+    ps.add_account(home, "kanarie-coord", ["coordinator"], ["wt-centrum"])
+    ps.add_account(home, "kanarie-privacy", ["privacy"])
+    app = ps.app_for(home)
+    coordinator = ps.client_for(app, "kanarie-coord")
+    with db.session(home.database_url) as s:
+        publication = s.scalars(select(Publication).where(Publication.wijkteam == "wt-centrum")
+                                .order_by(Publication.id.desc())).first()
+        pairs = s.scalars(select(PublicationHousehold)
+                          .where(PublicationHousehold.publication_id == publication.id)
+                          .order_by(PublicationHousehold.regel)).all()
+    csv_file = home.outbox_dir("0080") / "wt-centrum" / Path(publication.csv_path).name
+    rows = list(csv.DictReader(io.StringIO(csv_file.read_text(encoding="utf-8-sig")),
+                               delimiter=";"))
+    index = next(i for i, r in enumerate(rows) if CANARIES["achternaam"] in r["naam"])
+    line = pairs[index]
+
+    page = coordinator.get(f"/lijsten/{publication.id}")
+    assert page.status_code == 200 and CANARIES["achternaam"] in page.text  # positive control
+    assert coordinator.get(f"/lijsten/{publication.id}/afdrukken").status_code == 200
+    for kind in ("csv", "xlsx"):
+        assert coordinator.get(f"/lijsten/{publication.id}/download/{kind}").status_code == 200
+    household = f"/lijsten/{publication.id}/huishoudens/{line.regel}"
+    form = coordinator.get(household)
+    assert CANARIES["telefoon"] in form.text
+    today = dt.date.today().isoformat()
+    assert coordinator.post(household + "/contactpogingen", follow_redirects=False, data={
+        "csrf": ps.csrf_of(form.text), "soort": "Telefoon", "bereikt": "ja", "datum": today,
+        "dagdeel": "Avond"}).status_code == 303
+    officer = ps.client_for(app, "kanarie-privacy")
+    answer = officer.post("/privacy/heridentificatie", data={
+        "csrf": ps.session_csrf(officer), "huishouden": line.huishouden_pseudoniem,
+        "reden": "controle", "bevestig": "ja"})
+    assert answer.status_code == 200 and CANARIES["bsn"] in answer.text
+    for url in ("/privacy/logboek", "/privacy/inzage", "/privacy/bewaartermijnen"):
+        assert officer.get(url).status_code == 200
+
+    # The operational database knows the household by pseudonym and encrypted subject only.
+    with db.session(home.database_url) as s:
+        case = s.scalars(select(Case)).one()
+        subjects = [l.data_subject_id for l in s.scalars(select(AuditLine)).all()
+                    if l.data_subject_id]
+    assert case.huishouden_pseudoniem == line.huishouden_pseudoniem
+    assert re.fullmatch(r"k1_[0-9a-f]{32}", case.huishouden_pseudoniem)
+    assert subjects and not [t for t in subjects if t.startswith("k1_")]
+
+    centrum = next(i for i in result["run"]["lijsten"] if i["wijkteam"] == "wt-centrum")
+    allowed = {home.outbox_dir("0080") / "wt-centrum" / Path(centrum[kind]).name
+               for kind in ("csv", "xlsx")}
+    findings, _ = scan_tree(folders["home"], list(CANARIES.values()))
+    leaks = [f for f in findings if Path(f.where.split("!")[0].split("#")[0]) not in allowed]
+    assert not leaks, "\n".join(f"{f.encoding}: {f.canary} in {f.where}" for f in leaks)

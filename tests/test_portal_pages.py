@@ -272,16 +272,47 @@ def test_privacy_pages_show_who_saw_what_but_no_resident_identity(data, coord, o
     assert "/privacy/heridentificatie?huishouden=" in filtered
 
 
-def test_register_and_retention_pages_say_what_is_not_there_yet(data, officer):
-    import importlib.util
+def test_register_and_retention_pages_show_the_privacy_modules_content(data, officer, app):
+    """The register is privacy.register.build's document; retention status comes from
+    privacy.retention.status (the stores' own finders): terms, what is due now, the oldest item."""
+    from privacy import register as art30
+    from privacy.retention import LABELS, status
+    from vroeg.config import load_municipality
+    from vroeg.context import Context
+    from vroeg.settings import Home
 
-    for url, module in (("/privacy/register", "privacy.register"),
-                        ("/privacy/bewaartermijnen", "privacy.retention")):
-        text = officer.get(url).text
-        if importlib.util.find_spec(module) is None:
-            assert "Nog niet beschikbaar" in text, url
-    retention = officer.get("/privacy/bewaartermijnen").text
-    assert "Gepubliceerde lijsten" in retention and "Oudste logregel" in retention
+    home = Home(data.root)
+    municipality = load_municipality(home, "0080")
+    document = art30.build(municipality)
+    register = html.unescape(officer.get("/privacy/register").text)
+    for expected in (document["naam"], document["grondslag"], document["doel"],
+                     "Wijkteam Centrum (sociaal wijkteam)", "zaken en contactpogingen",
+                     document["beveiligingsmaatregelen"]["technisch"][0],
+                     *document["signaalpartners"]):
+        assert expected in register, expected
+    assert "Nog niet beschikbaar" not in register
+
+    page = html.unescape(officer.get("/privacy/bewaartermijnen").text)
+    assert "Nog niet beschikbaar" not in page
+    expected = status(Context(home=home, municipality=municipality), warehouse=False)
+    assert [s.opslag for s in expected] == list(LABELS)
+    for store in expected:
+        assert store.naam in page
+        assert (store.te_vernietigen is None) == (store.opslag == "signals")
+    by_store = {s.opslag: s for s in expected}
+    # Fresh lists and signals: nothing due, the oldest list is in the outbox, and the vault's
+    # oldest record is shown although the portal never opens the warehouse.
+    assert by_store["lists"].te_vernietigen["lijstbestanden"] == 0
+    assert by_store["lists"].oudste is not None and by_store["signals"].oudste is not None
+    assert "lijstbestanden: 0" in page and "niet te tellen vanuit de portal" in page
+    # Only privacy officers: every other role is refused (and the refusal logged), no content.
+    for name in ("coord-a", "data", "admin"):
+        client = ps.client_for(app, name)
+        for url in ("/privacy/register", "/privacy/bewaartermijnen"):
+            response = client.get(url)
+            assert response.status_code == 403, (name, url)
+            assert document["grondslag"] not in html.unescape(response.text)
+            assert "Oudste" not in response.text
 
 
 def test_reidentification_is_explicit_and_logged_before_anything_is_shown(data, officer):
@@ -290,7 +321,13 @@ def test_reidentification_is_explicit_and_logged_before_anything_is_shown(data, 
     name = _rows(data, pid)[1]["naam"].split(" / ")[0]
     csrf = ps.session_csrf(officer)
     before = len(ps.audit_lines(data))
-    form = {"csrf": csrf, "huishouden": household, "reden": "Klacht of bezwaar van de betrokkene"}
+    form = {"csrf": csrf, "huishouden": household, "reden": "klacht"}
+    page = officer.get(f"/privacy/heridentificatie?huishouden={household}").text
+    # The reasons are privacy.reasons' list, shown with their Dutch labels.
+    from privacy.reasons import REIDENTIFY_REASONS
+
+    for code, label in REIDENTIFY_REASONS.items():
+        assert f'<option value="{code}">{html.escape(label)}</option>' in page
     assert officer.post("/privacy/heridentificatie", data=form).status_code == 400  # not confirmed
     assert officer.post("/privacy/heridentificatie", data={**form, "bevestig": "ja",
                                                            "reden": "nieuwsgierig"}).status_code == 400
@@ -299,13 +336,14 @@ def test_reidentification_is_explicit_and_logged_before_anything_is_shown(data, 
     assert response.status_code == 200
     assert html.escape(name) in response.text
     new = ps.audit_lines(data)[before:]
-    bulk = [l for l in new if l.name == "heridentificatie-privacy"]
+    bulk = [l for l in new if l.name == "heridentificatie-handmatig"]  # as `vroeg reidentify`
     assert len(bulk) == 1 and bulk[0].attributes["gebruiker"] == "privacy"
-    assert bulk[0].attributes["reden"] == "Klacht of bezwaar van de betrokkene"
+    assert bulk[0].attributes["reden"] == "klacht"
+    assert "Klacht van de betrokkene" in html.unescape(response.text)
     subject = [l for l in new if l.name == "heridentificatie"]
     assert len(subject) == 1 and subject[0].parent_operation_id == bulk[0].operation_id
     assert ps.audit(data).decrypt_subject(subject[0].data_subject_id) == household
-    assert "privacyfunctionaris" in subject[0].attributes["doel"]
+    assert subject[0].attributes["doel"] == "handmatig: klacht"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -497,12 +535,19 @@ def test_list_reader_refuses_changed_misplaced_or_unpaired_lists(data, tmp_path)
                                     huishouden_pseudoniem=p.huishouden_pseudoniem) for p in pairs]
     with pytest.raises(lists.ListUnavailable, match="ontbreekt de registratie"):
         lists.load(outbox, fresh, shifted)
-    fresh.csv_path = str(Path(data.root) / "vroeg.sqlite")
+    # A file in the team's folder that leads elsewhere is not served.
+    (outbox / ps.TEAM_A / "elders.csv").symlink_to(Path(data.root) / "vroeg.sqlite")
+    fresh.csv_path = str(outbox / ps.TEAM_A / "elders.csv")
     with pytest.raises(lists.ListUnavailable, match="niet in de map"):
         lists.load(outbox, fresh, pairs)
     fresh.csv_path = str(outbox / ps.TEAM_A / "weg.csv")
     with pytest.raises(lists.ListUnavailable, match="niet meer beschikbaar"):
         lists.load(outbox, fresh, pairs)
+    # The recorded path is where the home was at publication: a restored or copied home
+    # finds the list by name in its own outbox.
+    outbox, moved = _copy(data, tmp_path / "c")
+    moved.csv_path = "/ergens/anders/" + Path(moved.csv_path).name
+    assert len(lists.load(outbox, moved, pairs).lines) == len(pairs)
 
 
 def test_columns_added_to_lists_later_are_shown_by_name(data, tmp_path):

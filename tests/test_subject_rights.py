@@ -12,7 +12,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from tests.demo_home import demo_copy, sample_resident
+from tests import portal_support as ps
+from tests.demo_home import (
+    demo_copy, listed_line, record_case, resident_households, sample_resident,
+)
 from vroeg.cli import app
 
 pytestmark = pytest.mark.prefect
@@ -87,6 +90,9 @@ def test_audit_lines_filtered_by_step_team_period_and_subject(prefect_server, tm
 def test_subject_access_shows_everything_and_is_logged(prefect_server, tmp_path, monkeypatch):
     home, _ = demo_copy(tmp_path, monkeypatch)
     resident = sample_resident(home)
+    # What the wijkteam recorded in the portal about the household belongs in the answer too.
+    publication, line = listed_line(home, resident_households(home, resident["bsn"]))
+    record_case(home, publication, line, closed=True)
     report = _json("subject-access", "--bsn", resident["bsn"])
     assert report["identiteit"] and {p["bsn"] for p in report["identiteit"]} == {resident["bsn"]}
     assert {p["achternaam"] for p in report["identiteit"]} == {resident["achternaam"]}
@@ -95,6 +101,15 @@ def test_subject_access_shows_everything_and_is_logged(prefect_server, tmp_path,
     assert report["bezoeklijsten"] and report["bezoeklijsten"][0]["bestand_aanwezig"]
     assert report["originelen_in_archief"]
     assert {line["naam"] for line in report["logboek"]} >= {"heridentificatie", "publicatie"}
+    # The case and its contact attempt, and the list line it is on (by the lists' own record).
+    [case] = report["zaken"]
+    assert (case["wijkteam"], case["periode"], case["rang"]) == (
+        publication.wijkteam, publication.period, line.rang)
+    assert case["eindresultaat"] and [(a["soort"], a["bereikt"]) for a in
+                                      case["contactpogingen"]] == [("Huisbezoek", True)]
+    assert "coord-test" not in json.dumps(report)  # employees' names are not the resident's
+    assert {(p["wijkteam"], p["periode"], p["rang"]) for p in report["bezoeklijsten"]} >= {
+        (publication.wijkteam, publication.period, line.rang)}
     # No pseudonyms or internals in the answer to the resident.
     assert "k1_" not in json.dumps(report)
     # The request itself is in the audit trail, per subject, and re-identification before it.
@@ -106,6 +121,7 @@ def test_subject_access_shows_everything_and_is_logged(prefect_server, tmp_path,
     # The readable summary, in Dutch; and files for the officer, readable by them only.
     text = runner.invoke(app, ["subject-access", "--address", resident["adres"]]).output
     assert "Overzicht van gegevens" in text and resident["achternaam"] in text
+    assert "Contact met het wijkteam (zaken)" in text and "Huisbezoek, bereikt" in text
     out = tmp_path / "antwoord"
     assert runner.invoke(app, ["subject-access", "--bsn", resident["bsn"], "--out",
                                str(out)]).exit_code == 0
@@ -175,3 +191,117 @@ def test_explicit_reidentification_needs_a_reason_and_is_logged(prefect_server, 
     per_subject = [line for line in _json("audit", "--stap", "heridentificatie")["getoond"]
                    if line["attributen"].get("doel") == "handmatig: klacht"]
     assert [line["betrokkene"] for line in per_subject] == [household]
+
+
+def _listed_households(home, ctx) -> dict[str, set[str]]:
+    """Households on the newest lists -> the persons (pseudonyms) the vault holds for each."""
+    from sqlalchemy import func, select
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import PublicationHousehold
+
+    with db.session(home.database_url) as s:
+        newest = s.scalar(select(func.max(PublicationHousehold.publication_id)))
+        listed = set(s.scalars(select(PublicationHousehold.huishouden_pseudoniem)
+                               .where(PublicationHousehold.publication_id >= newest - 5)).all())
+    persons: dict[str, set[str]] = {}
+    for r in ctx.vault.all_index():
+        if r.huishouden in listed:
+            persons.setdefault(r.huishouden, set()).add(r.persoon)
+    return persons
+
+
+def _bsn_of(ctx, household: str) -> str | None:
+    """A BSN of one of the household's residents (the test re-identifies, logged like any)."""
+    found = ctx.vault.reidentify([household], purpose="test", audit=ctx.audit, trace_id="t" * 32)
+    return next((r["bsn"] for r in found[household] if r.get("bsn")), None)
+
+
+def _cases_of(home, household: str) -> int:
+    from vroeg.cases import cases_of_households
+
+    return len(cases_of_households(home.database_url, "0080", [household]))
+
+
+def test_erasure_and_the_households_cases_and_list_lines(prefect_server, tmp_path, monkeypatch):
+    """A household's case goes with its last resident, and stays while others remain; the
+    erased household's list lines go from the lists' record too, and the portal still shows
+    the rest of the list, with the other lines under their own numbers."""
+    from vroeg import cases
+    from vroeg.context import context
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import Publication, PublicationHousehold
+
+    home, _ = demo_copy(tmp_path, monkeypatch)
+    ctx = context("0080")
+    persons = _listed_households(home, ctx)
+    alone = next(h for h, p in sorted(persons.items()) if len(p) == 1 and _bsn_of(ctx, h))
+    shared = next(h for h, p in sorted(persons.items()) if len(p) >= 2 and _bsn_of(ctx, h))
+    sole_list, sole_line = listed_line(home, {alone})
+    record_case(home, sole_list, sole_line)
+    shared_list, shared_line = listed_line(home, {shared})
+    record_case(home, shared_list, shared_line, closed=True)
+
+    ps.add_account(home, "coord", ["coordinator"], [sole_list.wijkteam])
+    coordinator = ps.client_for(ps.app_for(home), "coord")
+    before = coordinator.get(f"/lijsten/{sole_list.id}")
+    assert before.status_code == 200
+    with db.session(home.database_url) as s:
+        numbers = list(s.scalars(select_lines(sole_list.id)).all())
+    later = max(n for n in numbers if n != sole_line.regel)
+
+    # The only resident: the case and its contact attempt go, and the household's list lines.
+    result = _json("erase", "--bsn", _bsn_of(ctx, alone), "--ja")
+    assert (result["zaken"], result["contactpogingen"], result["zaken_behouden"]) == (1, 1, 0)
+    assert result["lijstrijen"] >= 1 and result["lijsthuishoudens"] >= 1
+    assert _cases_of(home, alone) == 0
+    with db.session(home.database_url) as s:
+        assert s.scalar(func_count(PublicationHousehold.huishouden_pseudoniem == alone)) == 0
+        assert list(s.scalars(select_lines(sole_list.id)).all()) == [
+            n for n in numbers if n != sole_line.regel]
+        # The list's record now describes its changed file (the portal checks it).
+        assert s.get(Publication, sole_list.id).csv_sha256 != sole_list.csv_sha256
+    # The portal still shows the rest of the list; the other lines keep their numbers.
+    page = coordinator.get(f"/lijsten/{sole_list.id}")
+    assert page.status_code == 200, page.text[:300]
+    assert f'/huishoudens/{sole_line.regel}"' not in page.text
+    assert coordinator.get(f"/lijsten/{sole_list.id}/huishoudens/{later}").status_code == 200
+    assert coordinator.get(f"/lijsten/{sole_list.id}/huishoudens/{sole_line.regel}"
+                           ).status_code == 404
+    assert coordinator.get(f"/lijsten/{sole_list.id}/download/csv").status_code == 200
+
+    # One of several residents: the case is about the others too and stays; the list line of
+    # the address goes (the row is removed for all its residents, docs/privacy.md).
+    result = _json("erase", "--bsn", _bsn_of(ctx, shared), "--ja")
+    assert (result["zaken"], result["contactpogingen"], result["zaken_behouden"]) == (0, 0, 1)
+    assert _cases_of(home, shared) == 1
+    with db.session(home.database_url) as s:
+        assert s.scalar(func_count(PublicationHousehold.publication_id == shared_list.id,
+                                   PublicationHousehold.huishouden_pseudoniem == shared)) == 0
+    # The remaining residents' subject access (by address) still shows the household's case.
+    [resident, *_] = ctx.vault.reidentify([shared], purpose="test", audit=ctx.audit,
+                                          trace_id="t" * 32)[shared]
+    address = " ".join(p for p in (resident["postcode"], str(resident["huisnummer"]),
+                                   resident.get("huisnummertoevoeging") or "") if p)
+    report = _json("subject-access", "--address", address)
+    assert [c["eindresultaat"] for c in report["zaken"]] == [cases.NO_HELP_NEEDED]
+    lines = ctx.audit.read(names=["verwijderverzoek"])
+    assert [line["attributen"]["zaken"] for line in lines if not line["betrokkene"]] == [1, 0]
+
+
+def select_lines(publication_id: int):
+    from sqlalchemy import select
+
+    from vroeg.opsdb.models import PublicationHousehold
+
+    return (select(PublicationHousehold.regel)
+            .where(PublicationHousehold.publication_id == publication_id)
+            .order_by(PublicationHousehold.regel))
+
+
+def func_count(*where):
+    from sqlalchemy import func, select
+
+    from vroeg.opsdb.models import PublicationHousehold
+
+    return select(func.count()).select_from(PublicationHousehold).where(*where)

@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from vroeg import ddas
@@ -205,3 +205,44 @@ def cases_between(database_url: str, gemeente: str, first_period: str,
              .order_by(Case.period, Case.wijkteam, Case.rang))
     with db.session(database_url) as s:
         return [_record(c) for c in s.scalars(query).all()]
+
+
+# ----------------------------------------------------------------------------------------------
+# Privacy: subject access and erasure (privacy/subject.py, privacy/erasure.py)
+# ----------------------------------------------------------------------------------------------
+
+
+def cases_of_households(database_url: str, gemeente: str,
+                        pseudonyms: Iterable[str]) -> list[CaseRecord]:
+    """Every case of these households (pseudonyms of any key version), oldest list first."""
+    wanted = sorted(set(pseudonyms))
+    found: list[CaseRecord] = []
+    with db.session(database_url) as s:
+        for start in range(0, len(wanted), 5000):
+            found += [_record(c) for c in s.scalars(
+                select(Case).where(Case.gemeente == gemeente,
+                                   Case.huishouden_pseudoniem.in_(wanted[start:start + 5000]))
+            ).all()]
+    return sorted(found, key=lambda c: (c.period, c.wijkteam, c.aangemaakt_op))
+
+
+def delete_cases(database_url: str, ids: Iterable[str]) -> tuple[int, int]:
+    """Destroy these cases and their contact attempts; (cases, attempts) deleted."""
+    wanted = sorted(set(ids))
+    cases = attempts = 0
+    with db.session(database_url) as s:
+        for start in range(0, len(wanted), 5000):
+            chunk = wanted[start:start + 5000]
+            # Explicitly, not by the foreign key's cascade: the count is recorded.
+            attempts += s.execute(delete(ContactAttempt)
+                                  .where(ContactAttempt.case_id.in_(chunk))).rowcount
+            cases += s.execute(delete(Case).where(Case.id.in_(chunk))).rowcount
+    return cases, attempts
+
+
+def delete_cases_of_households(database_url: str, gemeente: str,
+                               pseudonyms: Iterable[str]) -> tuple[int, int]:
+    """Destroy these households' cases (pseudonyms of any key version) and their contact
+    attempts; (cases, attempts) deleted."""
+    return delete_cases(database_url, [c.id for c in cases_of_households(
+        database_url, gemeente, pseudonyms)])

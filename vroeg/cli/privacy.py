@@ -15,12 +15,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from privacy.reasons import REIDENTIFY_REASONS
 from vroeg.cli.common import (
     AsJson, Gemeente, Verbose, context_or_exit, err, fail, out, print_json, run_flow,
 )
 
 Bsn = Annotated[str | None, typer.Option("--bsn", help="BSN van de betrokkene (9 cijfers).",
                                          show_default=False)]
+#: The reasons for explicit re-identification come from their one home (privacy/reasons.py).
+REASONS_HELP = "Reden: " + "; ".join(f"{code} ({text})" for code, text in
+                                      REIDENTIFY_REASONS.items()) + "."
+
 Adres = Annotated[str | None, typer.Option(
     "--address", "--adres", help='Adres: postcode en huisnummer met eventuele toevoeging, '
     'bijvoorbeeld "8911 AB 12 a".', show_default=False)]
@@ -250,6 +255,8 @@ def erase(
                        ("Huishoudscores", "huishoudscores"),
                        ("Originele leveringen (archief)", "archiefbestanden"),
                        ("Rijen uit bezoeklijsten in de outbox", "lijstrijen"),
+                       ("Zaken (portal) van het huishouden", "zaken"),
+                       ("Contactpogingen bij die zaken", "contactpogingen"),
                        ("Logboekregels over deze verwijdering", "betrokkenen")):
         table.add_row(label, str(result[key]))
     out.print(table)
@@ -259,6 +266,10 @@ def erase(
         for item in result["bezoeklijsten"]:
             out.print(f"  • {item['wijkteam']}, periode {item['periode']} (run {item['run']})",
                       highlight=False)
+    if result["zaken_behouden"]:
+        out.print(f"{result['zaken_behouden']} zaak/zaken van het huishouden blijven bewaard: er "
+                  "wonen nog andere bewoners met gegevens op het adres (zie docs/privacy.md).",
+                  highlight=False)
     if result["archief_onleesbaar"]:
         err.print(f"[yellow]{result['archief_onleesbaar']} archiefbestand(en) konden niet worden "
                   "gelezen om te controleren of de persoon erin staat.[/]")
@@ -267,8 +278,7 @@ def erase(
 def reidentify(
     pseudonym: Annotated[str, typer.Argument(help="Pseudoniem van een huishouden of persoon "
                                                   "(bijvoorbeeld uit 'vroeg audit').")],
-    reden: Annotated[str, typer.Option("--reden", "--reason", help="controle, klacht, bezwaar, "
-                                       "incident of rechtsvordering.")],
+    reden: Annotated[str, typer.Option("--reden", "--reason", help=REASONS_HELP)],
     zaak: Annotated[str | None, typer.Option("--zaak", "--case", help="Zaaknummer (optioneel).")] = None,
     as_json: AsJson = False,
     gemeente: Gemeente = None,

@@ -26,6 +26,9 @@ def engine(url: str) -> Engine:
             # default in SQLite and the cascade on quarantine needs them.
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Destroyed rows (cases, the household pseudonyms of destroyed lists) are zeroed on
+            # disk, not left in free pages; Debian's SQLite does this by default, others not.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
     migrate(eng)

@@ -179,7 +179,9 @@ class PublicationHousehold(Base):
 
     The published files hold names and addresses, not pseudonyms; this sidecar lets the portal
     log every view per household (audit subject = pseudonym) and key cases by pseudonym, never
-    by name. `regel` is the 1-based line in the list file; `rang` is the list's own rank column.
+    by name. `regel` is the 1-based line in the list file as published (an erasure that takes a
+    household's row out keeps the other lines' numbers); `rang` is the list's own rank column.
+    Rows go with the list's files (retention) and are re-keyed with the vault (key rotation).
     """
 
     __tablename__ = "publication_households"
@@ -383,7 +385,7 @@ class KeyRotation(Base):
     to_version: Mapped[int] = mapped_column(Integer)
     #: bezig -> klaar
     status: Mapped[str] = mapped_column(String(16), default="bezig")
-    #: The last step completed: sleutel, kluis, pakhuis, archief, activeren.
+    #: The last step completed: sleutel, kluis, pakhuis, portaal, archief, activeren.
     step: Mapped[str] = mapped_column(String(16))
     counts: Mapped[dict | None] = mapped_column(JSON)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)

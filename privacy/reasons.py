@@ -1,0 +1,40 @@
+"""Why a privacy officer may re-identify a pseudonym by hand: one fixed list for every channel.
+
+Used by `vroeg reidentify --reden CODE` and by the portal's re-identification form (which shows
+the Dutch labels and sends the code). A fixed list, never free text: the reason is stored in clear
+in the audit trail (`reden` attribute, and the purpose `handmatig: CODE` of the per-subject lines)
+and must never carry personal data itself.
+"""
+
+from __future__ import annotations
+
+#: code -> Dutch label, in the order the portal offers them. Codes are what the audit trail keeps.
+REIDENTIFY_REASONS: dict[str, str] = {
+    "controle": "Controle op rechtmatige verwerking",
+    "inzageverzoek": "Inzageverzoek van de betrokkene (AVG art. 15)",
+    "rectificatie": "Verzoek tot rectificatie of wissing (AVG art. 16/17)",
+    "klacht": "Klacht van de betrokkene",
+    "bezwaar": "Bezwaar van de betrokkene (AVG art. 21)",
+    "incident": "Onderzoek naar een mogelijk datalek of ander incident",
+    "rechtsvordering": "Rechtsvordering of verzoek van een rechter",
+}
+
+
+def is_reason(code: str) -> bool:
+    return code in REIDENTIFY_REASONS
+
+
+def label(code: str) -> str:
+    """The Dutch label of a reason code (the code itself for one that is not on the list, such
+    as a label stored by an earlier version of the portal)."""
+    return REIDENTIFY_REASONS.get(code, code)
+
+
+def purpose(code: str) -> str:
+    """The `doel` of the per-subject re-identification lines."""
+    return f"handmatig: {code}"
+
+
+def choices() -> str:
+    """For messages and help texts: the codes, comma-separated."""
+    return ", ".join(REIDENTIFY_REASONS)
