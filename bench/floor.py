@@ -160,9 +160,14 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
             {"naam": [" ".join(p.name.split()).lower() for p in municipality.partners.values()],
              "partner_id": list(municipality.partners)}).to_arrow())
         con.execute("CREATE TABLE partner_names AS SELECT * FROM partner_names_v")
-        points = municipality.scoring.partner_type_points
+        scoring = municipality.scoring
+        types = sorted(set(scoring.partner_type_points) | set(scoring.typical_monthly_bill))
         con.register("partner_points_v", pl.DataFrame(
-            {"partner_type": list(points), "punten": list(points.values())}).to_arrow())
+            {"partner_type": types,
+             "punten": [scoring.partner_type_points.get(t, scoring.other_partner_type_points)
+                        for t in types],
+             "maandbedrag_cent": [round(scoring.typical_monthly_bill.get(
+                 t, scoring.other_typical_monthly_bill) * 100) for t in types]}).to_arrow())
         con.execute("CREATE TABLE partner_points AS SELECT * FROM partner_points_v")
     measured.append(m)
 
@@ -228,7 +233,8 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
         con.execute(sql("floor_score"), {
             "begin": chosen.start, "einde": chosen.end,
             "overige_punten": rules_cfg.other_partner_type_points,
-            "cent_per_punt": rules_cfg.euros_per_amount_point * 100,
+            "overig_maandbedrag_cent": round(rules_cfg.other_typical_monthly_bill * 100),
+            "punten_per_maandbedrag": rules_cfg.points_per_bill_month,
             "max_bedragpunten": rules_cfg.amount_points_max,
             "meervoudig_punten": rules_cfg.multiple_points,
             "crisis_punten": rules_cfg.crisis_points,

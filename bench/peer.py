@@ -125,7 +125,12 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
     with meter.step("score") as m:
         month_rows = clean[(clean["datum"] >= begin) & (clean["datum"] < begin + pd.offsets.MonthBegin(1))]
         month_rows = month_rows.drop_duplicates("signaal_ps")
+        bills = month_rows["partner_type"].map(
+            lambda t: rules.typical_monthly_bill.get(t, rules.other_typical_monthly_bill))
+        month_rows = month_rows.assign(
+            mille=(month_rows["bedrag_euro"] * 100 * 1000 // (bills * 100)).astype("int64"))
         households = month_rows.groupby("huishouden_ps").agg(
+            mille=("mille", "sum"),
             wijkteam=("wijkteam", "first"),
             signalen=("signaal_ps", "count"),
             totaal=("bedrag_euro", "sum"),
@@ -134,9 +139,9 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
         )
         households["punten"] = households["soorten"].apply(
             lambda types: sum(points.get(t, rules.other_partner_type_points) for t in types))
-        households["punten"] += (households["totaal"] // rules.euros_per_amount_point).clip(
+        households["punten"] += (households["mille"] * rules.points_per_bill_month // 1000).clip(
             upper=rules.amount_points_max)
-        households["punten"] += (households["soorten"].str.len() >= 2) * rules.multiple_points
+        households["punten"] += (households["soorten"].str.len() - 1) * rules.multiple_points
         households["punten"] += households["crisis"] * rules.crisis_points
         households["op_lijst"] = households["crisis"] | (households["totaal"] >= rules.minimum_amount)
         m.rows = len(month_rows)

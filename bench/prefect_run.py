@@ -47,7 +47,8 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter,
             m.rows = deliveries[0]["rijen_gelezen"]
         with meter.step("run_flow") as m:
             summary = run_flow("0080", period)
-            m.rows = summary["op_lijst"]
+            # Published: the bezoeklijst and the wachtlijst (issue 4's sections).
+            m.rows = summary["op_lijst"] + summary["wachtlijst"]
         total.rows = deliveries[0]["rijen_gelezen"]
     measured.append(total)
     if server_pid:
@@ -66,7 +67,7 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter,
             "rows_duplicate": d["rijen_dubbel"],
             "adds_up": d["klopt"],
             "households": summary["huishoudens"],
-            "listed": summary["op_lijst"],
+            "listed": summary["op_lijst"] + summary["wachtlijst"],
             "lists": len(summary["lijsten"]),
         },
     }

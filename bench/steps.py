@@ -115,7 +115,9 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter) -> dict:
         m.rows = totals["signalen"]
     measured.append(m)
 
-    with meter.step("publish", totals["op_lijst"]) as m:
+    # Published (and re-identified): the bezoeklijst and the wachtlijst of every team.
+    listed = totals["op_lijst"] + totals["wachtlijst"]
+    with meter.step("publish", listed) as m:
         written = [publish_team(ctx, chosen, run_id, team.code, trace_id)
                    for team in municipality.wijkteams]
     measured.append(m)
@@ -131,8 +133,8 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter) -> dict:
             "adds_up": summary["klopt"],
             "period": period,
             "households": totals["huishoudens"],
-            "listed": totals["op_lijst"],
+            "listed": listed,
             "lists": len(written),
-            "listed_written": sum(w.households for w in written),
+            "listed_written": sum(w.households + w.waiting for w in written),
         },
     }

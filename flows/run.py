@@ -1,26 +1,56 @@
-"""The monthly run: match and score households for a period, publish one list per wijkteam."""
+"""The monthly run: match and score households for a period, publish one list per wijkteam.
+
+Also the what-if flow: the same scoring with other weights, compared with the current rules,
+without publishing or re-identifying anyone.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-
-from flows.progress import progress
 from prefect.runtime import flow_run
 
+from flows.progress import progress
 from privacy.audit import new_trace_id
 from privacy.trail import record_publication, run_output_digest, sql_hashes
 from publishing.publish import publish_team
-from scoring import warehouse
+from scoring import exclusions, warehouse
+from scoring.card import write_card
 from scoring.score import SCORING_SQL, Period, rules_version, score_period
 from vroeg import runs
 from vroeg.context import context
 from vroeg.safety import scrubbed
 
 TASK = {"persist_result": False, "cache_policy": NO_CACHE}
+
+
+def card_dir(ctx) -> Path:
+    """Where algorithm cards are written: $VROEG_HOME/algoritmekaart/<gemeente>/."""
+    return ctx.home.root / "algoritmekaart" / ctx.gemeente
+
+
+@task(name="uitsluitingslijsten", **TASK)
+def exclusions_task(gemeente: str, run_id: str, trace_id: str) -> list[dict]:
+    """Load configured exclusion lists that changed (as pseudonyms); report every list."""
+    ctx = context(gemeente)
+    with scrubbed("uitsluitingslijsten"), ctx.audit.operation(
+            "uitsluitingslijsten", trace_id, run=run_id) as op:
+        with warehouse.connect(ctx.warehouse_path, write=True) as con:
+            report = exclusions.sync_configured(
+                con, ctx.municipality, ctx.home.config_dir(gemeente), ctx.keys,
+                database_url=ctx.database_url)
+        op.attributes.update(lijsten={r["lijst"]: r["status"] for r in report})
+    for item in report:
+        if item["status"] == "niet geladen":
+            progress().warning("Uitsluitingslijst %s is nooit geladen.", item["lijst"])
+        elif item["status"] == "oude sleutel":
+            progress().warning("Uitsluitingslijst %s is geladen onder een oude sleutel en werkt "
+                               "niet meer: laad hem opnieuw.", item["lijst"])
+    return report
 
 
 @task(name="matchen-en-scoren", **TASK)
@@ -31,7 +61,8 @@ def score_task(gemeente: str, period: str, run_id: str, trace_id: str) -> dict:
             regelversie=rules_version(ctx.municipality), sql=sql_hashes(SCORING_SQL),
             sleutelversie=ctx.keys.version) as op:
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
-            totals = score_period(con, ctx.municipality, Period.parse(period), run_id)
+            totals = score_period(con, ctx.municipality, Period.of(ctx.municipality, period),
+                                  run_id)
             op.attributes.update(uitvoer_sha256=run_output_digest(con, run_id))
         op.attributes.update(totals)
     return totals
@@ -43,18 +74,29 @@ def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_i
     with scrubbed("publiceren"), ctx.audit.operation(
             "publicatie", trace_id, run=run_id, wijkteam=wijkteam,
             sleutelversie=ctx.keys.version) as op:
-        written = publish_team(ctx, Period.parse(period), run_id, wijkteam, trace_id,
-                               op.operation_id)
-        op.attributes.update(huishoudens=written.households, csv_sha256=written.csv_sha256)
+        written = publish_team(ctx, Period.of(ctx.municipality, period), run_id, wijkteam,
+                               trace_id, op.operation_id)
+        op.attributes.update(huishoudens=written.households, wachtlijst=written.waiting,
+                             csv_sha256=written.csv_sha256)
         record_publication(ctx, ctx.audit, run_id, wijkteam, trace_id, op.operation_id,
                            csv_sha256=written.csv_sha256)
     return {
         "wijkteam": wijkteam,
         "huishoudens": written.households,
+        "wachtlijst": written.waiting,
         "crisis": written.crisis,
         "csv": str(written.csv_path),
         "xlsx": str(written.xlsx_path),
     }
+
+
+@task(name="algoritmekaart", **TASK)
+def card_task(gemeente: str) -> dict:
+    """The card of the rules this run uses, so every list's version has a card on disk."""
+    ctx = context(gemeente)
+    with scrubbed("algoritmekaart"):
+        md_path, json_path = write_card(ctx.municipality, card_dir(ctx))
+    return {"md": str(md_path), "json": str(json_path)}
 
 
 def new_run_id(period: str) -> str:
@@ -67,22 +109,65 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
     """Score `period` (YYYY-MM; default the last complete month) and publish every team's list."""
     ctx = context(gemeente)
     municipality = ctx.municipality
-    chosen = Period.parse(period) if period else Period.last_complete(municipality.timezone)
+    chosen = Period.of(municipality, period)
     run_id = new_run_id(str(chosen))
     trace_id = new_trace_id()
     logger = progress()
-    runs.start(ctx, run_id, str(chosen), rules_version(municipality), flow_run.get_id())
+    version = rules_version(municipality)
+    runs.start(ctx, run_id, str(chosen), version, flow_run.get_id())
     try:
+        lists_used = exclusions_task(gemeente, run_id, trace_id)
         totals = score_task(gemeente, str(chosen), run_id, trace_id)
-        logger.info("Periode %s: %d huishoudens gematcht, %d op een lijst (%d met crisis).",
-                    chosen, totals["huishoudens"], totals["op_lijst"], totals["crisis"])
+        logger.info(
+            "Periode %s: %d huishoudens gematcht; %d op een bezoeklijst (%d met crisis), %d op "
+            "een wachtlijst; niet op de lijst: %d onder de drempel, %d herhaling, %d buiten de "
+            "termijn, %d uitgesloten.", chosen.label, totals["huishoudens"], totals["op_lijst"],
+            totals["crisis"], totals["wachtlijst"], totals["onder_drempel"], totals["herhaling"],
+            totals["buiten_termijn"], totals["uitgesloten"])
+        card = card_task(gemeente)
         lists = [publish_task(gemeente, str(chosen), run_id, team.code, trace_id)
                  for team in municipality.wijkteams]
     except BaseException:
         runs.finish(ctx, run_id, "mislukt", None)
         raise
     summary = {"gemeente": gemeente, "periode": str(chosen), "run": run_id,
-               "regelversie": rules_version(municipality), **totals, "lijsten": lists}
+               "regelversie": version, **totals, "lijsten": lists,
+               "uitsluitingslijsten": lists_used, "algoritmekaart": card}
     runs.finish(ctx, run_id, "gepubliceerd", summary)
-    logger.info("%d bezoeklijsten gepubliceerd.", len(lists))
+    logger.info("%d bezoeklijsten gepubliceerd (regelversie %s).", len(lists), version)
     return summary
+
+
+@task(name="wat-als", **TASK)
+def whatif_task(gemeente: str, period: str, overrides: dict, trace_id: str) -> dict:
+    from scoring.whatif import apply_overrides, compare
+
+    ctx = context(gemeente)
+    base = ctx.municipality
+    alternative = apply_overrides(base, overrides)
+    with scrubbed("wat-als"), ctx.audit.operation(
+            "wat-als", trace_id, periode=period, regelversie=rules_version(base),
+            regelversie_alternatief=rules_version(alternative), gepubliceerd=False,
+            geheridentificeerd=0) as op:
+        with warehouse.connect(ctx.warehouse_path, write=True) as con:
+            result = compare(con, base, alternative, Period.of(base, period),
+                             config_dir=ctx.home.config_dir(gemeente), keys=ctx.keys,
+                             database_url=ctx.database_url)
+        op.attributes.update(result["totaal"])
+    return result
+
+
+@flow(name="wat-als", persist_result=False)
+def whatif_flow(gemeente: str, period: str | None = None, overrides: dict | None = None) -> dict:
+    """Dry run: how each team's list would change under `overrides` (weights only, no people).
+
+    Nothing is published or re-identified and the warehouse is left as it was; the audit trail
+    records that the comparison ran, with its counts.
+    """
+    ctx = context(gemeente)
+    chosen = Period.of(ctx.municipality, period)
+    result = whatif_task(gemeente, str(chosen), overrides or {}, new_trace_id())
+    total = result["totaal"]
+    progress().info("Wat-als %s: %d erbij, %d eraf, %d verschoven; niets gepubliceerd.",
+                    chosen.label, total["erbij"], total["eraf"], total["verschoven"])
+    return result

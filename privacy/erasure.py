@@ -89,15 +89,19 @@ def _strip_xlsx(path: Path, addresses: set[tuple[str, str, str]], stamp: str) ->
     from openpyxl import load_workbook
 
     workbook = load_workbook(path)
-    sheet = workbook.worksheets[0]
-    header = [c.value for c in sheet[1]]
-    doomed = [
-        index for index, cells in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2)
-        if _address_of({h: (str(v) if v is not None else "") for h, v in
-                        zip(header, cells, strict=False)}) in addresses
-    ]
-    for index in reversed(doomed):
-        sheet.delete_rows(index)
+    doomed: list[int] = []
+    # Every list sheet (Bezoeklijst and Wachtlijst), not the explanation.
+    for sheet in [ws for ws in workbook.worksheets if ws.title != "Toelichting"]:
+        header = [c.value for c in sheet[1]]
+        rows = [
+            index for index, cells in enumerate(sheet.iter_rows(min_row=2, values_only=True),
+                                                start=2)
+            if _address_of({h: (str(v) if v is not None else "") for h, v in
+                            zip(header, cells, strict=False)}) in addresses
+        ]
+        for index in reversed(rows):
+            sheet.delete_rows(index)
+        doomed += rows
     if doomed and "Toelichting" in workbook.sheetnames:
         info = workbook["Toelichting"]
         info.append(["Verwijderd", f"{len(doomed)} rij(en) verwijderd op {stamp} wegens een "
@@ -154,7 +158,10 @@ def erase(ctx: Context, query: Query, *, trace_id: str) -> dict:
                 listed = con.execute(sql("privacy/erasure_listed_runs")).fetchall()
                 updates = con.execute(sql("privacy/delete_signal_updates")).fetchone()[0]
                 deleted_signals = con.execute(sql("privacy/delete_signals")).fetchone()[0]
+                con.execute(sql("privacy/erasure_scrub_score_signals"))
                 scores = con.execute(sql("privacy/erasure_delete_household_scores")).fetchone()[0]
+        # Deleted rows linger in DuckDB's free blocks; rewrite the file with live data only.
+        warehouse.compact(ctx.warehouse_path)
 
         vault_deleted = ctx.vault.delete_signals(signals)
 

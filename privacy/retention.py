@@ -285,6 +285,9 @@ def signals(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str | None =
         finally:
             con.unregister("published_runs")
             con.unregister("expired_runs")
+    if not dry_run and (len(due) or scores):
+        # Deleted rows linger in DuckDB's free blocks; rewrite the file with live data only.
+        warehouse.compact(ctx.warehouse_path)
 
     # Vault: the records of destroyed signals, and records whose signal never reached (or no
     # longer is in) the warehouse once they are past the shorter term.

@@ -271,6 +271,7 @@ def rekey_warehouse(home: Home, state: State, *, interrupt: Interrupt | None = N
             con.execute(sql("privacy/rekey_signal_updates"))
             con.execute(sql("privacy/rekey_scores_insert"))
             con.execute(sql("privacy/rekey_scores_delete"))
+            con.execute(sql("privacy/rekey_score_signals"))
             unmapped = con.execute(sql("privacy/rekey_scores_unmapped"),
                                    {"prefix": f"k{state.to_version}_"}).fetchone()[0]
             after = con.execute(sql("privacy/signal_versions")).fetchall()

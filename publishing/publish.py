@@ -1,8 +1,9 @@
 """Publish one wijkteam's list: ranked pseudonyms from the warehouse, identities from the vault.
 
-Only the households on the list are re-identified, and only from the signals of the period (an
-old phone number from a signal months ago does not come back). The vault logs one audit line per
-household before it returns anything.
+Only the households on the list (bezoeklijst and wachtlijst) are re-identified, and only from
+the signals that count for them in the period: an old phone number from a signal months ago does
+not come back, nor does the name of a resident whose signals were excluded (deceased, moved
+away). The vault logs one audit line per household before it returns anything.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from vroeg import runs
 from vroeg.context import Context
 from vroeg.sqlfiles import sql
 
-from publishing.visit_list import WrittenList, build_rows, write_list
+from publishing.visit_list import WACHTLIJST, WrittenList, build_rows, write_list
 
 
 def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace_id: str,
@@ -23,14 +24,17 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     with warehouse.connect(ctx.warehouse_path) as con:
         ranked = ranked_list(con, run_id, wijkteam).to_dicts()
         period_signals = con.execute(sql("model/list_signals"), {
-            "run_id": run_id, "wijkteam": wijkteam, "begin": period.start, "einde": period.end,
+            "run_id": run_id, "wijkteam": wijkteam,
         }).fetchall()
 
-    identities = ctx.vault.reidentify(
-        (r["huishouden_pseudoniem"] for r in ranked),
-        purpose="publicatie bezoeklijst", audit=ctx.audit, trace_id=trace_id,
-        parent=parent_operation, run=run_id, wijkteam=wijkteam,
-    )
+    # One audit line per household, saying on which section of the list it was published.
+    identities: dict[str, list[dict]] = {}
+    for section in sorted({r["sectie"] for r in ranked}):
+        identities.update(ctx.vault.reidentify(
+            (r["huishouden_pseudoniem"] for r in ranked if r["sectie"] == section),
+            purpose="publicatie bezoeklijst", audit=ctx.audit, trace_id=trace_id,
+            parent=parent_operation, run=run_id, wijkteam=wijkteam, sectie=section,
+        ))
     # Newest signal first per household (the SQL orders them), this period's signals only.
     newest_first: dict[str, list[dict]] = {}
     for household, signal, _date in period_signals:
@@ -38,19 +42,32 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
         if signal in by_signal:
             newest_first.setdefault(household, []).append(by_signal[signal])
 
-    rows = build_rows(ranked, newest_first, municipality.scoring)
+    rules = municipality.scoring
+    rows = build_rows(ranked, newest_first, rules,
+                      period_months=municipality.matching.period_months)
     version = rules_version(municipality)
+    waiting = sum(1 for r in rows if r.sectie == WACHTLIJST)
+    capacity = team.capacity_for(str(period))
     about = [
         ("Gemeente", f"{municipality.name} ({municipality.code})"),
         ("Wijkteam", team.name),
-        ("Periode", str(period)),
+        ("Periode", period.label),
         ("Run", run_id),
-        ("Regelversie", version),
-        ("Huishoudens op de lijst", str(len(rows))),
-        ("Volgorde", "Eerst crisissignalen, dan de hoogste score, dan het hoogste bedrag."),
-        ("Score", "Punten per partnertype, voor het totale bedrag, voor signalen van meerdere "
-                  "soorten partners (meervoudig) en voor een crisissignaal; de kolom 'redenen' "
-                  "toont per huishouden welke punten zijn toegekend."),
+        ("Regelversie", f"{version} (algoritmekaart: vroeg algorithm-card)"),
+        ("Bezoeklijst", f"{len(rows) - waiting} huishoudens"),
+        ("Wachtlijst", f"{waiting} huishoudens"),
+        ("Capaciteit", "geen grens" if capacity is None else
+         f"{capacity} huishoudens per periode, plus elk huishouden met een crisissignaal"
+         if not municipality.capacity.crisis_counts_toward_capacity else
+         f"{capacity} huishoudens per periode, crisissignalen inbegrepen"),
+        ("Volgorde", "Eerst crisissignalen, dan de hoogste score; bij gelijke score de oudste "
+                     "achterstand, dan het eerste signaal, dan loting (vast per periode)."),
+        ("Score", "De kolommen punten_* tellen op tot de score; 'redenen' zegt in woorden welke "
+                  "punten zijn toegekend en waarom."),
+        ("Advies", f"Crisis: {rules.advice.crisis}; bezoeklijst: {rules.advice.bezoeklijst}; "
+                   f"wachtlijst: {rules.advice.wachtlijst}."),
+        ("Menselijke beoordeling", "De lijst is een advies over de volgorde. Het wijkteam "
+                                   "beslist wie wanneer bezocht wordt, en mag afwijken."),
         ("Vertrouwelijk", "Deze lijst bevat persoonsgegevens. Alleen gebruiken voor "
                           "vroegsignalering; niet doorsturen of kopiëren."),
     ]

@@ -1,7 +1,11 @@
 """Build and write one wijkteam's visit list: CSV for any tool, XLSX for Excel users.
 
 The ranked rows come from the warehouse as pseudonyms and points; names and addresses are added
-here from the vault, for the listed households only. Every text cell is neutralised against
+here from the vault, for the listed households only. A list has two sections: the bezoeklijst
+(the team's capacity plus every crisis household) and the wachtlijst (the rest above the
+threshold, in order, for when there is room). The CSV holds both, marked in the column `sectie`;
+the workbook puts them on two sheets. Every row carries its points per rule (`punten_*`, adding
+up to `score`) and the same in words (`redenen`). Every text cell is neutralised against
 formula injection: a partner's "name" starting with = + - or @ must never become a live formula
 in a coordinator's spreadsheet.
 """
@@ -16,14 +20,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scoring.reasons import reasons
+from scoring.reasons import advice, reasons
 from vroeg.config import Scoring
 
-#: Columns of a published list, in order (Dutch: the list is read by wijkteam coordinators).
+#: Points per rule, in the order of the reasons text; together they add up to `score`.
+POINT_COLUMNS = (
+    "punten_crisis", "punten_partnertype", "punten_meervoudig", "punten_bedrag", "punten_duur",
+    "punten_opeenvolgend", "punten_leeftijd",
+)
+
+#: The first model's columns, in order (Dutch: the list is read by wijkteam coordinators). Tools
+#: (the portal) treat any column after these as an addition and show it by name.
 LIST_COLUMNS = (
     "rang", "score", "naam", "straatnaam", "postcode", "huisnummer", "huisnummertoevoeging",
     "woonplaats", "telefoon", "signalen", "totaal_bedrag", "crisis", "redenen",
 )
+
+#: Every column of a published list: the first model's, then the advice term, the section and
+#: the points per rule.
+COLUMNS = (*LIST_COLUMNS, "advies", "sectie", *POINT_COLUMNS)
+
+BEZOEKLIJST, WACHTLIJST = "bezoeklijst", "wachtlijst"
+
 
 def published_paths(outbox: Path, publication) -> tuple[Path, Path]:
     """Where a published list's CSV and XLSX are now: by name in its team's folder of this
@@ -68,9 +86,23 @@ class ListRow:
     totaal_bedrag_cent: int
     crisis: bool
     redenen: str
+    advies: str = ""
+    sectie: str = BEZOEKLIJST
+    #: Points per rule (POINT_COLUMNS -> points).
+    punten: dict[str, int] | None = None
 
 
-def build_rows(ranked: list[dict], identities: dict[str, list[dict]], rules: Scoring) -> list[ListRow]:
+def points(household: dict) -> dict[str, int]:
+    """Points per rule of a ranked household; the partner types' points as one sum."""
+    return {
+        name: sum(p["punten"] for p in household.get(name) or [])
+        if name == "punten_partnertype" else int(household.get(name) or 0)
+        for name in POINT_COLUMNS
+    }
+
+
+def build_rows(ranked: list[dict], identities: dict[str, list[dict]], rules: Scoring, *,
+               period_months: int = 1) -> list[ListRow]:
     """One row per ranked household. `identities` are newest first per household."""
     rows = []
     for household in ranked:
@@ -89,7 +121,10 @@ def build_rows(ranked: list[dict], identities: dict[str, list[dict]], rules: Sco
             signalen=", ".join(household["partnertypes"]),
             totaal_bedrag_cent=household["totaal_bedrag_cent"],
             crisis=household["crisis"],
-            redenen=reasons(household, rules),
+            redenen=reasons(household, rules, period_months=period_months),
+            advies=advice(household, rules),
+            sectie=household.get("sectie") or BEZOEKLIJST,
+            punten=points(household),
         ))
     return rows
 
@@ -101,11 +136,13 @@ def _amount_text(cents: int) -> str:
 
 
 def _cells(row: ListRow, safe=neutralise) -> list[str]:
+    points_by_rule = row.punten or {}
     return [
         str(row.rang), str(row.score), safe(row.naam), safe(row.straatnaam), safe(row.postcode),
         safe(row.huisnummer), safe(row.huisnummertoevoeging), safe(row.woonplaats),
         safe(row.telefoon), safe(row.signalen), _amount_text(row.totaal_bedrag_cent),
-        "ja" if row.crisis else "nee", safe(row.redenen),
+        "ja" if row.crisis else "nee", safe(row.redenen), safe(row.advies), row.sectie,
+        *(str(points_by_rule.get(name, 0)) for name in POINT_COLUMNS),
     ]
 
 
@@ -117,13 +154,39 @@ def render_csv(rows: list[ListRow]) -> bytes:
     """UTF-8 with BOM and ';' so that Excel on a Dutch laptop opens it correctly by double-click."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(LIST_COLUMNS)
+    writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow(_cells(row))
     return buffer.getvalue().encode("utf-8-sig")
 
 
+_TEXT_COLUMNS = range(2, 10)
+_NUMBER_COLUMNS = (0, 1, *range(15, 15 + len(POINT_COLUMNS)))
+_WIDTHS = (6, 7, 32, 24, 9, 10, 8, 16, 14, 22, 12, 7, 90, 18, 11, *(9,) * len(POINT_COLUMNS))
+
+
+def _sheet(workbook, name: str, rows: list[ListRow], formats: dict) -> None:
+    sheet = workbook.add_worksheet(name)
+    for col, (title, width) in enumerate(zip(COLUMNS, _WIDTHS, strict=True)):
+        sheet.write_string(0, col, title, formats["bold"])
+        sheet.set_column(col, col, width)
+    for r, row in enumerate(rows, start=1):
+        cells = _cells(row, safe=_as_text)
+        for col, value in enumerate(cells):
+            if col in _NUMBER_COLUMNS:
+                sheet.write_number(r, col, int(value))
+            elif col == 10:
+                sheet.write_number(r, col, row.totaal_bedrag_cent / 100, formats["money"])
+            elif col == 12:
+                sheet.write_string(r, col, value, formats["wrap"])
+            else:
+                sheet.write_string(r, col, value, formats["text"])
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(COLUMNS) - 1)
+
+
 def render_xlsx(rows: list[ListRow], *, title: str, about: list[tuple[str, str]]) -> bytes:
+    """Sheets Bezoeklijst and Wachtlijst (same columns; the latter may be empty), Toelichting."""
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -132,36 +195,25 @@ def render_xlsx(rows: list[ListRow], *, title: str, about: list[tuple[str, str]]
         "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
         "strings_to_numbers": False,
     })
-    sheet = workbook.add_worksheet("Bezoeklijst")
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    money = workbook.add_format({"num_format": "€ #,##0.00"})
-    # Text cells are typed text with the Text number format ("@"): Excel never evaluates them,
-    # not even after a coordinator edits the cell, so no leading quote is needed (unlike in CSV).
-    text = workbook.add_format({"num_format": "@"})
-    wrap = workbook.add_format({"num_format": "@", "text_wrap": True, "valign": "top"})
-    widths = (6, 7, 32, 24, 9, 10, 8, 16, 14, 22, 12, 7, 90)
-    for col, (name, width) in enumerate(zip(LIST_COLUMNS, widths, strict=True)):
-        sheet.write_string(0, col, name, bold)
-        sheet.set_column(col, col, width)
-    for r, row in enumerate(rows, start=1):
-        cells = _cells(row, safe=_as_text)
-        sheet.write_number(r, 0, row.rang)
-        sheet.write_number(r, 1, row.score)
-        for col in range(2, 10):
-            sheet.write_string(r, col, cells[col], text)
-        sheet.write_number(r, 10, row.totaal_bedrag_cent / 100, money)
-        sheet.write_string(r, 11, cells[11], text)
-        sheet.write_string(r, 12, cells[12], wrap)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(LIST_COLUMNS) - 1)
+    formats = {
+        "bold": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
+        "money": workbook.add_format({"num_format": "€ #,##0.00"}),
+        # Text cells are typed text with the Text number format ("@"): Excel never evaluates
+        # them, not even after a coordinator edits the cell, so no leading quote is needed
+        # (unlike in CSV).
+        "text": workbook.add_format({"num_format": "@"}),
+        "wrap": workbook.add_format({"num_format": "@", "text_wrap": True, "valign": "top"}),
+    }
+    _sheet(workbook, "Bezoeklijst", [r for r in rows if r.sectie != WACHTLIJST], formats)
+    _sheet(workbook, "Wachtlijst", [r for r in rows if r.sectie == WACHTLIJST], formats)
 
     info = workbook.add_worksheet("Toelichting")
     info.set_column(0, 0, 28)
     info.set_column(1, 1, 100)
-    info.write_string(0, 0, title, bold)
+    info.write_string(0, 0, title, formats["bold"])
     for r, (key, value) in enumerate(about, start=2):
         info.write_string(r, 0, key)
-        info.write_string(r, 1, value, text)
+        info.write_string(r, 1, value, formats["text"])
     workbook.close()
     return buffer.getvalue()
 
@@ -179,11 +231,14 @@ def write_atomic(path: Path, data: bytes) -> None:
 @dataclass(frozen=True)
 class WrittenList:
     wijkteam: str
+    #: Households on the bezoeklijst (capacity plus crisis households).
     households: int
     crisis: int
     csv_path: Path
     xlsx_path: Path
     csv_sha256: str
+    #: Households on the wachtlijst.
+    waiting: int = 0
 
 
 def write_list(folder: Path, stem: str, wijkteam: str, rows: list[ListRow], *, title: str,
@@ -194,9 +249,10 @@ def write_list(folder: Path, stem: str, wijkteam: str, rows: list[ListRow], *, t
     write_atomic(csv_path, csv_bytes)
     return WrittenList(
         wijkteam=wijkteam,
-        households=len(rows),
+        households=sum(1 for r in rows if r.sectie != WACHTLIJST),
         crisis=sum(1 for r in rows if r.crisis),
         csv_path=csv_path,
         xlsx_path=xlsx_path,
         csv_sha256=hashlib.sha256(csv_bytes).hexdigest(),
+        waiting=sum(1 for r in rows if r.sectie == WACHTLIJST),
     )

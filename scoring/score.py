@@ -1,11 +1,14 @@
-"""Match and score households for a period, with SQL from sql/model; read a team's ranked list."""
+"""Match and score households for a period, with SQL from sql/model; read a team's ranked list.
+
+The rules come from the municipality's configuration (scoring.rules turns them into SQL inputs);
+all matching and scoring happens in one SQL statement over the pseudonymised warehouse, so it
+scales with DuckDB and not with Python loops.
+"""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -13,84 +16,131 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 
+from scoring import rules as rulebook
 from scoring.warehouse import transaction
 from vroeg.config import Municipality
-from vroeg.sqlfiles import sql, sql_hash
+from vroeg.sqlfiles import sql
 
-SCORING_SQL = ("model/household_scores", "model/visit_list")
+#: Kept for callers of the first model; the list of rule SQL now lives in scoring.rules.
+SCORING_SQL = rulebook.RULE_SQL
+
+#: What score_period returns (counts only), in order.
+TOTALS = ("huishoudens", "op_lijst", "wachtlijst", "crisis", "onder_drempel", "herhaling",
+          "buiten_termijn", "uitgesloten", "signalen", "signalen_geteld", "signalen_herhaling",
+          "signalen_uitgesloten")
+
+
+def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + delta
+    return index // 12, index % 12 + 1
 
 
 @dataclass(frozen=True)
 class Period:
-    """A matching period: one calendar month."""
+    """A matching period: `months` calendar months ending with (year, month); named by that month."""
 
     year: int
     month: int
+    months: int = 1
 
     @classmethod
-    def parse(cls, text: str) -> Period:
+    def parse(cls, text: str, months: int = 1) -> Period:
         m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
         if not m or not 1 <= int(m.group(2)) <= 12:
             raise ValueError(f"periode '{text}' is niet in de vorm JJJJ-MM")
-        return cls(int(m.group(1)), int(m.group(2)))
+        return cls(int(m.group(1)), int(m.group(2)), months)
 
     @classmethod
-    def last_complete(cls, timezone: str, today: dt.date | None = None) -> Period:
+    def last_complete(cls, timezone: str, today: dt.date | None = None, months: int = 1) -> Period:
         """The last month that has fully passed in the municipality's time zone."""
         today = today or dt.datetime.now(ZoneInfo(timezone)).date()
         first = today.replace(day=1)
         previous = first - dt.timedelta(days=1)
-        return cls(previous.year, previous.month)
+        return cls(previous.year, previous.month, months)
+
+    @classmethod
+    def of(cls, municipality: Municipality, text: str | None = None) -> Period:
+        """The named period (default: the last complete one) with the configured length."""
+        months = municipality.matching.period_months
+        if text:
+            return cls.parse(text, months)
+        return cls.last_complete(municipality.timezone, months=months)
 
     @property
     def start(self) -> dt.date:
-        return dt.date(self.year, self.month, 1)
+        year, month = _add_months(self.year, self.month, -(self.months - 1))
+        return dt.date(year, month, 1)
 
     @property
     def end(self) -> dt.date:
         """First day after the period."""
-        return self.start + dt.timedelta(days=calendar.monthrange(self.year, self.month)[1])
+        last_month_start = dt.date(self.year, self.month, 1)
+        return last_month_start + dt.timedelta(days=calendar.monthrange(self.year, self.month)[1])
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+    def months_before(self, months: int) -> dt.date:
+        """First day of the month `months` months before the period starts."""
+        year, month = _add_months(self.start.year, self.start.month, -months)
+        return dt.date(year, month, 1)
+
+    @property
+    def label(self) -> str:
+        """'2026-10', or '2026-08 t/m 2026-10' for a longer period."""
+        if self.months == 1:
+            return str(self)
+        return f"{self.start:%Y-%m} t/m {self}"
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
 
 def rules_version(municipality: Municipality) -> str:
-    """A short hash of everything that decides a list: the scoring rules and the SQL."""
-    payload = {
-        "scoring": municipality.scoring.model_dump(mode="json"),
-        "sql": {name: sql_hash(name) for name in SCORING_SQL},
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
+    """A short hash of everything that decides a list; the algorithm card shows the same one."""
+    return rulebook.rules_version(municipality)
+
+
+def score_rules(con: duckdb.DuckDBPyConnection, municipality: Municipality, period: Period,
+                run_id: str) -> dict[str, int]:
+    """Write a run's household scores inside the caller's transaction; returns its totals.
+
+    For callers that combine scoring with other statements in one transaction (the what-if
+    comparison scores twice and rolls back). Most callers want score_period.
+    """
+    params, frames = rulebook.sql_inputs(municipality, period)
+    for name, frame in frames.items():
+        con.register(name, frame.to_arrow())
+    try:
+        con.execute(sql("model/delete_run_scores"), {"run_id": run_id})
+        con.execute(sql("model/household_scores"), {"run_id": run_id, **params})
+    finally:
+        for name in frames:
+            con.unregister(name)
+    return run_totals(con, run_id)
 
 
 def score_period(con: duckdb.DuckDBPyConnection, municipality: Municipality, period: Period,
                  run_id: str) -> dict[str, int]:
-    """Write the run's household scores; returns the run's totals (counts only)."""
-    rules = municipality.scoring
-    points = pl.DataFrame(
-        {"partner_type": list(rules.partner_type_points),
-         "punten": list(rules.partner_type_points.values())},
-        schema={"partner_type": pl.String, "punten": pl.Int32},
-    )
-    with transaction(con, partner_type_points=points):
-        con.execute(sql("model/delete_run_scores"), {"run_id": run_id})
-        con.execute(sql("model/household_scores"), {
-            "run_id": run_id,
-            "periode": str(period),
-            "begin": period.start,
-            "einde": period.end,
-            "minimum_cent": round(rules.minimum_amount * 100),
-            "overige_punten": rules.other_partner_type_points,
-            "cent_per_punt": rules.euros_per_amount_point * 100,
-            "max_bedragpunten": rules.amount_points_max,
-            "meervoudig_punten": rules.multiple_points,
-            "crisis_punten": rules.crisis_points,
-        })
+    """Write the run's household scores (one transaction); returns the run's totals (counts)."""
+    with transaction(con):
+        return score_rules(con, municipality, period, run_id)
+
+
+def run_totals(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     row = con.execute(sql("model/run_totals"), {"run_id": run_id}).fetchone()
-    return dict(zip(("huishoudens", "op_lijst", "crisis", "signalen"), row, strict=True))
+    return dict(zip(TOTALS, row, strict=True))
+
+
+def team_totals(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, dict[str, int]]:
+    rows = con.execute(sql("model/team_totals"), {"run_id": run_id}).fetchall()
+    return {team: {"bezoeklijst": a, "wachtlijst": b, "crisis": c} for team, a, b, c in rows}
 
 
 def ranked_list(con: duckdb.DuckDBPyConnection, run_id: str, wijkteam: str) -> pl.DataFrame:
-    """The team's listed households for a run, ranked (pseudonyms and points only)."""
+    """The team's listed households for a run, ranked: bezoeklijst, then wachtlijst (`sectie`).
+
+    Pseudonyms and points only; nobody is re-identified here.
+    """
     return con.execute(sql("model/visit_list"), {"run_id": run_id, "wijkteam": wijkteam}).pl()

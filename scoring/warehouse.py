@@ -6,13 +6,14 @@ readers open it read-only. Connections are short-lived so that a reader never wa
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
-from vroeg.sqlfiles import schema_statements
+from vroeg.sqlfiles import schema_statements, sql
 
 
 @contextmanager
@@ -26,6 +27,8 @@ def connect(path: Path, *, write: bool = False) -> Iterator[duckdb.DuckDBPyConne
     con = duckdb.connect(str(path), read_only=not write)
     try:
         if write:
+            if con.execute(sql("upgrade/household_scores_is_v1")).fetchone()[0]:
+                con.execute(sql("upgrade/household_scores_keep_v1"))
             for statement in schema_statements():
                 con.execute(statement)
         yield con
@@ -53,3 +56,49 @@ def transaction(con: duckdb.DuckDBPyConnection, **frames) -> Iterator[duckdb.Duc
     finally:
         for name in frames:
             con.unregister(name)
+
+
+@contextmanager
+def scratch(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A transaction that is always rolled back: work inside it leaves the warehouse untouched.
+
+    The what-if comparison scores the period twice in one and reads the difference; nothing of
+    it stays behind, whatever happens.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    finally:
+        con.execute("ROLLBACK")
+
+
+def _literal(path: Path) -> str:
+    # ATTACH takes no bound parameters; the path is ours (VROEG_HOME), quoted as a SQL literal.
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def compact(path: Path) -> None:
+    """Rewrite the warehouse file with its live data only, then swap it in.
+
+    DuckDB does not overwrite the blocks of deleted rows; while other tables (the exclusion
+    lists in force) keep the file's tail in use, deleted pseudonyms stay readable in free blocks.
+    Retention and erasure call this after deleting, so that what was destroyed is gone from the
+    file too. Needs the warehouse closed by everyone else (flows hold it only briefly).
+    """
+    if not path.exists():
+        return
+    fresh = path.with_name(f".{path.name}.compact")
+    fresh.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {_literal(path)} AS bron (READ_ONLY)")
+        con.execute(f"ATTACH {_literal(fresh)} AS doel")
+        con.execute("COPY FROM DATABASE bron TO doel")
+        con.execute("DETACH doel")
+        con.execute("DETACH bron")
+    except BaseException:
+        con.close()
+        fresh.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(fresh, path)

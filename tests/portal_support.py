@@ -86,7 +86,8 @@ def build(tmp_path_factory) -> PortalData:
         extra = root / "extra" / "formule.csv"
         extra.parent.mkdir()
         extra.write_bytes(standard_file([row(
-            # Arrears older than the convenant's 30-day window for rent, so the row is accepted.
+            # Arrears older than the convenant's 30-day window for rent, so the row is accepted
+            # (issue 3) and counts toward a list (docs/scoring.md).
             signaal_id="FORMULE-1", signaaldatum=day,
             ontstaansdatum=(period.start - dt.timedelta(days=40)).isoformat(),
             bedrag="95,00", crisis="nee", straatnaam="Proefstraat", postcode="8911 AB",

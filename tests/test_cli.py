@@ -25,7 +25,8 @@ VROEG = shutil.which("vroeg", path=str(Path(sys.executable).parent)) or "vroeg"
 
 
 @pytest.mark.parametrize("command", [[], ["generate"], ["ingest"], ["run"], ["demo"], ["keys"],
-                                     ["keys", "init"]])
+                                     ["keys", "init"], ["algorithm-card"], ["exclusions"],
+                                     ["exclusions", "load"], ["exclusions", "status"]])
 def test_every_command_has_help(command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output
@@ -37,6 +38,8 @@ def test_ingest_and_run_document_json_and_partner():
     for command in ("ingest", "run"):
         assert "--json" in runner.invoke(app, [command, "--help"]).output
     assert "--period" in runner.invoke(app, ["run", "--help"]).output
+    run_help = runner.invoke(app, ["run", "--help"]).output
+    assert "--dry-run" in run_help and "--weights" in run_help and "--set" in run_help
 
 
 def test_keys_init_in_an_empty_home(tmp_path, monkeypatch):

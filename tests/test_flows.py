@@ -107,13 +107,15 @@ def test_nine_visit_lists_one_per_wijkteam(demo):
         raw = csv_path.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-        assert len(rows) == item["huishoudens"] > 0
+        visits = [r for r in rows if r["sectie"] == "bezoeklijst"]
+        assert len(visits) == item["huishoudens"] > 0
+        assert len(rows) - len(visits) == item["wachtlijst"]
         assert [int(r["rang"]) for r in rows] == list(range(1, len(rows) + 1))
-        # Crisis households first, then descending score.
-        keys = [(r["crisis"] == "ja", int(r["score"])) for r in rows]
+        # The bezoeklijst first (crisis households at its top), then the wachtlijst; each by score.
+        keys = [(r["sectie"] == "bezoeklijst", r["crisis"] == "ja", int(r["score"])) for r in rows]
         assert keys == sorted(keys, reverse=True)
         assert all(r["naam"] and r["straatnaam"] and r["postcode"] and r["redenen"] for r in rows)
-        total += len(rows)
+        total += len(visits)
     assert total == run["op_lijst"]
 
 
@@ -201,7 +203,9 @@ def test_only_listed_households_are_reidentified_and_each_is_logged(demo):
         lines = s.scalars(select(AuditLine).where(AuditLine.name == "heridentificatie")).all()
     run_id = demo["run"]["run"]
     this_run = [line for line in lines if line.attributes["run"] == run_id]
-    assert len(this_run) == demo["run"]["op_lijst"]
+    # The bezoeklijst and the wachtlijst are published, so both are re-identified (and logged).
+    assert len(this_run) == demo["run"]["op_lijst"] + demo["run"]["wachtlijst"]
+    assert {line.attributes["sectie"] for line in this_run} <= {"bezoeklijst", "wachtlijst"}
     assert per_run
     # The subject is stored encrypted, never as the bare pseudonym.
     assert all(line.data_subject_id and not line.data_subject_id.startswith("k1_")
@@ -251,4 +255,7 @@ def test_prefect_recorded_the_runs_without_parameters_of_people(demo):
         text = repr(r.parameters)
         assert "Zzkanariexq" not in text and CANARY["bsn"] not in text
         assert set(r.parameters) <= {"gemeente", "paths", "partner_id", "today", "period", "seed",
-                                     "months", "dry_run"}
+                                     "months", "dry_run", "overrides"}
+        # What-if overrides are rules (weights), never people.
+        assert not set(r.parameters.get("overrides") or {}) - {"scoring", "matching",
+                                                               "capacity", "wijkteams"}

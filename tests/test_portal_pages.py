@@ -141,8 +141,10 @@ def test_downloads_are_the_published_files_and_formulas_stay_text(data, coord):
     response = coord.get(f"/lijsten/{pid}/download/xlsx")
     assert response.status_code == 200
     assert response.content == Path(publication.xlsx_path).read_bytes()
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Bezoeklijst"]
-    cells = [c for row in sheet.iter_rows() for c in row]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    # Both sections of the list (the resident may be on the wachtlijst).
+    cells = [c for name in ("Bezoeklijst", "Wachtlijst") for row in workbook[name].iter_rows()
+             for c in row]
     assert not [c for c in cells if c.data_type == "f"], "no formula may come out of the list"
     name_cell = next(c for c in cells if isinstance(c.value, str) and "Formulier" in c.value)
     assert name_cell.data_type == "s" and name_cell.number_format == "@"
@@ -518,7 +520,10 @@ def test_list_reader_refuses_changed_misplaced_or_unpaired_lists(data, tmp_path)
     outbox, publication = _copy(data, tmp_path)
     loaded = lists.load(outbox, publication, pairs)
     assert [l.pseudonym for l in loaded.lines] == ps.list_households(data, pid)
-    assert loaded.extra_columns == ()
+    # The columns the matching work added after the first model's (publishing.visit_list).
+    from publishing.visit_list import COLUMNS, LIST_COLUMNS
+
+    assert loaded.extra_columns == COLUMNS[len(LIST_COLUMNS):]
 
     publication.csv_sha256 = "0" * 64
     with pytest.raises(lists.ListUnavailable, match="gewijzigd"):
@@ -546,22 +551,27 @@ def test_list_reader_refuses_changed_misplaced_or_unpaired_lists(data, tmp_path)
 
 
 def test_columns_added_to_lists_later_are_shown_by_name(data, tmp_path):
-    """The matching work adds columns (advice term, points per rule); they are read by header."""
+    """The matching work added columns (advice term, section, points per rule); they, and any
+    added later, are read by header."""
     from portal import lists
+    from publishing.visit_list import POINT_COLUMNS
 
     def add_columns(raw: bytes) -> bytes:
         lines = raw.decode("utf-8-sig").split("\r\n")
-        lines[0] += ";advies;punten_huur"
-        lines[1:] = [line + ";binnen 3 werkdagen;30" if line else line for line in lines[1:]]
+        lines[0] += ";later_kolom;punten_later"
+        lines[1:] = [line + ";iets nieuws;3" if line else line for line in lines[1:]]
         return ("\ufeff" + "\r\n".join(lines)).encode()
 
     with _db(data) as s:
         pairs = lists.households(s, data.current(ps.TEAM_A))
     outbox, publication = _copy(data, tmp_path, add_columns)
     loaded = lists.load(outbox, publication, pairs)
-    assert loaded.extra_columns == ("advies", "punten_huur")
-    assert loaded.table_extras == ("advies",)
-    assert loaded.lines[0].get("advies") == "binnen 3 werkdagen"
+    assert loaded.extra_columns == ("advies", "sectie", *POINT_COLUMNS, "later_kolom",
+                                    "punten_later")
+    # Points per rule stay on the household page; the rest is shown in the list table.
+    assert loaded.table_extras == ("advies", "sectie", "later_kolom")
+    assert loaded.lines[0].get("advies") in ("binnen 3 werkdagen", "binnen 4 weken")
+    assert loaded.lines[0].get("later_kolom") == "iets nieuws"
 
 
 def test_amounts_are_shown_the_dutch_way():

@@ -43,8 +43,10 @@ def _xlsx_rows(home, wijkteam: str) -> tuple[list[dict], str]:
     rows, notes = [], []
     for path in sorted((home.outbox_dir("0080") / wijkteam).glob("*.xlsx")):
         book = load_workbook(path)
-        values = list(book.worksheets[0].iter_rows(values_only=True))
-        rows += [dict(zip(values[0], row, strict=False)) for row in values[1:]]
+        # Both list sheets (Bezoeklijst and Wachtlijst), not the explanation.
+        for sheet in (ws for ws in book.worksheets if ws.title != "Toelichting"):
+            values = list(sheet.iter_rows(values_only=True))
+            rows += [dict(zip(values[0], row, strict=False)) for row in values[1:]]
         notes += [str(v) for row in book["Toelichting"].iter_rows(values_only=True) for v in row
                   if v]
     return rows, "\n".join(notes)
@@ -64,8 +66,8 @@ def test_audit_lines_filtered_by_step_team_period_and_subject(prefect_server, tm
     assert everything["regels"] > 500
     published = _json("audit", "--stap", "publicatie", "--wijkteam", resident["wijkteam"])
     team = next(i for i in demo["run"]["lijsten"] if i["wijkteam"] == resident["wijkteam"])
-    # One line per published household, plus the bulk line of the step.
-    assert published["regels"] == team["huishoudens"] + 1
+    # One line per published household (bezoeklijst and wachtlijst), plus the step's bulk line.
+    assert published["regels"] == team["huishoudens"] + team["wachtlijst"] + 1
     assert {line["attributen"]["wijkteam"] for line in published["getoond"]} == {
         resident["wijkteam"]}
     assert _json("audit", "--van", "2000-01-01", "--tot", "2000-02-01")["regels"] == 0

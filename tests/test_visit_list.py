@@ -7,6 +7,7 @@ vault returns per household, newest first. No warehouse or vault is needed to re
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 
@@ -14,7 +15,9 @@ import openpyxl
 import pytest
 
 from publishing.visit_list import (
+    COLUMNS,
     LIST_COLUMNS,
+    POINT_COLUMNS,
     ListRow,
     build_rows,
     full_name,
@@ -23,31 +26,45 @@ from publishing.visit_list import (
     render_xlsx,
     write_list,
 )
-from scoring.reasons import ARREARS, euros, reasons
+from scoring.reasons import ARREARS, advice, bill_months, euros, reasons
 from vroeg.config import Scoring
 
 RULES = Scoring()
 
 
 def household(rang: int, pseudonym: str, types: list[str], cents: int, *, crisis: bool = False,
-              amount_points: int = 0, rules: Scoring = RULES) -> dict:
+              amount_points: int = 0, mille: int = 0, months: int = 0, duration_points: int = 0,
+              previous: dt.date | None = None, sectie: str = "bezoeklijst",
+              rules: Scoring = RULES) -> dict:
     """A ranked household as visit_list.sql returns it, with points computed by the rules."""
     by_type = [{"partner_type": t, "punten": rules.partner_type_points.get(
         t, rules.other_partner_type_points)} for t in types]
-    multiple = rules.multiple_points if len(set(types)) > 1 else 0
+    multiple = rules.multiple_points * (len(set(types)) - 1)
     crisis_points = rules.crisis_points if crisis else 0
+    consecutive = rules.consecutive_points if previous else 0
     return {
         "rang": rang,
+        "sectie": sectie,
         "huishouden_pseudoniem": pseudonym,
         "signalen": len(types),
         "partnertypes": types,
         "totaal_bedrag_cent": cents,
+        "maandbedragen_mille": mille,
+        "oudste_ontstaansdatum": dt.date(2026, 10, 31) - dt.timedelta(days=31 * months),
+        "maanden_achterstand": months,
+        "vorig_signaal": previous,
+        "bedrag_gestegen": False,
         "crisis": crisis,
+        "leeftijdsgroepen": [],
         "punten_partnertype": by_type,
         "punten_bedrag": amount_points,
+        "punten_duur": duration_points,
         "punten_meervoudig": multiple,
+        "punten_opeenvolgend": consecutive,
         "punten_crisis": crisis_points,
-        "score": sum(p["punten"] for p in by_type) + amount_points + multiple + crisis_points,
+        "punten_leeftijd": 0,
+        "score": (sum(p["punten"] for p in by_type) + amount_points + duration_points + multiple
+                  + consecutive + crisis_points),
     }
 
 
@@ -70,9 +87,10 @@ def parse_csv(data: bytes) -> list[list[str]]:
 @pytest.fixture
 def ranked() -> tuple[list[dict], dict[str, list[dict]]]:
     households = [
-        household(1, "hh-crisis", ["Huur", "Energie"], 123456, crisis=True, amount_points=24),
-        household(2, "hh-zorg", ["Zorg"], 8050, amount_points=1),
-        household(3, "hh-none", ["Water"], 7, amount_points=0),
+        household(1, "hh-crisis", ["Huur", "Energie"], 123456, crisis=True, amount_points=15,
+                  mille=3793, months=3, duration_points=6),
+        household(2, "hh-zorg", ["Zorg"], 8050, amount_points=2, mille=536),
+        household(3, "hh-none", ["Water"], 7, amount_points=0, mille=2, sectie="wachtlijst"),
     ]
     identities = {
         "hh-crisis": [
@@ -106,9 +124,16 @@ def test_build_rows_names_addresses_and_reasons(ranked):
     assert (first.straatnaam, first.postcode, first.huisnummer, first.huisnummertoevoeging,
             first.woonplaats) == ("Kanaalweg", "8912AB", "14", "A", "Leeuwarden")
     assert first.signalen == "Huur, Energie"
-    assert first.score == households[0]["score"] == 30 + 20 + 20 + 100 + 24
+    assert first.score == households[0]["score"] == 100 + 30 + 20 + 20 + 15 + 6
     assert first.crisis is True
     assert first.redenen == reasons(households[0], RULES)
+    # The points per rule add up to the score, and the advice follows crisis and section.
+    assert first.punten == {"punten_crisis": 100, "punten_partnertype": 50,
+                            "punten_meervoudig": 20, "punten_bedrag": 15, "punten_duur": 6,
+                            "punten_opeenvolgend": 0, "punten_leeftijd": 0}
+    assert sum(first.punten.values()) == first.score
+    assert [r.advies for r in rows] == ["binnen 3 werkdagen", "binnen 4 weken", "als er ruimte is"]
+    assert [r.sectie for r in rows] == ["bezoeklijst", "bezoeklijst", "wachtlijst"]
     assert rows[1].naam == "J. Bakker"
     assert rows[1].telefoon == ""
     assert rows[1].huisnummertoevoeging == ""
@@ -128,16 +153,29 @@ def test_full_name_skips_empty_parts():
 # =================================================================================================
 
 
+def test_first_model_columns_keep_their_place():
+    """Tools reading the first model's thirteen columns keep working: new ones come after."""
+    assert LIST_COLUMNS == COLUMNS[:13] == (
+        "rang", "score", "naam", "straatnaam", "postcode", "huisnummer", "huisnummertoevoeging",
+        "woonplaats", "telefoon", "signalen", "totaal_bedrag", "crisis", "redenen")
+    assert COLUMNS[13:] == ("advies", "sectie", *POINT_COLUMNS)
+
+
 def test_csv_format_bom_delimiter_header_amounts(ranked):
     households, identities = ranked
     data = render_csv(build_rows(households, identities, RULES))
-    assert data.startswith(b"\xef\xbb\xbf" + ";".join(LIST_COLUMNS).encode() + b"\r\n")
+    assert data.startswith(b"\xef\xbb\xbf" + ";".join(COLUMNS).encode() + b"\r\n")
     records = parse_csv(data)
-    assert records[0] == list(LIST_COLUMNS)
-    body = [dict(zip(LIST_COLUMNS, r, strict=True)) for r in records[1:]]
+    assert records[0] == list(COLUMNS)
+    body = [dict(zip(COLUMNS, r, strict=True)) for r in records[1:]]
     assert [r["rang"] for r in body] == ["1", "2", "3"]
     assert [r["totaal_bedrag"] for r in body] == ["1234,56", "80,50", "0,07"]
     assert [r["crisis"] for r in body] == ["ja", "nee", "nee"]
+    assert [r["sectie"] for r in body] == ["bezoeklijst", "bezoeklijst", "wachtlijst"]
+    assert [r["advies"] for r in body] == ["binnen 3 werkdagen", "binnen 4 weken",
+                                           "als er ruimte is"]
+    for r in body:
+        assert sum(int(r[name]) for name in POINT_COLUMNS) == int(r["score"])
     assert body[0]["naam"] == "Anna de Vries / Piet Jansen"
     assert body[0]["score"] == str(households[0]["score"])
     assert body[0]["signalen"] == "Huur, Energie"
@@ -148,7 +186,8 @@ def test_csv_format_bom_delimiter_header_amounts(ranked):
 def test_csv_negative_and_large_amounts():
     def amount(cents: int) -> str:
         row = ListRow(1, 1, "", "", "", "", "", "", "", "", cents, False, "")
-        return parse_csv(render_csv([row]))[1][LIST_COLUMNS.index("totaal_bedrag")]
+        assert parse_csv(render_csv([row]))[1][COLUMNS.index("sectie")] == "bezoeklijst"
+        return parse_csv(render_csv([row]))[1][COLUMNS.index("totaal_bedrag")]
     assert amount(-5) == "-0,05"
     assert amount(100_000_000) == "1000000,00"  # no thousands grouping in the CSV
     assert amount(0) == "0,00"
@@ -163,13 +202,13 @@ def hostile_rows() -> list[ListRow]:
         rows.append(ListRow(
             rang=i, score=10, naam=text, straatnaam=text, postcode=text, huisnummer=text,
             huisnummertoevoeging=text, woonplaats=text, telefoon=text, signalen=text,
-            totaal_bedrag_cent=12345, crisis=False, redenen=text,
+            totaal_bedrag_cent=12345, crisis=False, redenen=text, advies=text,
         ))
     return rows
 
 
 TEXT_COLUMNS = ("naam", "straatnaam", "postcode", "huisnummer", "huisnummertoevoeging",
-                "woonplaats", "telefoon", "signalen", "redenen")
+                "woonplaats", "telefoon", "signalen", "redenen", "advies")
 
 
 def test_neutralise():
@@ -184,7 +223,7 @@ def test_csv_formula_injection_is_neutralised():
     records = parse_csv(render_csv(hostile_rows()))
     assert len(records) == len(HOSTILE) + 1
     for text, record in zip(HOSTILE, records[1:], strict=True):
-        cells = dict(zip(LIST_COLUMNS, record, strict=True))
+        cells = dict(zip(COLUMNS, record, strict=True))
         for name in TEXT_COLUMNS:
             assert cells[name] == "'" + text, (name, text)
         assert cells["totaal_bedrag"] == "123,45"
@@ -194,9 +233,9 @@ def test_csv_keeps_delimiters_and_quotes_inside_names():
     row = ListRow(1, 5, 'Jansen; "Piet"', "Straat\nmet regel", "8911AB", "1", "", "Leeuwarden",
                   "", "Huur", 100, True, "Huurachterstand (+30)")
     record = parse_csv(render_csv([row]))[1]
-    assert record[LIST_COLUMNS.index("naam")] == 'Jansen; "Piet"'
-    assert record[LIST_COLUMNS.index("straatnaam")] == "Straat\nmet regel"
-    assert len(record) == len(LIST_COLUMNS)
+    assert record[COLUMNS.index("naam")] == 'Jansen; "Piet"'
+    assert record[COLUMNS.index("straatnaam")] == "Straat\nmet regel"
+    assert len(record) == len(COLUMNS)
 
 
 # =================================================================================================
@@ -208,14 +247,17 @@ def test_xlsx_has_no_formulas_numeric_amounts_and_an_explanation_sheet():
     about = [("Gemeente", "Leeuwarden (0080)"), ("Opmerking", "=1+1")]
     data = render_xlsx(hostile_rows(), title="Bezoeklijst Wijkteam Centrum 2026-10", about=about)
     workbook = openpyxl.load_workbook(io.BytesIO(data))
-    assert workbook.sheetnames == ["Bezoeklijst", "Toelichting"]
+    assert workbook.sheetnames == ["Bezoeklijst", "Wachtlijst", "Toelichting"]
+    # An empty waiting list still has its header, so a coordinator sees the same columns.
+    assert [c.value for c in workbook["Wachtlijst"][1]] == list(COLUMNS)
+    assert workbook["Wachtlijst"].max_row == 1
     sheet = workbook["Bezoeklijst"]
-    assert [c.value for c in sheet[1]] == list(LIST_COLUMNS)
+    assert [c.value for c in sheet[1]] == list(COLUMNS)
     for cells in sheet.iter_rows():
         for cell in cells:
             assert cell.data_type != "f", cell.coordinate
     for r, text in enumerate(HOSTILE, start=2):
-        values = {name: sheet.cell(row=r, column=i + 1) for i, name in enumerate(LIST_COLUMNS)}
+        values = {name: sheet.cell(row=r, column=i + 1) for i, name in enumerate(COLUMNS)}
         for name in TEXT_COLUMNS:
             assert values[name].data_type == "s"
             # Typed text in Text format ("@"): shown as sent, never evaluated, so no leading
@@ -239,21 +281,25 @@ def test_xlsx_has_no_formulas_numeric_amounts_and_an_explanation_sheet():
 
 
 def test_xlsx_matches_the_csv(ranked):
+    """The CSV's rows, split by section: the bezoeklijst on one sheet, the wachtlijst on another."""
     households, identities = ranked
     rows = build_rows(households, identities, RULES)
     workbook = openpyxl.load_workbook(io.BytesIO(render_xlsx(rows, title="t", about=[])))
-    sheet = workbook["Bezoeklijst"]
-    records = parse_csv(render_csv(rows))
-    for r, record in enumerate(records[1:], start=2):
-        for c, name in enumerate(LIST_COLUMNS, start=1):
-            value = sheet.cell(row=r, column=c).value
-            if name == "totaal_bedrag":
-                assert f"{value:.2f}".replace(".", ",") == record[c - 1]
-            elif name in ("rang", "score"):
-                assert str(value) == record[c - 1]
-            else:
-                assert (value or "") == record[c - 1], name
-    assert sheet.max_row == len(rows) + 1
+    records = parse_csv(render_csv(rows))[1:]
+    sheets = [(workbook["Bezoeklijst"], [r for r in records if r[14] == "bezoeklijst"]),
+              (workbook["Wachtlijst"], [r for r in records if r[14] == "wachtlijst"])]
+    assert [len(expected) for _, expected in sheets] == [2, 1]
+    for sheet, expected in sheets:
+        for r, record in enumerate(expected, start=2):
+            for c, name in enumerate(COLUMNS, start=1):
+                value = sheet.cell(row=r, column=c).value
+                if name == "totaal_bedrag":
+                    assert f"{value:.2f}".replace(".", ",") == record[c - 1]
+                elif name in ("rang", "score", *POINT_COLUMNS):
+                    assert str(value) == record[c - 1], name
+                else:
+                    assert (value or "") == record[c - 1], name
+        assert sheet.max_row == len(expected) + 1
 
 
 def test_write_list_writes_both_files(tmp_path, ranked):
@@ -261,10 +307,12 @@ def test_write_list_writes_both_files(tmp_path, ranked):
     rows = build_rows(households, identities, RULES)
     written = write_list(tmp_path / "wt-centrum", "bezoeklijst_wt-centrum_x", "wt-centrum", rows,
                          title="Bezoeklijst", about=[("Run", "x")])
-    assert (written.households, written.crisis, written.wijkteam) == (3, 1, "wt-centrum")
+    assert (written.households, written.waiting, written.crisis, written.wijkteam) == (
+        2, 1, 1, "wt-centrum")
     assert written.csv_path.read_bytes() == render_csv(rows)
     assert written.csv_sha256 == hashlib.sha256(render_csv(rows)).hexdigest()
-    assert openpyxl.load_workbook(written.xlsx_path).sheetnames == ["Bezoeklijst", "Toelichting"]
+    assert openpyxl.load_workbook(written.xlsx_path).sheetnames == [
+        "Bezoeklijst", "Wachtlijst", "Toelichting"]
     assert sorted(p.name for p in (tmp_path / "wt-centrum").iterdir()) == [
         "bezoeklijst_wt-centrum_x.csv", "bezoeklijst_wt-centrum_x.xlsx"]  # no temporary files
 
@@ -283,27 +331,34 @@ def test_euros(cents, text):
 
 
 def test_reasons_crisis_household_exact_text():
-    text = reasons(household(1, "h", ["Huur", "Energie"], 123456, crisis=True, amount_points=24),
-                   RULES)
-    assert text == (
+    row = household(1, "h", ["Huur", "Energie"], 123456, crisis=True, amount_points=15,
+                    mille=3793, months=3, duration_points=6, previous=dt.date(2026, 6, 3))
+    row["oudste_ontstaansdatum"] = dt.date(2026, 7, 20)
+    assert reasons(row, RULES) == (
         "Crisissignaal: ontruiming of afsluiting aangekondigd (+100); huurachterstand (+30); "
-        "energieachterstand (+20); meervoudig: signalen van 2 soorten partners deze maand (+20); "
-        "totale achterstand € 1.234,56 (+24, 1 punt per € 50,00, max 30)"
+        "energieachterstand (+20); meervoudig: 2 soorten schuldeisers deze maand (+20); "
+        "achterstand € 1.234,56 = 3,79 maandbedragen (+15; 4 per maandbedrag, max 30); "
+        "achterstand loopt 3 maanden, sinds 20-07-2026 (+6; 2 per maand, max 12); "
+        "opeenvolgend: eerder signaal op dit adres op 03-06-2026 (+15)"
     )
+    assert advice(row, RULES) == "binnen 3 werkdagen"
 
 
 def test_reasons_without_crisis_or_multiple():
-    text = reasons(household(2, "h", ["Zorg"], 8050, amount_points=1), RULES)
-    assert text.startswith("Achterstand zorgverzekering (+10); ")
-    assert "risis" not in text and "meervoudig" not in text
-    assert text.endswith("totale achterstand € 80,50 (+1, 1 punt per € 50,00, max 30)")
+    text = reasons(household(2, "h", ["Zorg"], 8050, amount_points=2, mille=536), RULES)
+    assert text == ("Achterstand zorgverzekering (+10); achterstand € 80,50 = 0,53 maandbedragen "
+                    "(+2; 4 per maandbedrag, max 30)")
+    # A longer matching period is named as such.
+    assert "deze periode" in reasons(household(1, "h", ["Zorg", "Huur"], 1, mille=1), RULES,
+                                     period_months=3)
 
 
 def test_reasons_name_every_partner_type_with_its_points():
     rules = Scoring(partner_type_points={"Huur": 30, "DUO": 15}, other_partner_type_points=5,
-                    euros_per_amount_point=25, amount_points_max=40, crisis_points=200)
+                    points_per_bill_month=10, amount_points_max=40, crisis_points=200)
     types = list(ARREARS)
-    row = household(1, "h", types, 250_000, crisis=True, amount_points=40, rules=rules)
+    row = household(1, "h", types, 250_000, crisis=True, amount_points=40, mille=9000,
+                    rules=rules)
     text = reasons(row, rules)
     assert text.index("Crisissignaal") == 0 and "(+200)" in text
     for item in row["punten_partnertype"]:
@@ -311,11 +366,12 @@ def test_reasons_name_every_partner_type_with_its_points():
         assert fragment in text, fragment
     assert "achterstand studieschuld (DUO) (+15)" in text
     assert "hypotheekachterstand (+5)" in text
-    assert f"meervoudig: signalen van {len(types)} soorten partners deze maand (+20)" in text
-    assert "totale achterstand € 2.500,00 (+40, 1 punt per € 25,00, max 40)" in text
+    extra = len(types) - 1
+    assert f"meervoudig: {len(types)} soorten schuldeisers deze maand (+{20 * extra})" in text
+    assert "achterstand € 2.500,00 = 9,00 maandbedragen (+40; 10 per maandbedrag, max 40)" in text
     # Order: crisis, partner types, multiple, amount.
     assert text.index("Crisis") < text.index("huurachterstand") < text.index("meervoudig") \
-        < text.index("totale achterstand")
+        < text.index("achterstand € ")
 
 
 def test_reasons_unknown_partner_type_and_no_partner_points():
@@ -325,11 +381,22 @@ def test_reasons_unknown_partner_type_and_no_partner_points():
     assert reasons(row, RULES).startswith("Gemeentelijke kredietbank (+10); ")
     row["punten_partnertype"] = []
     text = reasons(row, RULES)
-    assert text.startswith("Totale achterstand € 100,00 (+2")
+    assert text.startswith("Achterstand € 100,00 = ")
 
 
-def test_reasons_mention_multiple_only_with_points():
+def test_reasons_mention_only_rules_that_gave_points():
     row = household(1, "h", ["Huur", "Water"], 10_000, amount_points=2)
     assert "meervoudig" in reasons(row, RULES)
     row["punten_meervoudig"] = 0
     assert "meervoudig" not in reasons(row, RULES)
+    assert "loopt" not in reasons(row, RULES) and "opeenvolgend" not in reasons(row, RULES)
+    row["bedrag_gestegen"] = True
+    assert reasons(row, RULES).endswith(
+        "herhaald signaal voor dezelfde achterstand, met een hoger bedrag")
+
+
+@pytest.mark.parametrize(("mille", "text"), [(1992, "1,99"), (6880, "6,88"), (0, "0,00"),
+                                             (46, "0,04"), (12_345_678, "12345,67")])
+def test_bill_months_are_cut_off_not_rounded(mille, text):
+    # Cut off, so that 4 x 1,99 = 7,96 -> 7 points is what a reader computes from the text.
+    assert bill_months(mille) == text

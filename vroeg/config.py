@@ -44,6 +44,10 @@ class Wijkteam(_Model):
     name: str
     #: Four-digit postcode areas served, as "8911" or ranges "8912-8914".
     postcodes: list[str]
+    #: Households the team can visit per matching period; None: no limit (no waiting list).
+    capacity: int | None = Field(None, ge=0)
+    #: Exceptions per period ("2026-07": 20 for the summer holidays).
+    capacity_by_period: dict[str, int] = Field(default_factory=dict)
 
     @field_validator("postcodes")
     @classmethod
@@ -53,6 +57,17 @@ class Wijkteam(_Model):
             if not m or (m.group(2) and m.group(2) < m.group(1)):
                 raise ValueError(f"postcode area {item!r} is not 1234 or 1234-1240")
         return value
+
+    @field_validator("capacity_by_period")
+    @classmethod
+    def _periods(cls, value: dict[str, int]) -> dict[str, int]:
+        for period, number in value.items():
+            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period) or number < 0:
+                raise ValueError(f"capacity_by_period: {period!r}: {number} is not JJJJ-MM: n >= 0")
+        return value
+
+    def capacity_for(self, period: str) -> int | None:
+        return self.capacity_by_period.get(period, self.capacity)
 
     def pc4_ranges(self) -> list[tuple[int, int]]:
         out = []
@@ -140,34 +155,201 @@ class Validation(_Model):
         return {t: r for t in ddas.signaalpartners() if (r := self.rules_for(t)) is not None}
 
 
-class Scoring(_Model):
-    """The first, transparent points model (docs/scoring.md explains every rule)."""
+class SignalRule(_Model):
+    """When a signal of one partner type counts toward a visit list (listing, not validation).
 
-    #: Households whose total arrears in the period stay below this are not listed (euros).
+    Days are counted from the start of the arrears (ontstaansdatum) to the signal (signaaldatum).
+    A signal outside its window, or below its minimum, is kept but does not count; a crisis
+    signal always counts (energy and water companies must signal before disconnection even
+    outside the window).
+    """
+
+    min_days: int | None = Field(None, ge=0)
+    max_days: int | None = Field(None, ge=0)
+    #: Euros; a smaller signal of this type does not count (DUO: 270 under its agreement).
+    minimum_amount: float = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _window(self) -> SignalRule:
+        if self.min_days is not None and self.max_days is not None and self.max_days < self.min_days:
+            raise ValueError("max_days is smaller than min_days")
+        return self
+
+
+class AdviceTerms(_Model):
+    """The advice term printed per household (column `advies`)."""
+
+    crisis: str = "binnen 3 werkdagen"
+    bezoeklijst: str = "binnen 4 weken"
+    wachtlijst: str = "als er ruimte is"
+
+
+def _default_signal_rules() -> dict[str, SignalRule]:
+    # The windows of domain.md ("Who signals, and when"); DUO's minimum is from its agreement.
+    return {
+        "Huur": SignalRule(min_days=30),
+        "Energie": SignalRule(min_days=30),
+        "Water": SignalRule(min_days=30),
+        "Zorg": SignalRule(min_days=30, max_days=100),
+        "CAK Zorgverzekeringen": SignalRule(min_days=183),
+        "DUO": SignalRule(minimum_amount=270),
+    }
+
+
+class Scoring(_Model):
+    """The transparent points model and the listing rules (docs/scoring.md explains each)."""
+
+    #: The attributes the model may read (allow-list, see scoring/features.py). Adding one is a
+    #: visible change here, on the algorithm card and in its version.
+    features: list[str] = Field(default_factory=lambda: [
+        "partner_type", "amount", "arrears_start", "signal_date", "crisis"])
+    #: Households whose counted arrears in the period stay below this are not listed (euros).
     minimum_amount: float = Field(75, ge=0)
-    #: Points per partner type present in the household's signals.
+    #: Per partner type: the window in days and a minimum per signal (see SignalRule).
+    signal_rules: dict[str, SignalRule] = Field(default_factory=_default_signal_rules)
+    #: For partner types without an entry in signal_rules.
+    default_signal_rule: SignalRule = SignalRule()
+    #: Points per partner type present among the household's counted signals.
     partner_type_points: dict[str, int] = Field(
         default_factory=lambda: {
             "Huur": 30, "Energie": 20, "Water": 20, "Zorg": 10, "CAK Zorgverzekeringen": 25,
         }
     )
     #: Points for partner types without an entry above.
-    other_partner_type_points: int = 10
-    #: One point per this many euros of total arrears, up to amount_points_max.
-    euros_per_amount_point: float = Field(50, gt=0)
-    amount_points_max: int = 30
-    #: Several partner types at one address in the period (meervoudig).
-    multiple_points: int = 20
+    other_partner_type_points: int = Field(10, ge=0)
+    #: A typical monthly bill per partner type (euros): the amount is weighed in months of bills,
+    #: so EUR 100 of water arrears (months) weighs more than EUR 100 of rent (a leftover).
+    typical_monthly_bill: dict[str, float] = Field(
+        default_factory=lambda: {
+            "Huur": 650, "Energie": 180, "Water": 25, "Zorg": 150, "CAK Zorgverzekeringen": 190,
+        }
+    )
+    other_typical_monthly_bill: float = Field(100, gt=0)
+    #: Points per monthly bill in arrears (summed over the counted signals), at most the maximum.
+    points_per_bill_month: int = Field(4, ge=0)
+    amount_points_max: int = Field(30, ge=0)
+    #: Points per full month since the oldest counted arrears started, at most the maximum.
+    points_per_month_in_arrears: int = Field(2, ge=0)
+    arrears_points_max: int = Field(12, ge=0)
+    #: Meervoudig: points per partner type beyond the first in the period.
+    multiple_points: int = Field(20, ge=0)
+    #: Opeenvolgend: a signal at the address in the months before the period.
+    consecutive_points: int = Field(15, ge=0)
     #: A crisis signal: eviction or disconnection announced. Crisis households always rank first.
-    crisis_points: int = 100
+    crisis_points: int = Field(100, ge=0)
+    #: Optional age-group rules, off by default; need "age_group" in features.
+    age_group_points: dict[str, int] = Field(default_factory=dict)
+    #: A lower (or higher) household minimum for a household with someone in the age group.
+    age_group_minimum_amount: dict[str, float] = Field(default_factory=dict)
+    advice: AdviceTerms = AdviceTerms()
 
-    @field_validator("partner_type_points")
+    @field_validator("partner_type_points", "typical_monthly_bill", "signal_rules")
     @classmethod
-    def _known_types(cls, value: dict[str, int]) -> dict[str, int]:
+    def _known_types(cls, value: dict) -> dict:
         unknown = set(value) - set(ddas.signaalpartners())
         if unknown:
             raise ValueError(f"unknown partner types {sorted(unknown)}; use DDAS EnumSignaalpartner")
         return value
+
+    @field_validator("typical_monthly_bill")
+    @classmethod
+    def _positive_bills(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(v <= 0 for v in value.values()):
+            raise ValueError("a typical monthly bill must be more than 0")
+        return value
+
+    @field_validator("age_group_points", "age_group_minimum_amount")
+    @classmethod
+    def _age_groups(cls, value: dict) -> dict:
+        from scoring.features import AGE_GROUPS
+
+        unknown = set(value) - set(AGE_GROUPS)
+        if unknown:
+            raise ValueError(f"unknown age groups {sorted(unknown)}; use {', '.join(AGE_GROUPS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _allowed_features(self) -> Scoring:
+        from scoring.features import RULES, check_features
+
+        problems = check_features(self.features)
+        for rule in RULES.values():
+            unlisted = [f for f in rule.features if f not in self.features]
+            if unlisted and self.rule_in_use(rule.name):
+                problems.append(
+                    f"regel '{rule.name}' ({rule.label}) gebruikt kenmerk "
+                    f"{', '.join(unlisted)}, dat niet in scoring.features staat; zet het daar "
+                    "bewust bij of zet de regel op 0")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def rule_in_use(self, rule: str) -> bool:
+        from scoring.features import RULES
+
+        for setting in RULES[rule].settings:
+            value = getattr(self, setting)
+            # A dict entry is a rule even with 0 points (a minimum of EUR 0 for an age group).
+            if value:
+                return True
+        return False
+
+    def signal_rule(self, partner_type: str) -> SignalRule:
+        return self.signal_rules.get(partner_type, self.default_signal_rule)
+
+
+class Matching(_Model):
+    """How signals are grouped into households and periods."""
+
+    #: Length of a matching period in calendar months; a period is named by its last month.
+    period_months: int = Field(1, ge=1, le=12)
+    #: Opeenvolgend: look back this many months before the period for a signal at the address.
+    consecutive_months: int = Field(6, ge=1, le=24)
+
+
+class Capacity(_Model):
+    """How each team's capacity (wijkteams[].capacity) splits the list."""
+
+    #: False: crisis households come on top of the capacity (they cannot wait); True: they use it.
+    crisis_counts_toward_capacity: bool = False
+
+
+#: What an exclusion list is about; each maps to a rule of domain.md.
+ExclusionKind = Literal["overleden", "verhuisd", "schuldhulp", "veiligheid", "hoeft-geen-hulp",
+                        "overig"]
+
+
+class ExclusionList(_Model):
+    """A list of residents or addresses a municipality supplies; listed ones are not visited.
+
+    Entries are keyed by BSN, by name + date of birth + address, or by address only, and are
+    loaded as pseudonyms (the clear file is not kept). See docs/scoring.md, "Uitsluitingen".
+    """
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")
+    name: str
+    kind: ExclusionKind
+    #: persoon: only the listed person's signals are dropped (others at the address still count);
+    #: huishouden: the whole household is left off the list.
+    scope: Literal["persoon", "huishouden"]
+    #: A file relative to the municipality's configuration folder, loaded by each run when it
+    #: changed. Leave out to load lists only with `vroeg exclusions load`.
+    file: str | None = None
+    #: Fed by the portal's cases: every case closed with "hoeft geen hulp" (kind hoeft-geen-hulp
+    #: only), read again by each run.
+    from_cases: bool = False
+    #: Entries apply for this many months from their date (e.g. "hoeft geen hulp": 6).
+    valid_months: int | None = Field(None, ge=1)
+    #: A run refuses to publish while this list was never loaded (e.g. a safety list).
+    required: bool = False
+    #: Where the list comes from, for the algorithm card.
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _cases(self) -> ExclusionList:
+        if self.from_cases and (self.kind != "hoeft-geen-hulp" or self.file):
+            raise ValueError("from_cases is for a list of kind hoeft-geen-hulp without a file")
+        return self
 
 
 class Municipality(_Model):
@@ -178,6 +360,9 @@ class Municipality(_Model):
     wijkteams: list[Wijkteam]
     validation: Validation = Validation()
     scoring: Scoring = Scoring()
+    matching: Matching = Matching()
+    capacity: Capacity = Capacity()
+    exclusions: list[ExclusionList] = Field(default_factory=list)
     #: Retention terms and register facts (privacy/policy.py).
     privacy: PrivacyPolicy = PrivacyPolicy()
     #: Filled in by load_municipality from partners/*.yaml.
@@ -195,6 +380,9 @@ class Municipality(_Model):
                     if pc in seen:
                         raise ValueError(f"postcode {pc} is in both {seen[pc]} and {team.code}")
                     seen[pc] = team.code
+        lists = [x.code for x in self.exclusions]
+        if len(set(lists)) != len(lists):
+            raise ValueError("exclusion list codes must be unique")
         return self
 
     @cached_property

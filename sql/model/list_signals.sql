@@ -1,12 +1,13 @@
--- Purpose: the period's signals of one team's listed households: which identities to fetch from
---          the vault for the visit list (and no others).
--- Grain:   one row per signal. Parameters: $run_id, $wijkteam, $begin, $einde.
+-- Purpose: the signals that count for one team's listed households: whose identities to fetch
+--          from the vault for the visit list, and no others (not a deceased or moved resident
+--          whose signals were excluded, not an old repeat).
+-- Grain:   one row per counted signal. Parameters: $run_id, $wijkteam.
 -- Personal data: none (pseudonyms only).
-SELECT s.huishouden_pseudoniem, s.signaal_pseudoniem, s.signaaldatum
-FROM signals AS s
-JOIN household_scores AS h USING (huishouden_pseudoniem)
+SELECT h.huishouden_pseudoniem, s.signaal_pseudoniem, s.signaaldatum
+FROM household_scores AS h
+CROSS JOIN unnest(h.signaal_pseudoniemen) AS u(signaal_pseudoniem)
+JOIN signals AS s USING (signaal_pseudoniem)
 WHERE h.run_id = $run_id
   AND h.wijkteam = $wijkteam
-  AND h.op_lijst
-  AND s.signaaldatum >= $begin AND s.signaaldatum < $einde
-ORDER BY s.huishouden_pseudoniem, s.signaaldatum DESC, s.signaal_pseudoniem;
+  AND h.sectie IS NOT NULL
+ORDER BY h.huishouden_pseudoniem, s.signaaldatum DESC, s.signaal_pseudoniem;

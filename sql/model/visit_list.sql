@@ -1,22 +1,31 @@
--- Purpose: one wijkteam's visit list for a run, ranked. Crisis first, then score, then amount;
---          the pseudonym breaks remaining ties so the order is deterministic.
+-- Purpose: one wijkteam's visit list for a run, ranked: the bezoeklijst (capacity plus every
+--          crisis household) then the wachtlijst (the rest above the threshold). The rank is the
+--          one household_scores.sql gave: crisis first, then score, then the tie-breaks.
 -- Grain:   one row per listed household of the team.
 -- Inputs:  household_scores. Parameters: $run_id, $wijkteam.
 -- Personal data: none (re-identification happens afterwards, for these rows only).
 SELECT
-    row_number() OVER (
-        ORDER BY crisis DESC, score DESC, totaal_bedrag_cent DESC, huishouden_pseudoniem
-    )::INTEGER AS rang,
+    rang,
+    sectie,
     huishouden_pseudoniem,
     signalen,
     partnertypes,
     totaal_bedrag_cent,
+    maandbedragen_mille,
+    oudste_ontstaansdatum,
+    maanden_achterstand,
+    vorig_signaal,
+    bedrag_gestegen,
     crisis,
+    leeftijdsgroepen,
     punten_partnertype,
     punten_bedrag,
+    punten_duur,
     punten_meervoudig,
+    punten_opeenvolgend,
     punten_crisis,
+    punten_leeftijd,
     score
 FROM household_scores
-WHERE run_id = $run_id AND wijkteam = $wijkteam AND op_lijst
+WHERE run_id = $run_id AND wijkteam = $wijkteam AND sectie IS NOT NULL
 ORDER BY rang;

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import typer
 
-from vroeg.cli import collect, keys, partners, pipeline, privacy, quarantine
+from vroeg.cli import (
+    algorithm, collect, exclusions, keys, partners, pipeline, privacy, quarantine,
+)
 from vroeg.cli import portal as portal_cli
 
 app = typer.Typer(
@@ -24,6 +26,8 @@ quarantine.register(app)
 collect.register(app)
 privacy.register(app)
 portal_cli.register(app)
+algorithm.register(app)
+app.add_typer(exclusions.app, name="exclusions")
 
 
 def main() -> None:

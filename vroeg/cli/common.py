@@ -131,12 +131,13 @@ def lists_table(run: dict) -> Table:
     outbox = Path(run["lijsten"][0]["csv"]).parent.parent if run["lijsten"] else ""
     table = Table(title=f"Bezoeklijsten {run['periode']} (run {run['run']}) in {outbox}",
                   title_justify="left")
-    for name in ("Wijkteam", "Huishoudens", "Crisis", "Bestand (.csv en .xlsx)"):
-        table.add_column(name, justify="right" if name in ("Huishoudens", "Crisis") else "left")
+    for name in ("Wijkteam", "Huishoudens", "Crisis", "Wachtlijst", "Bestand (.csv en .xlsx)"):
+        table.add_column(name, justify="left" if name[0] in "WB" and name != "Wachtlijst"
+                         else "right")
     for item in run["lijsten"]:
         csv_path = Path(item["csv"])
         table.add_row(item["wijkteam"], str(item["huishoudens"]), str(item["crisis"]),
-                      f"{csv_path.parent.name}/{csv_path.stem}")
+                      str(item.get("wachtlijst", 0)), f"{csv_path.parent.name}/{csv_path.stem}")
     return table
 
 

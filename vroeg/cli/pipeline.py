@@ -93,11 +93,26 @@ def ingest(
 def run(
     period: Annotated[str | None, typer.Option("--period", help="Periode JJJJ-MM (standaard de "
                                                "laatste volledige maand).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Wat-als: laat per wijkteam zien hoe "
+                       "de lijst zou veranderen, zonder te publiceren of iemand te "
+                       "heridentificeren.")] = False,
+    weights: Annotated[Path | None, typer.Option("--weights", help="Met --dry-run: YAML-bestand "
+                       "met andere regels (een deel van 'scoring:' uit gemeente.yaml).",
+                       exists=True, dir_okay=False, readable=True)] = None,
+    settings: Annotated[list[str] | None, typer.Option("--set", help="Met --dry-run: één regel "
+                        "anders, bijv. --set partner_type_points.Zorg=40 of "
+                        "--set wijkteams.wt-centrum.capacity=20 (herhaalbaar).")] = None,
+    details: Annotated[bool, typer.Option("--details", help="Met --dry-run: toon ook elke "
+                       "wijziging (pseudoniem en rang).")] = False,
     as_json: AsJson = False,
     verbose: Verbose = False,
     gemeente: Gemeente = None,
 ) -> None:
-    """Match, scoor en publiceer de bezoeklijsten van een periode."""
+    """Match, scoor en publiceer de bezoeklijsten van een periode; --dry-run: wat-als.
+
+    Met --dry-run en andere regels (--set, --weights) wordt niets gepubliceerd en niemand
+    geheridentificeerd: per wijkteam ziet u wie erbij komt, eraf gaat of verschuift.
+    """
     from scoring.score import Period
 
     ctx = context_or_exit(gemeente)
@@ -106,14 +121,64 @@ def run(
             Period.parse(period)
         except ValueError as exc:
             fail(str(exc))
+    if (weights or settings) and not dry_run:
+        fail("Andere regels (--weights, --set) alleen met --dry-run: een gepubliceerde lijst "
+             "volgt altijd de configuratie. Pas gemeente.yaml aan om de regels te wijzigen.")
+    if dry_run:
+        _dry_run(ctx, period, weights, settings or [], details, as_json, verbose)
+        return
     result = run_flow("Matchen, scoren en publiceren", verbose, "flows.run:run_flow", gemeente=ctx.gemeente,
                        period=period)
     if as_json:
         print_json(result)
     else:
         out.print(lists_table(result))
-        out.print(f"{result['huishoudens']} huishoudens gematcht, {result['op_lijst']} op een lijst, "
-                  f"{result['crisis']} met een crisissignaal. Regelversie {result['regelversie']}.")
+        out.print(f"{result['huishoudens']} huishoudens gematcht, {result['op_lijst']} op een "
+                  f"bezoeklijst, {result['wachtlijst']} op een wachtlijst, {result['crisis']} met "
+                  f"een crisissignaal. Niet op de lijst: {result['onder_drempel']} onder de "
+                  f"drempel, {result['herhaling']} herhaling zonder hoger bedrag, "
+                  f"{result['buiten_termijn']} buiten de termijn, {result['uitgesloten']} "
+                  f"uitgesloten. Regelversie {result['regelversie']}.")
+
+
+def _dry_run(ctx, period: str | None, weights: Path | None, settings: list[str], details: bool,
+             as_json: bool, verbose: bool) -> None:
+    from scoring.whatif import apply_overrides, merge_overrides, parse_setting, read_weights
+    from vroeg.config import ConfigError
+
+    try:
+        changes = [read_weights(weights)] if weights else []
+        changes += [parse_setting(text) for text in settings]
+        overrides = merge_overrides(*changes)
+        apply_overrides(ctx.municipality, overrides)  # refuse bad rules before Prefect starts
+    except ConfigError as exc:
+        fail(str(exc))
+    result = run_flow("Wat-als doorrekenen", verbose, "flows.run:whatif_flow",
+                      gemeente=ctx.gemeente, period=period, overrides=overrides)
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title=f"Wat-als {result['periode']}: regelversie {result['regelversie_nu']} → "
+                        f"{result['regelversie_alternatief']} (niets gepubliceerd)",
+                  title_justify="left")
+    for name in ("Wijkteam", "Bezoeklijst nu", "Bezoeklijst alt.", "Erbij", "Eraf", "Verschoven",
+                 "Gelijk", "Wachtlijst nu", "Wachtlijst alt."):
+        table.add_column(name, justify="left" if name == "Wijkteam" else "right")
+    for t in result["teams"]:
+        table.add_row(t["wijkteam"], str(t["bezoeklijst_nu"]), str(t["bezoeklijst_alternatief"]),
+                      str(t["erbij"]), str(t["eraf"]), str(t["verschoven"]), str(t["gelijk"]),
+                      str(t["wachtlijst_nu"]), str(t["wachtlijst_alternatief"]))
+    out.print(table)
+    if details:
+        for t in result["teams"]:
+            for c in t["wijzigingen"]:
+                out.print(f"  {t['wijkteam']}: {c['pseudoniem'][:14]}… {c['verandering']}: "
+                          f"{c['sectie_nu'] or '-'} {c['rang_nu'] or '-'} → "
+                          f"{c['sectie_alternatief'] or '-'} {c['rang_alternatief'] or '-'}",
+                          highlight=False)
+    total = result["totaal"]
+    out.print(f"Totaal: {total['erbij']} erbij, {total['eraf']} eraf, {total['verschoven']} "
+              "verschoven. Niemand is geheridentificeerd; de proefrun staat in het auditlog.")
 
 
 def demo(
@@ -159,7 +224,10 @@ def demo(
         ("  dubbel (al eerder geleverd)", totals["rijen_dubbel"]),
         (f"Huishoudens met signalen in {run_result['periode']}", run_result["huishoudens"]),
         ("  op een bezoeklijst", run_result["op_lijst"]),
-        ("  met een crisissignaal", run_result["crisis"]),
+        ("    met een crisissignaal", run_result["crisis"]),
+        ("  op een wachtlijst", run_result["wachtlijst"]),
+        ("  niet op de lijst", run_result["huishoudens"] - run_result["op_lijst"]
+         - run_result["wachtlijst"]),
         ("Bezoeklijsten geschreven", len(run_result["lijsten"])),
     ):
         summary.add_row(label, str(value))

@@ -1,0 +1,431 @@
+"""The golden set: households built for the purpose, through the real pipeline, to exact lists.
+
+Standard-format deliveries go through the real flows on the session's Prefect server: receive,
+read, validate (Great Expectations), pseudonymise (vault), load (DuckDB), then the monthly run:
+exclusion lists loaded as pseudonyms, matching and scoring in SQL, publication with
+re-identification from the vault. The expected list below is worked out by hand from the sample
+municipality's rules, and every expectation says why it holds.
+
+The municipality is the shipped sample with two changes: wijkteam Centrum can visit 3 households
+this month (so a waiting list appears), and its exclusion lists are the two below.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+import yaml
+
+from tests.builders import row, standard_file
+
+pytestmark = pytest.mark.prefect
+
+PERIOD = "2026-10"
+TODAY = "2026-11-22"
+PARTNERS = {"Huur": "Woongroep Fryslân", "Energie": "Energie Fryslân", "Water": "Waterbedrijf Noord",
+           "Zorg": "Zorgverzekeraar Noord"}
+
+
+def bsn(prefix: str) -> str:
+    """A valid (elfproef) synthetic BSN starting with `prefix` (seven digits)."""
+    for tail in range(100):
+        number = f"{prefix}{tail:02d}"
+        total = sum(int(d) * w for d, w in zip(number, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True))
+        if total % 11 == 0:
+            return number
+    raise AssertionError(prefix)
+
+
+def signal(sid: str, ptype: str, day: str, start: str, amount: str, first: str, last: str,
+           postcode: str, number: str, addition: str = "", *, crisis: bool = False,
+           person_bsn: str = "") -> dict:
+    return row(signaal_id=sid, partner_type=ptype, partner_naam=PARTNERS[ptype],
+               signaaldatum=day, ontstaansdatum=start, bedrag=amount,
+               crisis="ja" if crisis else "nee", bsn=person_bsn, voornamen=first,
+               tussenvoegsel="", achternaam=last, geboortedatum="1980-01-01",
+               straatnaam="Goudstraat", postcode=postcode, huisnummer=number,
+               huisnummertoevoeging=addition, telefoon="", email="")
+
+
+FOKKE = bsn("9999911")   # deceased
+FROUKJE = bsn("9999912")  # lives with Fokke
+
+#: Signals before the period: they make later ones a repeat or 'opeenvolgend'.
+HISTORY = [
+    # C: energy arrears of EUR 300 since 20-07, signalled in September ...
+    signal("G-E-C1", "Energie", "2026-09-10", "2026-07-20", "300,00", "Cees", "Cdorp",
+           "8911 EF", "5"),
+    # D: water arrears of EUR 90 since 01-06, signalled in August ...
+    signal("G-W-D1", "Water", "2026-08-12", "2026-06-01", "90,00", "Dirk", "Ddorp", "8911 GH", "7"),
+    # J: energy arrears of EUR 400 since 15-07, signalled in September with id G-E-J1 ...
+    signal("G-E-J1", "Energie", "2026-09-14", "2026-07-15", "400,00", "Jet", "Jdorp",
+           "8911 JK", "9"),
+]
+
+#: The signals of the period, per household.
+OCTOBER = [
+    # A: one small health-insurance signal, EUR 50 < EUR 75 minimum: not listed.
+    signal("G-Z-A", "Zorg", "2026-10-05", "2026-08-20", "50,00", "Ans", "Adorp", "8911 AA", "1"),
+    # B: rent + energy + water at one address.
+    signal("G-H-B", "Huur", "2026-10-06", "2026-08-01", "620,00", "Bram", "Bdorp", "8911 AB", "12"),
+    signal("G-E-B", "Energie", "2026-10-07", "2026-08-15", "275,00", "Bram", "Bdorp", "8911 AB",
+           "12"),
+    signal("G-W-B", "Water", "2026-10-08", "2026-07-01", "110,00", "Bram", "Bdorp", "8911 AB",
+           "12"),
+    # C: ... and again in October, a new signal id but the same arrears (same partner, same start)
+    # with the same amount: suppressed.
+    signal("G-E-C2", "Energie", "2026-10-09", "2026-07-20", "300,00", "Cees", "Cdorp", "8911 EF",
+           "5"),
+    # D: ... and again in October, the same arrears with a higher amount (EUR 140): it counts.
+    signal("G-W-D2", "Water", "2026-10-13", "2026-06-01", "140,00", "Dirk", "Ddorp", "8911 GH",
+           "7"),
+    # E: eviction announced (crisis).
+    signal("G-H-E", "Huur", "2026-10-02", "2026-08-25", "900,00", "Eva", "Edorp", "8911 KL", "3",
+           crisis=True),
+    # F: Fokke (deceased, on the 'overleden' list by BSN) and Froukje share an address.
+    signal("G-Z-F", "Zorg", "2026-10-15", "2026-08-10", "400,00", "Fokke", "Fdorp", "8911 MN",
+           "20", person_bsn=FOKKE),
+    signal("G-H-F", "Huur", "2026-10-16", "2026-08-15", "700,00", "Froukje", "Fdorp", "8911 MN",
+           "20", person_bsn=FROUKJE),
+    # G: an address on the 'schuldhulp' list (already in debt help).
+    signal("G-E-G", "Energie", "2026-10-19", "2026-08-05", "500,00", "Gerrit", "Gdorp", "8911 PR",
+           "30"),
+    # H: one address written four ways, one signal per partner type, each exactly one monthly
+    # bill of its type (EUR 650 rent, 180 energy, 25 water, 150 health insurance).
+    signal("G-H-H", "Huur", "2026-10-20", "2026-08-01", "650,00", "Hanna", "Hdorp", "8911 cd",
+           "14-a"),
+    signal("G-E-H", "Energie", "2026-10-21", "2026-08-01", "180,00", "Hanna", "Hdorp", "8911CD",
+           "14", "A"),
+    signal("G-W-H", "Water", "2026-10-22", "2026-08-01", "25,00", "Hanna", "Hdorp", "8911 CD",
+           "14 a"),
+    signal("G-Z-H", "Zorg", "2026-10-23", "2026-08-01", "150,00", "Hanna", "Hdorp", "8911cd",
+           "14a"),
+    # J: ... and the same signal id G-E-J1 re-sent in October with a lower amount (EUR 350): an
+    # update of the same arrears whose amount did not rise: suppressed.
+    signal("G-E-J1", "Energie", "2026-10-12", "2026-07-15", "350,00", "Jet", "Jdorp", "8911 JK",
+           "9"),
+]
+
+RULE = "4 per maandbedrag, max 30"
+MONTHS = "2 per maand, max 12"
+
+#: The expected list of wijkteam Centrum: (rang, sectie, score, naam, signalen, totaal, advies,
+#: redenen). Points follow the sample rules: partner type Huur 30, Energie 20, Water 20,
+#: Zorg 10; 4 points per monthly bill (rent 650, energy 180, water 25, health 150), rounded down,
+#: max 30; 2 per full month since the oldest arrears began, up to 31-10-2026, max 12;
+#: 20 per partner type beyond the first; 15 for an earlier signal at the address; 100 for crisis.
+EXPECTED = [
+    # E: crisis always first, whatever its score: 100 + 30 + 5 (900/650 = 1.38 bills) + 4 (two
+    # full months since 25-08) = 139. Advice: within 3 working days.
+    (1, "bezoeklijst", 139, "Eva Edorp", "Huur", "900,00", "binnen 3 werkdagen",
+     "Crisissignaal: ontruiming of afsluiting aangekondigd (+100); huurachterstand (+30); "
+     f"achterstand € 900,00 = 1,38 maandbedragen (+5; {RULE}); "
+     f"achterstand loopt 2 maanden, sinds 25-08-2026 (+4; {MONTHS})"),
+    # H: the four spellings are one household with four partner types: 30 + 20 + 20 + 10, three
+    # types beyond the first (+60), four bills (+16), two months (+4) = 160.
+    (2, "bezoeklijst", 160, "Hanna Hdorp", "Energie, Huur, Water, Zorg", "1005,00",
+     "binnen 4 weken",
+     "Huurachterstand (+30); energieachterstand (+20); achterstand drinkwater (+20); "
+     "achterstand zorgverzekering (+10); meervoudig: 4 soorten schuldeisers deze maand (+60); "
+     f"achterstand € 1.005,00 = 4,00 maandbedragen (+16; {RULE}); "
+     f"achterstand loopt 2 maanden, sinds 01-08-2026 (+4; {MONTHS})"),
+    # B: rent + energy + water: 30 + 20 + 20, two types beyond the first (+40); the same total
+    # as H (EUR 1005) but 6.88 bills, because EUR 110 of water is 4.4 bills (+27); three months
+    # since 01-07 (+6) = 143.
+    (3, "bezoeklijst", 143, "Bram Bdorp", "Energie, Huur, Water", "1005,00", "binnen 4 weken",
+     "Huurachterstand (+30); energieachterstand (+20); achterstand drinkwater (+20); "
+     "meervoudig: 3 soorten schuldeisers deze maand (+40); "
+     f"achterstand € 1.005,00 = 6,88 maandbedragen (+27; {RULE}); "
+     f"achterstand loopt 3 maanden, sinds 01-07-2026 (+6; {MONTHS})"),
+    # D: the repeat with a higher amount counts: water 20, EUR 140 = 5.6 bills (+22), four months
+    # since 01-06 (+8), the August signal at the address makes it opeenvolgend (+15) = 65.
+    (4, "bezoeklijst", 65, "Dirk Ddorp", "Water", "140,00", "binnen 4 weken",
+     f"Achterstand drinkwater (+20); achterstand € 140,00 = 5,60 maandbedragen (+22; {RULE}); "
+     f"achterstand loopt 4 maanden, sinds 01-06-2026 (+8; {MONTHS}); "
+     "opeenvolgend: eerder signaal op dit adres op 12-08-2026 (+15); "
+     "herhaald signaal voor dezelfde achterstand, met een hoger bedrag"),
+    # F: Fokke's signal is excluded (deceased), Froukje's rent counts: 30 + 4 (700/650 = 1.07
+    # bills) + 4 = 38. Capacity 3 is used by H, B and D (the crisis household comes on top), so
+    # F is first on the waiting list. Only Froukje's name appears.
+    (5, "wachtlijst", 38, "Froukje Fdorp", "Huur", "700,00", "als er ruimte is",
+     f"Huurachterstand (+30); achterstand € 700,00 = 1,07 maandbedragen (+4; {RULE}); "
+     f"achterstand loopt 2 maanden, sinds 15-08-2026 (+4; {MONTHS})"),
+]
+
+#: Households not on the list, and why (status in household_scores).
+NOT_LISTED = {
+    "8911AA|1|": "onder_drempel",   # A: EUR 50 < EUR 75
+    "8911EF|5|": "herhaling",       # C: same arrears, same amount
+    "8911JK|9|": "herhaling",       # J: same signal id re-sent with a lower amount
+    "8911PR|30|": "uitgesloten",    # G: on the schuldhulp list by address
+}
+
+
+def _write_config(root: Path) -> None:
+    """The sample municipality, with capacity 3 for Centrum and the golden exclusion lists."""
+    from vroeg.settings import SHIPPED_CONFIG
+
+    folder = root / "config" / "0080"
+    shutil.copytree(SHIPPED_CONFIG / "0080", folder)
+    shutil.rmtree(folder / "lists")
+    data = yaml.safe_load((folder / "gemeente.yaml").read_text(encoding="utf-8"))
+    for team in data["wijkteams"]:
+        if team["code"] == "wt-centrum":
+            team["capacity"] = 3
+    data["exclusions"] = [
+        {"code": "overleden", "name": "Overleden", "kind": "overleden", "scope": "persoon",
+         "file": "lists/overleden.csv"},
+        {"code": "schuldhulp", "name": "In schuldhulp", "kind": "schuldhulp",
+         "scope": "huishouden", "file": "lists/schuldhulp.csv"},
+    ]
+    (folder / "gemeente.yaml").write_text(yaml.safe_dump(data, allow_unicode=True,
+                                                         sort_keys=False), encoding="utf-8")
+    (folder / "lists").mkdir()
+    # Fokke died on 30-09; a partner signalled him on 15-10 (partners lag behind the BRP).
+    (folder / "lists" / "overleden.csv").write_text(f"bsn;datum\n{FOKKE};2026-09-30\n")
+    # Address G, written as the municipality's debt-help register writes it.
+    (folder / "lists" / "schuldhulp.csv").write_text(
+        "postcode;huisnummer;huisnummertoevoeging;datum\n8911pr;30;;2026-05-01\n")
+
+
+@pytest.fixture(scope="module")
+def golden(prefect_server, tmp_path_factory):
+    from flows.ingest import ingest_flow
+    from flows.run import run_flow
+    from privacy.keys import init_keys
+    from vroeg.settings import Home
+
+    root = tmp_path_factory.mktemp("golden-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VROEG_HOME", str(root))
+        mp.delenv("VROEG_KEY_0080", raising=False)
+        home = Home(root).ensure()
+        init_keys(home, "0080")
+        _write_config(root)
+        files = root / "leveringen"
+        files.mkdir()
+        (files / "historie.csv").write_bytes(standard_file(HISTORY))
+        (files / "oktober.csv").write_bytes(standard_file(OCTOBER))
+        ingested = [ingest_flow(gemeente="0080", paths=[str(files / name)], today=TODAY)[0]
+                    for name in ("historie.csv", "oktober.csv")]
+        run = run_flow(gemeente="0080", period=PERIOD)
+        yield {"home": home, "root": root, "ingested": ingested, "run": run}
+
+
+def _read_csv(path: str) -> list[dict]:
+    text = Path(path).read_bytes().decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+
+def _centrum(run: dict) -> dict:
+    return next(item for item in run["lijsten"] if item["wijkteam"] == "wt-centrum")
+
+
+def _pseudonym(home, key: str) -> str:
+    from privacy.keys import load_keys
+    from privacy.pseudonymise import Pseudonymiser
+
+    return Pseudonymiser(load_keys(home, "0080")).one("huishouden", key)
+
+
+def test_every_signal_is_loaded(golden):
+    history, october = golden["ingested"]
+    assert (history["rijen_geladen"], history["rijen_quarantaine"]) == (3, 0)
+    # 15 rows: 14 new signals, and G-E-J1 again with another amount (an update, loaded).
+    assert (october["rijen_gelezen"], october["rijen_geladen"], october["rijen_quarantaine"],
+            october["rijen_dubbel"]) == (15, 15, 0, 0)
+
+
+def test_the_list_of_wijkteam_centrum_is_exactly_the_expected_one(golden):
+    centrum = _centrum(golden["run"])
+    rows = _read_csv(centrum["csv"])
+    got = [(int(r["rang"]), r["sectie"], int(r["score"]), r["naam"], r["signalen"],
+            r["totaal_bedrag"], r["advies"], r["redenen"]) for r in rows]
+    assert got == EXPECTED
+    # The points per rule add up to the score on every row.
+    for r in rows:
+        points = [int(r[c]) for c in r if c.startswith("punten_")]
+        assert sum(points) == int(r["score"]), r["rang"]
+    assert rows[0]["crisis"] == "ja" and all(r["crisis"] == "nee" for r in rows[1:])
+    # H's address as its newest signal (the Zorg one, 23-10) wrote it.
+    hanna = rows[1]
+    assert (hanna["postcode"], hanna["huisnummer"]) == ("8911CD", "14")
+    # Summary: 4 on the bezoeklijst (capacity 3 + the crisis household), 1 waiting.
+    assert (centrum["huishoudens"], centrum["wachtlijst"], centrum["crisis"]) == (4, 1, 1)
+
+
+def test_the_workbook_has_the_same_list_on_two_sheets(golden):
+    workbook = openpyxl.load_workbook(_centrum(golden["run"])["xlsx"])
+    visits = [r for r in workbook["Bezoeklijst"].iter_rows(min_row=2, values_only=True)]
+    waiting = [r for r in workbook["Wachtlijst"].iter_rows(min_row=2, values_only=True)]
+    assert [r[0] for r in visits] == [1, 2, 3, 4] and [r[0] for r in waiting] == [5]
+    assert waiting[0][2] == "Froukje Fdorp"
+    about = dict(workbook["Toelichting"].iter_rows(min_row=3, values_only=True))
+    assert about["Regelversie"].startswith(golden["run"]["regelversie"])
+    assert about["Capaciteit"].startswith("3 huishoudens per periode")
+
+
+def test_households_left_off_and_why(golden):
+    """Each household not listed has its reason; the other teams' lists are empty."""
+    home = golden["home"]
+    con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
+    try:
+        status = dict(con.execute(
+            "SELECT huishouden_pseudoniem, status FROM household_scores WHERE run_id = ?",
+            [golden["run"]["run"]]).fetchall())
+    finally:
+        con.close()
+    for key, why in NOT_LISTED.items():
+        assert status[_pseudonym(home, key)] == why, key
+    # Nine households (the four spellings of H are one): 5 listed + 4 left off.
+    assert len(status) == 9
+    run = golden["run"]
+    assert (run["huishoudens"], run["op_lijst"], run["wachtlijst"], run["crisis"],
+            run["onder_drempel"], run["herhaling"], run["uitgesloten"]) == (9, 4, 1, 1, 1, 2, 1)
+    for item in run["lijsten"]:
+        if item["wijkteam"] != "wt-centrum":
+            assert item["huishoudens"] == item["wachtlijst"] == 0
+            assert _read_csv(item["csv"]) == []
+
+
+def test_excluded_people_are_never_reidentified_or_published(golden):
+    """Fokke (deceased) and Gerrit (in debt help) appear in no list and in no re-identification."""
+    from sqlalchemy import select
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import AuditLine
+
+    home, run = golden["home"], golden["run"]
+    for item in run["lijsten"]:
+        for path in (item["csv"], item["xlsx"]):
+            data = Path(path).read_bytes()
+            assert b"Fokke" not in data and b"Gerrit" not in data and b"Cees" not in data
+    with db.session(home.database_url) as s:
+        lines = s.scalars(select(AuditLine).where(AuditLine.name == "heridentificatie")).all()
+        from privacy.audit import Audit
+        from privacy.keys import load_keys
+
+        audit = Audit(home.database_url, load_keys(home, "0080"))
+        subjects = {(audit.decrypt_subject(line.data_subject_id), line.attributes["sectie"])
+                    for line in lines if line.attributes["run"] == run["run"]}
+    expected = {(_pseudonym(home, key), sectie) for key, sectie in (
+        ("8911KL|3|", "bezoeklijst"), ("8911CD|14|A", "bezoeklijst"),
+        ("8911AB|12|", "bezoeklijst"), ("8911GH|7|", "bezoeklijst"),
+        ("8911MN|20|", "wachtlijst"))}
+    assert subjects == expected
+
+
+def test_exclusion_lists_are_stored_as_pseudonyms_only(golden):
+    home = golden["home"]
+    lists = {item["lijst"]: item for item in golden["run"]["uitsluitingslijsten"]}
+    assert lists["overleden"]["status"] == "geladen" and lists["overleden"]["personen"] == 1
+    assert lists["schuldhulp"]["adressen"] == 1
+    con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
+    try:
+        stored = con.execute("SELECT lijst, sleutelsoort, pseudoniem FROM exclusion_entries "
+                             "ORDER BY lijst").fetchall()
+    finally:
+        con.close()
+    assert [(a, b) for a, b, _ in stored] == [("overleden", "persoon"),
+                                              ("schuldhulp", "huishouden")]
+    assert stored[1][2] == _pseudonym(home, "8911PR|30|")
+    data = home.warehouse_path("0080").read_bytes()
+    assert FOKKE.encode() not in data and b"8911PR" not in data
+
+
+def _vroeg(root: Path, *args: str) -> subprocess.CompletedProcess:
+    from prefect.settings import PREFECT_API_URL
+
+    vroeg = shutil.which("vroeg", path=str(Path(sys.executable).parent)) or "vroeg"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VROEG_")}
+    env.update(VROEG_HOME=str(root), PREFECT_API_URL=PREFECT_API_URL.value())
+    return subprocess.run([vroeg, *args], env=env, capture_output=True, text=True, timeout=300,
+                          cwd=root)
+
+
+def test_dry_run_with_another_weight_shows_the_change_and_publishes_nothing(golden):
+    """Rent at 100 points instead of 30: Froukje (rent, 38 -> 108) passes Dirk (water, 65)."""
+    from sqlalchemy import select
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import AuditLine
+
+    root, home = golden["root"], golden["home"]
+    outbox_before = sorted(p.name for p in home.outbox_dir("0080").rglob("*"))
+    with db.session(home.database_url) as s:
+        reidentified_before = len(s.scalars(
+            select(AuditLine).where(AuditLine.name == "heridentificatie")).all())
+    ran = _vroeg(root, "run", "--dry-run", "--period", PERIOD,
+                 "--set", "partner_type_points.Huur=100", "--json")
+    assert ran.returncode == 0, ran.stderr
+    result = json.loads(ran.stdout)
+    centrum = next(t for t in result["teams"] if t["wijkteam"] == "wt-centrum")
+    assert (centrum["erbij"], centrum["eraf"], centrum["verschoven"], centrum["gelijk"]) == (
+        1, 1, 0, 3)
+    moves = {(c["pseudoniem"], c["verandering"], c["rang_nu"], c["rang_alternatief"])
+             for c in centrum["wijzigingen"]}
+    assert moves == {(_pseudonym(home, "8911MN|20|"), "erbij", 5, 4),
+                     (_pseudonym(home, "8911GH|7|"), "eraf", 4, 5)}
+    assert result["regelversie_nu"] == golden["run"]["regelversie"]
+    assert result["regelversie_alternatief"] != result["regelversie_nu"]
+    # Nothing published, nobody re-identified, no scores left behind; the dry run is audited.
+    assert sorted(p.name for p in home.outbox_dir("0080").rglob("*")) == outbox_before
+    with db.session(home.database_url) as s:
+        assert len(s.scalars(select(AuditLine).where(
+            AuditLine.name == "heridentificatie")).all()) == reidentified_before
+        audit = s.scalars(select(AuditLine).where(AuditLine.name == "wat-als")).all()
+    assert len(audit) == 1
+    assert audit[0].attributes["erbij"] == 1 and audit[0].attributes["gepubliceerd"] is False
+    con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
+    try:
+        runs = {r for (r,) in con.execute("SELECT DISTINCT run_id FROM household_scores").fetchall()}
+    finally:
+        con.close()
+    assert runs == {golden["run"]["run"]}
+    # Other weights without --dry-run are refused: a published list always follows the config.
+    refused = _vroeg(root, "run", "--set", "partner_type_points.Huur=100")
+    assert refused.returncode == 2 and "--dry-run" in refused.stderr
+
+
+def test_a_weight_changed_in_configuration_changes_the_list_and_the_card(golden):
+    """The same change made in gemeente.yaml: a new list, a new version, the card shows it."""
+    from flows.run import run_flow
+    from vroeg.config import load_municipality
+
+    root, home = golden["root"], golden["home"]
+    path = root / "config" / "0080" / "gemeente.yaml"
+    original = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(original)
+    data["scoring"]["partner_type_points"]["Huur"] = 100
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("VROEG_HOME", str(root))
+            assert load_municipality(home, "0080").scoring.partner_type_points["Huur"] == 100
+            rerun = run_flow(gemeente="0080", period=PERIOD)
+    finally:
+        path.write_text(original, encoding="utf-8")
+    rows = _read_csv(_centrum(rerun)["csv"])
+    # As the dry run predicted: Froukje (now 108) on the bezoeklijst, Dirk (65) waiting.
+    assert [(r["naam"], r["sectie"], int(r["score"])) for r in rows] == [
+        ("Eva Edorp", "bezoeklijst", 209), ("Hanna Hdorp", "bezoeklijst", 230),
+        ("Bram Bdorp", "bezoeklijst", 213), ("Froukje Fdorp", "bezoeklijst", 108),
+        ("Dirk Ddorp", "wachtlijst", 65)]
+    assert rerun["regelversie"] != golden["run"]["regelversie"]
+    card = Path(rerun["algoritmekaart"]["md"])
+    assert card.name == f"algoritmekaart_0080_{rerun['regelversie']}.md"
+    text = card.read_text(encoding="utf-8")
+    assert f"**Versie** `{rerun['regelversie']}`" in text
+    assert "| partnertype | huurachterstand | 100 |" in text
+    document = json.loads(Path(rerun["algoritmekaart"]["json"]).read_text(encoding="utf-8"))
+    assert document["regels"]["scoring"]["partner_type_points"]["Huur"] == 100
