@@ -32,19 +32,24 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import os
 from pathlib import Path
 
 import polars as pl
 from sqlalchemy import delete, or_, select
 
 from privacy.subject import (
-    Query, SubjectProblem, archive_matches, households_of, list_files, locate,
+    Query,
+    SubjectProblem,
+    archive_matches,
+    households_of,
+    list_files,
+    locate,
 )
 from privacy.vault import subject_token
 from scoring import warehouse
 from vroeg.cases import cases_of_households, delete_cases_of_households
 from vroeg.context import Context
+from vroeg.files import write_atomic
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Delivery, Publication, PublicationHousehold
 from vroeg.sqlfiles import sql
@@ -81,7 +86,7 @@ def _strip_csv(path: Path, addresses: set[tuple[str, str, str]]) -> list[int | N
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(header)
     writer.writerows(kept)
-    _replace(path, buffer.getvalue().encode("utf-8-sig"))
+    write_atomic(path, buffer.getvalue().encode("utf-8-sig"))
     return removed
 
 
@@ -109,17 +114,8 @@ def _strip_xlsx(path: Path, addresses: set[tuple[str, str, str]], stamp: str) ->
     if doomed:
         buffer = io.BytesIO()
         workbook.save(buffer)
-        _replace(path, buffer.getvalue())
+        write_atomic(path, buffer.getvalue())
     return len(doomed)
-
-
-def _replace(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def erase(ctx: Context, query: Query, *, trace_id: str) -> dict:

@@ -27,13 +27,23 @@ from functools import cache
 import polars as pl
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import (
-    Column, DateTime, Engine, Integer, LargeBinary, MetaData, String, Table, create_engine, delete,
-    event, func, select,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    select,
 )
 
 from privacy.audit import Audit
 from privacy.keys import KeyRing
 from privacy.pseudonymise import IDENTITY_COLUMNS, REKEY_COLUMNS
+from vroeg.opsdb import db
 
 metadata = MetaData()
 identities = Table(
@@ -66,18 +76,8 @@ _CHUNK = 5000
 
 @cache
 def _engine(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        path = url.removeprefix("sqlite:///")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-    eng = create_engine(url, future=True)
-    if eng.dialect.name == "sqlite":
-        @event.listens_for(eng, "connect")
-        def _pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
-            cursor = dbapi_connection.cursor()
-            # Deleted identities are zeroed on disk, not left in free pages.
-            cursor.execute("PRAGMA secure_delete=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
+    # The vault keeps the rollback journal: it is written in bulk by one flow at a time.
+    eng = db.create(url, wal=False, foreign_keys=False)
     # The vault's tables are created here; they have no history of migrations yet.
     metadata.create_all(eng)
     return eng

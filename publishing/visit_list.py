@@ -15,13 +15,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from scoring.reasons import advice, reasons
 from vroeg.config import Scoring
+from vroeg.files import write_atomic
 
 #: Points per rule, in the order of the reasons text; together they add up to `score`.
 POINT_COLUMNS = (
@@ -216,16 +216,6 @@ def render_xlsx(rows: list[ListRow], *, title: str, about: list[tuple[str, str]]
         info.write_string(r, 1, value, formats["text"])
     workbook.close()
     return buffer.getvalue()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 @dataclass(frozen=True)

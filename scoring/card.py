@@ -297,7 +297,7 @@ def markdown(data: dict) -> str:
 
 def write_card(municipality: Municipality, folder: Path) -> tuple[Path, Path]:
     """Write algoritmekaart_<code>_<version>.md and .json (atomically); returns both paths."""
-    from publishing.visit_list import write_atomic
+    from vroeg.files import write_atomic
 
     data = card(municipality)
     stem = f"algoritmekaart_{municipality.code}_{data['versie']}"

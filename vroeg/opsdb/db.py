@@ -13,8 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-@cache
-def engine(url: str) -> Engine:
+def create(url: str, *, wal: bool = True, foreign_keys: bool = True) -> Engine:
+    """An engine for any SQLAlchemy URL; on SQLite with the pragmas every store here needs.
+
+    Shared by the operational database and the identity vault, which both live in SQLite files
+    by default and on PostgreSQL in production.
+    """
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     eng = create_engine(url, future=True)
@@ -23,14 +27,24 @@ def engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
             cursor = dbapi_connection.cursor()
             # WAL lets readers (the portal) work while a flow writes; foreign keys are off by
-            # default in SQLite and the cascade on quarantine needs them.
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            # Destroyed rows (cases, the household pseudonyms of destroyed lists) are zeroed on
-            # disk, not left in free pages; Debian's SQLite does this by default, others not.
+            # default in SQLite and the cascades (quarantine, cases) need them.
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            if foreign_keys:
+                cursor.execute("PRAGMA foreign_keys=ON")
+            # Destroyed rows (identities, cases, the household pseudonyms of destroyed lists)
+            # are zeroed on disk, not left in free pages; Debian's SQLite does this by default,
+            # other builds not.
             cursor.execute("PRAGMA secure_delete=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+    return eng
+
+
+@cache
+def engine(url: str) -> Engine:
+    """The operational database, migrated to the newest schema."""
+    eng = create(url)
     migrate(eng)
     return eng
 
