@@ -120,3 +120,31 @@ def list_sizes(teams: list[TeamSize], title: str) -> str:
     body.append(f'<text x="{left}" y="{foot}" {FONT}>Balk: huishoudens op de huidige lijst; '
                 f'streep: capaciteit per periode.</text>')
     return _svg(width, height, title, body)
+
+
+def bars(items: list[tuple[str, float]], title: str, *, unit: str = "", decimals: int = 0,
+         foot: str = "") -> str:
+    """Horizontal bars, one per (label, value): a figure per wijkteam or per end result."""
+    left, top, row_h, plot_w = 330, 34, 26, 320
+    height = top + max(len(items), 1) * row_h + 40
+    width = left + plot_w + 110
+    body = [f'<text x="10" y="18" {FONT} font-weight="bold">{escape(title)}</text>']
+    if not items:
+        body.append(f'<text x="10" y="{top + 20}" {FONT}>Geen gegevens in deze periode.</text>')
+        return _svg(width, height, title, body)
+    top_value = max(v for _, v in items)
+    xmax = _nice_max(int(top_value) + (0 if float(top_value).is_integer() else 1))
+    for i, (label, value) in enumerate(items):
+        y = top + i * row_h
+        w = plot_w * value / xmax
+        shown = label if len(label) <= 48 else label[:47] + "…"
+        text = f"{value:.{decimals}f}{unit}"
+        body.append(f'<text x="{left - 8}" y="{y + 15}" {FONT} text-anchor="end">'
+                    f'{escape(shown)}</text>')
+        body.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" '
+                    f'fill="#1f77b4"><title>{escape(label)}: {escape(text)}</title></rect>')
+        body.append(f'<text x="{left + w + 6:.1f}" y="{y + 15}" {FONT}>{escape(text)}</text>')
+    if foot:
+        body.append(f'<text x="10" y="{top + len(items) * row_h + 22}" {FONT}>'
+                    f'{escape(foot)}</text>')
+    return _svg(width, height, title, body)
