@@ -270,3 +270,164 @@ def test_feedback_lines_carry_only_ids_and_flags():
     assert {tuple(r) for r in rows[1:]} == {(f"ZN-{s.signaal}", "opgepakt" if s.signaal == "s1"
                                              else "niet opgepakt") for s in marked}
     assert "onterecht" not in data                                  # never why
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo municipality, end to end (real pipeline, cases recorded as the portal does)
+# ---------------------------------------------------------------------------------------------
+
+
+def _listed_lines(home) -> list[tuple]:
+    """(publication, line) for every line of the demo's lists, team by team."""
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import Publication, PublicationHousehold
+
+    with db.session(home.database_url) as s:
+        return [tuple(r) for r in s.execute(
+            select(Publication, PublicationHousehold)
+            .join(PublicationHousehold, PublicationHousehold.publication_id == Publication.id)
+            .order_by(Publication.wijkteam, PublicationHousehold.regel)).all()]
+
+
+def _record_cases(home, period_start: dt.date) -> dict[str, str]:
+    """One closed case per DDAS end result, plus open ones, spread over the teams, through
+    vroeg.cases as the portal records them. Returns household pseudonym -> end result."""
+    from vroeg import cases
+
+    lines = _listed_lines(home)
+    by_team: dict[str, list[tuple]] = {}
+    for publication, line in lines:
+        by_team.setdefault(publication.wijkteam, []).append((publication, line))
+    # Round-robin over the teams so every team has cases.
+    order = [pair for rank in range(max(map(len, by_team.values())))
+             for team in sorted(by_team) for pair in by_team[team][rank:rank + 1]]
+    results = list(cases.END_RESULTS)
+    closed: dict[str, str] = {}
+    for i, (publication, line) in enumerate(order[:len(results) + 3]):
+        day = period_start + dt.timedelta(days=3 + i % 20)
+        for k, soort in enumerate(("Brief", "Telefoon")[: 1 + i % 2]):
+            cases.record_contact(
+                home.database_url, publication, regel=line.regel, rang=line.rang,
+                pseudonym=line.huishouden_pseudoniem, soort=soort, bereikt=k == 1 or i % 3 == 0,
+                datum=day + dt.timedelta(days=k), dagdeel=("Ochtend", "Middag", "Avond")[i % 3],
+                by="coord-test")
+        if i < len(results):
+            cases.record_end_result(
+                home.database_url, publication, regel=line.regel, rang=line.rang,
+                pseudonym=line.huishouden_pseudoniem, eindresultaat=results[i], by="coord-test")
+            closed[line.huishouden_pseudoniem] = results[i]
+    return closed
+
+
+@pytest.mark.prefect
+def test_demo_export_with_every_end_result_is_valid_logged_and_private(prefect_server, tmp_path,
+                                                                       monkeypatch):
+    from scoring.score import Period
+    from tests.demo_home import demo_copy
+    from vroeg.cli import app
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import AuditLine
+
+    home, demo = demo_copy(tmp_path, monkeypatch)
+    period = Period.parse(demo["periode"])
+    closed = _record_cases(home, period.start)
+    assert set(closed.values()) == set(ddas.enum("EnumEindresultaat"))
+
+    first = period.start - dt.timedelta(days=31)
+    out = tmp_path / "cbs" / "levering.json"
+    args = ["export-ddas", "--from", first.replace(day=1).isoformat(), "--to",
+            (period.end - dt.timedelta(days=1)).isoformat(), "--out", str(out), "-g", "0080"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    schema_validator().validate(doc)                       # the published schema, formats on
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    levering = doc["leveringen"][0]
+    assert levering["gemeentecode"] == "0080"
+    zaken = levering["vroegsignaalzaken"]
+    assert {z["resultaat"] for z in zaken if "resultaat" in z} == \
+        set(ddas.enum("EnumEindresultaat"))
+    assert len(zaken) == len(ddas.enum("EnumEindresultaat")) + 3
+    ids = {s["ID"] for s in levering["vroegsignalen"]}
+    assert all(ref["ID"] in ids for z in zaken for ref in z["vroegsignalen"])
+    statuses = {s["status"] for s in levering["vroegsignalen"]}
+    assert {"Opgepakt", "Nog niet opgepakt", "Niet opgepakt: onterecht signaal",
+            "Inwoner is overleden"} <= statuses
+    assert all(isinstance(s["bedrag"], int) for s in levering["vroegsignalen"])
+    clients = [s["client"] for s in levering["vroegsignalen"]]
+    assert any("burgerservicenummer" in c for c in clients)
+    assert any("postcode" in c for c in clients)
+
+    # Logged per household: re-identified for the export, then disclosed to CBS.
+    households = summary["gemeenten"]["0080"]["huishoudens"]
+    with db.session(home.database_url) as s:
+        names = [(line.name, line.data_subject_id is not None, (line.attributes or {}).get("doel"))
+                 for line in s.scalars(select(AuditLine).where(
+                     AuditLine.name.in_(["ddas-export", "ddas-verstrekking",
+                                         "heridentificatie"]))).all()]
+    assert sum(1 for n, subj, doel in names if n == "ddas-verstrekking" and subj) == households
+    assert sum(1 for n, subj, doel in names if n == "heridentificatie" and subj
+               and doel == "proces: ddas-export") >= households
+    assert ("ddas-export", False, None) in names
+    # The audit trail names households by encrypted pseudonym, never by BSN.
+    bsns = [c["burgerservicenummer"] for c in clients if "burgerservicenummer" in c]
+    with db.session(home.database_url) as s:
+        text = " ".join(str((l.attributes, l.data_subject_id))
+                        for l in s.scalars(select(AuditLine)).all())
+    assert not [b for b in bsns if b in text]
+
+    # The partner feedback for the same period: ids and flags only, in the partner's outbox.
+    result = runner.invoke(app, ["feedback", "--partner", "zorg-noord", "--from",
+                                 period.start.isoformat(), "--to",
+                                 (period.end - dt.timedelta(days=1)).isoformat(), "--json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    path = Path(answer["bestand"])
+    assert path.parent == home.outbox_dir("0080") / "_partners" / "zorg-noord"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8")), delimiter=";"))
+    assert rows[0] == ["signaal_id", "terugkoppeling"]
+    assert {r[1] for r in rows[1:]} <= {"opgepakt", "niet opgepakt"} and len(rows) > 1
+    assert answer["opgepakt"] >= 1 and answer["niet_opgepakt"] >= 1
+    assert all(len(r) == 2 for r in rows)
+    exported = {s["ID"].split(":", 1)[1] for s in levering["vroegsignalen"]
+                if s["ID"].startswith("zorg-noord:")}
+    assert {r[0] for r in rows[1:]} <= exported
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+    # The monitor on the same installation.
+    result = runner.invoke(app, ["monitor", "--from", period.start.isoformat(), "--to",
+                                 (period.end - dt.timedelta(days=1)).isoformat(), "--out",
+                                 str(tmp_path / "monitor")])
+    assert result.exit_code == 0, result.output
+    assert "Monitor vroegsignalering" in result.output and "wt-centrum" in result.output
+    written = sorted((tmp_path / "monitor").iterdir())
+    assert len(written) == 5
+    figures = list(csv.reader(io.StringIO(next(p for p in written if p.suffix == ".csv")
+                                          .read_text(encoding="utf-8")), delimiter=";"))
+    cases_total = next(r for r in figures if r[:2] == ["gemeente", "zaken"])
+    assert cases_total[3] == str(len(ddas.enum("EnumEindresultaat")) + 3)
+
+
+@pytest.mark.prefect
+def test_an_invalid_demo_export_is_refused_by_the_command_and_leaves_no_file(
+        prefect_server, tmp_path, monkeypatch):
+    """A partner's BSN that the schema refuses (eight digits) stops the whole export."""
+    from scoring.score import Period
+    from tests.demo_home import demo_copy
+    from vroeg.cli import app
+
+    home, demo = demo_copy(tmp_path, monkeypatch)
+    period = Period.parse(demo["periode"])
+    monkeypatch.setattr(mapping, "client", lambda identity: {"burgerservicenummer": "12345678"})
+    out = tmp_path / "cbs" / "levering.json"
+    result = runner.invoke(app, ["export-ddas", "--from", period.start.isoformat(), "--to",
+                                 (period.end - dt.timedelta(days=1)).isoformat(),
+                                 "--out", str(out)])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert "/leveringen/0/vroegsignalen/0/client: moet precies één identificatie" in said
+    assert "geen bestand geschreven" in said and "12345678" not in said
+    assert not out.exists()
+    assert not (tmp_path / "cbs").exists() or not list((tmp_path / "cbs").iterdir())

@@ -63,9 +63,14 @@ def export_ddas(
     try:
         result = export(contexts, first, last, out_file, supplier=supplier)
     except InvalidExport as exc:
+        err.print("De DDAS-export voldoet niet aan het schema (pad in het bestand: regel):",
+                  highlight=False)
         for problem in exc.problems[:20]:
-            err.print(f"  {problem}", highlight=False)
-        fail(f"{exc} Er is geen bestand geschreven.")
+            err.print(f"  {problem}", highlight=False, soft_wrap=True)
+        more = len(exc.problems) - 20
+        if more > 0:
+            err.print(f"  … en nog {more}", highlight=False)
+        fail(f"{len(exc.problems)} schending(en) van het schema; er is geen bestand geschreven.")
     except ValueError as exc:
         fail(str(exc))
     if as_json:
