@@ -135,7 +135,8 @@ def export(contexts: list, van: dt.date, tot: dt.date, out: Path, *, supplier: s
 
     now = now or dt.datetime.now(dt.UTC)
     purpose = reasons.processing_purpose("ddas-export")
-    deliveries, traces = [], []
+    deliveries: list[Delivery] = []
+    traces: list[tuple[object, str, str]] = []
     for ctx in contexts:
         facts = gather(ctx, van, tot)
         trace = new_trace_id()
@@ -149,15 +150,16 @@ def export(contexts: list, van: dt.date, tot: dt.date, out: Path, *, supplier: s
         identities = {r["signaal_pseudoniem"]: r for records in found.values() for r in records
                       if r["signaal_pseudoniem"] in wanted}
         deliveries.append(Delivery(ctx.gemeente, ctx.municipality.name, facts, identities))
-        traces.append((ctx, trace, op.operation_id, households))
+        traces.append((ctx, trace, op.operation_id))
     doc = document(deliveries, van, tot, supplier=supplier, now=now)
     data = write(out, doc)  # raises InvalidExport before anything is written
     digest = sha256_bytes(data)
     per: dict[str, dict[str, int]] = {}
-    for (ctx, trace, parent, households), item in zip(traces, doc["leveringen"], strict=True):
-        # The disclosure itself, per household whose data left the municipality.
-        reported = sorted({s.huishouden for s in deliveries[item["teller"] - 1].facts.signals
-                           if s.signaal in deliveries[item["teller"] - 1].identities})
+    for (ctx, trace, parent), delivery, item in zip(traces, deliveries, doc["leveringen"],
+                                                    strict=True):
+        # The disclosure itself, one line per household whose data is in the file.
+        reported = sorted({s.huishouden for s in delivery.facts.signals
+                           if s.signaal in delivery.identities})
         ctx.audit.subjects("ddas-verstrekking", trace, parent, reported, doel=purpose,
                            ontvanger="CBS", bestand_sha256=digest)
         per[ctx.gemeente] = {"signalen": len(item["vroegsignalen"]),
