@@ -231,6 +231,15 @@ def test_a_hand_built_export_is_valid_against_the_schema_file():
     assert levering["vroegsignaalzaken"][0]["contactpogingen"][0] == {
         "soort": "Brief", "bereikt": False, "datum": "2026-04-06", "dagdeel": "Middag"}
 
+    # Several municipalities in one file: one levering each, counted.
+    other = ddas_export.Delivery("0081", "Tweede gemeente", _hand_delivery().facts,
+                                 _hand_delivery().identities)
+    both = ddas_export.document([_hand_delivery(), other], D(2026, 3, 1), D(2026, 4, 30),
+                                supplier="test", now=dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
+    schema_validator().validate(both)
+    assert [(x["teller"], x["gemeentecode"]) for x in both["leveringen"]] == \
+        [(1, "0080"), (2, "0081")]
+
 
 def test_an_export_that_would_break_the_schema_is_refused_and_leaves_no_file(tmp_path):
     # A BSN that lost its leading zero in a partner's spreadsheet: eight digits.
