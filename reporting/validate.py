@@ -50,9 +50,13 @@ def _pointer(parts) -> str:
 
 
 def problems(document: dict) -> list[SchemaProblem]:
-    """Every violation, deepest first within each branch, in document order."""
+    """Every violation, in document order."""
     found = []
-    for error in sorted(validator().iter_errors(document), key=lambda e: list(map(str, e.path))):
+    def position(error) -> list[tuple[int, int | str]]:
+        # Array indices in numeric order (/vroegsignalen/2 before /vroegsignalen/10).
+        return [(0, p) if isinstance(p, int) else (1, p) for p in error.absolute_path]
+
+    for error in sorted(validator().iter_errors(document), key=position):
         # The validator's own message quotes the instance (a BSN, an address): name the rule
         # that failed and the schema keyword's value instead.
         if error.validator == "oneOf":
