@@ -82,6 +82,15 @@ def signals_per_month(counts: list[tuple[str, str, int]], title: str) -> str:
     return _svg(width, height, title, body)
 
 
+_TOP, _ROW_H = 34, 26
+
+
+def _row_canvas(title: str, rows: int, width: int) -> tuple[int, int, list[str]]:
+    """Width, height and title of a chart with one horizontal bar per row."""
+    height = _TOP + max(rows, 1) * _ROW_H + 40
+    return width, height, [f'<text x="10" y="18" {FONT} font-weight="bold">{escape(title)}</text>']
+
+
 @dataclass(frozen=True)
 class TeamSize:
     name: str
@@ -91,10 +100,8 @@ class TeamSize:
 
 def list_sizes(teams: list[TeamSize], title: str) -> str:
     """Horizontal bars: households on each team's current list, with its capacity as a mark."""
-    left, top, row_h, plot_w = 250, 34, 26, 380
-    height = top + max(len(teams), 1) * row_h + 40
-    width = left + plot_w + 90
-    body = [f'<text x="10" y="18" {FONT} font-weight="bold">{escape(title)}</text>']
+    left, top, row_h, plot_w = 250, _TOP, _ROW_H, 380
+    width, height, body = _row_canvas(title, len(teams), left + plot_w + 90)
     if not teams:
         body.append(f'<text x="10" y="{top + 20}" {FONT}>Nog geen lijsten gepubliceerd.</text>')
         return _svg(width, height, title, body)
@@ -119,4 +126,30 @@ def list_sizes(teams: list[TeamSize], title: str) -> str:
     foot = top + len(teams) * row_h + 22
     body.append(f'<text x="{left}" y="{foot}" {FONT}>Balk: huishoudens op de huidige lijst; '
                 f'streep: capaciteit per periode.</text>')
+    return _svg(width, height, title, body)
+
+
+def bars(items: list[tuple[str, float]], title: str, *, unit: str = "", decimals: int = 0,
+         foot: str = "") -> str:
+    """Horizontal bars, one per (label, value): a figure per wijkteam or per end result."""
+    left, top, row_h, plot_w = 330, _TOP, _ROW_H, 320
+    width, height, body = _row_canvas(title, len(items), left + plot_w + 110)
+    if not items:
+        body.append(f'<text x="10" y="{top + 20}" {FONT}>Geen gegevens in deze periode.</text>')
+        return _svg(width, height, title, body)
+    top_value = max(v for _, v in items)
+    xmax = _nice_max(int(top_value) + (0 if float(top_value).is_integer() else 1))
+    for i, (label, value) in enumerate(items):
+        y = top + i * row_h
+        w = plot_w * value / xmax
+        shown = label if len(label) <= 48 else label[:47] + "…"
+        text = f"{value:.{decimals}f}{unit}"
+        body.append(f'<text x="{left - 8}" y="{y + 15}" {FONT} text-anchor="end">'
+                    f'{escape(shown)}</text>')
+        body.append(f'<rect x="{left}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" '
+                    f'fill="#1f77b4"><title>{escape(label)}: {escape(text)}</title></rect>')
+        body.append(f'<text x="{left + w + 6:.1f}" y="{y + 15}" {FONT}>{escape(text)}</text>')
+    if foot:
+        body.append(f'<text x="10" y="{top + len(items) * row_h + 22}" {FONT}>'
+                    f'{escape(foot)}</text>')
     return _svg(width, height, title, body)

@@ -58,7 +58,11 @@ class Register(_Model):
     other_recipients: list[str] = Field(default_factory=lambda: [
         "Signaalpartners (vaste-lastenpartners): uitsluitend terugmelding of een signaal is "
         "opgepakt, nooit waarom.",
-        "CBS: geaggregeerde monitorgegevens (DDAS), zonder persoonsgegevens.",
+        # The DDAS exchange model identifies each client by BSN or by postcode and house
+        # number (vroeg export-ddas), so CBS receives personal data: say so.
+        "CBS: de DDAS-levering voor de Monitor Vroegsignalering (signalen en "
+        "vroegsignaalzaken, per inwoner het BSN of postcode en huisnummer; geen naam, "
+        "geboortedatum of contactgegevens), per betrokkene vastgelegd in het logboek.",
     ])
     transfers: str = "Geen doorgifte naar landen buiten de EER of internationale organisaties."
     #: Extra organisational measures of the municipality (technical measures are generated).

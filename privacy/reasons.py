@@ -38,3 +38,18 @@ def purpose(code: str) -> str:
 def choices() -> str:
     """For messages and help texts: the codes, comma-separated."""
     return ", ".join(REIDENTIFY_REASONS)
+
+
+#: Processings of personal data that are not a person's choice but a step of the process, each
+#: logged per data subject with this purpose (`doel`). Not offered in the manual form above.
+PROCESSING_PURPOSES: dict[str, str] = {
+    "ddas-export": "Verstrekking aan CBS voor de Monitor Vroegsignalering (DDAS-uitwisselmodel)",
+    "terugkoppeling": "Terugkoppeling aan de signaalpartner: alleen opgepakt of niet opgepakt",
+}
+
+
+def processing_purpose(code: str) -> str:
+    """The `doel` of the per-subject lines of a process step (refuses a code not listed)."""
+    if code not in PROCESSING_PURPOSES:
+        raise ValueError(f"unknown processing purpose {code!r}")
+    return f"proces: {code}"

@@ -282,3 +282,47 @@ def test_the_portal_keeps_the_canary_out_of_the_operational_database(canary_run)
     findings, _ = scan_tree(folders["home"], list(CANARIES.values()))
     leaks = [f for f in findings if Path(f.where.split("!")[0].split("#")[0]) not in allowed]
     assert not leaks, "\n".join(f"{f.encoding}: {f.canary} in {f.where}" for f in leaks)
+
+
+def test_reporting_outputs_carry_no_canary(canary_run, tmp_path, monkeypatch):
+    """The monitor (table, CSV, charts) and the partner feedback hold no canary value; the DDAS
+    export does hold the canary's BSN (it is what CBS receives: positive control), and after it
+    the operational database and the audit trail still hold none."""
+    from typer.testing import CliRunner
+
+    from scoring.score import Period
+    from vroeg.cli import app
+
+    folders, result = canary_run["folders"], canary_run["result"]
+    monkeypatch.setenv("VROEG_HOME", str(folders["home"]))
+    monkeypatch.delenv("VROEG_GEMEENTE", raising=False)
+    period = Period.parse(result["periode"])
+    window = ["--from", period.start.isoformat(), "--to",
+              (period.end - dt.timedelta(days=1)).isoformat()]
+    runner = CliRunner()
+    outputs = tmp_path / "rapportage"
+
+    shown = runner.invoke(app, ["monitor", *window, "--out", str(outputs / "monitor")])
+    assert shown.exit_code == 0, shown.output
+    (outputs / "monitor-terminal.txt").write_text(shown.output)
+    told = runner.invoke(app, ["feedback", "--partner", "energie-fryslan", *window, "--json"])
+    assert told.exit_code == 0, told.output
+    feedback_file = Path(json.loads(told.output)["bestand"])
+    assert "KAN-1" in feedback_file.read_text(encoding="utf-8")  # the canary's signal is in it
+    exported = runner.invoke(app, ["export-ddas", *window, "--out", str(tmp_path / "cbs.json")])
+    assert exported.exit_code == 0, exported.output
+    assert CANARIES["bsn"] in (tmp_path / "cbs.json").read_text(encoding="utf-8")
+    (outputs / "export-terminal.txt").write_text(exported.output)
+
+    canaries = list(CANARIES.values())
+    findings, searched = scan_tree(outputs, canaries)
+    assert searched >= 6
+    assert not findings, "\n".join(f"{f.encoding}: {f.canary} in {f.where}" for f in findings)
+    assert not scan_bytes(feedback_file.read_bytes(), canaries, str(feedback_file))
+    # The whole installation after the three commands: only the canary's visit list.
+    centrum = next(i for i in result["run"]["lijsten"] if i["wijkteam"] == "wt-centrum")
+    allowed = {folders["home"] / "outbox" / "0080" / "wt-centrum" / Path(centrum[kind]).name
+               for kind in ("csv", "xlsx")}
+    findings, _ = scan_tree(folders["home"], canaries)
+    leaks = [f for f in findings if Path(f.where.split("!")[0].split("#")[0]) not in allowed]
+    assert not leaks, "\n".join(f"{f.encoding}: {f.canary} in {f.where}" for f in leaks)

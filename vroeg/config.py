@@ -48,6 +48,9 @@ class Wijkteam(_Model):
     capacity: int | None = Field(None, ge=0)
     #: Exceptions per period ("2026-07": 20 for the summer holidays).
     capacity_by_period: dict[str, int] = Field(default_factory=dict)
+    #: Inhabitants of the team's area, for the monitor's signals per 1,000 inhabitants per month
+    #: (None: the figure is shown for the municipality only).
+    inhabitants: int | None = Field(None, gt=0)
 
     @field_validator("postcodes")
     @classmethod
