@@ -107,9 +107,33 @@ def _registered_suites(context, municipality: Municipality, today: dt.date) -> d
     return _suites[key]
 
 
+#: The instants a pandas datetime64[ns] can hold (about 1677-09-21 to 2262-04-11), a day inside.
+_NS_RANGE = (dt.date(1677, 9, 22), dt.date(2262, 4, 10))
+
+
+def _dates_as_ns(frame: pl.DataFrame) -> pl.DataFrame:
+    """Date columns as nanosecond datetimes, where every value fits.
+
+    GX compares datetime64[ns] columns with a vectorised comparison but every other date type
+    (polars dates arrive as datetime64[ms]) with a Python function per value: casting once is
+    ~30 % of validation's CPU time. A column with a date outside the ns range (a partner's year
+    9999) keeps its type, so the result is the same, only slower.
+    """
+    lo, hi = _NS_RANGE
+    casts = []
+    for name, dtype in frame.schema.items():
+        if dtype != pl.Date:
+            continue
+        column = frame.get_column(name)
+        low, high = column.min(), column.max()
+        if low is None or (lo <= low and high <= hi):
+            casts.append(pl.col(name).cast(pl.Datetime("ns")))
+    return frame.with_columns(casts) if casts else frame
+
+
 def _to_pandas(parsed: pl.DataFrame) -> pd.DataFrame:
     """The columns the suite reads, indexed by source row; nullable booleans kept nullable."""
-    frame = parsed.select(suite_columns() + [SOURCE_ROW]).to_pandas()
+    frame = _dates_as_ns(parsed.select(suite_columns() + [SOURCE_ROW])).to_pandas()
     for column in ("crisis_p", "bsn_elfproef"):
         frame[column] = frame[column].astype("boolean")
     frame["achterstand_dagen"] = frame["achterstand_dagen"].astype("Int64")
