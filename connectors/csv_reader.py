@@ -235,7 +235,8 @@ def _read_unquoted(text: str, options: CsvOptions, filename: str) -> SourceTable
     if text.endswith(("\n", "\r")):
         lines = lines.slice(0, lines.len() - 1)  # the last line's end starts no new line
     frame = pl.DataFrame(lines).with_row_index(SOURCE_ROW, offset=1).filter(
-        (pl.col(_LINE).str.strip_chars() != "") | pl.col(_LINE).str.contains(delimiter, literal=True)
+        (pl.col(_LINE).str.strip_chars() != "")
+        | pl.col(_LINE).str.contains(delimiter, literal=True)
     )
     if frame.is_empty():
         return None  # no header: the general reader says so
