@@ -14,9 +14,10 @@ from array import array
 
 import polars as pl
 
-from connectors.table import SourceTable, build_table, check_header
+from connectors.table import READ_PROBLEM, SourceTable, build_table, check_header
 from vroeg.config import CsvOptions
 from vroeg.errors import DeliveryUnreadable
+from vroeg.schema import SOURCE_ROW
 
 # A single 1 MB field must reach validation (and be quarantined there as too long) rather than
 # stop the reader; beyond this a "field" is a broken file, reported as such.
@@ -208,8 +209,65 @@ def _csv_reader(lines: _Lines, options: CsvOptions):
     return csv.reader(lines, delimiter=options.delimiter, quoting=csv.QUOTE_NONE, strict=True)
 
 
+#: Characters Python's str.strip() takes for white space but polars' does not; a file holding
+#: one goes the general way, so that "is this line blank" has one answer.
+_PYTHON_ONLY_SPACE = re.compile("[\x1c-\x1f]")
+
+
+#: The fast path's working column: no header can name it (NUL makes a file binary, see decode).
+_LINE = "\x00regel"
+
+
+def _read_unquoted(text: str, options: CsvOptions, filename: str) -> SourceTable | None:
+    """The same table as the general reader for a file without a single quote character, in
+    polars instead of a Python loop per row (a million-row delivery: ~5x less CPU).
+
+    Without quotes a record is exactly one physical line split at every delimiter, so nothing
+    can be swallowed or broken: rows with too few or too many fields are kept and flagged
+    (AANTAL_VELDEN), padded with nulls or cut, blank lines are skipped, and row numbers are line
+    numbers, as in the general reader. None when the file needs the general reader.
+    """
+    if (options.quote and options.quote in text) or "\x00" in text \
+            or _PYTHON_ONLY_SPACE.search(text):
+        return None
+    delimiter = options.delimiter
+    lines = pl.Series(_LINE, [text]).str.replace_all("\r\n|\r", "\n").str.split("\n").explode()
+    if text.endswith(("\n", "\r")):
+        lines = lines.slice(0, lines.len() - 1)  # the last line's end starts no new line
+    frame = pl.DataFrame(lines).with_row_index(SOURCE_ROW, offset=1).filter(
+        (pl.col(_LINE).str.strip_chars() != "")
+        | pl.col(_LINE).str.contains(delimiter, literal=True)
+    )
+    if frame.is_empty():
+        return None  # no header: the general reader says so
+    header = check_header(frame.item(0, _LINE).split(delimiter), filename)
+    width = len(header)
+    # Split once into a column: an expression repeated per field would split every line again.
+    split = frame.slice(1).with_columns(pl.col(_LINE).str.split(delimiter, literal=True))
+    fields = pl.col(_LINE)
+    table = split.select(
+        *[fields.list.get(i, null_on_oob=True).alias(name) for i, name in enumerate(header)],
+        pl.col(SOURCE_ROW).cast(pl.Int64),
+        pl.when(fields.list.len() != width).then(pl.lit("AANTAL_VELDEN"))
+        .otherwise(pl.lit(None, dtype=pl.String)).alias(READ_PROBLEM),
+    )
+    return SourceTable(columns=header, frame=table)
+
+
 def read_csv(data: bytes, options: CsvOptions, filename: str) -> SourceTable:
     text, notes = decode_with_notes(data, options.encoding, filename)
+    fast = _read_unquoted(text, options, filename)
+    if fast is not None:
+        fast.notes.extend(notes)
+        hint = delimiter_hint(fast.columns, options.delimiter)
+        if hint:
+            fast.notes.append(hint)
+        return fast
+    return _read_general(text, notes, options, filename)
+
+
+def _read_general(text: str, notes: list[str], options: CsvOptions,
+                  filename: str) -> SourceTable:
     lines = _Lines(text)
     records = _csv_reader(lines, options)
     header: list[str] | None = None

@@ -123,9 +123,10 @@ class Audit:
                  **attributes) -> None:
         """One line per data subject, all in one transaction (each write confirmed by commit)."""
         now = _now()
+        shared = dict(attributes)  # the same for every line (and normalised once when chained)
         lines = []
         for subject in subjects:
-            op = Operation(name, trace_id, new_operation_id(), parent, now, dict(attributes))
+            op = Operation(name, trace_id, new_operation_id(), parent, now, shared)
             lines.append(self._line(op, now, self.encrypt_subject(subject)))
         self._write(lines)
 

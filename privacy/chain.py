@@ -192,10 +192,15 @@ def append(url: str, keys: KeyRing, lines: list[dict]) -> None:
         seq, prev = _lock_head(connection, gemeente)
         now = _now()
         rows = []
+        # Lines of one bulk call (one per data subject) share their attributes: normalised once.
+        normalised: dict[int, dict | None] = {}
         for line in lines:
             seq += 1
+            attributes = line.get("attributes")
+            if id(attributes) not in normalised:
+                normalised[id(attributes)] = normalise_attributes(attributes)
             row = dict(line, gemeente=gemeente, seq=seq, prev_hash=prev, key_version=keys.version,
-                       recorded_at=now, attributes=normalise_attributes(line.get("attributes")))
+                       recorded_at=now, attributes=normalised[id(attributes)])
             row["line_hash"] = prev = line_hash(key, row)
             rows.append(row)
         connection.execute(insert(_LINES), rows)

@@ -36,6 +36,7 @@ from sqlalchemy import (
     String,
     Table,
     delete,
+    event,
     func,
     select,
 )
@@ -72,12 +73,21 @@ rekey_map = Table(
 )
 
 _CHUNK = 5000
+#: SQLite page cache of a vault connection, in KiB.
+_CACHE_KIB = 256 * 1024
 
 
 @cache
 def _engine(url: str) -> Engine:
     # The vault keeps the rollback journal: it is written in bulk by one flow at a time.
     eng = db.create(url, wal=False, foreign_keys=False)
+    if eng.dialect.name == "sqlite":
+        @event.listens_for(eng, "connect")
+        def _page_cache(dbapi_connection, _record):  # pragma: no cover - trivial
+            # A delivery's identities are upserted into three indexes (signal, household,
+            # person pseudonyms) at random places; with SQLite's default 2 MB page cache that
+            # spills to disk over and over. 256 MB is a ceiling, not an allocation.
+            dbapi_connection.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
     # The vault's tables are created here; they have no history of migrations yet.
     metadata.create_all(eng)
     return eng
@@ -87,6 +97,23 @@ def _json_default(value: object) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     raise TypeError(type(value).__name__)
+
+
+#: Column types polars encodes as JSON exactly as `seal` (json.dumps) does.
+_JSON_TYPES = (pl.String, pl.Date, pl.Boolean, pl.Null, pl.Int8, pl.Int16, pl.Int32, pl.Int64,
+               pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+
+
+def _identity_json(frame: pl.DataFrame) -> list[str]:
+    """Each row as the JSON object `seal` would make of it (dates as ISO text, nulls as null).
+
+    Vectorised by polars where every column has a type it encodes the same way; otherwise
+    (a datetime, say) row by row with json.dumps, so the sealed content never depends on the path.
+    """
+    if all(dtype in _JSON_TYPES for dtype in frame.dtypes):
+        return frame.select(pl.struct(pl.all()).struct.json_encode()).to_series().to_list()
+    return [json.dumps(record, default=_json_default, ensure_ascii=False)
+            for record in frame.iter_rows(named=True)]
 
 
 class Vault:
@@ -119,27 +146,54 @@ class Vault:
         return json.loads(plain)
 
     def store(self, frame: pl.DataFrame) -> int:
-        """Seal and upsert the identities of a batch of signals; returns the number stored."""
+        """Seal and upsert the identities of a batch of signals; returns the number stored.
+
+        In bulk: the identities are encoded as JSON by polars (one vectorised pass, no dict per
+        row), each is sealed with AES-GCM under its own random nonce and bound to its pseudonym
+        and key version, and the rows go to the database as one executemany per chunk.
+        """
         if frame.is_empty():
             return 0
         now = dt.datetime.now(dt.UTC)
-        rows = []
-        for record in frame.iter_rows(named=True):
-            signal, version = record["signaal_pseudoniem"], record["sleutelversie"]
-            identity = {c: record[c] for c in IDENTITY_COLUMNS}
-            identity.update({c: record[c] for c in REKEY_COLUMNS if c in record})
-            rows.append({
-                "signaal_pseudoniem": signal,
-                "huishouden_pseudoniem": record["huishouden_pseudoniem"],
-                "persoon_pseudoniem": record["persoon_pseudoniem"],
-                "sleutelversie": version,
-                "verzegeld": self.seal(signal, version, identity),
-                "opgeslagen": now,
-            })
+        carried = [*IDENTITY_COLUMNS, *(c for c in REKEY_COLUMNS if c in frame.columns)]
+        plains = _identity_json(frame.select(carried))
+        # Inserted in pseudonym order: the primary key's index then grows at its end instead of
+        # at random places, which spares the database most of its page splits.
+        keys = frame.select("signaal_pseudoniem", "huishouden_pseudoniem", "persoon_pseudoniem",
+                            "sleutelversie").with_columns(pl.Series("_plain", plains))
+        keys = keys.sort("signaal_pseudoniem", maintain_order=True)  # a repeat: the last wins
+        nonces = os.urandom(12 * keys.height)
+        prefix = f"{self._gemeente}|"
+        aeads: dict[int, AESGCM] = {}
         with self._engine.begin() as connection:
-            for start in range(0, len(rows), _CHUNK):
-                connection.execute(self._upsert(), rows[start:start + _CHUNK])
-        return len(rows)
+            # The upsert compiled once and sent to the driver as one executemany per chunk of
+            # plain tuples: SQLAlchemy's per-value processing cost more than SQLite's insert.
+            # The only values it would process are the timestamp (the same for every row,
+            # processed here once) and the sealed bytes (which every driver takes as they are).
+            compiled = self._upsert().compile(dialect=connection.dialect)
+            stamp = identities.c.opgeslagen.type.bind_processor(connection.dialect)
+            stored = stamp(now) if stamp else now
+            names = list(compiled.positiontup) if compiled.positional else None
+            chunk: list = []
+            for i, (signal, household, person, version, plain) in enumerate(keys.iter_rows()):
+                aead = aeads.get(version) or aeads.setdefault(version, self._aead(version))
+                nonce = nonces[12 * i:12 * i + 12]
+                row = {
+                    "signaal_pseudoniem": signal,
+                    "huishouden_pseudoniem": household,
+                    "persoon_pseudoniem": person,
+                    "sleutelversie": version,
+                    "verzegeld": nonce + aead.encrypt(nonce, plain.encode(),
+                                                      f"{prefix}{signal}|{version}".encode()),
+                    "opgeslagen": stored,
+                }
+                chunk.append(tuple(row[n] for n in names) if names else row)
+                if len(chunk) >= _CHUNK:
+                    connection.exec_driver_sql(compiled.string, chunk)
+                    chunk = []
+            if chunk:
+                connection.exec_driver_sql(compiled.string, chunk)
+        return keys.height
 
     def _upsert(self):
         dialect = self._engine.dialect.name
@@ -160,17 +214,21 @@ class Vault:
 
     def reidentify(self, households: Iterable[str], *, purpose: str, audit: Audit, trace_id: str,
                    parent: str | None = None, persons: Iterable[str] | None = None,
+                   signals: Iterable[str] | None = None,
                    **attributes) -> dict[str, list[dict]]:
         """Identities per household pseudonym; one audit line per data subject, written first.
 
         Without `persons` every record of the households is returned and the subject of each
         audit line is the household. With `persons` (a subject-access or erasure request) only
         those persons' records are returned and each line's subject is "<person>@<household>".
+        With `signals` (publishing a list) only the records of those signals are decrypted and
+        returned: a household's older signals stay sealed. The audit lines are the same.
         """
         wanted = sorted(set(households))
         if not wanted:
             return {}
         only = set(persons) if persons is not None else None
+        chosen = set(signals) if signals is not None else None
         if only is None:
             audit.subjects("heridentificatie", trace_id, parent, wanted, doel=purpose, **attributes)
         else:
@@ -190,6 +248,8 @@ class Vault:
                 )
                 for row in result.mappings():
                     if only is not None and row["persoon_pseudoniem"] not in only:
+                        continue
+                    if chosen is not None and row["signaal_pseudoniem"] not in chosen:
                         continue
                     identity = self.open(row["signaal_pseudoniem"], row["sleutelversie"],
                                          row["verzegeld"])

@@ -28,19 +28,23 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
         }).fetchall()
 
     # One audit line per household, saying on which section of the list it was published.
+    # Only the signals that count this period are decrypted (not a household's whole history).
+    counted = [signal for _household, signal, _date in period_signals]
     identities: dict[str, list[dict]] = {}
     for section in sorted({r["sectie"] for r in ranked}):
         identities.update(ctx.vault.reidentify(
             (r["huishouden_pseudoniem"] for r in ranked if r["sectie"] == section),
             purpose="publicatie bezoeklijst", audit=ctx.audit, trace_id=trace_id,
-            parent=parent_operation, run=run_id, wijkteam=wijkteam, sectie=section,
+            parent=parent_operation, signals=counted, run=run_id, wijkteam=wijkteam,
+            sectie=section,
         ))
+    by_signal = {(household, i["signaal_pseudoniem"]): i
+                 for household, found in identities.items() for i in found}
     # Newest signal first per household (the SQL orders them), this period's signals only.
     newest_first: dict[str, list[dict]] = {}
     for household, signal, _date in period_signals:
-        by_signal = {i["signaal_pseudoniem"]: i for i in identities.get(household, [])}
-        if signal in by_signal:
-            newest_first.setdefault(household, []).append(by_signal[signal])
+        if (household, signal) in by_signal:
+            newest_first.setdefault(household, []).append(by_signal[household, signal])
 
     rules = municipality.scoring
     rows = build_rows(ranked, newest_first, rules,

@@ -106,6 +106,11 @@ def suite_name(municipality: Municipality, partner_type: str | None = None) -> s
     return f"signaal-{municipality.code}-{partner_type.lower().replace(' ', '-')}"
 
 
+#: Every column a partner type's suite reads (rules and row conditions); validation hands
+#: those suites only these.
+PARTNER_TYPE_COLUMNS = ("partner_type", "crisis_p", "achterstand_dagen", "bedrag_p")
+
+
 def build_partner_type_suite(municipality: Municipality, partner_type: str,
                              rules: PartnerTypeRules) -> gx.ExpectationSuite:
     """The rules for one partner type's rows: its window and its amounts."""

@@ -18,7 +18,7 @@ import polars as pl
 
 from connectors.table import READ_PROBLEM
 from quality.reasons import message
-from quality.suite import build_suites, suite_columns
+from quality.suite import PARTNER_TYPE_COLUMNS, build_suites, suite_columns, suite_name
 from vroeg.config import Municipality
 from vroeg.schema import SOURCE_ROW
 
@@ -107,9 +107,33 @@ def _registered_suites(context, municipality: Municipality, today: dt.date) -> d
     return _suites[key]
 
 
+#: The instants a pandas datetime64[ns] can hold (about 1677-09-21 to 2262-04-11), a day inside.
+_NS_RANGE = (dt.date(1677, 9, 22), dt.date(2262, 4, 10))
+
+
+def _dates_as_ns(frame: pl.DataFrame) -> pl.DataFrame:
+    """Date columns as nanosecond datetimes, where every value fits.
+
+    GX compares datetime64[ns] columns with a vectorised comparison but every other date type
+    (polars dates arrive as datetime64[ms]) with a Python function per value: casting once is
+    ~30 % of validation's CPU time. A column with a date outside the ns range (a partner's year
+    9999) keeps its type, so the result is the same, only slower.
+    """
+    lo, hi = _NS_RANGE
+    casts = []
+    for name, dtype in frame.schema.items():
+        if dtype != pl.Date:
+            continue
+        column = frame.get_column(name)
+        low, high = column.min(), column.max()
+        if low is None or (lo <= low and high <= hi):
+            casts.append(pl.col(name).cast(pl.Datetime("ns")))
+    return frame.with_columns(casts) if casts else frame
+
+
 def _to_pandas(parsed: pl.DataFrame) -> pd.DataFrame:
     """The columns the suite reads, indexed by source row; nullable booleans kept nullable."""
-    frame = parsed.select(suite_columns() + [SOURCE_ROW]).to_pandas()
+    frame = _dates_as_ns(parsed.select(suite_columns() + [SOURCE_ROW])).to_pandas()
     for column in ("crisis_p", "bsn_elfproef"):
         frame[column] = frame[column].astype("boolean")
     frame["achterstand_dagen"] = frame["achterstand_dagen"].astype("Int64")
@@ -122,8 +146,6 @@ def _to_pandas(parsed: pl.DataFrame) -> pd.DataFrame:
 
 def _suites_needed(parsed: pl.DataFrame, municipality: Municipality) -> set[str]:
     """The schema suite, and the suites of the partner types that occur in the delivery."""
-    from quality.suite import suite_name
-
     present = set(parsed.get_column("partner_type").drop_nulls().unique().to_list())
     rules = municipality.validation.effective_partner_types()
     return {suite_name(municipality)} | {suite_name(municipality, t) for t in present & set(rules)}
@@ -135,15 +157,26 @@ def run_suite(parsed: pl.DataFrame, municipality: Municipality,
     failures: dict[int, list[tuple[str, str]]] = defaultdict(list)
     totals: dict[tuple[str, int], RuleResult] = {}
     needed = _suites_needed(parsed, municipality)
+    schema_suite = suite_name(municipality)
     for offset in range(0, max(parsed.height, 1), VALIDATION_ROWS):
         frame = _to_pandas(parsed.slice(offset, VALIDATION_ROWS))
+        # A partner type's suite reads four columns: it gets only those. GX filters the whole
+        # frame for every rule with a row condition and fingerprints it for every validation, so
+        # a narrow frame makes those suites several times cheaper (and shows GX less personal
+        # data). A rule on another column would fail loudly (ValidationSystemError), not pass.
+        narrow = frame[list(PARTNER_TYPE_COLUMNS)]
         with _lock:
             context, batch_definition = _gx_batch_definition()
             suites = _registered_suites(context, municipality, today)
-            batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-            results = [(name, batch.validate(suite, result_format={"result_format": "COMPLETE"}))
+            batches = {
+                wide: batch_definition.get_batch(
+                    batch_parameters={"dataframe": frame if wide else narrow})
+                for wide in {name == schema_suite for name in suites if name in needed}
+            }
+            results = [(name, batches[name == schema_suite].validate(
+                            suite, result_format={"result_format": "COMPLETE"}))
                        for name, suite in suites.items() if name in needed]
-        del frame
+        del frame, narrow, batches
         for name, result in results:
             for position, outcome in enumerate(result.results):
                 config = outcome.expectation_config

@@ -902,3 +902,36 @@ def test_parsed_bsn_columns_in_a_delivery(municipality):
     _, parsed = read(standard_file(rows), municipality)
     assert col(parsed, "bsn_p") == ["999990019", "123456789", "012345672", None, None]
     assert col(parsed, "bsn_elfproef") == [True, False, True, None, None]
+
+
+@pytest.mark.parametrize("text", [
+    "a;b;c\n1;2;3\n",
+    "a;b;c\r\n1;2;3\r\n\r\n   \r\n4;5\r\n6;7;8;9\r\n;;\r\n",  # blank, short, long, empty rows
+    "\n\n a ;b\r1;2\r",  # blank lines before the header, old Mac line ends
+    "a;b\n1;2",  # no line end after the last row
+    "a;b\n",  # a header only
+    "a;b\n\u00a0\n1;\u00a0\n \t \n;\n",  # white space that is not a row, and that is a field
+    "x\n1\n \n2\n",  # one column
+    "a;;b\n1;2;3\n",  # an unnamed column
+])
+def test_unquoted_fast_path_gives_the_general_readers_table(text):
+    """A file without quote characters is read in polars; the table must be the general
+    reader's, cell for cell, row numbers and reading problems included."""
+    from polars.testing import assert_frame_equal
+
+    from connectors.csv_reader import _read_general, _read_unquoted
+
+    options = standard_partner().csv
+    fast = _read_unquoted(text, options, "f.csv")
+    general = _read_general(text, [], options, "f.csv")
+    assert fast is not None
+    assert fast.columns == general.columns
+    assert_frame_equal(fast.frame, general.frame)
+
+
+def test_a_quote_or_odd_white_space_takes_the_general_reader():
+    from connectors.csv_reader import _read_unquoted
+
+    options = standard_partner().csv
+    assert _read_unquoted('a;b\n"1";2\n', options, "f.csv") is None
+    assert _read_unquoted("a;b\n\x1f\n", options, "f.csv") is None

@@ -217,3 +217,25 @@ def test_audit_operation_records_status_and_attributes(ctx):
     assert len(ok.trace_id) == 32 and len(ok.operation_id) == 16
     assert ok.processing_activity_id.startswith("urn:vroegsignalering:0080:")
     assert ok.end_time >= ok.start_time
+
+
+def test_vault_bulk_json_is_what_seal_would_encode():
+    """The vault encodes identities in one polars pass; each must decode to the same object that
+    json.dumps (Vault.seal) makes of the row, with the row-by-row path for other column types."""
+    import datetime as dt
+    import json
+
+    import polars as pl
+
+    from privacy.vault import _identity_json, _json_default
+
+    frame = pl.DataFrame({
+        "achternaam": ["Zzcanaryqq \"x\"\n", None, "Fryslân ë"],
+        "geboortedatum": [dt.date(1950, 1, 2), None, dt.date(2001, 12, 31)],
+        "huisnummer": ["12", "3", None],
+    })
+    expected = [json.loads(json.dumps(r, default=_json_default, ensure_ascii=False))
+                for r in frame.iter_rows(named=True)]
+    assert [json.loads(text) for text in _identity_json(frame)] == expected
+    stamped = frame.with_columns(pl.lit(dt.datetime(2026, 1, 1, 8, 30)).alias("moment"))
+    assert [json.loads(t)["moment"] for t in _identity_json(stamped)] == ["2026-01-01T08:30:00"] * 3

@@ -356,3 +356,27 @@ def test_clean_signals_types_and_normal_forms(municipality):
     assert sleutel == {"T-1": ("", None), "T-2": ("A", "A"), "T-3": ("2HOOG", "2-hoog"),
                        "T-4": ("", None)}
     assert [r["bron_rij"] for r in clean.iter_rows(named=True)] == [2, 3, 4, 5]
+
+
+def test_dates_outside_the_nanosecond_range_get_the_same_reasons(municipality):
+    """Validation hands GX nanosecond datetimes where every date fits (the fast path); a year
+    9999 or 1500 does not fit, and that column keeps its type: the reasons are the same."""
+    from quality.validate import _dates_as_ns
+
+    items = [row(signaal_id=f"G-{i}", huisnummer=str(i + 1)) for i in range(20)] + [
+        row(signaal_id="X-far-future", geboortedatum="9999-12-31"),
+        row(signaal_id="G-long-ago", geboortedatum="1500-01-01"),
+        row(signaal_id="X-ancient", signaaldatum="0001-01-01", ontstaansdatum="0001-01-01"),
+    ]
+    data, _ = delivery(items)
+    outcome = check(data, municipality)
+    got = {(e.row, e.reason, e.column) for e in outcome.entries}
+    assert got == {(22, "DATUM_IN_TOEKOMST", "geboortedatum"),
+                   (24, "SIGNAAL_TE_OUD", "signaaldatum"),
+                   (24, "TERMIJN_TE_KORT", "ontstaansdatum")}  # no days between the dates
+    assert "G-long-ago" in ids(outcome.clean)
+
+    fits = pl.DataFrame({"d": [dt.date(2026, 1, 1), None]})
+    assert _dates_as_ns(fits).schema["d"] == pl.Datetime("ns")
+    too_late = pl.DataFrame({"d": [dt.date(9999, 12, 31)]})
+    assert _dates_as_ns(too_late).schema["d"] == pl.Date

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from sqlalchemy import insert
+
 from publishing.visit_list import WrittenList
 from vroeg.context import Context
 from vroeg.opsdb import db
@@ -40,9 +42,10 @@ def record_publication(ctx: Context, run_id: str, period: str, written: WrittenL
         )
         s.add(publication)
         s.flush()
-        s.add_all(
-            PublicationHousehold(publication_id=publication.id, regel=line, rang=rang,
-                                 huishouden_pseudoniem=pseudonym)
-            for line, (rang, pseudonym) in enumerate(households or (), start=1)
-        )
+        # One executemany (Core), not an ORM object per line: a list may have thousands.
+        lines = [{"publication_id": publication.id, "regel": line, "rang": rang,
+                  "huishouden_pseudoniem": pseudonym}
+                 for line, (rang, pseudonym) in enumerate(households or (), start=1)]
+        if lines:
+            s.execute(insert(PublicationHousehold), lines)
         return publication.id
