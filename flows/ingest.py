@@ -31,7 +31,7 @@ from privacy.trail import LOAD_SQL, sql_hashes
 from quality.suite import SUITE_VERSION
 from quality.validate import ValidationOutcome, validate
 from scoring import warehouse
-from scoring.load import LoadCounts, load_signals
+from scoring.load import LoadCounts, adopt_load, load_signals
 from vroeg import deliveries
 from vroeg import signal_counts
 from vroeg.config import STANDARD_PARTNER_ID, ConfigError, Partner, standard_partner
@@ -192,7 +192,15 @@ def load_step(gemeente: str, received: Received, facts: pl.DataFrame, trace_id: 
                                                  levering=received.delivery_id,
                                                  sql=sql_hashes(LOAD_SQL)) as op:
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
-            counts = load_signals(con, facts, received.delivery_id)
+            # An earlier attempt at this file may have committed its load and died before the
+            # registry heard of it: finish that load rather than loading it again.
+            counts = adopt_load(con, received.sha256, received.delivery_id,
+                                deliveries.unfinished(ctx, received.sha256,
+                                                      received.delivery_id))
+            if counts is None:
+                counts = load_signals(con, facts, received.delivery_id, received.sha256)
+            else:
+                op.attributes.update(overgenomen=True)
             signal_counts.refresh(ctx, con)  # the portal's charts read these, not the warehouse
         deliveries.finish(ctx, received.delivery_id, counts)
         op.attributes.update(nieuw=counts.inserted, bijgewerkt=counts.updated,

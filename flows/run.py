@@ -20,7 +20,7 @@ from privacy.trail import record_publication, run_output_digest, sql_hashes
 from publishing.publish import publish_team
 from scoring import exclusions, warehouse
 from scoring.card import write_card
-from scoring.score import SCORING_SQL, Period, rules_version, score_period
+from scoring.score import SCORING_SQL, Period, rules_version, score_period, team_totals
 from vroeg import runs
 from vroeg.context import context
 from vroeg.safety import scrubbed
@@ -99,6 +99,15 @@ def card_task(gemeente: str) -> dict:
     return {"md": str(md_path), "json": str(json_path)}
 
 
+def published_summary(ctx, run_id: str, publication) -> dict:
+    """What publish_task returned for a team published before the run was interrupted."""
+    with warehouse.connect(ctx.warehouse_path) as con:
+        totals = team_totals(con, run_id).get(publication.wijkteam, {})
+    return {"wijkteam": publication.wijkteam, "huishoudens": publication.households,
+            "wachtlijst": totals.get("wachtlijst", 0), "crisis": totals.get("crisis", 0),
+            "csv": publication.csv_path, "xlsx": publication.xlsx_path}
+
+
 def new_run_id(period: str) -> str:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     return f"{period}-{stamp}-{secrets.token_hex(2)}"
@@ -110,11 +119,18 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
     ctx = context(gemeente)
     municipality = ctx.municipality
     chosen = Period.of(municipality, period)
-    run_id = new_run_id(str(chosen))
     trace_id = new_trace_id()
     logger = progress()
     version = rules_version(municipality)
-    runs.start(ctx, run_id, str(chosen), version, flow_run.get_id())
+    # A run of this period that failed half-way is finished under its own id (crash safety):
+    # scoring is repeated (it replaces the run's scores), teams already published are not.
+    run_id = runs.resumable(ctx, str(chosen), version)
+    if run_id is None:
+        run_id = new_run_id(str(chosen))
+        runs.start(ctx, run_id, str(chosen), version, flow_run.get_id())
+    else:
+        runs.restart(ctx, run_id, flow_run.get_id())
+        logger.info("Run %s was onderbroken; die wordt afgemaakt.", run_id)
     try:
         lists_used = exclusions_task(gemeente, run_id, trace_id)
         totals = score_task(gemeente, str(chosen), run_id, trace_id)
@@ -125,7 +141,9 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
             totals["crisis"], totals["wachtlijst"], totals["onder_drempel"], totals["herhaling"],
             totals["buiten_termijn"], totals["uitgesloten"])
         card = card_task(gemeente)
-        lists = [publish_task(gemeente, str(chosen), run_id, team.code, trace_id)
+        done = runs.published(ctx, run_id)
+        lists = [published_summary(ctx, run_id, done[team.code]) if team.code in done
+                 else publish_task(gemeente, str(chosen), run_id, team.code, trace_id)
                  for team in municipality.wijkteams]
     except BaseException:
         runs.finish(ctx, run_id, "mislukt", None)
