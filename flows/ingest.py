@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from flows.policy import TASK
 from prefect.runtime import flow_run
 
 import connectors
@@ -40,7 +40,6 @@ from vroeg.deliveries import Received
 from vroeg.errors import DeliveryError
 from vroeg.safety import scrubbed
 
-TASK = {"persist_result": False, "cache_policy": NO_CACHE}
 
 #: Larger files are refused before being read into memory (a year of national signals in the
 #: standard format is about 250 MB).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from flows.policy import TASK
 
 from flows.progress import progress
 from privacy import retention
@@ -20,7 +20,6 @@ from privacy.audit import new_trace_id
 from vroeg.context import context
 from vroeg.safety import scrubbed
 
-TASK = {"persist_result": False, "cache_policy": NO_CACHE}
 
 
 @task(name="bewaartermijn", **TASK)

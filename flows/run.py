@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 
 from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from flows.policy import TASK
 from prefect.runtime import flow_run
 
 from flows.progress import progress
@@ -25,7 +25,6 @@ from vroeg import runs
 from vroeg.context import context
 from vroeg.safety import scrubbed
 
-TASK = {"persist_result": False, "cache_policy": NO_CACHE}
 
 
 def card_dir(ctx) -> Path:
@@ -71,6 +70,10 @@ def score_task(gemeente: str, period: str, run_id: str, trace_id: str) -> dict:
 @task(name="publiceren", **TASK)
 def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_id: str) -> dict:
     ctx = context(gemeente)
+    done = runs.published(ctx, run_id).get(wijkteam)
+    if done is not None:
+        # Published by an attempt that was interrupted or retried afterwards: never twice.
+        return published_summary(ctx, run_id, done)
     with scrubbed("publiceren"), ctx.audit.operation(
             "publicatie", trace_id, run=run_id, wijkteam=wijkteam,
             sleutelversie=ctx.keys.version) as op:
@@ -141,9 +144,7 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
             totals["crisis"], totals["wachtlijst"], totals["onder_drempel"], totals["herhaling"],
             totals["buiten_termijn"], totals["uitgesloten"])
         card = card_task(gemeente)
-        done = runs.published(ctx, run_id)
-        lists = [published_summary(ctx, run_id, done[team.code]) if team.code in done
-                 else publish_task(gemeente, str(chosen), run_id, team.code, trace_id)
+        lists = [publish_task(gemeente, str(chosen), run_id, team.code, trace_id)
                  for team in municipality.wijkteams]
     except BaseException:
         runs.finish(ctx, run_id, "mislukt", None)

@@ -56,15 +56,18 @@ def load_signals(con: duckdb.DuckDBPyConnection, facts: pl.DataFrame, delivery_i
 def adopt_load(con: duckdb.DuckDBPyConnection, sha256: str, delivery_id: str,
                unfinished: set[str]) -> LoadCounts | None:
     """The counts of a committed load of this file by an attempt that never finished (its
-    delivery id in `unfinished`), handed over to `delivery_id`; None when there is none.
+    delivery id in `unfinished`, or `delivery_id` itself when its task is retried), handed over
+    to `delivery_id`; None when there is none.
 
     Loading again instead would count every signal of the file as a duplicate: the delivery
     that finally succeeds would report nothing loaded although its rows are all in.
     """
     row = con.execute(sql("load/earlier_load"), {"sha256": sha256}).fetchone()
-    if row is None or row[0] not in unfinished:
+    if row is None or (row[0] not in unfinished and row[0] != delivery_id):
         return None
     old, new, updated, duplicates = row
+    if old == delivery_id:  # this delivery's own load, committed before a retried step failed
+        return LoadCounts(inserted=new, updated=updated, duplicates=duplicates)
     params = {"oud": old, "nieuw_id": delivery_id}
     with transaction(con):
         con.execute(sql("load/adopt_load"), params)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from vroeg.cli import (
-    algorithm, collect, exclusions, keys, partners, pipeline, privacy, quarantine,
+    algorithm, collect, exclusions, keys, partners, pipeline, privacy, quarantine, serve,
 )
 from vroeg.cli import portal as portal_cli
 
@@ -27,6 +27,7 @@ collect.register(app)
 privacy.register(app)
 portal_cli.register(app)
 algorithm.register(app)
+serve.register(app)
 app.add_typer(exclusions.app, name="exclusions")
 
 
