@@ -32,7 +32,7 @@ from quality.suite import SUITE_VERSION
 from quality.validate import ValidationOutcome, validate
 from scoring import warehouse
 from scoring.load import LoadCounts, adopt_load, load_signals
-from vroeg import deliveries
+from vroeg import deliveries, notify
 from vroeg import signal_counts
 from vroeg.config import STANDARD_PARTNER_ID, ConfigError, Partner, standard_partner
 from vroeg.context import Context, context
@@ -325,12 +325,14 @@ def fetch_one(gemeente: str, partner_id: str, today: str | None = None, *,
     return process(gemeente, received, trace_id, today, steps)
 
 
-@flow(name="inlezen-leveringen", persist_result=False)
+@flow(name="inlezen-leveringen", persist_result=False, on_failure=[notify.flow_failed])
 def ingest_flow(gemeente: str, paths: list[str], partner_id: str | None = None,
                 today: str | None = None) -> list[dict]:
     """Ingest files of one partner (or standard-format files when partner_id is None)."""
-    context(gemeente)  # refuse to start without a usable key (missing, unsafe, mid-rotation)
-    return [ingest_one(gemeente, path, partner_id, today) for path in paths]
+    ctx = context(gemeente)  # refuse to start without a usable key (missing, unsafe, mid-rotation)
+    results = [ingest_one(gemeente, path, partner_id, today) for path in paths]
+    notify.notify_deliveries(ctx.database_url, ctx.municipality, results)
+    return results
 
 
 def ingest_files(gemeente: str, paths: list[str], partner_id: str | None = None,

@@ -17,6 +17,7 @@ from flows.progress import progress
 from privacy import retention
 from privacy.retention import LABELS
 from privacy.audit import new_trace_id
+from vroeg import notify
 from vroeg.context import context
 from vroeg.safety import scrubbed
 
@@ -38,7 +39,7 @@ def store_task(gemeente: str, store: str, now: str, dry_run: bool, trace_id: str
     return counts
 
 
-@flow(name="bewaartermijnen", persist_result=False)
+@flow(name="bewaartermijnen", persist_result=False, on_failure=[notify.flow_failed])
 def retention_flow(gemeente: str, dry_run: bool = False) -> dict:
     """Destroy (or with dry_run: count) everything past its retention term, store by store."""
     ctx = context(gemeente)

@@ -21,7 +21,7 @@ from publishing.publish import publish_team
 from scoring import exclusions, warehouse
 from scoring.card import write_card
 from scoring.score import SCORING_SQL, Period, rules_version, score_period, team_totals
-from vroeg import runs
+from vroeg import notify, runs
 from vroeg.context import context
 from vroeg.safety import scrubbed
 
@@ -116,7 +116,7 @@ def new_run_id(period: str) -> str:
     return f"{period}-{stamp}-{secrets.token_hex(2)}"
 
 
-@flow(name="matchen-en-publiceren", persist_result=False)
+@flow(name="matchen-en-publiceren", persist_result=False, on_failure=[notify.flow_failed])
 def run_flow(gemeente: str, period: str | None = None) -> dict:
     """Score `period` (YYYY-MM; default the last complete month) and publish every team's list."""
     ctx = context(gemeente)
