@@ -8,13 +8,13 @@ personal data: the refused delivery is full of canary values, and none reaches t
 from __future__ import annotations
 
 import shutil
-import socket
 from email import message_from_bytes
 from email.message import Message
 
 import pytest
 
 from tests.builders import row, standard_file
+from tests.portal_support import free_port
 from tests.test_flows import CANARY
 
 pytestmark = pytest.mark.prefect
@@ -35,12 +35,6 @@ class Inbox:
 
     def text(self) -> str:
         return "\n".join(m.as_string() for m in self.messages)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -12,31 +12,21 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.postgres import PG_URL, pg_schema_url, server_answers  # noqa: F401 - fixture
+from tests.processes import REPO, Processes
 from tests.test_municipalities import PERIOD, TODAY, add_municipality, delivery
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.postgres]
 
-REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CODES = ("0080", "0081", "0082")
 POOL = "vroeg-regio"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -59,49 +49,6 @@ def prefect_database():
         admin.dispose()
 
 
-class Processes:
-    """Processes this test starts, stopped (by their own ids) at the end."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.started: list[tuple[subprocess.Popen, object]] = []
-
-    def start(self, name: str, args: list[str], env: dict) -> subprocess.Popen:
-        log = (self.folder / f"{name}.log").open("w")
-        process = subprocess.Popen(args, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-        self.started.append((process, log))
-        return process
-
-    def log(self, name: str) -> str:
-        return (self.folder / f"{name}.log").read_text()
-
-    def stop(self) -> None:
-        for process, log in reversed(self.started):
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            log.close()
-
-
-def wait_healthy(url: str, server: subprocess.Popen, processes: Processes) -> None:
-    deadline = time.monotonic() + 150
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail("prefect server stopped:\n" + processes.log("server"))
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(1)
-    pytest.fail("prefect server did not answer:\n" + processes.log("server"))
-
-
 DEPLOY = """
 from prefect import flow
 deployment = flow.from_source(source={repo!r}, entrypoint="flows/run.py:run_flow")
@@ -114,6 +61,7 @@ def test_three_municipalities_run_at_once_on_two_workers(prefect_database, pg_sc
                                                         tmp_path, monkeypatch):
     from sqlalchemy import select
 
+    from bench import prefect_server
     from flows.ingest import ingest_files
     from privacy.keys import init_keys
     from tests.test_flows import _valid_bsn
@@ -133,25 +81,19 @@ def test_three_municipalities_run_at_once_on_two_workers(prefect_database, pg_sc
         path = delivery(tmp_path / "in" / code, f"Eigenaarxq{index}", _valid_bsn(f"999987{index}"))
         assert ingest_files(code, [str(path)], today=TODAY)[0]["status"] == "geladen"
 
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
     env.update({
         "PREFECT_HOME": str(tmp_path / "prefect"),
-        "PREFECT_API_DATABASE_CONNECTION_URL": prefect_database,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
-        "PREFECT_API_URL": api,
         "VROEG_HOME": str(home.root),
         "VROEG_DATABASE_URL": pg_schema_url,
         "COLUMNS": "200",
     })
+    server = prefect_server.start(tmp_path / "server", timeout=150, extra_env={
+        "PREFECT_API_DATABASE_CONNECTION_URL": prefect_database})
+    env["PREFECT_API_URL"] = server.url
     processes = Processes(tmp_path)
     try:
-        server = processes.start("server", [str(BIN / "prefect"), "server", "start", "--host",
-                                            "127.0.0.1", "--port", str(port)], env)
-        wait_healthy(api, server, processes)
-
         def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
             done = subprocess.run([str(BIN / "prefect"), *args], env=env, cwd=REPO,
                                   capture_output=True, text=True, timeout=timeout)
@@ -182,6 +124,7 @@ def test_three_municipalities_run_at_once_on_two_workers(prefect_database, pg_sc
         assert worked == ["worker-1", "worker-2"], "both workers took a run"
     finally:
         processes.stop()
+        server.stop()
 
     # Each municipality's run published its own lists, in its own outbox.
     with db.session(pg_schema_url) as s:

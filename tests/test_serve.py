@@ -8,7 +8,6 @@ Prefect's own command line.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -17,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.demo_home import demo_copy
+from tests.processes import REPO, Processes
 
 pytestmark = pytest.mark.prefect
 
-REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DEPLOYMENTS = ("leveringen-ophalen/0080", "matchen-en-publiceren/0080", "bewaartermijnen/0080")
 
@@ -37,9 +36,8 @@ def served(prefect_server, tmp_path, monkeypatch):
     home, demo = demo_copy(tmp_path, monkeypatch)
     env = {**os.environ, "VROEG_HOME": str(home.root), "PREFECT_API_URL": PREFECT_API_URL.value(),
            "COLUMNS": "200"}
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen([str(BIN / "vroeg"), "serve", "--gemeente", "0080"], env=env,
-                               cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    processes = Processes(tmp_path)
+    process = processes.start("serve", [str(BIN / "vroeg"), "serve", "--gemeente", "0080"], env)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -48,17 +46,11 @@ def served(prefect_server, tmp_path, monkeypatch):
                 break
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("vroeg serve did not register its deployments:\n"
-                            + (tmp_path / "serve.log").read_text())
+                            + processes.log("serve"))
             time.sleep(2)
         yield home, demo, env, listed.stdout
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        processes.stop()
 
 
 def test_serve_registers_scheduled_deployments_and_a_run_by_hand_completes(served):
