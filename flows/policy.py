@@ -14,24 +14,10 @@ from __future__ import annotations
 
 from prefect.cache_policies import NO_CACHE
 
-from vroeg.errors import DeliveryError
+from vroeg.safety import is_transient
 
 #: Pauses before the first, second and third retry (seconds).
 RETRY_DELAYS = [10, 60, 300]
-
-
-def transient_types() -> tuple[type[BaseException], ...]:
-    import duckdb
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
-    # duckdb.IOException: "Could not set lock on file" while another process writes.
-    return (ConnectionError, TimeoutError, OperationalError, InterfaceError, duckdb.IOException)
-
-
-def is_transient(error: BaseException | None) -> bool:
-    if error is None or isinstance(error, DeliveryError):
-        return False
-    return isinstance(error, transient_types())
 
 
 def retry_transient(task, task_run, state) -> bool:

@@ -77,12 +77,14 @@ def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_i
     with scrubbed("publiceren"), ctx.audit.operation(
             "publicatie", trace_id, run=run_id, wijkteam=wijkteam,
             sleutelversie=ctx.keys.version) as op:
+        def audit_lines(written) -> None:
+            record_publication(ctx, ctx.audit, run_id, wijkteam, trace_id, op.operation_id,
+                               csv_sha256=written.csv_sha256)
+
         written = publish_team(ctx, Period.of(ctx.municipality, period), run_id, wijkteam,
-                               trace_id, op.operation_id)
+                               trace_id, op.operation_id, before_register=audit_lines)
         op.attributes.update(huishoudens=written.households, wachtlijst=written.waiting,
                              csv_sha256=written.csv_sha256)
-        record_publication(ctx, ctx.audit, run_id, wijkteam, trace_id, op.operation_id,
-                           csv_sha256=written.csv_sha256)
     return {
         "wijkteam": wijkteam,
         "huishoudens": written.households,

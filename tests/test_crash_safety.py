@@ -242,3 +242,64 @@ def test_every_flow_task_is_covered():
     assert {"ontvangen", "inlezen", "valideren", "pseudonimiseren", "laden"} <= set(INGEST_TASKS)
     assert {"uitsluitingslijsten", "matchen-en-scoren", "algoritmekaart",
             "publiceren"} <= set(RUN_TASKS)
+
+
+def test_publication_killed_inside_publishing_before_the_list_is_registered(
+        run_baseline, prefect_server, tmp_path, monkeypatch):
+    """Mid-step: files written and audit lines recorded, registration not done. The list is
+    published again (its files replaced under the same name) and registered once; the audit
+    trail keeps both disclosures of the first team, as both happened."""
+    from flows.run import run_flow
+    from vroeg import runs
+    from vroeg.safety import StepFailed
+
+    home, demo = demo_copy(tmp_path, monkeypatch)
+    before = existing_runs(home)
+    register = runs.record_publication
+    calls: list[str] = []
+
+    def dies_once(ctx, run_id, period, written, **kwargs):
+        calls.append(written.wijkteam)
+        if len(calls) == 1:
+            raise Crash("proces gestopt voor de registratie")
+        return register(ctx, run_id, period, written, **kwargs)
+
+    monkeypatch.setattr(runs, "record_publication", dies_once)
+    with pytest.raises(StepFailed, match="Crash"):  # inside the step: scrubbed as a defect
+        run_flow(gemeente="0080", period=demo["periode"])
+    run_flow(gemeente="0080", period=demo["periode"])
+
+    state = run_state(home, demo["periode"], before)
+    assert state["runs"] == ["gepubliceerd"]
+    assert state["publications"] == run_baseline["publications"]
+    assert state["lists"] == run_baseline["lists"]
+    assert state["files"] == run_baseline["files"]
+    first = calls[0]
+    assert state["audit"][first] == 2 * run_baseline["audit"][first]
+    assert {t: n for t, n in state["audit"].items() if t != first} == {
+        t: n for t, n in run_baseline["audit"].items() if t != first}
+
+
+def test_only_transient_failures_are_retried():
+    """The retry policy (flows/policy.py): a locked or unreachable database is retried, also
+    when a step scrubbed it; bad data and defects are not."""
+    import duckdb
+    from sqlalchemy.exc import OperationalError
+
+    from vroeg.errors import DeliveryRejected
+    from vroeg.safety import StepFailed, is_transient, scrubbed
+
+    def scrub(error: Exception) -> BaseException:
+        try:
+            with scrubbed("test"):
+                raise error
+        except BaseException as caught:  # noqa: BLE001
+            return caught
+
+    assert is_transient(scrub(OperationalError("SELECT 1", {}, Exception("database is locked"))))
+    assert is_transient(scrub(duckdb.IOException("Could not set lock on file")))
+    assert is_transient(ConnectionError())
+    assert not is_transient(scrub(ValueError("kapot")))
+    assert not is_transient(scrub(DeliveryRejected("bestand afgekeurd")))
+    assert not is_transient(Crash("defect"))
+    assert isinstance(scrub(ValueError("x")), StepFailed)
