@@ -75,7 +75,9 @@ class Server:
                 self.process.wait()
 
 
-def start(workdir: Path, timeout: float = 180.0) -> Server:
+def start(workdir: Path, timeout: float = 180.0, extra_env: dict[str, str] | None = None) -> Server:
+    """`extra_env`: more settings, e.g. PREFECT_API_DATABASE_CONNECTION_URL for a server on
+    PostgreSQL (the scale-out test)."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     env = dict(os.environ)
@@ -86,6 +88,7 @@ def start(workdir: Path, timeout: float = 180.0) -> Server:
         "PREFECT_LOGGING_LEVEL": "WARNING",
     })
     env.pop("PREFECT_API_URL", None)
+    env.update(extra_env or {})
     log = workdir / "prefect-server.log"
     prefect = Path(sys.executable).with_name("prefect")
     started = time.perf_counter()

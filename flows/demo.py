@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from flows.policy import TASK
 
 from flows.progress import progress
 
@@ -14,7 +14,6 @@ from flows.run import run_flow
 from scoring.score import Period
 from vroeg.context import context
 
-TASK = {"persist_result": False, "cache_policy": NO_CACHE}
 
 
 @task(name="genereren", **TASK)

@@ -19,7 +19,7 @@ from prefect import flow, task
 from connectors.inbox import CLAIMED, REFUSED, Claimed, claim, ensure_inbox, inbox_dir, waiting
 from flows.ingest import STEPS, TASK, TASKS, Steps, fetch_one, ingest_one
 from flows.progress import progress
-from vroeg import deliveries
+from vroeg import deliveries, notify
 from vroeg.config import Partner
 from vroeg.context import context
 
@@ -83,8 +83,17 @@ def collect(gemeente: str, partner_id: str | None = None, today: str | None = No
     return results
 
 
-@flow(name="leveringen-ophalen", persist_result=False)
+@flow(name="leveringen-ophalen", persist_result=False, on_failure=[notify.flow_failed])
 def collect_flow(gemeente: str, partner_id: str | None = None,
                  today: str | None = None) -> list[dict]:
-    """Ingest what the partners' inbox folders hold and what their database views return."""
-    return collect(gemeente, partner_id, today, steps=TASKS, claim_fn=claim_task)
+    """Ingest what the partners' inbox folders hold and what their database views return;
+    notify the data officer of refused deliveries and of partners that are overdue."""
+    results = collect(gemeente, partner_id, today, steps=TASKS, claim_fn=claim_task)
+    ctx = context(gemeente)
+    notify.notify_deliveries(ctx.database_url, ctx.municipality, results)
+    if partner_id is None:
+        overdue = notify.notify_overdue(ctx.database_url, ctx.municipality)
+        if overdue:
+            progress().warning("%d partner(s) leveren niet op tijd; de gegevensfunctionaris is "
+                               "gewaarschuwd.", overdue)
+    return results

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from flows.policy import TASK
 from prefect.runtime import flow_run
 
 import connectors
@@ -31,8 +31,8 @@ from privacy.trail import LOAD_SQL, sql_hashes
 from quality.suite import SUITE_VERSION
 from quality.validate import ValidationOutcome, validate
 from scoring import warehouse
-from scoring.load import LoadCounts, load_signals
-from vroeg import deliveries
+from scoring.load import LoadCounts, adopt_load, load_signals
+from vroeg import deliveries, notify
 from vroeg import signal_counts
 from vroeg.config import STANDARD_PARTNER_ID, ConfigError, Partner, standard_partner
 from vroeg.context import Context, context
@@ -40,7 +40,6 @@ from vroeg.deliveries import Received
 from vroeg.errors import DeliveryError
 from vroeg.safety import scrubbed
 
-TASK = {"persist_result": False, "cache_policy": NO_CACHE}
 
 #: Larger files are refused before being read into memory (a year of national signals in the
 #: standard format is about 250 MB).
@@ -192,7 +191,15 @@ def load_step(gemeente: str, received: Received, facts: pl.DataFrame, trace_id: 
                                                  levering=received.delivery_id,
                                                  sql=sql_hashes(LOAD_SQL)) as op:
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
-            counts = load_signals(con, facts, received.delivery_id)
+            # An earlier attempt at this file may have committed its load and died before the
+            # registry heard of it: finish that load rather than loading it again.
+            counts = adopt_load(con, received.sha256, received.delivery_id,
+                                deliveries.unfinished(ctx, received.sha256,
+                                                      received.delivery_id))
+            if counts is None:
+                counts = load_signals(con, facts, received.delivery_id, received.sha256)
+            else:
+                op.attributes.update(overgenomen=True)
             signal_counts.refresh(ctx, con)  # the portal's charts read these, not the warehouse
         deliveries.finish(ctx, received.delivery_id, counts)
         op.attributes.update(nieuw=counts.inserted, bijgewerkt=counts.updated,
@@ -318,12 +325,14 @@ def fetch_one(gemeente: str, partner_id: str, today: str | None = None, *,
     return process(gemeente, received, trace_id, today, steps)
 
 
-@flow(name="inlezen-leveringen", persist_result=False)
+@flow(name="inlezen-leveringen", persist_result=False, on_failure=[notify.flow_failed])
 def ingest_flow(gemeente: str, paths: list[str], partner_id: str | None = None,
                 today: str | None = None) -> list[dict]:
     """Ingest files of one partner (or standard-format files when partner_id is None)."""
-    context(gemeente)  # refuse to start without a usable key (missing, unsafe, mid-rotation)
-    return [ingest_one(gemeente, path, partner_id, today) for path in paths]
+    ctx = context(gemeente)  # refuse to start without a usable key (missing, unsafe, mid-rotation)
+    results = [ingest_one(gemeente, path, partner_id, today) for path in paths]
+    notify.notify_deliveries(ctx.database_url, ctx.municipality, results)
+    return results
 
 
 def ingest_files(gemeente: str, paths: list[str], partner_id: str | None = None,

@@ -11,16 +11,16 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from flows.policy import TASK
 
 from flows.progress import progress
 from privacy import retention
 from privacy.retention import LABELS
 from privacy.audit import new_trace_id
+from vroeg import notify
 from vroeg.context import context
 from vroeg.safety import scrubbed
 
-TASK = {"persist_result": False, "cache_policy": NO_CACHE}
 
 
 @task(name="bewaartermijn", **TASK)
@@ -39,7 +39,7 @@ def store_task(gemeente: str, store: str, now: str, dry_run: bool, trace_id: str
     return counts
 
 
-@flow(name="bewaartermijnen", persist_result=False)
+@flow(name="bewaartermijnen", persist_result=False, on_failure=[notify.flow_failed])
 def retention_flow(gemeente: str, dry_run: bool = False) -> dict:
     """Destroy (or with dry_run: count) everything past its retention term, store by store."""
     ctx = context(gemeente)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from flows.policy import TASK
 
 from flows.progress import progress
 from privacy import rotation
@@ -19,7 +19,6 @@ from privacy.keys import KeyProblem
 from vroeg.safety import StepFailed, scrubbed
 from vroeg.settings import Home
 
-TASK = {"persist_result": False, "cache_policy": NO_CACHE}
 
 
 @contextmanager

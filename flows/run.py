@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 
 from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from flows.policy import TASK
 from prefect.runtime import flow_run
 
 from flows.progress import progress
@@ -20,12 +20,11 @@ from privacy.trail import record_publication, run_output_digest, sql_hashes
 from publishing.publish import publish_team
 from scoring import exclusions, warehouse
 from scoring.card import write_card
-from scoring.score import SCORING_SQL, Period, rules_version, score_period
-from vroeg import runs
+from scoring.score import SCORING_SQL, Period, rules_version, score_period, team_totals
+from vroeg import notify, runs
 from vroeg.context import context
 from vroeg.safety import scrubbed
 
-TASK = {"persist_result": False, "cache_policy": NO_CACHE}
 
 
 def card_dir(ctx) -> Path:
@@ -71,15 +70,21 @@ def score_task(gemeente: str, period: str, run_id: str, trace_id: str) -> dict:
 @task(name="publiceren", **TASK)
 def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_id: str) -> dict:
     ctx = context(gemeente)
+    done = runs.published(ctx, run_id).get(wijkteam)
+    if done is not None:
+        # Published by an attempt that was interrupted or retried afterwards: never twice.
+        return published_summary(ctx, run_id, done)
     with scrubbed("publiceren"), ctx.audit.operation(
             "publicatie", trace_id, run=run_id, wijkteam=wijkteam,
             sleutelversie=ctx.keys.version) as op:
+        def audit_lines(written) -> None:
+            record_publication(ctx, ctx.audit, run_id, wijkteam, trace_id, op.operation_id,
+                               csv_sha256=written.csv_sha256)
+
         written = publish_team(ctx, Period.of(ctx.municipality, period), run_id, wijkteam,
-                               trace_id, op.operation_id)
+                               trace_id, op.operation_id, before_register=audit_lines)
         op.attributes.update(huishoudens=written.households, wachtlijst=written.waiting,
                              csv_sha256=written.csv_sha256)
-        record_publication(ctx, ctx.audit, run_id, wijkteam, trace_id, op.operation_id,
-                           csv_sha256=written.csv_sha256)
     return {
         "wijkteam": wijkteam,
         "huishoudens": written.households,
@@ -99,22 +104,38 @@ def card_task(gemeente: str) -> dict:
     return {"md": str(md_path), "json": str(json_path)}
 
 
+def published_summary(ctx, run_id: str, publication) -> dict:
+    """What publish_task returned for a team published before the run was interrupted."""
+    with warehouse.connect(ctx.warehouse_path) as con:
+        totals = team_totals(con, run_id).get(publication.wijkteam, {})
+    return {"wijkteam": publication.wijkteam, "huishoudens": publication.households,
+            "wachtlijst": totals.get("wachtlijst", 0), "crisis": totals.get("crisis", 0),
+            "csv": publication.csv_path, "xlsx": publication.xlsx_path}
+
+
 def new_run_id(period: str) -> str:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     return f"{period}-{stamp}-{secrets.token_hex(2)}"
 
 
-@flow(name="matchen-en-publiceren", persist_result=False)
+@flow(name="matchen-en-publiceren", persist_result=False, on_failure=[notify.flow_failed])
 def run_flow(gemeente: str, period: str | None = None) -> dict:
     """Score `period` (YYYY-MM; default the last complete month) and publish every team's list."""
     ctx = context(gemeente)
     municipality = ctx.municipality
     chosen = Period.of(municipality, period)
-    run_id = new_run_id(str(chosen))
     trace_id = new_trace_id()
     logger = progress()
     version = rules_version(municipality)
-    runs.start(ctx, run_id, str(chosen), version, flow_run.get_id())
+    # A run of this period that failed half-way is finished under its own id (crash safety):
+    # scoring is repeated (it replaces the run's scores), teams already published are not.
+    run_id = runs.resumable(ctx, str(chosen), version)
+    if run_id is None:
+        run_id = new_run_id(str(chosen))
+        runs.start(ctx, run_id, str(chosen), version, flow_run.get_id())
+    else:
+        runs.restart(ctx, run_id, flow_run.get_id())
+        logger.info("Run %s was onderbroken; die wordt afgemaakt.", run_id)
     try:
         lists_used = exclusions_task(gemeente, run_id, trace_id)
         totals = score_task(gemeente, str(chosen), run_id, trace_id)

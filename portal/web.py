@@ -227,6 +227,7 @@ def nav(principal: Principal | None) -> list[tuple[str, str]]:
         items.append(("/lijsten", "Bezoeklijsten"))
     if principal.has("data"):
         items += [("/data/leveringen", "Leveringen"), ("/data/runs", "Runs"),
+                  ("/data/meldingen", "Meldingen"),
                   ("/data/grafieken", "Grafieken")]
     if principal.has("privacy"):
         items += [("/privacy/logboek", "Logboek"), ("/privacy/inzage", "Wie zag wat"),

@@ -8,6 +8,8 @@ away). The vault logs one audit line per household before it returns anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from scoring import warehouse
 from scoring.score import Period, ranked_list, rules_version
 from vroeg import runs
@@ -18,7 +20,12 @@ from publishing.visit_list import WACHTLIJST, WrittenList, build_rows, write_lis
 
 
 def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace_id: str,
-                 parent_operation: str | None = None) -> WrittenList:
+                 parent_operation: str | None = None, *,
+                 before_register: Callable[[WrittenList], None] | None = None) -> WrittenList:
+    """Write the team's list and register it. `before_register` runs after the files are
+    written and before the registration (the flow records the publication's audit lines there),
+    so the registration is the last step: a list that is registered is complete, and an attempt
+    that died before it is simply published again (crash safety, issue 7)."""
     municipality = ctx.municipality
     team = next(t for t in municipality.wijkteams if t.code == wijkteam)
     with warehouse.connect(ctx.warehouse_path) as con:
@@ -79,6 +86,8 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     stem = f"bezoeklijst_{wijkteam}_{run_id}"  # the run id starts with the period
     written = write_list(folder, stem, wijkteam, rows, title=f"Bezoeklijst {team.name} {period}",
                          about=about)
+    if before_register is not None:
+        before_register(written)
     runs.record_publication(ctx, run_id, str(period), written,
                             households=[(r["rang"], r["huishouden_pseudoniem"]) for r in ranked])
     return written

@@ -247,6 +247,7 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/data/leveringen"): frozenset({"data"}),
     ("GET", "/data/leveringen/{delivery_id}"): frozenset({"data"}),
     ("GET", "/data/runs"): frozenset({"data"}),
+    ("GET", "/data/meldingen"): frozenset({"data"}),
     ("GET", "/data/grafieken"): frozenset({"data"}),
     ("GET", "/data/grafieken/signalen.svg"): frozenset({"data"}),
     ("GET", "/data/grafieken/lijstgrootte.svg"): frozenset({"data"}),

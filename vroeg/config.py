@@ -355,6 +355,44 @@ class ExclusionList(_Model):
         return self
 
 
+class Schedules(_Model):
+    """When `vroeg serve` runs the flows (cron, in the municipality's time zone)."""
+
+    #: Inbox folders and database views: every hour.
+    collect: str = "0 * * * *"
+    #: Matching and publication of the last complete month: the 5th at 06:00, after the
+    #: partners' monthly files (due in the first days of the month) are in.
+    run: str = "0 6 5 * *"
+    #: Retention terms: every night at 02:30.
+    retention: str = "30 2 * * *"
+
+
+class Notifications(_Model):
+    """E-mail to the data officer on a failed or rejected delivery, a flow that failed after its
+    retries, or a partner overdue. The password, if the server needs one, comes from the
+    environment variable named in `password_env`, never from this file."""
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, gt=0, lt=65536)
+    starttls: bool = False
+    username: str | None = None
+    password_env: str | None = Field(None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    sender: str = "vroegsignalering@localhost"
+    recipients: list[str] = Field(default_factory=list)
+    timeout_seconds: int = Field(10, gt=0)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.smtp_host and self.recipients)
+
+
+class Operations(_Model):
+    """Scheduled operation (issue 7): schedules and failure notification."""
+
+    schedules: Schedules = Schedules()
+    notifications: Notifications = Notifications()
+
+
 class Municipality(_Model):
     code: str = Field(pattern=r"^\d{4}$", description="CBS gemeentecode, four digits.")
     name: str
@@ -368,6 +406,8 @@ class Municipality(_Model):
     exclusions: list[ExclusionList] = Field(default_factory=list)
     #: Retention terms and register facts (privacy/policy.py).
     privacy: PrivacyPolicy = PrivacyPolicy()
+    #: Schedules of `vroeg serve` and failure notification by e-mail.
+    operations: Operations = Operations()
     #: Filled in by load_municipality from partners/*.yaml.
     partners: dict[str, "Partner"] = Field(default_factory=dict)
 
@@ -552,6 +592,9 @@ class Partner(_Model):
     date_formats: list[str] = Field(default_factory=lambda: ["%Y-%m-%d"])
     #: "standard" when the file is in the standard format; else standard field -> source.
     columns: Literal["standard"] | dict[str, str | ColumnSpec] = "standard"
+    #: The partner delivers at least this often (days); longer without a delivery notifies the
+    #: data officer (None: no expectation).
+    expected_interval_days: int | None = Field(None, ge=1)
 
     @field_validator("partner_type")
     @classmethod

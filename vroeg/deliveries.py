@@ -151,6 +151,15 @@ def finish(ctx: Context, delivery_id: str, counts: LoadCounts) -> None:
         d.rows_duplicate = counts.duplicates
         d.status = "geladen"
         d.finished_at = _now()
+        # Earlier attempts at the same file that died before they could even be marked failed
+        # (e.g. between receiving and reading) are closed now, so none stays "ontvangen".
+        for earlier in s.scalars(select(Delivery).where(
+                Delivery.gemeente == ctx.gemeente, Delivery.sha256 == d.sha256,
+                Delivery.id != delivery_id, Delivery.status == "ontvangen")):
+            earlier.status = "mislukt"
+            earlier.error_code = "VERWERKING_MISLUKT"
+            earlier.error_message = f"onderbroken; opnieuw verwerkt als levering {delivery_id}"
+            earlier.finished_at = _now()
 
 
 def mark_failed(ctx: Context, delivery_id: str, message: str) -> None:
@@ -161,6 +170,16 @@ def mark_failed(ctx: Context, delivery_id: str, message: str) -> None:
             d.error_code = "VERWERKING_MISLUKT"
             d.error_message = message
             d.finished_at = _now()
+
+
+def unfinished(ctx: Context, sha256: str, but: str) -> set[str]:
+    """Ids of earlier deliveries of the same file that never reached a final state (failed or
+    interrupted): a load they committed in the warehouse may be adopted by delivery `but`."""
+    with db.session(ctx.database_url) as s:
+        return set(s.scalars(
+            select(Delivery.id).where(Delivery.gemeente == ctx.gemeente,
+                                      Delivery.sha256 == sha256, Delivery.id != but,
+                                      Delivery.status.not_in(FINAL))))
 
 
 def summary(ctx: Context, delivery_id: str) -> dict:

@@ -17,7 +17,28 @@ from vroeg.errors import DeliveryError
 
 
 class StepFailed(RuntimeError):
-    """An unexpected failure inside a step, scrubbed of any message text."""
+    """An unexpected failure inside a step, scrubbed of any message text. `transient` says
+    whether the original error may pass by itself (a database briefly unreachable or locked):
+    the flows retry only those (flows/policy.py)."""
+
+    transient: bool = False
+
+
+def transient_types() -> tuple[type[BaseException], ...]:
+    import duckdb
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    # duckdb.IOException: "Could not set lock on file" while another process writes.
+    return (ConnectionError, TimeoutError, OperationalError, InterfaceError, duckdb.IOException)
+
+
+def is_transient(error: BaseException | None) -> bool:
+    """Worth retrying: a transient error, or a step failure that was one. Never bad data."""
+    if error is None or isinstance(error, DeliveryError):
+        return False
+    if isinstance(error, StepFailed):
+        return error.transient
+    return isinstance(error, transient_types())
 
 
 def _where(exc: BaseException) -> str:
@@ -32,4 +53,6 @@ def scrubbed(step: str) -> Iterator[None]:
     except (DeliveryError, StepFailed):
         raise  # our own messages are written without values
     except Exception as exc:  # noqa: BLE001
-        raise StepFailed(f"stap '{step}' mislukt: {type(exc).__name__} bij {_where(exc)}") from None
+        failed = StepFailed(f"stap '{step}' mislukt: {type(exc).__name__} bij {_where(exc)}")
+        failed.transient = is_transient(exc)
+        raise failed from None

@@ -20,6 +20,7 @@ from vroeg.config import Municipality, Wijkteam
 from vroeg.opsdb import db
 from vroeg.opsdb.models import (
     Delivery,
+    Notification,
     Publication,
     QuarantineRecord,
     Run,
@@ -84,6 +85,19 @@ def runs(request: Request, user: Principal = Depends(DATA)):
     prefect = (flow_runs(st.settings.prefect_api_url, st.ctx.gemeente)
                if st.settings.prefect_api_url else None)
     return render(request, "data/runs.html", runs=rows, lists=lists, prefect=prefect)
+
+
+@router.get("/data/meldingen")
+def notifications(request: Request, user: Principal = Depends(DATA)):
+    """Notifications of this municipality (vroeg/notify.py): newest first, with whether the
+    e-mail went out."""
+    st = state(request)
+    with db.session(st.settings.database_url) as s:
+        rows = s.scalars(select(Notification).where(Notification.gemeente == st.ctx.gemeente)
+                         .order_by(Notification.created_at.desc(), Notification.id.desc())
+                         .limit(200)).all()
+    return render(request, "data/notifications.html", notifications=rows,
+                  email=st.ctx.municipality.operations.notifications.enabled)
 
 
 def capacity(municipality: Municipality, team: Wijkteam) -> int | None:

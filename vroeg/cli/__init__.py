@@ -11,6 +11,7 @@ import typer
 
 from vroeg.cli import (
     algorithm, collect, exclusions, keys, partners, pipeline, privacy, quarantine, reporting,
+    serve,
 )
 from vroeg.cli import portal as portal_cli
 
@@ -28,6 +29,7 @@ privacy.register(app)
 portal_cli.register(app)
 algorithm.register(app)
 reporting.register(app)
+serve.register(app)
 app.add_typer(exclusions.app, name="exclusions")
 
 

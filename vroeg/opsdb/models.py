@@ -391,3 +391,30 @@ class KeyRotation(Base):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# ----------------------------------------------------------------------------------------------
+# Operations (issue 7): notifications to the data officer.
+# ----------------------------------------------------------------------------------------------
+
+
+class Notification(Base):
+    """A message to the data officer: a delivery refused or failed, a flow that failed after its
+    retries, a partner overdue. Recorded whether or not e-mail is configured (the portal shows
+    them); subject and body carry codes, ids, file names and counts, never personal data."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gemeente: Mapped[str] = mapped_column(String(4), index=True)
+    #: levering | flow | partner-te-laat
+    kind: Mapped[str] = mapped_column(String(32))
+    #: What it is about: a delivery id, a flow run id, a partner id (for repeats and links).
+    about: Mapped[str | None] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    #: When the e-mail was accepted by the SMTP server (None: not sent).
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Why it was not sent: "geen e-mail ingesteld" or the error's type.
+    send_error: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,40 @@
+"""How every task runs: no persisted results, no cache, retries on transient failures only.
+
+A task that fails because a database was briefly unreachable or locked by another process (the
+DuckDB warehouse allows one writer) is retried with growing pauses. Bad data is never retried:
+it ends as quarantined rows or a refused file inside the step, and a DeliveryError that does
+escape would fail the same way again. Defects (any other exception) are not retried either: a
+retry would hide them, and the flow's failure notification tells the data officer.
+
+Every step is safe to repeat (tests/test_crash_safety.py), so a retry never duplicates signals or
+lists.
+"""
+
+from __future__ import annotations
+
+from prefect.cache_policies import NO_CACHE
+
+from vroeg.safety import is_transient
+
+#: Pauses before the first, second and third retry (seconds).
+RETRY_DELAYS = [10, 60, 300]
+
+
+def retry_transient(task, task_run, state) -> bool:
+    """Prefect's retry_condition_fn: retry only what may succeed a moment later."""
+    error = state.data if isinstance(state.data, BaseException) else None
+    if error is None:
+        try:
+            error = state.result(raise_on_failure=False)
+        except Exception:  # noqa: BLE001 - an unreadable result is not a reason to retry
+            return False
+    return is_transient(error if isinstance(error, BaseException) else None)
+
+
+TASK = {
+    "persist_result": False,
+    "cache_policy": NO_CACHE,
+    "retries": len(RETRY_DELAYS),
+    "retry_delay_seconds": RETRY_DELAYS,
+    "retry_condition_fn": retry_transient,
+}

@@ -1,0 +1,54 @@
+"""Scheduled operation: one deployment per flow and municipality, served by `vroeg serve`.
+
+Deployments are named by the municipality code, so `prefect deployment ls` shows
+`leveringen-ophalen/0080`, `matchen-en-publiceren/0080` and `bewaartermijnen/0080`, and a run is
+started by hand with `prefect deployment run matchen-en-publiceren/0080`. Schedules come from the
+municipality's configuration (operations.schedules) in its own time zone, so a monthly run at
+06:00 stays at 06:00 across daylight saving time. The only parameter is the municipality code:
+keys and configuration are read by the flow itself, never stored in Prefect's database.
+"""
+
+from __future__ import annotations
+
+from vroeg.config import Municipality
+
+#: (flow, schedule field of operations.schedules), in the order `vroeg serve` lists them.
+SCHEDULED = (
+    ("flows.inbox:collect_flow", "collect"),
+    ("flows.run:run_flow", "run"),
+    ("flows.retention:retention_flow", "retention"),
+)
+
+
+def flow_of(path: str):
+    import importlib
+
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def deployments(municipality: Municipality) -> list:
+    """The municipality's scheduled deployments (Prefect RunnerDeployment objects)."""
+    from prefect.client.schemas.schedules import CronSchedule
+
+    schedules = municipality.operations.schedules
+    result = []
+    for path, field in SCHEDULED:
+        fn = flow_of(path)
+        cron = CronSchedule(cron=getattr(schedules, field), timezone=municipality.timezone)
+        result.append(fn.to_deployment(
+            name=municipality.code,
+            schedule=cron,
+            parameters={"gemeente": municipality.code},
+            tags=[f"gemeente-{municipality.code}"],
+            description=f"{fn.description or fn.name} ({municipality.name})",
+        ))
+    return result
+
+
+def serve(municipalities: list[Municipality], limit: int | None = None) -> None:
+    """Register the deployments and run their scheduled and hand-started runs until stopped."""
+    from prefect import serve as prefect_serve
+
+    prefect_serve(*[d for m in municipalities for d in deployments(m)], limit=limit,
+                  print_starting_message=False)

@@ -1,0 +1,47 @@
+"""`vroeg serve`: register the scheduled flows with Prefect and run them until stopped."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from vroeg.cli.common import context_or_exit, err, home, out, prepare_prefect
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+
+
+def serve(
+    gemeenten: Annotated[list[str] | None, typer.Option(
+        "--gemeente", "-g", help="CBS-gemeentecode (herhaalbaar; standaard: elke gemeente in "
+        "$VROEG_HOME/config, of de voorbeeldgemeente).", show_default=False)] = None,
+    limit: Annotated[int | None, typer.Option(help="Hoogstens zoveel runs tegelijk.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Toon Prefect's eigen "
+                                          "logregels.")] = False,
+) -> None:
+    """Plan de flows volgens de configuratie en voer ze uit tot u stopt (Ctrl-C).
+
+    Per gemeente: leveringen ophalen (inbox en databases), de maandelijkse run (matchen en
+    publiceren) en de bewaartermijnen. Met PREFECT_API_URL naar een Prefect-server ziet u ze in
+    de UI en met 'prefect deployment ls'; 'prefect deployment run matchen-en-publiceren/0080'
+    start een run met de hand.
+    """
+    codes = gemeenten or home().municipalities()
+    contexts = [context_or_exit(code) for code in codes]  # refuse without a usable key
+    prepare_prefect(verbose)
+    from flows.serve import SCHEDULED, flow_of, serve as run_serve
+
+    table = Table(title="Geplande flows", title_justify="left")
+    for name in ("Deployment", "Schema (cron)", "Tijdzone"):
+        table.add_column(name, justify="left")
+    for ctx in contexts:
+        schedules = ctx.municipality.operations.schedules
+        for path, field in SCHEDULED:
+            table.add_row(f"{flow_of(path).name}/{ctx.gemeente}", getattr(schedules, field),
+                          ctx.municipality.timezone)
+    out.print(table)
+    err.print("Bezig; stop met Ctrl-C. Gestopt worden de schema's gepauzeerd.", style="dim")
+    run_serve([ctx.municipality for ctx in contexts], limit=limit)

@@ -1,0 +1,183 @@
+"""Notifications to the data officer: recorded in the operational database (the portal shows
+them) and sent by e-mail when the municipality's configuration names an SMTP server.
+
+What is notified: a delivery refused, rejected, unreadable or failed; a flow that failed after its
+retries (Prefect's on_failure hook); a partner without a delivery for longer than its expected
+interval. Messages are built here from codes, ids, file names (already made safe), counts and
+error codes only. An exception's message is never included, only its type: library messages can
+quote data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from sqlalchemy import func, select
+
+from vroeg.config import Municipality
+from vroeg.opsdb import db
+from vroeg.opsdb.models import Delivery, Notification
+
+#: Delivery statuses that need the data officer.
+PROBLEM_STATUSES = ("afgekeurd", "onleesbaar", "geweigerd", "mislukt")
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str
+    about: str | None
+    subject: str
+    body: str
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def send(municipality: Municipality, message: Message) -> None:
+    """E-mail a message to the configured recipients (raises on failure)."""
+    settings = municipality.operations.notifications
+    mail = EmailMessage()
+    mail["From"] = settings.sender
+    mail["To"] = ", ".join(settings.recipients)
+    mail["Subject"] = f"[Vroegsignalering {municipality.code}] {message.subject}"
+    mail.set_content(message.body + "\n\nDeze melding staat ook in het portaal onder Meldingen.\n")
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
+                      timeout=settings.timeout_seconds) as smtp:
+        if settings.starttls:
+            smtp.starttls()
+        if settings.username:
+            smtp.login(settings.username, os.environ.get(settings.password_env or "", ""))
+        smtp.send_message(mail)
+
+
+def notify(database_url: str, municipality: Municipality, message: Message) -> Notification:
+    """Record a notification, then try to e-mail it; a failed e-mail is recorded, not raised
+    (the notification still shows in the portal)."""
+    record = Notification(gemeente=municipality.code, kind=message.kind, about=message.about,
+                          subject=message.subject, body=message.body)
+    if not municipality.operations.notifications.enabled:
+        record.send_error = "geen e-mail ingesteld"
+    else:
+        try:
+            send(municipality, message)
+            record.sent_at = _now()
+        except (OSError, smtplib.SMTPException) as exc:
+            record.send_error = f"verzenden mislukt ({type(exc).__name__})"
+    with db.session(database_url) as s:
+        s.add(record)
+    return record
+
+
+# ----------------------------------------------------------------------------------------------
+# What is notified
+# ----------------------------------------------------------------------------------------------
+
+
+def delivery_message(row: dict) -> Message | None:
+    """A delivery summary (flows.ingest) that needs attention, as a message; else None."""
+    if row.get("status") not in PROBLEM_STATUSES:
+        return None
+    lines = [
+        f"Levering: {row.get('bestand')} van partner {row.get('partner') or 'standaardformaat'}",
+        f"Status: {row['status']}" + (f" ({row['foutcode']})" if row.get("foutcode") else ""),
+        f"Rijen gelezen: {row.get('rijen_gelezen', 0)}, in quarantaine: "
+        f"{row.get('rijen_quarantaine', 0)}",
+    ]
+    if row.get("melding"):
+        lines.append(f"Melding: {row['melding']}")  # DeliveryError messages never hold a value
+    if row.get("levering"):
+        lines.append(f"Levering-id: {row['levering']} (portaal: Leveringen)")
+    return Message("levering", row.get("levering") or row.get("bestand"),
+                   f"Levering {row['status']}: {row.get('bestand')}", "\n".join(lines))
+
+
+def notify_deliveries(database_url: str, municipality: Municipality, rows: list[dict]) -> int:
+    sent = 0
+    for row in rows:
+        message = delivery_message(row)
+        if message is not None:
+            notify(database_url, municipality, message)
+            sent += 1
+    return sent
+
+
+def overdue_partners(database_url: str, municipality: Municipality,
+                     now: dt.datetime | None = None) -> list[Message]:
+    """Partners whose last delivery is older than their expected interval, not yet notified
+    within that interval."""
+    now = now or _now()
+    messages = []
+    with db.session(database_url) as s:
+        for partner in municipality.partners.values():
+            if partner.expected_interval_days is None:
+                continue
+            interval = dt.timedelta(days=partner.expected_interval_days)
+            last = s.scalar(select(func.max(Delivery.received_at)).where(
+                Delivery.gemeente == municipality.code, Delivery.partner_id == partner.id))
+            last = _aware(last)
+            if last is not None and now - last <= interval:
+                continue
+            told = _aware(s.scalar(select(func.max(Notification.created_at)).where(
+                Notification.gemeente == municipality.code,
+                Notification.kind == "partner-te-laat", Notification.about == partner.id)))
+            if told is not None and now - told <= interval and (last is None or told > last):
+                continue
+            since = f"sinds {last:%Y-%m-%d}" if last else "nog nooit"
+            messages.append(Message(
+                "partner-te-laat", partner.id,
+                f"Partner {partner.id} levert niet op tijd",
+                f"Partner {partner.name} ({partner.id}) heeft {since} geleverd; verwacht is "
+                f"minstens elke {partner.expected_interval_days} dagen. Neem contact op met de "
+                "partner."))
+    return messages
+
+
+def notify_overdue(database_url: str, municipality: Municipality,
+                   now: dt.datetime | None = None) -> int:
+    messages = overdue_partners(database_url, municipality, now)
+    for message in messages:
+        notify(database_url, municipality, message)
+    return len(messages)
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite returns naive datetimes for timezone-aware columns; they were written in UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def flow_failed(flow, flow_run, state) -> None:
+    """Prefect on_failure hook: the flow failed after its tasks' retries."""
+    from vroeg.config import load_municipality
+    from vroeg.settings import Home
+
+    gemeente = (flow_run.parameters or {}).get("gemeente")
+    if not gemeente:
+        return
+    home = Home.from_env()
+    try:
+        municipality = load_municipality(home, gemeente)
+    except Exception:  # noqa: BLE001 - a broken configuration must not hide the failure itself
+        return
+    error = None
+    try:
+        result = state.result(raise_on_failure=False)
+        error = type(result).__name__ if isinstance(result, BaseException) else None
+    except Exception:  # noqa: BLE001
+        error = None
+    body = "\n".join([
+        f"Flow: {flow.name}",
+        f"Flow-run: {flow_run.name} ({flow_run.id})",
+        f"Status: {state.name}" + (f", fout: {error}" if error else ""),
+        "De taken zijn zo nodig opnieuw geprobeerd; de run is daarna mislukt. Bekijk de run in "
+        "Prefect (UI of 'prefect flow-run inspect') en start hem opnieuw wanneer de oorzaak is "
+        "verholpen: wat al klaar was, wordt niet dubbel gedaan.",
+    ])
+    notify(home.database_url, municipality,
+           Message("flow", str(flow_run.id), f"Flow {flow.name} mislukt", body))
