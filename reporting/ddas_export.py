@@ -144,11 +144,11 @@ def export(contexts: list, van: dt.date, tot: dt.date, out: Path, *, supplier: s
         with ctx.audit.operation("ddas-export", trace, van=van.isoformat(), tot=tot.isoformat(),
                                  signalen=len(facts.signals), zaken=len(facts.cases),
                                  huishoudens=len(households)) as op:
+            # Only the reported signals are opened: a household's other records stay sealed.
             found = ctx.vault.reidentify(households, purpose=purpose, audit=ctx.audit,
-                                         trace_id=trace, parent=op.operation_id)
-        wanted = {s.signaal for s in facts.signals}
-        identities = {r["signaal_pseudoniem"]: r for records in found.values() for r in records
-                      if r["signaal_pseudoniem"] in wanted}
+                                         trace_id=trace, parent=op.operation_id,
+                                         signals={s.signaal for s in facts.signals})
+        identities = {r["signaal_pseudoniem"]: r for records in found.values() for r in records}
         deliveries.append(Delivery(ctx.gemeente, ctx.municipality.name, facts, identities))
         traces.append((ctx, trace, op.operation_id))
     doc = document(deliveries, van, tot, supplier=supplier, now=now)

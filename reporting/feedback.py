@@ -67,11 +67,12 @@ def feedback(ctx, partner_id: str, van: dt.date, tot: dt.date) -> FeedbackResult
     purpose = reasons.processing_purpose("terugkoppeling")
     with ctx.audit.operation("terugkoppeling", trace, partner=partner.id, van=van.isoformat(),
                              tot=tot.isoformat(), signalen=len(own)) as op:
+        # Only this partner's signals are opened: a household's other records stay sealed.
         found = ctx.vault.reidentify(households, purpose=purpose, audit=ctx.audit,
-                                     trace_id=trace, parent=op.operation_id, partner=partner.id)
-        wanted = {s.signaal for s in own}
+                                     trace_id=trace, parent=op.operation_id, partner=partner.id,
+                                     signals={s.signaal for s in own})
         ids = {r["signaal_pseudoniem"]: str(r["signaal_id"])
-               for records in found.values() for r in records if r["signaal_pseudoniem"] in wanted}
+               for records in found.values() for r in records}
         rows = lines(own, ids)
         data = render(rows)
         path = outbox(ctx, partner.id) / f"terugkoppeling_{partner.id}_{van}_{tot}.csv"
