@@ -137,8 +137,11 @@ class Vault:
         return f"{self._gemeente}|{signal}|{version}".encode()
 
     def seal(self, signal: str, version: int, identity: dict) -> bytes:
-        nonce = os.urandom(12)
         plain = json.dumps(identity, default=_json_default, ensure_ascii=False).encode()
+        return self._seal_plain(signal, version, plain, os.urandom(12))
+
+    def _seal_plain(self, signal: str, version: int, plain: bytes, nonce: bytes) -> bytes:
+        """The sealed form: a fresh 12-byte nonce, then AES-GCM bound to signal and key version."""
         return nonce + self._aead(version).encrypt(nonce, plain, self._aad(signal, version))
 
     def open(self, signal: str, version: int, sealed: bytes) -> dict:
@@ -162,9 +165,7 @@ class Vault:
         keys = frame.select("signaal_pseudoniem", "huishouden_pseudoniem", "persoon_pseudoniem",
                             "sleutelversie").with_columns(pl.Series("_plain", plains))
         keys = keys.sort("signaal_pseudoniem", maintain_order=True)  # a repeat: the last wins
-        nonces = os.urandom(12 * keys.height)
-        prefix = f"{self._gemeente}|"
-        aeads: dict[int, AESGCM] = {}
+        nonces = os.urandom(12 * keys.height)  # one system call for all rows
         with self._engine.begin() as connection:
             # The upsert compiled once and sent to the driver as one executemany per chunk of
             # plain tuples: SQLAlchemy's per-value processing cost more than SQLite's insert.
@@ -176,15 +177,13 @@ class Vault:
             names = list(compiled.positiontup) if compiled.positional else None
             chunk: list = []
             for i, (signal, household, person, version, plain) in enumerate(keys.iter_rows()):
-                aead = aeads.get(version) or aeads.setdefault(version, self._aead(version))
-                nonce = nonces[12 * i:12 * i + 12]
                 row = {
                     "signaal_pseudoniem": signal,
                     "huishouden_pseudoniem": household,
                     "persoon_pseudoniem": person,
                     "sleutelversie": version,
-                    "verzegeld": nonce + aead.encrypt(nonce, plain.encode(),
-                                                      f"{prefix}{signal}|{version}".encode()),
+                    "verzegeld": self._seal_plain(signal, version, plain.encode(),
+                                                  nonces[12 * i:12 * i + 12]),
                     "opgeslagen": stored,
                 }
                 chunk.append(tuple(row[n] for n in names) if names else row)
