@@ -21,7 +21,8 @@ from pathlib import Path
 from bench.measure import cpu_seconds_of, peak_mb_of
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nobody listens on right now (the tests use it too)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -79,7 +80,7 @@ def start(workdir: Path, timeout: float = 180.0, extra_env: dict[str, str] | Non
     """`extra_env`: more settings, e.g. PREFECT_API_DATABASE_CONNECTION_URL for a server on
     PostgreSQL (the scale-out test)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ)
     env.update({
         "PREFECT_HOME": str(workdir / "prefect-server"),

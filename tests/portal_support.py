@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from bench.prefect_server import free_port  # noqa: F401 - re-exported: one free-port helper
 from tests.builders import row, standard_file
 
 PASSWORD = "Proef-wachtwoord-2026"
@@ -170,12 +170,6 @@ def client_for(app, name: str | None, password: str = PASSWORD):
 def session_csrf(client) -> str:
     """The CSRF token of the client's session (every signed-in page carries it)."""
     return csrf_of(client.get("/wachtwoord").text)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def audit_lines(data: PortalData, **where):

@@ -7,7 +7,6 @@ import signal
 import subprocess
 from pathlib import Path
 
-from tests.portal_support import free_port  # noqa: F401 - one free-port helper for the tests
 
 REPO = Path(__file__).resolve().parent.parent
 
