@@ -50,3 +50,25 @@ def pg_schema_url():
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_database_url():
+    """A fresh database on the same server (for a program that wants its own, such as Prefect's
+    server), dropped afterwards; called with the SQLAlchemy driver name the program uses."""
+    reason = server_answers()
+    if reason:
+        pytest.skip(reason)
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"vroeg_test_{secrets.token_hex(4)}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield lambda driver: make_url(PG_URL).set(drivername=driver, database=name) \
+            .render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -11,14 +11,13 @@ Each worker takes one run at a time, so both must work for the three runs to fin
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.postgres import PG_URL, pg_schema_url, server_answers  # noqa: F401 - fixture
+from tests.postgres import pg_database_url, pg_schema_url  # noqa: F401 - fixtures
 from tests.processes import REPO, Processes
 from tests.test_municipalities import PERIOD, TODAY, add_municipality, delivery
 
@@ -29,26 +28,6 @@ CODES = ("0080", "0081", "0082")
 POOL = "vroeg-regio"
 
 
-@pytest.fixture
-def prefect_database():
-    """A fresh PostgreSQL database for Prefect's server, dropped afterwards."""
-    reason = server_answers()
-    if reason:
-        pytest.skip(reason)
-    from sqlalchemy import create_engine, text
-
-    name = f"vroeg_prefect_{secrets.token_hex(4)}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 DEPLOY = """
 from prefect import flow
 deployment = flow.from_source(source={repo!r}, entrypoint="flows/run.py:run_flow")
@@ -57,7 +36,7 @@ deployment.deploy(name="regio", work_pool_name={pool!r}, build=False, push=False
 """
 
 
-def test_three_municipalities_run_at_once_on_two_workers(prefect_database, pg_schema_url,
+def test_three_municipalities_run_at_once_on_two_workers(pg_database_url, pg_schema_url,
                                                         tmp_path, monkeypatch):
     from sqlalchemy import select
 
@@ -90,7 +69,7 @@ def test_three_municipalities_run_at_once_on_two_workers(prefect_database, pg_sc
         "COLUMNS": "200",
     })
     server = prefect_server.start(tmp_path / "server", timeout=150, extra_env={
-        "PREFECT_API_DATABASE_CONNECTION_URL": prefect_database})
+        "PREFECT_API_DATABASE_CONNECTION_URL": pg_database_url("postgresql+asyncpg")})
     env["PREFECT_API_URL"] = server.url
     processes = Processes(tmp_path)
     try:
