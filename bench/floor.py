@@ -126,9 +126,9 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
     from privacy.keys import load_keys
     from privacy.pseudonymise import PSEUDONYM_BYTES, Pseudonymiser
     from scoring.score import Period
+    from sql import schema_statements
     from vroeg.config import load_municipality
     from vroeg.settings import Home
-    from vroeg.sqlfiles import schema_statements
 
     home = Home(workdir)
     municipality = load_municipality(home, "0080")

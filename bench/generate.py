@@ -33,7 +33,8 @@ import numpy as np
 import polars as pl
 
 from synthetic import names
-from synthetic.people import ADDITIONS, ADDITION_SHARE, FORBIDDEN_SUFFIXES, POSTCODE_LETTERS
+from synthetic.people import ADDITION_SHARE, ADDITIONS, FORBIDDEN_SUFFIXES, POSTCODE_LETTERS
+
 # The arrears' age at signalling per type stays inside the convenant windows that validation
 # checks (Zorg at most 100 days), as in the synthetic sample deliveries.
 from synthetic.simulation import AMOUNTS, ARREARS_DAYS, CRISIS_SHARES, OTHER_ARREARS_DAYS

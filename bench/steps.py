@@ -22,18 +22,19 @@ STEPS = ("receive", "read", "validate", "pseudonymise", "vault", "load", "score"
 def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter) -> dict:
     import connectors
     from connectors.mapping import map_to_standard
+    from flows.ingest import receive_bytes
     from privacy import archive
     from privacy.audit import new_trace_id
+    from privacy.context import context
     from privacy.pseudonymise import pseudonymise
     from publishing.publish import publish_team
+    from quality.suite import SUITE_VERSION
     from quality.validate import validate
     from scoring import warehouse
     from scoring.load import load_signals
     from scoring.score import Period, rules_version, score_period
-    from vroeg import deliveries, runs
     from vroeg.config import standard_partner
-    from vroeg.context import context
-    from vroeg.opsdb import db
+    from vroeg.opsdb import db, deliveries, runs
 
     ctx = context("0080")
     municipality = ctx.municipality
@@ -54,7 +55,7 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter) -> dict:
 
     data = csv_path.read_bytes()
     with meter.step("receive") as m:
-        received = deliveries.receive(ctx, data, csv_path.name, partner.id)
+        received = receive_bytes(ctx, data, csv_path.name, partner.id)
     del data
     measured.append(m)
 
@@ -82,7 +83,8 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter) -> dict:
         with meter.step("validate.suite", parsed.height):
             outcome = validate(parsed, municipality, received.filename, today)
         with meter.step("validate.record", len(outcome.entries)):
-            deliveries.record_validation(ctx, received.delivery_id, outcome, notes)
+            deliveries.record_validation(ctx.database_url, received.delivery_id, outcome, notes,
+                                         suite_version=SUITE_VERSION)
     del parsed
     measured.append(m)
     clean = outcome.clean
@@ -101,7 +103,9 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter) -> dict:
     with meter.step("load", facts.height) as m:
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
             counts = load_signals(con, facts, received.delivery_id)
-        deliveries.finish(ctx, received.delivery_id, counts)
+        deliveries.finish(ctx.database_url, ctx.gemeente, received.delivery_id,
+                          loaded=counts.loaded, updated=counts.updated,
+                          duplicates=counts.duplicates)
     measured.append(m)
     del facts
 
@@ -109,7 +113,7 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter) -> dict:
     run_id = f"{period}-bench-{secrets.token_hex(2)}"
     trace_id = new_trace_id()
     with meter.step("score") as m:
-        runs.start(ctx, run_id, period, rules_version(municipality), None)
+        runs.start(ctx.database_url, ctx.gemeente, run_id, period, rules_version(municipality), None)
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
             totals = score_period(con, municipality, chosen, run_id)
         m.rows = totals["signalen"]
@@ -122,7 +126,7 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter) -> dict:
                    for team in municipality.wijkteams]
     measured.append(m)
 
-    summary = deliveries.summary(ctx, received.delivery_id)
+    summary = deliveries.summary(ctx.database_url, received.delivery_id)
     return {
         "measurements": [x.as_dict() for x in measured],
         "counts": {

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from vroeg.deliveries import safe_filename
+from vroeg.files import safe_filename
 from vroeg.settings import Home
 
 CLAIMED = "claimed"

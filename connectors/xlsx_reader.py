@@ -72,7 +72,7 @@ def read_xlsx(data: bytes, options: SheetOptions, filename: str) -> SourceTable:
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types; none may leak values
+    except Exception as exc:
         raise DeliveryUnreadable(
             f"{filename}: het Excel-bestand kan niet worden geopend ({type(exc).__name__}).",
             "XLSX_BESCHADIGD",
@@ -91,7 +91,7 @@ def read_xlsx(data: bytes, options: SheetOptions, filename: str) -> SourceTable:
         return _read_sheet(sheet, options.header_row, filename)
     except DeliveryUnreadable:
         raise
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise DeliveryUnreadable(
             f"{filename}: het werkblad kan niet worden gelezen ({type(exc).__name__}).",
             "XLSX_BESCHADIGD",

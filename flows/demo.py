@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, task
-from flows.policy import TASK
-
-from flows.progress import progress
 
 from flows.ingest import ingest_flow
+from flows.policy import TASK
+from flows.progress import progress
 from flows.run import run_flow
+from privacy.context import context
 from scoring.score import Period
-from vroeg.context import context
-
 
 
 @task(name="genereren", **TASK)

@@ -18,10 +18,12 @@ from prefect import flow, task
 
 from connectors.inbox import CLAIMED, REFUSED, Claimed, claim, ensure_inbox, inbox_dir, waiting
 from flows.ingest import STEPS, TASK, TASKS, Steps, fetch_one, ingest_one
+from flows.policy import flow_failed
 from flows.progress import progress
-from vroeg import deliveries, notify
+from privacy.context import context
+from vroeg import notify
 from vroeg.config import Partner
-from vroeg.context import context
+from vroeg.opsdb import deliveries
 
 __all__ = ["CLAIMED", "REFUSED", "Claimed", "claim", "collect", "collect_flow", "ensure_inbox",
            "inbox_dir", "waiting"]
@@ -83,7 +85,7 @@ def collect(gemeente: str, partner_id: str | None = None, today: str | None = No
     return results
 
 
-@flow(name="leveringen-ophalen", persist_result=False, on_failure=[notify.flow_failed])
+@flow(name="leveringen-ophalen", persist_result=False, on_failure=[flow_failed])
 def collect_flow(gemeente: str, partner_id: str | None = None,
                  today: str | None = None) -> list[dict]:
     """Ingest what the partners' inbox folders hold and what their database views return;

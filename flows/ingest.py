@@ -18,28 +18,28 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 from prefect import flow, task
-from flows.policy import TASK
 from prefect.runtime import flow_run
 
 import connectors
 from connectors.mapping import map_to_standard
+from flows.policy import TASK, flow_failed
 from flows.progress import progress
 from privacy import archive
 from privacy.audit import frame_sha256
+from privacy.context import Context, context
 from privacy.pseudonymise import pseudonymise
-from privacy.trail import LOAD_SQL, sql_hashes
 from quality.suite import SUITE_VERSION
 from quality.validate import ValidationOutcome, validate
 from scoring import warehouse
-from scoring.load import LoadCounts, adopt_load, load_signals
-from vroeg import deliveries, notify
-from vroeg import signal_counts
+from scoring.load import LOAD_SQL, LoadCounts, adopt_load, load_signals, month_counts
+from sql import sql_hashes
+from vroeg import notify
 from vroeg.config import STANDARD_PARTNER_ID, ConfigError, Partner, standard_partner
-from vroeg.context import Context, context
-from vroeg.deliveries import Received
 from vroeg.errors import DeliveryError
+from vroeg.files import safe_filename
+from vroeg.opsdb import deliveries, signal_counts
+from vroeg.opsdb.deliveries import Received
 from vroeg.safety import scrubbed
-
 
 #: Larger files are refused before being read into memory (a year of national signals in the
 #: standard format is about 250 MB).
@@ -49,6 +49,15 @@ MAX_DELIVERY_BYTES = 1024 * 1024 * 1024
 #: never holds a million sealed records in memory at once. Each batch is an upsert: a batch
 #: repeated after a failure changes nothing.
 VAULT_BATCH = 50_000
+
+
+def receive_bytes(ctx: Context, data: bytes, filename: str, partner_id: str,
+                  flow_run_id: str | None = None, channel: str = "bestand") -> Received:
+    """Archive the original bytes (encrypted, named by SHA-256), then register the delivery."""
+    digest, path = archive.store(ctx.home.archive_dir(ctx.gemeente), data, ctx.keys)
+    return deliveries.receive(ctx.database_url, ctx.gemeente, sha256=digest, archive_path=path,
+                              size_bytes=len(data), filename=filename, partner_id=partner_id,
+                              flow_run_id=flow_run_id, channel=channel)
 
 
 def partner_for(ctx: Context, partner_id: str | None) -> Partner:
@@ -83,15 +92,15 @@ def receive_step(gemeente: str, path: str, partner_id: str | None, trace_id: str
             size = source.stat().st_size
             if size > MAX_DELIVERY_BYTES:
                 raise DeliveryError(
-                    f"{deliveries.safe_filename(name)}: het bestand is {size // 2**20} MB; het "
+                    f"{safe_filename(name)}: het bestand is {size // 2**20} MB; het "
                     f"maximum is {MAX_DELIVERY_BYTES // 2**20} MB. Lever het in delen aan.",
                     "BESTAND_TE_GROOT")
             data = source.read_bytes()
         except OSError as exc:
             raise DeliveryError(
-                f"{deliveries.safe_filename(name)}: het bestand kan niet worden gelezen "
+                f"{safe_filename(name)}: het bestand kan niet worden gelezen "
                 f"({type(exc).__name__}).", "BESTAND_NIET_LEESBAAR") from None
-        received = deliveries.receive(ctx, data, name, partner.id, flow_run.get_id(), channel)
+        received = receive_bytes(ctx, data, name, partner.id, flow_run.get_id(), channel)
         op.attributes.update(levering=received.delivery_id, sha256=received.sha256,
                              bytes=received.size_bytes, dubbel=received.is_duplicate,
                              uitvoer_sha256=received.sha256)
@@ -114,8 +123,8 @@ def fetch_step(gemeente: str, partner_id: str, trace_id: str) -> Received | None
         op.attributes.update(rijen=result.rows)
         if result.rows == 0:
             return None
-        received = deliveries.receive(ctx, result.data, source_name(partner), partner.id,
-                                      flow_run.get_id(), "sql")
+        received = receive_bytes(ctx, result.data, source_name(partner), partner.id,
+                                 flow_run.get_id(), "sql")
         op.attributes.update(levering=received.delivery_id, sha256=received.sha256,
                              bytes=received.size_bytes, dubbel=received.is_duplicate)
     return received
@@ -139,7 +148,7 @@ def read_step(gemeente: str, received: Received,
             del table
         except DeliveryError as error:
             # Refused whole: every row it has (if any could be counted) is quarantined with it.
-            deliveries.record_error(ctx, received.delivery_id, error, rows_read=rows)
+            deliveries.record_error(ctx.database_url, received.delivery_id, error, rows_read=rows)
             op.attributes.update(fout=error.code, rijen=rows)
             progress().warning("%s", error.message)
             return None
@@ -159,7 +168,8 @@ def validate_step(gemeente: str, received: Received, parsed: pl.DataFrame, notes
     with scrubbed("valideren"), ctx.audit.operation("validatie", trace_id,
                                                      levering=received.delivery_id) as op:
         outcome = validate(parsed, ctx.municipality, received.filename, day)
-        deliveries.record_validation(ctx, received.delivery_id, outcome, notes)
+        deliveries.record_validation(ctx.database_url, received.delivery_id, outcome, notes,
+                                     suite_version=SUITE_VERSION)
         op.attributes.update(rijen=outcome.rows, quarantaine=outcome.quarantined_rows,
                              afgekeurd=outcome.rejected, regelversie=SUITE_VERSION,
                              invoer_sha256=frame_sha256(parsed),
@@ -194,14 +204,15 @@ def load_step(gemeente: str, received: Received, facts: pl.DataFrame, trace_id: 
             # An earlier attempt at this file may have committed its load and died before the
             # registry heard of it: finish that load rather than loading it again.
             counts = adopt_load(con, received.sha256, received.delivery_id,
-                                deliveries.unfinished(ctx, received.sha256,
-                                                      received.delivery_id))
+                                deliveries.unfinished(ctx.database_url, gemeente,
+                                                      received.sha256, received.delivery_id))
             if counts is None:
                 counts = load_signals(con, facts, received.delivery_id, received.sha256)
             else:
                 op.attributes.update(overgenomen=True)
-            signal_counts.refresh(ctx, con)  # the portal's charts read these, not the warehouse
-        deliveries.finish(ctx, received.delivery_id, counts)
+            signal_counts.refresh(ctx.database_url, gemeente, month_counts(con))  # the portal's charts read these, not the warehouse
+        deliveries.finish(ctx.database_url, gemeente, received.delivery_id, loaded=counts.loaded,
+                          updated=counts.updated, duplicates=counts.duplicates)
         op.attributes.update(nieuw=counts.inserted, bijgewerkt=counts.updated,
                              dubbel=counts.duplicates, invoer_sha256=frame_sha256(facts))
     return counts
@@ -238,7 +249,7 @@ STEPS = Steps(receive_step, fetch_step, read_step, validate_step, pseudonymise_s
 
 def refused(name: str, partner_id: str | None, message: str, code: str) -> dict:
     """A delivery refused before it was received: nothing registered, nothing archived."""
-    return {"levering": None, "bestand": deliveries.safe_filename(name), "partner": partner_id,
+    return {"levering": None, "bestand": safe_filename(name), "partner": partner_id,
             "status": "geweigerd", "foutcode": code, "melding": message, "rijen_gelezen": 0,
             "rijen_geladen": 0, "waarvan_nieuw": 0, "waarvan_bijgewerkt": 0,
             "rijen_quarantaine": 0, "rijen_dubbel": 0, "opmerkingen": [], "klopt": True}
@@ -252,7 +263,7 @@ def process(gemeente: str, received: Received, trace_id: str, today: str | None 
     if received.is_duplicate:
         logger.info("%s: al eerder aangeleverd (levering %s); niets geladen.", received.filename,
                     received.duplicate_of)
-        return deliveries.summary(ctx, received.delivery_id)
+        return deliveries.summary(ctx.database_url, received.delivery_id)
     try:
         read = steps.read(gemeente, received, trace_id)
         if read is not None:
@@ -265,9 +276,9 @@ def process(gemeente: str, received: Received, trace_id: str, today: str | None 
                 del outcome
                 steps.load(gemeente, received, facts, trace_id)
     except BaseException as exc:
-        deliveries.mark_failed(ctx, received.delivery_id, str(exc)[:500])
+        deliveries.mark_failed(ctx.database_url, received.delivery_id, str(exc)[:500])
         raise
-    result = deliveries.summary(ctx, received.delivery_id)
+    result = deliveries.summary(ctx.database_url, received.delivery_id)
     logger.info(
         "%s: %d gelezen, %d geladen (%d bijgewerkt), %d in quarantaine, %d dubbel (%s).",
         result["bestand"], result["rijen_gelezen"], result["rijen_geladen"],
@@ -290,7 +301,7 @@ def ingest_one(gemeente: str, path: str, partner_id: str | None, today: str | No
         logger.warning("%s", error)
         return refused(name, partner_id, str(error), "PARTNER_ONBEKEND")
     if partner.channel == "sql":
-        message = (f"{deliveries.safe_filename(name)}: partner {partner.id} levert via zijn "
+        message = (f"{safe_filename(name)}: partner {partner.id} levert via zijn "
                    f"database (channel: sql); gebruik 'vroeg collect --partner {partner.id}'.")
         logger.warning("%s", message)
         return refused(name, partner_id, message, "KANAAL_SQL")
@@ -325,7 +336,7 @@ def fetch_one(gemeente: str, partner_id: str, today: str | None = None, *,
     return process(gemeente, received, trace_id, today, steps)
 
 
-@flow(name="inlezen-leveringen", persist_result=False, on_failure=[notify.flow_failed])
+@flow(name="inlezen-leveringen", persist_result=False, on_failure=[flow_failed])
 def ingest_flow(gemeente: str, paths: list[str], partner_id: str | None = None,
                 today: str | None = None) -> list[dict]:
     """Ingest files of one partner (or standard-format files when partner_id is None)."""

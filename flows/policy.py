@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from prefect.cache_policies import NO_CACHE
 
+from vroeg import notify
+from vroeg.config import load_municipality
 from vroeg.safety import is_transient
+from vroeg.settings import Home
 
 #: Pauses before the first, second and third retry (seconds).
 RETRY_DELAYS = [10, 60, 300]
@@ -26,7 +29,7 @@ def retry_transient(task, task_run, state) -> bool:
     if error is None:
         try:
             error = state.result(raise_on_failure=False)
-        except Exception:  # noqa: BLE001 - an unreadable result is not a reason to retry
+        except Exception:
             return False
     return is_transient(error if isinstance(error, BaseException) else None)
 
@@ -38,3 +41,32 @@ TASK = {
     "retry_delay_seconds": RETRY_DELAYS,
     "retry_condition_fn": retry_transient,
 }
+
+
+def flow_failed(flow, flow_run, state) -> None:
+    """Prefect on_failure hook: the flow failed after its tasks' retries; tell the data
+    officer (codes and ids only, see vroeg.notify)."""
+    gemeente = (flow_run.parameters or {}).get("gemeente")
+    if not gemeente:
+        return
+    home = Home.from_env()
+    try:
+        municipality = load_municipality(home, gemeente)
+    except Exception:
+        return
+    error = None
+    try:
+        result = state.result(raise_on_failure=False)
+        error = type(result).__name__ if isinstance(result, BaseException) else None
+    except Exception:
+        error = None
+    body = "\n".join([
+        f"Flow: {flow.name}",
+        f"Flow-run: {flow_run.name} ({flow_run.id})",
+        f"Status: {state.name}" + (f", fout: {error}" if error else ""),
+        "De taken zijn zo nodig opnieuw geprobeerd; de run is daarna mislukt. Bekijk de run in "
+        "Prefect (UI of 'prefect flow-run inspect') en start hem opnieuw wanneer de oorzaak is "
+        "verholpen: wat al klaar was, wordt niet dubbel gedaan.",
+    ])
+    notify.notify(home.database_url, municipality,
+           notify.Message("flow", str(flow_run.id), f"Flow {flow.name} mislukt", body))

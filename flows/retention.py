@@ -11,16 +11,14 @@ from __future__ import annotations
 import datetime as dt
 
 from prefect import flow, task
-from flows.policy import TASK
 
+from flows.policy import TASK, flow_failed
 from flows.progress import progress
-from privacy import retention
-from privacy.retention import LABELS
+from governance import retention
+from governance.retention import LABELS
 from privacy.audit import new_trace_id
-from vroeg import notify
-from vroeg.context import context
+from privacy.context import context
 from vroeg.safety import scrubbed
-
 
 
 @task(name="bewaartermijn", **TASK)
@@ -39,7 +37,7 @@ def store_task(gemeente: str, store: str, now: str, dry_run: bool, trace_id: str
     return counts
 
 
-@flow(name="bewaartermijnen", persist_result=False, on_failure=[notify.flow_failed])
+@flow(name="bewaartermijnen", persist_result=False, on_failure=[flow_failed])
 def retention_flow(gemeente: str, dry_run: bool = False) -> dict:
     """Destroy (or with dry_run: count) everything past its retention term, store by store."""
     ctx = context(gemeente)

@@ -1,4 +1,4 @@
-"""Key rotation as a Prefect flow: one task per step of privacy.rotation's state machine.
+"""Key rotation as a Prefect flow: one task per step of governance.rotation's state machine.
 
 The state lives in the key file and the operational database, not in Prefect: a failed or killed
 flow run is resumed by starting the flow again (`vroeg keys rotate`). Parameters: the municipality
@@ -10,15 +10,14 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from prefect import flow, task
-from flows.policy import TASK
 
+from flows.policy import TASK
 from flows.progress import progress
-from privacy import rotation
+from governance import rotation
 from privacy.audit import new_trace_id
 from privacy.keys import KeyProblem
 from vroeg.safety import StepFailed, scrubbed
 from vroeg.settings import Home
-
 
 
 @contextmanager

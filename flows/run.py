@@ -11,20 +11,26 @@ import secrets
 from pathlib import Path
 
 from prefect import flow, task
-from flows.policy import TASK
 from prefect.runtime import flow_run
 
+from flows.policy import TASK, flow_failed
 from flows.progress import progress
 from privacy.audit import new_trace_id
-from privacy.trail import record_publication, run_output_digest, sql_hashes
-from publishing.publish import publish_team
+from privacy.context import context
+from publishing.publish import audit_publication, publish_team
 from scoring import exclusions, warehouse
 from scoring.card import write_card
-from scoring.score import SCORING_SQL, Period, rules_version, score_period, team_totals
-from vroeg import notify, runs
-from vroeg.context import context
+from scoring.score import (
+    SCORING_SQL,
+    Period,
+    rules_version,
+    run_output_digest,
+    score_period,
+    team_totals,
+)
+from sql import sql_hashes
+from vroeg.opsdb import runs
 from vroeg.safety import scrubbed
-
 
 
 def card_dir(ctx) -> Path:
@@ -70,7 +76,7 @@ def score_task(gemeente: str, period: str, run_id: str, trace_id: str) -> dict:
 @task(name="publiceren", **TASK)
 def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_id: str) -> dict:
     ctx = context(gemeente)
-    done = runs.published(ctx, run_id).get(wijkteam)
+    done = runs.published(ctx.database_url, run_id).get(wijkteam)
     if done is not None:
         # Published by an attempt that was interrupted or retried afterwards: never twice.
         return published_summary(ctx, run_id, done)
@@ -78,8 +84,8 @@ def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_i
             "publicatie", trace_id, run=run_id, wijkteam=wijkteam,
             sleutelversie=ctx.keys.version) as op:
         def audit_lines(written) -> None:
-            record_publication(ctx, ctx.audit, run_id, wijkteam, trace_id, op.operation_id,
-                               csv_sha256=written.csv_sha256)
+            audit_publication(ctx, run_id, wijkteam, trace_id, op.operation_id,
+                              csv_sha256=written.csv_sha256)
 
         written = publish_team(ctx, Period.of(ctx.municipality, period), run_id, wijkteam,
                                trace_id, op.operation_id, before_register=audit_lines)
@@ -118,7 +124,7 @@ def new_run_id(period: str) -> str:
     return f"{period}-{stamp}-{secrets.token_hex(2)}"
 
 
-@flow(name="matchen-en-publiceren", persist_result=False, on_failure=[notify.flow_failed])
+@flow(name="matchen-en-publiceren", persist_result=False, on_failure=[flow_failed])
 def run_flow(gemeente: str, period: str | None = None) -> dict:
     """Score `period` (YYYY-MM; default the last complete month) and publish every team's list."""
     ctx = context(gemeente)
@@ -129,12 +135,12 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
     version = rules_version(municipality)
     # A run of this period that failed half-way is finished under its own id (crash safety):
     # scoring is repeated (it replaces the run's scores), teams already published are not.
-    run_id = runs.resumable(ctx, str(chosen), version)
+    run_id = runs.resumable(ctx.database_url, ctx.gemeente, str(chosen), version)
     if run_id is None:
         run_id = new_run_id(str(chosen))
-        runs.start(ctx, run_id, str(chosen), version, flow_run.get_id())
+        runs.start(ctx.database_url, ctx.gemeente, run_id, str(chosen), version, flow_run.get_id())
     else:
-        runs.restart(ctx, run_id, flow_run.get_id())
+        runs.restart(ctx.database_url, run_id, flow_run.get_id())
         logger.info("Run %s was onderbroken; die wordt afgemaakt.", run_id)
     try:
         lists_used = exclusions_task(gemeente, run_id, trace_id)
@@ -149,12 +155,12 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
         lists = [publish_task(gemeente, str(chosen), run_id, team.code, trace_id)
                  for team in municipality.wijkteams]
     except BaseException:
-        runs.finish(ctx, run_id, "mislukt", None)
+        runs.finish(ctx.database_url, run_id, "mislukt", None)
         raise
     summary = {"gemeente": gemeente, "periode": str(chosen), "run": run_id,
                "regelversie": version, **totals, "lijsten": lists,
                "uitsluitingslijsten": lists_used, "algoritmekaart": card}
-    runs.finish(ctx, run_id, "gepubliceerd", summary)
+    runs.finish(ctx.database_url, run_id, "gepubliceerd", summary)
     logger.info("%d bezoeklijsten gepubliceerd (regelversie %s).", len(lists), version)
     return summary
 

@@ -21,7 +21,7 @@ from portal import security
 from portal.routes import admin, coordinator, data, privacy, session
 from portal.settings import PortalSettings
 from portal.web import Access, PortalState, Refused, SignInRequired, render
-from vroeg.context import Context
+from privacy.context import Context
 
 STATIC = Path(__file__).parent / "static"
 
@@ -120,7 +120,7 @@ def create_app(settings: PortalSettings, ctx: Context) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """For `uvicorn --factory portal.app:app_from_env` (VROEG_HOME, VROEG_GEMEENTE)."""
-    from vroeg.context import context
+    from privacy.context import context
 
     ctx = context()
     ctx.keys  # noqa: B018 - refuse to start without the municipality's key

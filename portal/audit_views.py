@@ -26,7 +26,7 @@ PORTAL_ACTIONS = {
     "registratie-contactpoging": "contactpoging vastgelegd",
     "registratie-eindresultaat": "eindresultaat vastgelegd",
     "heridentificatie-handmatig": "heridentificatie door privacyfunctionaris",
-    # Written by the portal before re-identification went through privacy.subject (kept so
+    # Written by the portal before re-identification went through governance.subject (kept so
     # older lines are still shown).
     "heridentificatie-privacy": "heridentificatie door privacyfunctionaris",
     "toegang-geweigerd": "toegang geweigerd",
@@ -104,7 +104,7 @@ def _subject(audit: Audit, line: AuditLine) -> str | None:
         return None
     try:
         return audit.decrypt_subject(line.data_subject_id)
-    except Exception:  # noqa: BLE001 - a line under another key, or damaged: say so, show nothing
+    except Exception:
         return "(niet te ontsleutelen)"
 
 

@@ -76,7 +76,7 @@ class LoadedList:
         return tuple(c for c in self.extra_columns if not c.startswith("punten"))
 
     def line(self, regel: int) -> ListLine | None:
-        # By number, not position: after an erasure (privacy/erasure.py) took a household's row
+        # By number, not position: after an erasure (governance/erasure.py) took a household's row
         # out of the file and its record out of publication_households, the other lines keep
         # their numbers (in URLs and cases), so the numbers have a gap.
         return next((line for line in self.lines if line.regel == regel), None)

@@ -26,8 +26,8 @@ from portal.accounts import ROLES
 from portal.security import Principal
 from portal.settings import PortalSettings
 from privacy.audit import STATUS_ERROR, new_trace_id
+from privacy.context import Context
 from privacy.keys import load_keys
-from vroeg.context import Context
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 

@@ -34,7 +34,18 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from privacy.keys import KeyProblem, KeyRing
 from vroeg.opsdb import db

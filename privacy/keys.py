@@ -10,7 +10,7 @@ unrelated pseudonyms in two municipalities.
 A key file keeps every version it ever had (`keys: {"1": ..., "2": ...}`): pseudonyms and sealed
 records name their version, and audit lines written under an old version must stay verifiable and
 searchable. `current` is the version new data is written with; `pending` is set while a rotation
-(`vroeg keys rotate`, privacy/rotation.py) is re-keying the stores, and while it is set nothing but
+(`vroeg keys rotate`, governance/rotation.py) is re-keying the stores, and while it is set nothing but
 the rotation may start.
 """
 
@@ -138,7 +138,7 @@ def read_key_file(home: Home, gemeente: str) -> dict:
             int(version)
             _unb64(text, str(path))
         if data.get("pending") is not None:
-            data["keys"][str(int(data["pending"]))]  # noqa: B018 - must exist
+            data["keys"][str(int(data["pending"]))]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise KeyProblem(f"{path} is geen geldig sleutelbestand.") from None
     if data.get("gemeente") != gemeente:

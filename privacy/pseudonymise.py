@@ -94,7 +94,7 @@ def person_text() -> pl.Expr:
 
 
 #: What the vault keeps besides the identity, so that pseudonyms can be rebuilt from the vault
-#: alone when the key is rotated (privacy/rotation.py): the partner (part of the signal's
+#: alone when the key is rotated (governance/rotation.py): the partner (part of the signal's
 #: pseudonym) and the normalised house-number addition (part of the household's).
 REKEY_COLUMNS = ("partner_id", "toevoeging_sleutel")
 

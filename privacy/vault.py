@@ -8,7 +8,7 @@ row's pseudonym and key version (AEAD associated data), so rows cannot be swappe
 Re-identification is the one way out, `Vault.reidentify`, and it writes one audit line per
 data subject before it decrypts anything. It is called only to publish a visit list
 (publishing/publish.py), to answer a subject-access request or erasure request
-(privacy/subject.py, privacy/erasure.py), and by a privacy officer's explicit `vroeg reidentify`.
+(governance/subject.py, governance/erasure.py), and by a privacy officer's explicit `vroeg reidentify`.
 Everything else sees pseudonyms only (`index`, `delete_signals`, `count`).
 
 Deleted rows are overwritten on disk (SQLite `secure_delete`), so an erased or expired identity

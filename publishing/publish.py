@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from privacy.context import Context
+from publishing.visit_list import WACHTLIJST, WrittenList, build_rows, write_list
 from scoring import warehouse
 from scoring.score import Period, ranked_list, rules_version
-from vroeg import runs
-from vroeg.context import Context
-from vroeg.sqlfiles import sql
-
-from publishing.visit_list import WACHTLIJST, WrittenList, build_rows, write_list
+from sql import sql
+from vroeg.opsdb import runs
 
 
 def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace_id: str,
@@ -88,6 +87,19 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
                          about=about)
     if before_register is not None:
         before_register(written)
-    runs.record_publication(ctx, run_id, str(period), written,
-                            households=[(r["rang"], r["huishouden_pseudoniem"]) for r in ranked])
+    runs.record_publication(
+        ctx.database_url, ctx.gemeente, run_id, str(period), wijkteam=written.wijkteam,
+        csv_path=written.csv_path, xlsx_path=written.xlsx_path, csv_sha256=written.csv_sha256,
+        households=written.households,
+        lines=[(r["rang"], r["huishouden_pseudoniem"]) for r in ranked])
     return written
+
+
+def audit_publication(ctx: Context, run_id: str, wijkteam: str, trace_id: str,
+                      parent: str | None, **attributes) -> int:
+    """One "publicatie" line per household on the team's list (the list was disclosed to them)."""
+    with warehouse.connect(ctx.warehouse_path) as con:
+        households = ranked_list(con, run_id, wijkteam)["huishouden_pseudoniem"].to_list()
+    ctx.audit.subjects("publicatie", trace_id, parent, households, run=run_id, wijkteam=wijkteam,
+                       **attributes)
+    return len(households)

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scoring.reasons import advice, reasons
+from scoring.explanations import advice, reasons
 from vroeg.config import Scoring
 from vroeg.files import write_atomic
 

@@ -17,7 +17,7 @@ import pandas as pd
 import polars as pl
 
 from connectors.table import READ_PROBLEM
-from quality.reasons import message
+from quality.quarantine_reasons import message
 from quality.suite import PARTNER_TYPE_COLUMNS, build_suites, suite_columns, suite_name
 from vroeg.config import Municipality
 from vroeg.schema import SOURCE_ROW

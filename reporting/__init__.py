@@ -7,5 +7,5 @@ monitor figures a municipality is asked for.
 - `validate`    the schema check (jsonschema, format checks on)
 - `feedback`    per partner: signal id and opgepakt / niet opgepakt, nothing else
 - `monitor`     the monitor figures as pure functions of signal and case facts
-- `charts`      SVG charts of those figures (portal/charts.py draws them)
+- `charts`      SVG charts of those figures (publishing/charts.py draws them)
 """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.charts import bars, signals_per_month
+from publishing.charts import bars, signals_per_month
 from reporting.monitor import MUNICIPALITY, Figures
 
 

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from privacy import reasons
+from privacy import purposes as reasons
 from reporting import mapping, validate
 from reporting.records import CaseFact, Reportable, SignalFact, gather
 from vroeg.files import write_atomic

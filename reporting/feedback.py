@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from privacy import reasons
+from privacy import purposes as reasons
 from reporting import mapping
 from reporting.records import SignalFact, gather
 from vroeg.files import write_atomic

@@ -112,7 +112,7 @@ def part_of_day(value: str) -> str | None:
 
 
 def end_result(value: str | None) -> str | None:
-    """End results are recorded in DDAS terms (vroeg.cases checks them); None while open."""
+    """End results are recorded in DDAS terms (vroeg.opsdb.cases checks them); None while open."""
     if value is None:
         return None
     if value not in END_RESULTS:

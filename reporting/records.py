@@ -10,12 +10,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from privacy.context import Context
 from reporting import mapping
 from scoring.score import Period
-from vroeg import cases
-from vroeg.cases import CaseRecord
-from vroeg.context import Context
-from vroeg.opsdb import db
+from vroeg.opsdb import cases, db
+from vroeg.opsdb.cases import CaseRecord
 from vroeg.opsdb.models import Run
 
 
@@ -89,7 +88,7 @@ def run_dates(database_url: str, run_ids: list[str]) -> dict[str, dt.date]:
 def gather(ctx: Context, van: dt.date, tot: dt.date) -> Reportable:
     """Signals and cases of one municipality for a window of whole or partial months."""
     from scoring import warehouse
-    from vroeg.sqlfiles import sql
+    from sql import sql
 
     if tot < van:
         raise ValueError("de einddatum ligt vóór de begindatum")

@@ -15,11 +15,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from scoring.features import FEATURES, PROHIBITED, RULES
-from scoring.reasons import ARREARS, euros
+from scoring.explanations import ARREARS, euros
 from scoring.rules import RULE_SQL, rules_document, rules_hash
 from vroeg import ddas
 from vroeg.config import Municipality
+from vroeg.config.features import FEATURES, PROHIBITED, RULES
 
 PURPOSE = (
     "Bepalen in welke volgorde het sociaal wijkteam huishoudens met betalingsachterstanden "

@@ -9,7 +9,12 @@ import duckdb
 import polars as pl
 
 from scoring.warehouse import transaction
-from vroeg.sqlfiles import sql
+from sql import sql
+
+#: The load's statements, in the order load_signals runs them; their hashes go into the load
+#: step's audit line.
+LOAD_SQL = ("load/classify_staging", "load/record_updates", "load/update_signals",
+            "load/insert_signals")
 
 
 @dataclass(frozen=True)
@@ -40,10 +45,10 @@ def load_signals(con: duckdb.DuckDBPyConnection, facts: pl.DataFrame, delivery_i
     now = dt.datetime.now(dt.UTC)
     params = {"levering_id": delivery_id, "nu": now}
     with transaction(con, staging=staged):
-        new, updated, duplicate = con.execute(sql("load/classify_staging")).fetchone()
-        con.execute(sql("load/record_updates"), params)
-        con.execute(sql("load/update_signals"), params)
-        con.execute(sql("load/insert_signals"), params)
+        classify, *changes = LOAD_SQL
+        new, updated, duplicate = con.execute(sql(classify)).fetchone()
+        for statement in changes:
+            con.execute(sql(statement), params)
         counts = LoadCounts(inserted=new, updated=updated,
                             duplicates=duplicate + in_file_duplicates)
         if sha256 is not None:
@@ -74,3 +79,8 @@ def adopt_load(con: duckdb.DuckDBPyConnection, sha256: str, delivery_id: str,
         con.execute(sql("load/adopt_signals"), params)
         con.execute(sql("load/adopt_updates"), params)
     return LoadCounts(inserted=new, updated=updated, duplicates=duplicates)
+
+
+def month_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    """Signals per month of the signal date and partner type (counts only), for the portal."""
+    return con.execute(sql("model/signal_month_counts")).fetchall()

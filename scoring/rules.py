@@ -17,10 +17,10 @@ import json
 
 import polars as pl
 
-from scoring.features import FEATURES
+from sql import sql_hash
 from vroeg import ddas
 from vroeg.config import Municipality, Scoring
-from vroeg.sqlfiles import sql_hash
+from vroeg.config.features import FEATURES
 
 #: The SQL that decides who is listed and in which order (hashed into the rules version).
 RULE_SQL = ("model/household_scores", "model/visit_list", "model/list_signals")

@@ -18,8 +18,8 @@ import polars as pl
 
 from scoring import rules as rulebook
 from scoring.warehouse import transaction
+from sql import sql
 from vroeg.config import Municipality
-from vroeg.sqlfiles import sql
 
 #: Kept for callers of the first model; the list of rule SQL now lives in scoring.rules.
 SCORING_SQL = rulebook.RULE_SQL
@@ -144,3 +144,8 @@ def ranked_list(con: duckdb.DuckDBPyConnection, run_id: str, wijkteam: str) -> p
     Pseudonyms and points only; nobody is re-identified here.
     """
     return con.execute(sql("model/visit_list"), {"run_id": run_id, "wijkteam": wijkteam}).pl()
+
+
+def run_output_digest(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
+    """A digest of the run's scores, recorded as the scoring step's output in the audit trail."""
+    return con.execute(sql("privacy/run_scores_digest"), {"run_id": run_id}).fetchone()[0]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from vroeg.sqlfiles import schema_statements, sql
+from sql import schema_statements, sql
 
 
 @contextmanager

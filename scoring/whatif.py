@@ -20,8 +20,8 @@ from scoring import exclusions
 from scoring.rules import rules_version
 from scoring.score import Period, score_rules, team_totals
 from scoring.warehouse import scratch
+from sql import sql
 from vroeg.config import ConfigError, Municipality, _describe
-from vroeg.sqlfiles import sql
 
 #: Sections of gemeente.yaml an alternative may change; a bare key is taken to be in `scoring`.
 SECTIONS = ("scoring", "matching", "capacity", "wijkteams")

@@ -25,11 +25,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthetic.simulation import (
-    Month, Signal, Simulation, add_months, default_signals_per_month,
+    Month,
+    Signal,
+    Simulation,
+    add_months,
+    default_signals_per_month,
 )
 from synthetic.writers import (
-    DEFECTS, GeneratorError, SourceColumn, Style, apply_defect, apply_style, source_layout,
-    standard_values, write_csv, write_xlsx,
+    DEFECTS,
+    GeneratorError,
+    SourceColumn,
+    Style,
+    apply_defect,
+    apply_style,
+    source_layout,
+    standard_values,
+    write_csv,
+    write_xlsx,
 )
 from vroeg.config import Municipality, Partner, load_municipality
 from vroeg.settings import Home

@@ -22,7 +22,7 @@ for _key, _value in {
 os.environ.pop("VROEG_GEMEENTE", None)
 os.environ.pop("VROEG_DATABASE_URL", None)
 
-from tests.builders import standard_file  # noqa: E402,F401  (re-exported for tests)
+from tests.builders import standard_file  # noqa: E402, F401  (re-exported for tests
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +57,7 @@ def municipality(home):
 
 @pytest.fixture
 def ctx(home):
-    from vroeg.context import context
+    from privacy.context import context
 
     return context("0080")
 

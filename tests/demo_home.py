@@ -85,8 +85,8 @@ def sample_resident(home) -> dict:
 
 def resident_households(home, bsn: str) -> set[str]:
     """The household pseudonyms (current key) of a resident's vault records: pseudonyms only."""
-    from privacy.subject import Query, locate
-    from vroeg.context import context
+    from governance.subject import Query, locate
+    from privacy.context import context
 
     return set(locate(context("0080"), Query(bsn=bsn)).record_households)
 
@@ -109,11 +109,11 @@ def listed_line(home, households: set[str]):
 
 
 def record_case(home, publication, line, *, soort: str = "Huisbezoek", closed: bool = False):
-    """A contact attempt (and optionally an end result) for a list line, through vroeg.cases as
+    """A contact attempt (and optionally an end result) for a list line, through vroeg.opsdb.cases as
     the portal records them."""
     import datetime as dt
 
-    from vroeg import cases
+    from vroeg.opsdb import cases
 
     record = cases.record_contact(
         home.database_url, publication, regel=line.regel, rang=line.rang,

@@ -119,8 +119,8 @@ def app_for(home, gemeente: str = "0080", **overrides):
     """The portal application on any home (e.g. a copy of the demo installation)."""
     from portal.app import create_app
     from portal.settings import PortalSettings
+    from privacy.context import Context
     from vroeg.config import load_municipality
-    from vroeg.context import Context
 
     ctx = Context(home=home, municipality=load_municipality(home, gemeente))
     values = {"prefect_api_url": None}

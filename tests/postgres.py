@@ -24,7 +24,7 @@ def server_answers() -> str | None:
             connection.execute(text("SELECT 1"))
         engine.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means: no usable server
+    except Exception as exc:
         return f"no PostgreSQL server answers at {PG_URL.split('@')[-1]} ({type(exc).__name__})"
 
 

@@ -7,7 +7,6 @@ import signal
 import subprocess
 from pathlib import Path
 
-
 REPO = Path(__file__).resolve().parent.parent
 
 

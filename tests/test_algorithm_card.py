@@ -13,14 +13,15 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from scoring import warehouse
 from scoring.card import card, markdown
 from scoring.load import load_signals
 from scoring.rules import rules_version
-from scoring.score import Period, rules_version as score_rules_version
+from scoring.score import Period
+from scoring.score import rules_version as score_rules_version
 from scoring.whatif import apply_overrides, compare, merge_overrides, parse_setting, read_weights
 from tests.test_warehouse import fact, frame
-from vroeg.cli import app
 from vroeg.config import ConfigError
 
 runner = CliRunner()

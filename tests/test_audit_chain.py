@@ -15,11 +15,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
+from cli import app
 from privacy import chain
 from privacy.audit import Audit
 from privacy.keys import KeyRing
-from tests.postgres import pg_schema_url  # noqa: F401 (fixture)
-from vroeg.cli import app
+from tests.postgres import pg_schema_url  # noqa: F401 (fixture
 from vroeg.opsdb import db
 
 KEYS = KeyRing("0080", 1, b"c" * 32)
@@ -81,7 +81,7 @@ def test_concurrent_writers_extend_one_unbroken_chain(sqlite_url):
             audit = Audit(sqlite_url, KEYS)
             for j in range(15):
                 audit.subjects("publicatie", f"{i:032d}", None, [f"k1_{i}_{j}"])
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
@@ -146,7 +146,7 @@ def test_postgresql_concurrent_writers_and_tampering(pg_schema_url):  # noqa: F8
             audit = Audit(pg_schema_url, KEYS)
             for j in range(10):
                 audit.subjects("publicatie", f"{i:032d}", None, [f"k1_{i}_{j}", f"k1_{i}_{j}b"])
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=writer, args=(i,)) for i in range(5)]
@@ -241,7 +241,7 @@ def test_verify_detects_inserted_lines(sqlite_url, tmp_path):
 
 
 def test_cli_verify_exits_1_and_names_the_problem(home, monkeypatch):
-    from vroeg.context import context
+    from privacy.context import context
 
     ctx = context("0080")
     _fill(ctx.database_url, ctx.keys)

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from tests.builders import row, standard_file
-from vroeg.cli import app
 
 runner = CliRunner()
 VROEG = shutil.which("vroeg", path=str(Path(sys.executable).parent)) or "vroeg"

@@ -29,12 +29,12 @@ from connectors.json_reader import read_json
 from connectors.parse import amount_cents, bsn, elfproef, parse
 from connectors.xlsx_reader import MAX_COMPRESSION_RATIO, MAX_INFLATED_BYTES, cell_text, read_xlsx
 from synthetic.generator import generate
+from tests import REPO_ROOT
 from tests.builders import row, standard_file
 from vroeg import address
 from vroeg.config import ColumnSpec, CsvOptions, Partner, SheetOptions, standard_partner
 from vroeg.errors import DeliveryRejected, DeliveryUnreadable
 from vroeg.schema import REQUIRED_COLUMNS, REQUIRED_VALUES, SOURCE_ROW, STANDARD_COLUMNS
-from vroeg.settings import REPO_ROOT
 
 SAMPLES = REPO_ROOT / "data_samples" / "0080"
 HEADER = ";".join(STANDARD_COLUMNS)

@@ -250,7 +250,7 @@ def test_publication_killed_inside_publishing_before_the_list_is_registered(
     published again (its files replaced under the same name) and registered once; the audit
     trail keeps both disclosures of the first team, as both happened."""
     from flows.run import run_flow
-    from vroeg import runs
+    from vroeg.opsdb import runs
     from vroeg.safety import StepFailed
 
     home, demo = demo_copy(tmp_path, monkeypatch)
@@ -293,7 +293,7 @@ def test_only_transient_failures_are_retried():
         try:
             with scrubbed("test"):
                 raise error
-        except BaseException as caught:  # noqa: BLE001
+        except BaseException as caught:
             return caught
 
     assert is_transient(scrub(OperationalError("SELECT 1", {}, Exception("database is locked"))))

@@ -13,10 +13,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from privacy.pseudonymise import pseudonymise
 from scoring import exclusions, warehouse
 from scoring.exclusions import ExclusionListError, read_list
-from vroeg.cli import app
 from vroeg.config import ExclusionList
 
 runner = CliRunner()
@@ -41,14 +41,14 @@ CLEAN = pl.DataFrame({
 def test_entries_get_the_pseudonyms_of_the_same_person_or_address_in_a_signal(keys):
     facts = pseudonymise(CLEAN, keys).facts
     data = (
-        "bsn;achternaam;voornamen;geboortedatum;postcode;huisnummer;huisnummertoevoeging;datum\n"
+        b"bsn;achternaam;voornamen;geboortedatum;postcode;huisnummer;huisnummertoevoeging;datum\n"
         # By BSN (the date of birth and address do not matter then).
-        "999990019;;;;;;;2026-09-01\n"
+        b"999990019;;;;;;;2026-09-01\n"
         # Without BSN: by surname, first initial, date of birth and address, as signals are.
-        ";JANSEN;P.;31-01-1950;8912 cd;3;;\n"
+        b";JANSEN;P.;31-01-1950;8912 cd;3;;\n"
         # An address only: the household (addition written another way).
-        ";;;;8911ab;12-a;;\n"
-    ).encode()
+        b";;;;8911ab;12-a;;\n"
+    )
     entries = read_list(data, "lijst.csv", "test", keys)
     assert entries["sleutelsoort"].to_list() == ["persoon", "persoon", "huishouden"]
     assert entries["pseudoniem"].to_list() == [
@@ -150,8 +150,8 @@ def test_cases_closed_with_hoeft_geen_hulp_keep_a_household_off_the_list(home, m
     from scoring.load import load_signals
     from scoring.score import Period, score_period
     from tests.test_warehouse import fact, frame
-    from vroeg.cases import NO_HELP_NEEDED
     from vroeg.opsdb import db
+    from vroeg.opsdb.cases import NO_HELP_NEEDED
     from vroeg.opsdb.models import Case
 
     def case(pseudonym: str, closed: dt.datetime, result: str = NO_HELP_NEEDED) -> Case:

@@ -22,9 +22,10 @@ import pytest
 from synthetic.generator import GenerationReport, generate
 from synthetic.people import bsn_is_valid
 from synthetic.writers import GeneratorError
+from tests import REPO_ROOT
 from vroeg.config import Municipality, Partner, load_municipality
 from vroeg.schema import FIELDS_BY_NAME, STANDARD_COLUMNS
-from vroeg.settings import REPO_ROOT, Home
+from vroeg.settings import Home
 
 TARGET_SHARES = {"Zorg": 0.45, "Energie": 0.25, "Huur": 0.19, "Water": 0.11}
 WINDOWS = {"Zorg": (30, 100), "Energie": (30, 120), "Huur": (30, 120), "Water": (30, 365)}
@@ -161,7 +162,7 @@ def test_same_seed_gives_byte_identical_files_in_another_process(municipality, t
     # A fresh interpreter with a different hash seed: set/dict order of strings must not matter.
     code = (
         "import sys; from pathlib import Path; from vroeg.config import load_municipality; "
-        "from vroeg.settings import Home, REPO_ROOT; from synthetic.generator import generate; "
+        "from vroeg.settings import Home; from tests import REPO_ROOT; from synthetic.generator import generate; "
         "generate(load_municipality(Home(REPO_ROOT), '0080'), Path(sys.argv[1]), seed=7, "
         "end='2026-10', months=2, signals_per_month=150)"
     )

@@ -290,10 +290,10 @@ def test_a_field_of_one_megabyte(home, tmp_path):
     summary = ingest_steps(write(tmp_path, "mega.csv", data))
     assert (summary["rijen_geladen"], summary["rijen_quarantaine"]) == (1, 1)
     assert_conserved(summary, home)
-    from vroeg import deliveries
-    from vroeg.context import context
+    from privacy.context import context
+    from vroeg.opsdb import deliveries
 
-    entries = deliveries.quarantine_entries(context("0080"), summary["levering"])
+    entries = deliveries.quarantine_entries(context("0080").database_url, summary["levering"])
     assert [(e["rij"], e["reden"], e["kolom"]) for e in entries] == [(2, "VELD_TE_LANG", "achternaam")]
     assert big[:20] not in repr(entries) and len(repr(entries)) < 1000
 
@@ -356,10 +356,10 @@ def test_amounts_and_dates_that_are_not_what_they_seem(home, tmp_path):
     summary = ingest_steps(write(tmp_path, "bedragen.csv", standard_file(items)))
     assert (summary["rijen_geladen"], summary["rijen_quarantaine"]) == (8, 7)
     assert_conserved(summary, home)
-    from vroeg import deliveries
-    from vroeg.context import context
+    from privacy.context import context
+    from vroeg.opsdb import deliveries
 
-    entries = deliveries.quarantine_entries(context("0080"), summary["levering"])
+    entries = deliveries.quarantine_entries(context("0080").database_url, summary["levering"])
     assert [e["reden"] for e in entries] == [reason for _, reason in cases.values()]
 
     # A partner that writes thousands separators and Excel serial dates says so in its

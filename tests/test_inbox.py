@@ -155,7 +155,7 @@ def test_collect_flow_ingests_the_inbox_once(prefect_server, home):
     assert collect_flow(gemeente="0080", today=TODAY.isoformat()) == []  # nothing new
     from typer.testing import CliRunner
 
-    from vroeg.cli import app
+    from cli import app
 
     quiet = CliRunner().invoke(app, ["collect"])
     assert quiet.exit_code == 0, quiet.output

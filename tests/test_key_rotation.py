@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from privacy.keys import KeyProblem, begin_rotation, finish_rotation, load_keys
 from tests import portal_support as ps
 from tests.demo_home import demo_copy, listed_line, resident_households, sample_resident
-from vroeg.cli import app
 
 runner = CliRunner()
 
@@ -105,7 +105,7 @@ def test_privacy_commands_have_help(command):
 
 
 def test_a_rotation_does_not_begin_while_a_delivery_is_being_ingested(home):
-    from privacy import rotation
+    from governance import rotation
     from vroeg.opsdb import db
     from vroeg.opsdb.models import Delivery
 
@@ -237,9 +237,10 @@ def test_rotation_on_the_demo_resumes_and_keeps_every_household_and_list(
     from flows.ingest import ingest_flow
     from flows.rotation import rotation_flow
     from flows.run import run_flow
-    from privacy import archive, chain, rotation
-    from vroeg import cases
-    from vroeg.context import context
+    from governance import rotation
+    from privacy import archive, chain
+    from privacy.context import context
+    from vroeg.opsdb import cases
 
     home, demo = demo_copy(tmp_path, monkeypatch)
     ctx = context("0080")

@@ -82,7 +82,7 @@ def warehouse_column(home, code: str, column: str) -> set[str]:
 
     con = duckdb.connect(str(home.warehouse_path(code)), read_only=True)
     try:
-        return {r[0] for r in con.execute(f"SELECT {column} FROM signals").fetchall()}  # noqa: S608 - fixed names
+        return {r[0] for r in con.execute(f"SELECT {column} FROM signals").fetchall()}
     finally:
         con.close()
 
@@ -152,9 +152,9 @@ def test_one_municipalitys_key_cannot_open_the_others_vault(region):
 
 
 def test_subject_access_finds_only_the_municipalitys_own_records(region):
-    from privacy.subject import Query, locate
+    from governance.subject import Query, locate
+    from privacy.context import context
     from tests.test_flows import _valid_bsn
-    from vroeg.context import context
 
     home, _ = region
     shared = _valid_bsn("9999881")

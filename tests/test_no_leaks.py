@@ -290,8 +290,8 @@ def test_reporting_outputs_carry_no_canary(canary_run, tmp_path, monkeypatch):
     the operational database and the audit trail still hold none."""
     from typer.testing import CliRunner
 
+    from cli import app
     from scoring.score import Period
-    from vroeg.cli import app
 
     folders, result = canary_run["folders"], canary_run["result"]
     monkeypatch.setenv("VROEG_HOME", str(folders["home"]))

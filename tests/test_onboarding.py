@@ -9,9 +9,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from tests.builders import TODAY
 from tests.ingesting import add_partner, assert_conserved
-from vroeg.cli import app
 
 runner = CliRunner()
 
@@ -163,7 +163,7 @@ def test_a_new_partner_is_onboarded_by_configuration_alone(prefect_server, home,
         ("woonbron-noord", "Huur", 123456, False, "2026-08-01", "wt-centrum"),
     ]
 
-    from vroeg.context import context
+    from privacy.context import context
 
     ctx = context("0080")
     found = ctx.vault.reidentify([h for (h,) in households], purpose="test", audit=ctx.audit,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect, select, text
 
-from tests.postgres import pg_schema_url  # noqa: F401 (fixture)
+from tests.postgres import pg_schema_url  # noqa: F401 (fixture
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Base, Delivery, QuarantineRecord
 

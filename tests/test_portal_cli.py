@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from vroeg.cli import app
+from cli import app
 
 runner = CliRunner()
 VROEG = shutil.which("vroeg", path=str(Path(sys.executable).parent)) or "vroeg"
@@ -30,7 +30,7 @@ def test_every_portal_command_has_help(command):
 def test_portal_command_has_host_and_port_defaults():
     import inspect
 
-    from vroeg.cli.portal import portal
+    from cli.portal import portal
 
     parameters = inspect.signature(portal).parameters
     assert parameters["host"].default == "127.0.0.1" and parameters["port"].default == 8080

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select
 
-from tests.postgres import pg_schema_url  # noqa: F401 (fixture)
+from tests.postgres import pg_schema_url  # noqa: F401 (fixture
 
 pytestmark = pytest.mark.postgres
 
@@ -17,8 +17,7 @@ pytestmark = pytest.mark.postgres
 def _portal_rows(url: str) -> int:
     """A published list of three households (on a file that is not in the outbox), and cases
     with contact attempts for two of them; returns the publication id."""
-    from vroeg import cases
-    from vroeg.opsdb import db
+    from vroeg.opsdb import cases, db
     from vroeg.opsdb.models import Publication, PublicationHousehold, Run
 
     with db.session(url) as s:
@@ -41,7 +40,7 @@ def _portal_rows(url: str) -> int:
 
 def test_rotation_rekeys_the_portals_pseudonyms_on_postgresql(pg_schema_url, home,  # noqa: F811
                                                               monkeypatch):
-    from privacy import rotation
+    from governance import rotation
     from privacy.keys import load_keys
     from privacy.vault import Vault, rekey_map
     from vroeg.opsdb import db
@@ -76,10 +75,9 @@ def test_rotation_rekeys_the_portals_pseudonyms_on_postgresql(pg_schema_url, hom
 
 def test_retention_and_erasure_of_the_portals_rows_on_postgresql(pg_schema_url, home,  # noqa: F811
                                                                  monkeypatch):
-    from privacy import retention
-    from vroeg import cases
-    from vroeg.context import context
-    from vroeg.opsdb import db
+    from governance import retention
+    from privacy.context import context
+    from vroeg.opsdb import cases, db
     from vroeg.opsdb.models import ContactAttempt, PublicationHousehold
 
     monkeypatch.setenv("VROEG_DATABASE_URL", pg_schema_url)

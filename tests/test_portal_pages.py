@@ -171,7 +171,7 @@ def test_print_view_is_logged_and_uses_no_inline_script(data, coord):
 
 
 def test_contact_attempts_and_end_result_are_recorded_by_pseudonym(data, coord):
-    from vroeg import cases
+    from vroeg.opsdb import cases
     from vroeg.opsdb.models import Case, ContactAttempt
 
     pid = data.current(ps.TEAM_A)
@@ -274,11 +274,11 @@ def test_privacy_pages_show_who_saw_what_but_no_resident_identity(data, coord, o
 
 def test_register_and_retention_pages_show_the_privacy_modules_content(data, officer, app):
     """The register is privacy.register.build's document; retention status comes from
-    privacy.retention.status (the stores' own finders): terms, what is due now, the oldest item."""
-    from privacy import register as art30
-    from privacy.retention import LABELS, status
+    governance.retention.status (the stores' own finders): terms, what is due now, the oldest item."""
+    from governance import register as art30
+    from governance.retention import LABELS, status
+    from privacy.context import Context
     from vroeg.config import load_municipality
-    from vroeg.context import Context
     from vroeg.settings import Home
 
     home = Home(data.root)
@@ -323,8 +323,8 @@ def test_reidentification_is_explicit_and_logged_before_anything_is_shown(data, 
     before = len(ps.audit_lines(data))
     form = {"csrf": csrf, "huishouden": household, "reden": "klacht"}
     page = officer.get(f"/privacy/heridentificatie?huishouden={household}").text
-    # The reasons are privacy.reasons' list, shown with their Dutch labels.
-    from privacy.reasons import REIDENTIFY_REASONS
+    # The reasons are privacy.purposes' list, shown with their Dutch labels.
+    from privacy.purposes import REIDENTIFY_REASONS
 
     for code, label in REIDENTIFY_REASONS.items():
         assert f'<option value="{code}">{html.escape(label)}</option>' in page

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.postgres import pg_schema_url  # noqa: F401 (fixture)
+from tests.postgres import pg_schema_url  # noqa: F401 (fixture
 
 pytestmark = pytest.mark.postgres
 SECRET = "Postgres-geheim-2026"
@@ -39,8 +39,7 @@ def test_cases_and_audit_filters_on_postgresql(pg_schema_url, home):  # noqa: F8
     from portal.audit_views import AuditFilter
     from privacy.audit import Audit, new_trace_id
     from privacy.keys import load_keys
-    from vroeg import cases
-    from vroeg.opsdb import db
+    from vroeg.opsdb import cases, db
     from vroeg.opsdb.models import Publication, Run
 
     with db.session(pg_schema_url) as s:

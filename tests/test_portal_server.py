@@ -220,7 +220,7 @@ def test_every_page_answers_while_a_flow_holds_the_warehouse(data, server):
 
 
 def test_the_portal_does_not_even_import_duckdb():
-    code = "import sys, portal.app, vroeg.cli.portal; print('duckdb' in sys.modules)"
+    code = "import sys, portal.app, cli.portal; print('duckdb' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120)
     assert result.stdout.strip() == "False", result.stderr

@@ -15,7 +15,6 @@ from privacy import archive
 from privacy.keys import KeyProblem, KeyRing, init_keys, load_keys
 from privacy.pseudonymise import FACT_COLUMNS, IDENTITY_COLUMNS, Pseudonymiser, pseudonymise
 
-
 # ---------------------------------------------------------------------------------------------
 # Keys
 # ---------------------------------------------------------------------------------------------

@@ -15,13 +15,14 @@ import pytest
 
 import connectors
 from connectors.parse import parse
-from quality.reasons import REASONS, message
+from quality.quarantine_reasons import REASONS, message
 from quality.suite import build_suites
 from quality.validate import QuarantineEntry, validate
+from tests import REPO_ROOT
 from tests.builders import TODAY, row, standard_file
 from vroeg.config import load_municipality, standard_partner
 from vroeg.schema import STANDARD_COLUMNS, label
-from vroeg.settings import REPO_ROOT, Home
+from vroeg.settings import Home
 
 FILENAME = "zorg-noord_2026-11.csv"
 MEGABYTE_NAME = "Zzcanaryqq" * 100_000  # 1 MB: not a name

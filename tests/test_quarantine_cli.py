@@ -11,9 +11,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from tests.builders import row, standard_file
 from tests.ingesting import assert_conserved
-from vroeg.cli import app
 
 runner = CliRunner()
 pytestmark = pytest.mark.prefect

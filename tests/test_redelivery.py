@@ -45,7 +45,7 @@ def test_redelivering_every_sample_changes_nothing(home, tmp_path):
     before = snapshot(home)
     assert before["signals"][0] == sum(s["waarvan_nieuw"] for s in first)
 
-    from vroeg.context import context
+    from privacy.context import context
 
     vault_before = context("0080").vault.count()
     again = [ingest_steps(path, path.parent.name, today=TODAY) for path in files]

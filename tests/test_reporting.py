@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from reporting import ddas_export, feedback, mapping, monitor, validate
 from reporting.records import CaseFact, Reportable, SignalFact
 from vroeg import ddas
-from vroeg.cases import CaseRecord, ContactRecord
+from vroeg.opsdb.cases import CaseRecord, ContactRecord
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -300,8 +300,8 @@ def _listed_lines(home) -> list[tuple]:
 
 def _record_cases(home, period_start: dt.date) -> dict[str, str]:
     """One closed case per DDAS end result, plus open ones, spread over the teams, through
-    vroeg.cases as the portal records them. Returns household pseudonym -> end result."""
-    from vroeg import cases
+    vroeg.opsdb.cases as the portal records them. Returns household pseudonym -> end result."""
+    from vroeg.opsdb import cases
 
     lines = _listed_lines(home)
     by_team: dict[str, list[tuple]] = {}
@@ -331,9 +331,9 @@ def _record_cases(home, period_start: dt.date) -> dict[str, str]:
 @pytest.mark.prefect
 def test_demo_export_with_every_end_result_is_valid_logged_and_private(prefect_server, tmp_path,
                                                                        monkeypatch):
+    from cli import app
     from scoring.score import Period
     from tests.demo_home import demo_copy
-    from vroeg.cli import app
     from vroeg.opsdb import db
     from vroeg.opsdb.models import AuditLine
 
@@ -423,9 +423,9 @@ def test_demo_export_with_every_end_result_is_valid_logged_and_private(prefect_s
 def test_an_invalid_demo_export_is_refused_by_the_command_and_leaves_no_file(
         prefect_server, tmp_path, monkeypatch):
     """A partner's BSN that the schema refuses (eight digits) stops the whole export."""
+    from cli import app
     from scoring.score import Period
     from tests.demo_home import demo_copy
-    from vroeg.cli import app
 
     home, demo = demo_copy(tmp_path, monkeypatch)
     period = Period.parse(demo["periode"])

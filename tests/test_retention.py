@@ -15,10 +15,15 @@ import yaml
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from cli import app
 from tests.demo_home import (
-    checkpoint, demo_copy, listed_line, record_case, resident_households, sample_resident,
+    checkpoint,
+    demo_copy,
+    listed_line,
+    record_case,
+    resident_households,
+    sample_resident,
 )
-from vroeg.cli import app
 from vroeg.settings import SHIPPED_CONFIG
 
 pytestmark = pytest.mark.prefect
@@ -78,8 +83,8 @@ def test_default_terms_destroy_nothing_of_a_fresh_installation(prefect_server, t
 def test_terms_per_store_published_households_are_kept_longer(prefect_server, tmp_path,
                                                               monkeypatch):
     """Unpublished signals due, published lists not: only never-listed households go."""
-    from privacy import retention
-    from vroeg.context import context
+    from governance import retention
+    from privacy.context import context
 
     home, _ = demo_copy(tmp_path, monkeypatch)
     ctx = context("0080")
@@ -112,9 +117,14 @@ def test_zero_day_terms_empty_every_store_and_subject_access_finds_only_the_dele
         prefect_server, tmp_path, monkeypatch):
     from flows.retention import retention_flow
     from privacy import chain
-    from vroeg.context import context
+    from privacy.context import context
     from vroeg.opsdb.models import (
-        AuditLine, Case, ContactAttempt, Delivery, PublicationHousehold, QuarantineRecord,
+        AuditLine,
+        Case,
+        ContactAttempt,
+        Delivery,
+        PublicationHousehold,
+        QuarantineRecord,
     )
 
     home, _ = demo_copy(tmp_path, monkeypatch)
@@ -140,7 +150,7 @@ def test_zero_day_terms_empty_every_store_and_subject_access_finds_only_the_dele
 
     # The status a privacy officer sees counts what a run would destroy, with the stores' own
     # finders, and neither destroys nor logs anything.
-    from privacy import retention
+    from governance import retention
 
     lines = _ops_count(home, AuditLine)
     status = {st.opslag: st for st in retention.status(ctx)}

@@ -14,13 +14,13 @@ import polars as pl
 import pytest
 
 from scoring import warehouse
-from scoring.features import AGE_GROUPS, FEATURES, STRUCTURAL_COLUMNS
 from scoring.load import load_signals
 from scoring.rules import RULE_SQL
 from scoring.score import Period, ranked_list, score_period
+from sql import sql
 from tests.test_warehouse import fact, frame
 from vroeg.config import ConfigError, Scoring, load_municipality
-from vroeg.sqlfiles import sql
+from vroeg.config.features import AGE_GROUPS, FEATURES, STRUCTURAL_COLUMNS
 
 OCT = Period(2026, 10)
 

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from connectors.sql_source import SourceUnavailable, canonical_line, cell_text, query_partner
 from tests.builders import TODAY
 from tests.ingesting import add_partner, assert_conserved, signal_count
-from tests.postgres import pg_schema_url  # noqa: F401 (fixture)
+from tests.postgres import pg_schema_url  # noqa: F401 (fixture
 from vroeg.config import ConfigError, load_partner
 
 QUERY = """

@@ -12,11 +12,15 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from tests import portal_support as ps
 from tests.demo_home import (
-    demo_copy, listed_line, record_case, resident_households, sample_resident,
+    demo_copy,
+    listed_line,
+    record_case,
+    resident_households,
+    sample_resident,
 )
-from vroeg.cli import app
 
 pytestmark = pytest.mark.prefect
 runner = CliRunner()
@@ -131,7 +135,7 @@ def test_subject_access_shows_everything_and_is_logged(prefect_server, tmp_path,
 
 def test_erasure_removes_the_person_from_every_store(prefect_server, tmp_path, monkeypatch):
     from privacy import chain
-    from vroeg.context import context
+    from privacy.context import context
 
     home, _ = demo_copy(tmp_path, monkeypatch)
     resident = sample_resident(home)
@@ -218,7 +222,7 @@ def _bsn_of(ctx, household: str) -> str | None:
 
 
 def _cases_of(home, household: str) -> int:
-    from vroeg.cases import cases_of_households
+    from vroeg.opsdb.cases import cases_of_households
 
     return len(cases_of_households(home.database_url, "0080", [household]))
 
@@ -227,9 +231,8 @@ def test_erasure_and_the_households_cases_and_list_lines(prefect_server, tmp_pat
     """A household's case goes with its last resident, and stays while others remain; the
     erased household's list lines go from the lists' record too, and the portal still shows
     the rest of the list, with the other lines under their own numbers."""
-    from vroeg import cases
-    from vroeg.context import context
-    from vroeg.opsdb import db
+    from privacy.context import context
+    from vroeg.opsdb import cases, db
     from vroeg.opsdb.models import Publication, PublicationHousehold
 
     home, _ = demo_copy(tmp_path, monkeypatch)

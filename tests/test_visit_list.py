@@ -26,7 +26,7 @@ from publishing.visit_list import (
     render_xlsx,
     write_list,
 )
-from scoring.reasons import ARREARS, advice, bill_months, euros, reasons
+from scoring.explanations import ARREARS, advice, bill_months, euros, reasons
 from vroeg.config import Scoring
 
 RULES = Scoring()
@@ -318,7 +318,7 @@ def test_write_list_writes_both_files(tmp_path, ranked):
 
 
 # =================================================================================================
-# scoring.reasons
+# scoring.explanations
 # =================================================================================================
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 
@@ -28,3 +29,10 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def safe_filename(name: str) -> str:
+    """A file name for display and records only: no folders, no control characters."""
+    base = re.split(r"[\\/]", name)[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip() or "naamloos"
+    return base[:200]

@@ -150,34 +150,3 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)
     return value
-
-
-def flow_failed(flow, flow_run, state) -> None:
-    """Prefect on_failure hook: the flow failed after its tasks' retries."""
-    from vroeg.config import load_municipality
-    from vroeg.settings import Home
-
-    gemeente = (flow_run.parameters or {}).get("gemeente")
-    if not gemeente:
-        return
-    home = Home.from_env()
-    try:
-        municipality = load_municipality(home, gemeente)
-    except Exception:  # noqa: BLE001 - a broken configuration must not hide the failure itself
-        return
-    error = None
-    try:
-        result = state.result(raise_on_failure=False)
-        error = type(result).__name__ if isinstance(result, BaseException) else None
-    except Exception:  # noqa: BLE001
-        error = None
-    body = "\n".join([
-        f"Flow: {flow.name}",
-        f"Flow-run: {flow_run.name} ({flow_run.id})",
-        f"Status: {state.name}" + (f", fout: {error}" if error else ""),
-        "De taken zijn zo nodig opnieuw geprobeerd; de run is daarna mislukt. Bekijk de run in "
-        "Prefect (UI of 'prefect flow-run inspect') en start hem opnieuw wanneer de oorzaak is "
-        "verholpen: wat al klaar was, wordt niet dubbel gedaan.",
-    ])
-    notify(home.database_url, municipality,
-           Message("flow", str(flow_run.id), f"Flow {flow.name} mislukt", body))

@@ -52,7 +52,7 @@ def scrubbed(step: str) -> Iterator[None]:
         yield
     except (DeliveryError, StepFailed):
         raise  # our own messages are written without values
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         failed = StepFailed(f"stap '{step}' mislukt: {type(exc).__name__} bij {_where(exc)}")
         failed.transient = is_transient(exc)
         raise failed from None

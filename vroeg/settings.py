@@ -20,10 +20,9 @@ from pathlib import Path
 #: The sample municipality shipped with the repository (modelled on Leeuwarden).
 DEFAULT_GEMEENTE = "0080"
 
-#: Repository root: shipped configuration and SQL live next to the packages.
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_CONFIG = REPO_ROOT / "config"
-SQL_DIR = REPO_ROOT / "sql"
+#: The configuration shipped with the package (the sample municipality), used for a
+#: municipality that has no folder of its own under $VROEG_HOME/config.
+SHIPPED_CONFIG = Path(__file__).resolve().parent / "config" / "shipped"
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,7 @@ from portal import lists
 from portal.lists import ListLine, ListUnavailable, LoadedList
 from portal.security import Principal
 from portal.web import Posted, Refused, audit_subjects, posted, refuse, render, role, state
-from vroeg import cases
-from vroeg.opsdb import db
+from vroeg.opsdb import cases, db
 from vroeg.opsdb.models import Case, Publication, Run
 
 router = APIRouter()

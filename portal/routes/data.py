@@ -12,10 +12,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from portal import charts
 from portal.prefect_runs import flow_runs
 from portal.security import Principal
 from portal.web import Refused, render, role, state
+from publishing import charts
 from vroeg.config import Municipality, Wijkteam
 from vroeg.opsdb import db
 from vroeg.opsdb.models import (

@@ -12,16 +12,16 @@ import datetime as dt
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import func, select
 
+from governance import register as art30
+from governance.retention import status as retention_status
+from governance.subject import reidentify_pseudonym
 from portal import audit_views
 from portal.audit_views import AuditFilter
 from portal.security import Principal
 from portal.web import Posted, Refused, posted, render, role, state
-from privacy import reasons
-from privacy import register as art30
+from privacy import purposes as reasons
 from privacy.audit import new_trace_id
-from privacy.reasons import REIDENTIFY_REASONS
-from privacy.retention import status as retention_status
-from privacy.subject import reidentify_pseudonym
+from privacy.purposes import REIDENTIFY_REASONS
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Case
 
@@ -90,7 +90,7 @@ def register(request: Request, user: Principal = Depends(PRIVACY)):
 def retention(request: Request, user: Principal = Depends(PRIVACY)):
     """Per store: the term, what is past it now, the oldest item and the last retention run.
 
-    Counted live by privacy.retention's own finders, except the warehouse (the portal never
+    Counted live by governance.retention's own finders, except the warehouse (the portal never
     opens it): for the signals store the page shows the vault's oldest record and what the last
     retention run found. Nothing is destroyed or logged by looking.
     """

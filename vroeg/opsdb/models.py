@@ -11,7 +11,16 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func,
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -171,7 +180,7 @@ class AuditLine(Base):
 # list, the cases (contact attempts and end results) coordinators record, and chart counts.
 # ----------------------------------------------------------------------------------------------
 
-from sqlalchemy import Date, UniqueConstraint  # noqa: E402  (kept with the models that use them)
+from sqlalchemy import Date, UniqueConstraint  # noqa: E402  (kept with the models that use them
 
 
 class PublicationHousehold(Base):
@@ -375,7 +384,7 @@ class AuditCut(Base):
 
 
 class KeyRotation(Base):
-    """The durable state of a key rotation (privacy/rotation.py), so an interrupted one resumes."""
+    """The durable state of a key rotation (governance/rotation.py), so an interrupted one resumes."""
 
     __tablename__ = "key_rotations"
 

@@ -4,9 +4,8 @@ Revision ID: i3_0001
 Revises: i5_0001
 Create Date: 2026-11-22 18:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'i3_0001'
 down_revision = "i5_0001"

@@ -10,9 +10,8 @@ retention flow removes lines past the audit trail's term. audit_cuts is append-o
 PostgreSQL TRUNCATE is refused as well. Tampering by someone who drops the triggers is caught by
 the hash chain (`vroeg audit verify`).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "i5_0001"
 down_revision = "i6_0001"

@@ -4,9 +4,8 @@ Revision ID: i6_0001
 Revises: 0001
 Create Date: 2026-11-22 17:15:38.881968
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'i6_0001'
 down_revision = '0001'

@@ -4,9 +4,8 @@ Revision ID: i7_0001
 Revises: i3_0001
 Create Date: 2026-11-22 20:20:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'i7_0001'
 down_revision = "i3_0001"

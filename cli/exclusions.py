@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from vroeg.cli.common import AsJson, Gemeente, context_or_exit, fail, out, print_json
+from cli.common import AsJson, Gemeente, context_or_exit, fail, out, print_json
 
 app = typer.Typer(help="Uitsluitingslijsten (overleden, verhuisd, schuldhulp, veiligheid, "
                        "hoeft geen hulp): laden als pseudoniemen en bekijken.",

@@ -42,10 +42,10 @@ from privacy.keys import KeyRing, begin_rotation, finish_rotation, load_keys, re
 from privacy.pseudonymise import pseudonyms, records_frame
 from privacy.vault import Vault, identities, rekey_map
 from scoring import warehouse
+from sql import sql
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Case, Delivery, KeyRotation, Publication, PublicationHousehold, Run
 from vroeg.settings import Home
-from vroeg.sqlfiles import sql
 
 STEPS = ("sleutel", "kluis", "pakhuis", "portaal", "archief", "activeren")
 

@@ -130,7 +130,7 @@ def check_features(features: list[str]) -> list[str]:
         elif name not in FEATURES:
             problems.append(
                 f"onbekend kenmerk '{name}'; bekend zijn {', '.join(FEATURES)}. Een nieuw kenmerk "
-                "vraagt een codewijziging (scoring/features.py), een toets en een nieuwe "
+                "vraagt een codewijziging (vroeg/config/features.py), een toets en een nieuwe "
                 "algoritmekaart")
     missing = [f.name for f in FEATURES.values() if f.required and f.name not in features]
     if missing:

@@ -37,7 +37,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import delete, or_, select
 
-from privacy.subject import (
+from governance.subject import (
     Query,
     SubjectProblem,
     archive_matches,
@@ -45,14 +45,14 @@ from privacy.subject import (
     list_files,
     locate,
 )
+from privacy.context import Context
 from privacy.vault import subject_token
 from scoring import warehouse
-from vroeg.cases import cases_of_households, delete_cases_of_households
-from vroeg.context import Context
+from sql import sql
 from vroeg.files import write_atomic
 from vroeg.opsdb import db
+from vroeg.opsdb.cases import cases_of_households, delete_cases_of_households
 from vroeg.opsdb.models import Delivery, Publication, PublicationHousehold
-from vroeg.sqlfiles import sql
 
 
 def _address_of(row: dict) -> tuple[str, str, str] | None:

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from vroeg.cli.common import AsJson, Gemeente, context_or_exit, fail, out, print_json
+from cli.common import AsJson, Gemeente, context_or_exit, fail, out, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -35,11 +35,11 @@ def quarantine(
     gemeente: Gemeente = None,
 ) -> None:
     """Toon leveringen met rijen in quarantaine, of de quarantaine van één levering."""
-    from vroeg import deliveries
+    from vroeg.opsdb import deliveries
 
     ctx = context_or_exit(gemeente)
     if delivery is None:
-        rows = deliveries.recent(ctx, partner_id=partner, limit=limit,
+        rows = deliveries.recent(ctx.database_url, ctx.gemeente, partner_id=partner, limit=limit,
                                  with_quarantine=not show_all)
         if as_json:
             print_json({"gemeente": ctx.gemeente, "leveringen": rows})
@@ -47,11 +47,11 @@ def quarantine(
         _overview(rows, show_all)
         return
     try:
-        delivery_id = deliveries.find(ctx, delivery)
+        delivery_id = deliveries.find(ctx.database_url, ctx.gemeente, delivery)
     except deliveries.DeliveryNotFound as exc:
         fail(str(exc))
-    summary = deliveries.summary(ctx, delivery_id)
-    entries = deliveries.quarantine_entries(ctx, delivery_id)
+    summary = deliveries.summary(ctx.database_url, delivery_id)
+    entries = deliveries.quarantine_entries(ctx.database_url, delivery_id)
     if as_json:
         print_json({"gemeente": ctx.gemeente, "levering": summary, "quarantaine": entries})
         return

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from vroeg.cli.common import AsJson, Gemeente, context_or_exit, err, fail, out, print_json
+from cli.common import AsJson, Gemeente, context_or_exit, err, fail, out, print_json
 
 Van = Annotated[str, typer.Option("--from", help="Eerste dag (JJJJ-MM-DD).", show_default=False)]
 Tot = Annotated[str, typer.Option("--to", help="Laatste dag, inbegrepen (JJJJ-MM-DD).",

@@ -19,8 +19,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from privacy.policy import PrivacyPolicy
 from vroeg import ddas, schema
+from vroeg.config.features import AGE_GROUPS, RULES, check_features
+from vroeg.config.privacy import PrivacyPolicy
 from vroeg.settings import Home
 
 
@@ -202,7 +203,7 @@ def _default_signal_rules() -> dict[str, SignalRule]:
 class Scoring(_Model):
     """The transparent points model and the listing rules (docs/scoring.md explains each)."""
 
-    #: The attributes the model may read (allow-list, see scoring/features.py). Adding one is a
+    #: The attributes the model may read (allow-list, see vroeg/config/features.py). Adding one is a
     #: visible change here, on the algorithm card and in its version.
     features: list[str] = Field(default_factory=lambda: [
         "partner_type", "amount", "arrears_start", "signal_date", "crisis"])
@@ -264,8 +265,6 @@ class Scoring(_Model):
     @field_validator("age_group_points", "age_group_minimum_amount")
     @classmethod
     def _age_groups(cls, value: dict) -> dict:
-        from scoring.features import AGE_GROUPS
-
         unknown = set(value) - set(AGE_GROUPS)
         if unknown:
             raise ValueError(f"unknown age groups {sorted(unknown)}; use {', '.join(AGE_GROUPS)}")
@@ -273,8 +272,6 @@ class Scoring(_Model):
 
     @model_validator(mode="after")
     def _allowed_features(self) -> Scoring:
-        from scoring.features import RULES, check_features
-
         problems = check_features(self.features)
         for rule in RULES.values():
             unlisted = [f for f in rule.features if f not in self.features]
@@ -288,8 +285,6 @@ class Scoring(_Model):
         return self
 
     def rule_in_use(self, rule: str) -> bool:
-        from scoring.features import RULES
-
         for setting in RULES[rule].settings:
             value = getattr(self, setting)
             # A dict entry is a rule even with 0 points (a minimum of EUR 0 for an age group).
@@ -404,12 +399,12 @@ class Municipality(_Model):
     matching: Matching = Matching()
     capacity: Capacity = Capacity()
     exclusions: list[ExclusionList] = Field(default_factory=list)
-    #: Retention terms and register facts (privacy/policy.py).
+    #: Retention terms and register facts (vroeg/config/privacy.py).
     privacy: PrivacyPolicy = PrivacyPolicy()
     #: Schedules of `vroeg serve` and failure notification by e-mail.
     operations: Operations = Operations()
     #: Filled in by load_municipality from partners/*.yaml.
-    partners: dict[str, "Partner"] = Field(default_factory=dict)
+    partners: dict[str, Partner] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _teams_disjoint(self) -> Municipality:

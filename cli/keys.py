@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from vroeg.cli.common import AsJson, Gemeente, Verbose, fail, home, out, print_json, run_flow
+from cli.common import AsJson, Gemeente, Verbose, fail, home, out, print_json, run_flow
 
 app = typer.Typer(help="Sleutels voor pseudonimisering, kluis en archief.", no_args_is_help=True)
 

@@ -208,7 +208,7 @@ def cases_between(database_url: str, gemeente: str, first_period: str,
 
 
 # ----------------------------------------------------------------------------------------------
-# Privacy: subject access and erasure (privacy/subject.py, privacy/erasure.py)
+# Privacy: subject access and erasure (governance/subject.py, governance/erasure.py)
 # ----------------------------------------------------------------------------------------------
 
 

@@ -1,8 +1,11 @@
 """The delivery registry in the operational database: receive, record outcome, report.
 
-Receiving comes first and does two things before any parsing: the file's SHA-256 is computed and
-the original bytes are archived (encrypted). A file whose SHA-256 was already processed is
+Receiving comes first, before any parsing: the caller archives the original bytes (encrypted,
+named by their SHA-256) and registers them here. A file whose SHA-256 was already processed is
 registered as a duplicate and goes no further.
+
+Every function takes plain values (the database URL, the municipality code, ids and counts), so
+this registry sits in the base layer and knows nothing of the steps that fill it.
 """
 
 from __future__ import annotations
@@ -10,19 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
 from vroeg.errors import DeliveryError, DeliveryUnreadable
+from vroeg.files import safe_filename
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Delivery, QuarantineRecord, ValidationResult
-
-if TYPE_CHECKING:  # types only: this module stays light (the inbox scanner imports it)
-    from quality.validate import ValidationOutcome
-    from scoring.load import LoadCounts
-    from vroeg.context import Context
 
 #: The state that makes a re-sent identical file a duplicate. A file that was rejected or
 #: unreadable is processed again when it is re-sent: the partner configuration may have been
@@ -32,11 +33,24 @@ PROCESSED = ("geladen",)
 FINAL = ("geladen", "afgekeurd", "onleesbaar", "dubbel")
 
 
-def safe_filename(name: str) -> str:
-    """A file name for display and records only: no folders, no control characters."""
-    base = re.split(r"[\\/]", name)[-1]
-    base = "".join(ch for ch in base if ch.isprintable()).strip() or "naamloos"
-    return base[:200]
+class QuarantineLine(Protocol):
+    """One quarantined row (or the whole file when `row` is None), as validation reports it."""
+
+    row: int | None
+    reason: str
+    column: str | None
+    message: str
+
+
+class Validated(Protocol):
+    """What the registry keeps of a validation: counts, quarantine lines, per-rule results
+    (dataclasses with the fields of ValidationResult)."""
+
+    rows: int
+    quarantined_rows: int
+    rejected: bool
+    entries: Sequence[QuarantineLine]
+    results: Sequence[Any]
 
 
 @dataclass(frozen=True)
@@ -57,35 +71,34 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def receive(ctx: Context, data: bytes, filename: str, partner_id: str,
-            flow_run_id: str | None = None, channel: str = "bestand") -> Received:
-    """Archive the bytes (encrypted, named by SHA-256), then register the delivery.
+def receive(database_url: str, gemeente: str, *, sha256: str, archive_path: Path,
+            size_bytes: int, filename: str, partner_id: str, flow_run_id: str | None = None,
+            channel: str = "bestand") -> Received:
+    """Register a delivery whose original bytes are archived at `archive_path`.
 
     `filename` is only ever shown and recorded, after safe_filename: it never becomes a path.
     """
-    from privacy import archive
-
-    digest, path = archive.store(ctx.home.archive_dir(ctx.gemeente), data, ctx.keys)
+    digest, path = sha256, archive_path
     name = safe_filename(filename)
     delivery_id = str(uuid.uuid4())
-    with db.session(ctx.database_url) as s:
+    with db.session(database_url) as s:
         earlier = s.scalars(
             select(Delivery)
-            .where(Delivery.gemeente == ctx.gemeente, Delivery.sha256 == digest,
+            .where(Delivery.gemeente == gemeente, Delivery.sha256 == digest,
                    Delivery.status.in_(PROCESSED))
             .order_by(Delivery.received_at)
             .limit(1)
         ).first()
         refused = None if earlier is not None else s.scalars(
             select(Delivery)
-            .where(Delivery.gemeente == ctx.gemeente, Delivery.sha256 == digest,
+            .where(Delivery.gemeente == gemeente, Delivery.sha256 == digest,
                    Delivery.status.in_(("afgekeurd", "onleesbaar")))
             .order_by(Delivery.received_at.desc())
             .limit(1)
         ).first()
         delivery = Delivery(
-            id=delivery_id, gemeente=ctx.gemeente, partner_id=partner_id, filename=name,
-            sha256=digest, size_bytes=len(data), archive_path=str(path), flow_run_id=flow_run_id,
+            id=delivery_id, gemeente=gemeente, partner_id=partner_id, filename=name,
+            sha256=digest, size_bytes=size_bytes, archive_path=str(path), flow_run_id=flow_run_id,
             channel=channel,
         )
         if refused is not None:
@@ -99,13 +112,14 @@ def receive(ctx: Context, data: bytes, filename: str, partner_id: str,
             delivery.rows_duplicate = earlier.rows_read
             delivery.finished_at = _now()
         s.add(delivery)
-    return Received(delivery_id, name, partner_id, digest, len(data),
+    return Received(delivery_id, name, partner_id, digest, size_bytes,
                     earlier.id if earlier is not None else None)
 
 
-def record_error(ctx: Context, delivery_id: str, error: DeliveryError, rows_read: int) -> None:
+def record_error(database_url: str, delivery_id: str, error: DeliveryError,
+                 rows_read: int) -> None:
     """The whole file is refused: unreadable, or rejected with all its rows quarantined."""
-    with db.session(ctx.database_url) as s:
+    with db.session(database_url) as s:
         d = s.get(Delivery, delivery_id)
         d.status = "onleesbaar" if isinstance(error, DeliveryUnreadable) else "afgekeurd"
         d.rows_read = rows_read
@@ -117,11 +131,9 @@ def record_error(ctx: Context, delivery_id: str, error: DeliveryError, rows_read
                                              message=error.message))
 
 
-def record_validation(ctx: Context, delivery_id: str, outcome: ValidationOutcome,
-                      notes: list[str]) -> None:
-    from quality.suite import SUITE_VERSION
-
-    with db.session(ctx.database_url) as s:
+def record_validation(database_url: str, delivery_id: str, outcome: Validated,
+                      notes: list[str], *, suite_version: str) -> None:
+    with db.session(database_url) as s:
         d = s.get(Delivery, delivery_id)
         d.rows_read = outcome.rows
         d.rows_quarantined = outcome.quarantined_rows
@@ -132,7 +144,7 @@ def record_validation(ctx: Context, delivery_id: str, outcome: ValidationOutcome
             for e in outcome.entries
         )
         s.add_all(
-            ValidationResult(delivery_id=delivery_id, suite_version=SUITE_VERSION,
+            ValidationResult(delivery_id=delivery_id, suite_version=suite_version,
                              **{k: v for k, v in asdict(r).items()})
             for r in outcome.results
         )
@@ -143,18 +155,21 @@ def record_validation(ctx: Context, delivery_id: str, outcome: ValidationOutcome
             d.finished_at = _now()
 
 
-def finish(ctx: Context, delivery_id: str, counts: LoadCounts) -> None:
-    with db.session(ctx.database_url) as s:
+def finish(database_url: str, gemeente: str, delivery_id: str, *, loaded: int, updated: int,
+           duplicates: int) -> None:
+    """The delivery is loaded: `loaded` rows (of which `updated` changed a known signal) and
+    `duplicates` recognised."""
+    with db.session(database_url) as s:
         d = s.get(Delivery, delivery_id)
-        d.rows_loaded = counts.loaded
-        d.rows_updated = counts.updated
-        d.rows_duplicate = counts.duplicates
+        d.rows_loaded = loaded
+        d.rows_updated = updated
+        d.rows_duplicate = duplicates
         d.status = "geladen"
         d.finished_at = _now()
         # Earlier attempts at the same file that died before they could even be marked failed
         # (e.g. between receiving and reading) are closed now, so none stays "ontvangen".
         for earlier in s.scalars(select(Delivery).where(
-                Delivery.gemeente == ctx.gemeente, Delivery.sha256 == d.sha256,
+                Delivery.gemeente == gemeente, Delivery.sha256 == d.sha256,
                 Delivery.id != delivery_id, Delivery.status == "ontvangen")):
             earlier.status = "mislukt"
             earlier.error_code = "VERWERKING_MISLUKT"
@@ -162,8 +177,8 @@ def finish(ctx: Context, delivery_id: str, counts: LoadCounts) -> None:
             earlier.finished_at = _now()
 
 
-def mark_failed(ctx: Context, delivery_id: str, message: str) -> None:
-    with db.session(ctx.database_url) as s:
+def mark_failed(database_url: str, delivery_id: str, message: str) -> None:
+    with db.session(database_url) as s:
         d = s.get(Delivery, delivery_id)
         if d is not None and d.status == "ontvangen":
             d.status = "mislukt"
@@ -172,19 +187,19 @@ def mark_failed(ctx: Context, delivery_id: str, message: str) -> None:
             d.finished_at = _now()
 
 
-def unfinished(ctx: Context, sha256: str, but: str) -> set[str]:
+def unfinished(database_url: str, gemeente: str, sha256: str, but: str) -> set[str]:
     """Ids of earlier deliveries of the same file that never reached a final state (failed or
     interrupted): a load they committed in the warehouse may be adopted by delivery `but`."""
-    with db.session(ctx.database_url) as s:
+    with db.session(database_url) as s:
         return set(s.scalars(
-            select(Delivery.id).where(Delivery.gemeente == ctx.gemeente,
+            select(Delivery.id).where(Delivery.gemeente == gemeente,
                                       Delivery.sha256 == sha256, Delivery.id != but,
                                       Delivery.status.not_in(FINAL))))
 
 
-def summary(ctx: Context, delivery_id: str) -> dict:
+def summary(database_url: str, delivery_id: str) -> dict:
     """What a data officer (or --json) sees of a delivery: counts and status, no personal data."""
-    with db.session(ctx.database_url) as s:
+    with db.session(database_url) as s:
         d = s.get(Delivery, delivery_id)
         return delivery_summary(d)
 
@@ -218,12 +233,12 @@ class DeliveryNotFound(LookupError):
     """No delivery matches what the data officer typed; the message says what to try."""
 
 
-def find(ctx: Context, ref: str) -> str:
+def find(database_url: str, gemeente: str, ref: str) -> str:
     """A delivery id from what a data officer types: the id, its first characters (at least
     six, as shown by `vroeg quarantine`), or a file name (the most recent delivery of it)."""
     ref = ref.strip()
-    with db.session(ctx.database_url) as s:
-        base = select(Delivery.id).where(Delivery.gemeente == ctx.gemeente)
+    with db.session(database_url) as s:
+        base = select(Delivery.id).where(Delivery.gemeente == gemeente)
         if s.get(Delivery, ref) is not None:
             return ref
         if len(ref) >= 6 and re.fullmatch(r"[0-9a-f-]+", ref):
@@ -237,15 +252,15 @@ def find(ctx: Context, ref: str) -> str:
         if by_name is not None:
             return by_name
     raise DeliveryNotFound(
-        f"Geen levering '{ref}' gevonden voor gemeente {ctx.gemeente}. Gebruik een levering-id of "
+        f"Geen levering '{ref}' gevonden voor gemeente {gemeente}. Gebruik een levering-id of "
         f"een bestandsnaam uit 'vroeg quarantine'.")
 
 
-def recent(ctx: Context, *, partner_id: str | None = None, limit: int = 20,
+def recent(database_url: str, gemeente: str, *, partner_id: str | None = None, limit: int = 20,
            with_quarantine: bool = False) -> list[dict]:
     """The most recent deliveries, newest first."""
-    with db.session(ctx.database_url) as s:
-        query = select(Delivery).where(Delivery.gemeente == ctx.gemeente)
+    with db.session(database_url) as s:
+        query = select(Delivery).where(Delivery.gemeente == gemeente)
         if partner_id:
             query = query.where(Delivery.partner_id == partner_id)
         if with_quarantine:
@@ -254,9 +269,9 @@ def recent(ctx: Context, *, partner_id: str | None = None, limit: int = 20,
         return [delivery_summary(d) for d in rows]
 
 
-def quarantine_entries(ctx: Context, delivery_id: str) -> list[dict]:
+def quarantine_entries(database_url: str, delivery_id: str) -> list[dict]:
     """The quarantine records of one delivery: row, column, reason code and message, no values."""
-    with db.session(ctx.database_url) as s:
+    with db.session(database_url) as s:
         rows = s.scalars(select(QuarantineRecord)
                          .where(QuarantineRecord.delivery_id == delivery_id)
                          .order_by(QuarantineRecord.row.is_not(None), QuarantineRecord.row,

@@ -9,9 +9,21 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from vroeg.cli.common import (
-    AsJson, Gemeente, Verbose, context_or_exit, deliveries_table, err, fail, home, ingest_totals,
-    lists_table, out, print_json, run_flow, warn_messages,
+from cli.common import (
+    AsJson,
+    Gemeente,
+    Verbose,
+    context_or_exit,
+    deliveries_table,
+    err,
+    fail,
+    home,
+    ingest_totals,
+    lists_table,
+    out,
+    print_json,
+    run_flow,
+    warn_messages,
 )
 
 

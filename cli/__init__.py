@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import typer
 
-from vroeg.cli import (
-    algorithm, collect, exclusions, keys, partners, pipeline, privacy, quarantine, reporting,
+from cli import (
+    algorithm,
+    collect,
+    exclusions,
+    keys,
+    partners,
+    pipeline,
+    privacy,
+    quarantine,
+    reporting,
     serve,
 )
-from vroeg.cli import portal as portal_cli
+from cli import portal as portal_cli
 
 app = typer.Typer(
     help="Vroegsignalering: partnerbestanden in, een geprioriteerde bezoeklijst per wijkteam uit.",

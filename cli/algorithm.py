@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from vroeg.cli.common import AsJson, Gemeente, err, fail, home, out, print_json
+from cli.common import AsJson, Gemeente, err, fail, home, out, print_json
 
 
 def register(app: typer.Typer) -> None:

@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from vroeg.cli.common import AsJson, Gemeente, err, fail, home, out, print_json
+from cli.common import AsJson, Gemeente, err, fail, home, out, print_json
 
 app = typer.Typer(help="Partnerregister: partners tonen en een partnerconfiguratie controleren.",
                   no_args_is_help=True)
@@ -179,8 +179,8 @@ def _try_sample(partner, municipality, sample: Path | None, query: bool, rows: i
     import connectors
     from connectors.mapping import map_to_standard
     from quality.validate import validate
-    from vroeg.deliveries import safe_filename
     from vroeg.errors import DeliveryError
+    from vroeg.files import safe_filename
 
     try:
         if partner.channel == "sql":

@@ -6,9 +6,18 @@ from typing import Annotated
 
 import typer
 
-from vroeg.cli.common import (
-    AsJson, Gemeente, Verbose, context_or_exit, deliveries_table, fail, ingest_totals, out,
-    print_json, run_flow, warn_messages,
+from cli.common import (
+    AsJson,
+    Gemeente,
+    Verbose,
+    context_or_exit,
+    deliveries_table,
+    fail,
+    ingest_totals,
+    out,
+    print_json,
+    run_flow,
+    warn_messages,
 )
 
 

@@ -1,18 +1,22 @@
-"""SQL lives in sql/ as one statement per file; this is how code finds, reads and hashes it."""
+"""The warehouse's SQL: one statement per file in the folders below, and how code reads them.
+
+The statements are package data, so an installed package finds them without the repository.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from functools import cache
+from pathlib import Path
 
-from vroeg.settings import SQL_DIR
+SQL_DIR = Path(__file__).resolve().parent
 
 
 @cache
 def sql(name: str) -> str:
     """The text of sql/<name>.sql, e.g. sql("model/household_scores")."""
     path = (SQL_DIR / f"{name}.sql").resolve()
-    if SQL_DIR.resolve() not in path.parents:
+    if SQL_DIR not in path.parents:
         raise ValueError(f"{name!r} is outside the sql folder")
     return path.read_text(encoding="utf-8")
 
@@ -20,6 +24,11 @@ def sql(name: str) -> str:
 def sql_hash(name: str) -> str:
     """SHA-256 of a statement, recorded with every run so results can be traced to the SQL."""
     return hashlib.sha256(sql(name).encode()).hexdigest()
+
+
+def sql_hashes(names: tuple[str, ...]) -> dict[str, str]:
+    """SHA-256 per statement, as recorded in a step's audit line."""
+    return {name: sql_hash(name) for name in names}
 
 
 def schema_statements() -> list[str]:

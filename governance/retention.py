@@ -1,6 +1,6 @@
 """Retention: destroy what is past its term, in every store, and say how much (never what).
 
-Terms are per municipality (`privacy.retention_days` in gemeente.yaml, privacy/policy.py). Each
+Terms are per municipality (`privacy.retention_days` in gemeente.yaml, vroeg/config/privacy.py). Each
 store has a function that finds what is due and, unless `dry_run`, destroys it and returns counts:
 
     archive      encrypted originals (a file with quarantined rows is kept for the quarantine
@@ -31,19 +31,24 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import delete, func, select
 
+from governance.subject import list_files
 from privacy import chain
 from privacy.audit import new_trace_id
-from privacy.policy import RetentionDays
-from privacy.subject import list_files
+from privacy.context import Context
 from privacy.vault import subject_token
-from vroeg.cases import delete_cases
-from vroeg.context import Context
+from sql import sql
+from vroeg.config.privacy import RetentionDays
 from vroeg.opsdb import db
+from vroeg.opsdb.cases import delete_cases
 from vroeg.opsdb.models import (
-    AuditLine, Case, Delivery, Publication, PublicationHousehold, QuarantineRecord,
+    AuditLine,
+    Case,
+    Delivery,
+    Publication,
+    PublicationHousehold,
+    QuarantineRecord,
     Run,
 )
-from vroeg.sqlfiles import sql
 
 STORES = ("archive", "quarantine", "lists", "signals", "cases", "audit")
 

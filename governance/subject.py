@@ -19,16 +19,16 @@ import polars as pl
 from sqlalchemy import or_, select
 
 from privacy import archive
+from privacy.context import Context
 from privacy.pseudonymise import pseudonyms, records_frame
-from privacy.reasons import REIDENTIFY_REASONS, choices, is_reason, purpose
+from privacy.purposes import REIDENTIFY_REASONS, choices, is_reason, purpose
 from privacy.vault import IndexRow, subject_token
 from publishing.visit_list import published_paths
+from sql import sql
 from vroeg import address
-from vroeg.cases import cases_of_households
-from vroeg.context import Context
 from vroeg.opsdb import db
+from vroeg.opsdb.cases import cases_of_households
 from vroeg.opsdb.models import Delivery, Publication, PublicationHousehold
-from vroeg.sqlfiles import sql
 
 _ADDRESS_RE = re.compile(r"^\s*(\d{4}\s*[A-Za-z]{2})\s*[,;\s]\s*(\d+)\s*[-\s,]?\s*(.*?)\s*$")
 
@@ -218,7 +218,7 @@ def archive_matches(ctx: Context, query: Query, people: list[dict] | None = None
             mapped = connectors.map_to_standard(table, partner, first.filename,
                                                 ctx.municipality.partners)
             parsed = connectors.parse(mapped, ctx.municipality)
-        except (DeliveryError, Exception):  # noqa: BLE001 - an unreadable file holds no match
+        except (DeliveryError, Exception):
             unreadable += 1
             continue
         rows = parsed.select(
@@ -386,7 +386,7 @@ def subject_access(ctx: Context, query: Query, *, trace_id: str) -> dict:
 
 
 def _euro(cents: int) -> str:
-    from scoring.reasons import euros
+    from scoring.explanations import euros
 
     return euros(cents)
 
@@ -492,7 +492,7 @@ def summary_text(report: dict) -> str:
 # A privacy officer's explicit re-identification of a pseudonym
 # ------------------------------------------------------------------------------------------------
 
-#: The reason codes (privacy/reasons.py is their one home, with Dutch labels); kept here too for
+#: The reason codes (privacy/purposes.py is their one home, with Dutch labels); kept here too for
 #: callers of this module.
 OFFICER_REASONS = tuple(REIDENTIFY_REASONS)
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from vroeg.cli.common import Gemeente, context_or_exit, err, fail, home, out
+from cli.common import Gemeente, context_or_exit, err, fail, home, out
 
 users_app = typer.Typer(help="Accounts van de portal: toevoegen, verwijderen, wachtwoord "
                              "vervangen.", no_args_is_help=True)

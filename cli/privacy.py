@@ -15,14 +15,22 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from privacy.reasons import REIDENTIFY_REASONS
-from vroeg.cli.common import (
-    AsJson, Gemeente, Verbose, context_or_exit, err, fail, out, print_json, run_flow,
+from cli.common import (
+    AsJson,
+    Gemeente,
+    Verbose,
+    context_or_exit,
+    err,
+    fail,
+    out,
+    print_json,
+    run_flow,
 )
+from privacy.purposes import REIDENTIFY_REASONS
 
 Bsn = Annotated[str | None, typer.Option("--bsn", help="BSN van de betrokkene (9 cijfers).",
                                          show_default=False)]
-#: The reasons for explicit re-identification come from their one home (privacy/reasons.py).
+#: The reasons for explicit re-identification come from their one home (privacy/purposes.py).
 REASONS_HELP = "Reden: " + "; ".join(f"{code} ({text})" for code, text in
                                       REIDENTIFY_REASONS.items()) + "."
 
@@ -44,7 +52,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _query(bsn: str | None, adres: str | None, achternaam: str | None = None):
-    from privacy.subject import Query, SubjectProblem
+    from governance.subject import Query, SubjectProblem
 
     try:
         return Query.parse(bsn=bsn, adres=adres, achternaam=achternaam)
@@ -86,7 +94,7 @@ def audit_lines(
     ctx = context_or_exit(gemeente)
     subjects = None
     if bsn or adres:
-        from privacy.subject import locate
+        from governance.subject import locate
 
         located = locate(ctx, _query(bsn, adres))
         subjects = located.candidates | set(located.record_households)
@@ -150,7 +158,7 @@ def audit_verify(as_json: AsJson = False, gemeente: Gemeente = None) -> None:
 
 def register_command(as_json: AsJson = False, gemeente: Gemeente = None) -> None:
     """Het register van verwerkingsactiviteiten (AVG art. 30), uit de configuratie."""
-    from privacy import register as art30
+    from governance import register as art30
     from vroeg.config import ConfigError, load_municipality
     from vroeg.settings import Home, default_gemeente
 
@@ -194,9 +202,9 @@ def subject_access(
     """
     import json
 
+    from governance.subject import subject_access as access
+    from governance.subject import summary_text
     from privacy.audit import new_trace_id
-    from privacy.subject import subject_access as access
-    from privacy.subject import summary_text
 
     query = _query(bsn, adres)
     ctx = context_or_exit(gemeente)
@@ -227,8 +235,8 @@ def erase(
     Onomkeerbaar. Zie docs/privacy.md voor wat er precies gebeurt (ook met originele leveringen
     en al gepubliceerde lijsten).
     """
+    from governance.erasure import erase as run_erasure
     from privacy.audit import new_trace_id
-    from privacy.erasure import erase as run_erasure
 
     if adres and not achternaam:
         fail("Geef bij --address ook --achternaam: een verwijderverzoek geldt voor één persoon.")
@@ -287,8 +295,8 @@ def reidentify(
 
     Wordt per betrokkene gelogd, met de reden.
     """
+    from governance.subject import SubjectProblem, reidentify_pseudonym
     from privacy.audit import new_trace_id
-    from privacy.subject import SubjectProblem, reidentify_pseudonym
 
     ctx = context_or_exit(gemeente)
     try:
@@ -329,7 +337,7 @@ def retention(
 ) -> None:
     """Vernietig wat over de bewaartermijn is, in elke opslag (of toon het, met --dry-run)."""
     # Not flows.retention: Prefect must be imported only after run_flow has configured it.
-    from privacy.retention import LABELS
+    from governance.retention import LABELS
 
     ctx = context_or_exit(gemeente)
     result = run_flow("Bewaartermijnen toepassen", verbose, "flows.retention:retention_flow",

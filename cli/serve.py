@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from vroeg.cli.common import context_or_exit, err, home, out, prepare_prefect
+from cli.common import context_or_exit, err, home, out, prepare_prefect
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +32,8 @@ def serve(
     codes = gemeenten or home().municipalities()
     contexts = [context_or_exit(code) for code in codes]  # refuse without a usable key
     prepare_prefect(verbose)
-    from flows.serve import SCHEDULED, flow_of, serve as run_serve
+    from flows.serve import SCHEDULED, flow_of
+    from flows.serve import serve as run_serve
 
     table = Table(title="Geplande flows", title_justify="left")
     for name in ("Deployment", "Schema (cron)", "Tijdzone"):

@@ -91,9 +91,9 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def context_or_exit(gemeente: str | None):
+    from privacy.context import context
     from privacy.keys import KeyProblem
     from vroeg.config import ConfigError
-    from vroeg.context import context
 
     try:
         ctx = context(gemeente)
