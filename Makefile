@@ -10,7 +10,10 @@ STAMP := $(VENV)/.installed
 demo: $(STAMP)
 	$(BIN)/vroeg demo
 
+# The checks first (seconds), then the suite: lint, the layer contract (docs/design.md), tests.
 test: $(STAMP) browser
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 # The portal's browser tests drive Debian's chromium through Playwright (`playwright install`
