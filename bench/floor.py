@@ -70,7 +70,8 @@ def rule_columns(municipality, today: dt.date) -> tuple[list[tuple[str, str]], d
         params[f"len_{f.name}"] = f.max_length
         out.append((f"r_VELD_TE_LANG__{f.name}", f"length({f.name}) > $len_{f.name}"))
         if f.kind == "date":
-            out.append((f"r_DATUM_ONGELDIG__{f.name}", f"{f.name} IS NOT NULL AND {f.name}_p IS NULL"))
+            out.append((f"r_DATUM_ONGELDIG__{f.name}",
+                        f"{f.name} IS NOT NULL AND {f.name}_p IS NULL"))
             out.append((f"r_DATUM_IN_TOEKOMST__{f.name}", f"{f.name}_p > $today"))
     out += [
         ("r_PARTNERTYPE_ONBEKEND__partner_type", "NOT list_contains($partner_types, partner_type)"),
@@ -153,7 +154,8 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
             con.execute(statement)
         con.execute("USE memory")
         con.register("pc4_team_v", pl.DataFrame(
-            {"pc4": list(municipality.pc4_to_team), "wijkteam": list(municipality.pc4_to_team.values())},
+            {"pc4": list(municipality.pc4_to_team),
+             "wijkteam": list(municipality.pc4_to_team.values())},
             schema={"pc4": pl.Int32, "wijkteam": pl.String}).to_arrow())
         con.execute("CREATE TABLE pc4_team AS SELECT * FROM pc4_team_v")
         con.register("partner_names_v", pl.DataFrame(
@@ -219,7 +221,8 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
     with meter.step("vault", clean_rows) as m:
         con.execute(sql("floor_vault"))
         con.execute("ALTER TABLE vault.identiteiten ADD PRIMARY KEY (signaal_pseudoniem)")
-        con.execute("CREATE INDEX identiteiten_huishouden ON vault.identiteiten (huishouden_pseudoniem)")
+        con.execute("CREATE INDEX identiteiten_huishouden "
+                    "ON vault.identiteiten (huishouden_pseudoniem)")
         con.execute("CHECKPOINT vault")
     measured.append(m)
 
@@ -285,7 +288,8 @@ def check_hmac(con, key: bytes, prefix: str, ipad: bytes, opad: bytes, pseudonym
         "SELECT _signaal, _huishouden, _persoon, signaal_pseudoniem, huishouden_pseudoniem, "
         "persoon_pseudoniem FROM pseudonymised USING SAMPLE 5 ROWS").fetchall()
     for signal, household, person, p_signal, p_household, p_person in sample:
-        for domain, text, got in (("signaal", signal, p_signal), ("huishouden", household, p_household),
+        for domain, text, got in (("signaal", signal, p_signal),
+                                  ("huishouden", household, p_household),
                                   ("persoon", person, p_person)):
             expected = prefix + hmac.new(key, f"{domain}\x1f{text}".encode(), "sha256").hexdigest()[
                 :2 * size]
@@ -298,4 +302,5 @@ def check_hmac(con, key: bytes, prefix: str, ipad: bytes, opad: bytes, pseudonym
             {"prefix": prefix, "ipad": ipad, "opad": opad, "m": value}).fetchone()[0]
         compared += 1
         mismatches += got != prefix + hmac.new(key, value.encode(), "sha256").hexdigest()[:2 * size]
-    return {"compared": compared, "mismatches": int(mismatches), "equal": mismatches == 0 and compared > 0}
+    return {"compared": compared, "mismatches": int(mismatches),
+            "equal": mismatches == 0 and compared > 0}

@@ -147,7 +147,8 @@ def _persons(rng: np.random.Generator, count: int, first_day: dt.date) -> pl.Dat
     female = rng.random(count) < 0.5
     given_f = _pick(names.GIVEN_NAMES_FEMALE, rng.integers(0, len(names.GIVEN_NAMES_FEMALE), count))
     given_m = _pick(names.GIVEN_NAMES_MALE, rng.integers(0, len(names.GIVEN_NAMES_MALE), count))
-    second_f = _pick(names.GIVEN_NAMES_FEMALE, rng.integers(0, len(names.GIVEN_NAMES_FEMALE), count))
+    second_f = _pick(names.GIVEN_NAMES_FEMALE,
+                     rng.integers(0, len(names.GIVEN_NAMES_FEMALE), count))
     second_m = _pick(names.GIVEN_NAMES_MALE, rng.integers(0, len(names.GIVEN_NAMES_MALE), count))
     surname_i = rng.integers(0, len(names.SURNAMES), count)
     prefixes, surnames = zip(*names.SURNAMES, strict=True)
@@ -211,7 +212,8 @@ def generate(municipality: Municipality, path: Path, *, signals: int, months: in
     last = firsts[-1]
     after = dt.date(last.year + (last.month == 12), last.month % 12 + 1, 1)
 
-    by_type = {p.partner_type: p for p in sorted(municipality.partners.values(), key=lambda p: p.id)}
+    by_type = {p.partner_type: p
+               for p in sorted(municipality.partners.values(), key=lambda p: p.id)}
     types = [t for t in TYPE_SHARES if t in by_type]
     shares = np.array([TYPE_SHARES[t] for t in types])
     shares = shares / shares.sum()

@@ -39,10 +39,12 @@ def _suite(gx, gxe, municipality, today: dt.date):
     e += [gxe.ExpectColumnValuesToMatchStrftimeFormat(column=c, strftime_format="%Y-%m-%d")
           for c in ("signaaldatum", "ontstaansdatum", "geboortedatum")]
     e += [
-        gxe.ExpectColumnValuesToBeInSet(column="partner_type", value_set=list(ddas.signaalpartners())),
+        gxe.ExpectColumnValuesToBeInSet(column="partner_type",
+                                        value_set=list(ddas.signaalpartners())),
         gxe.ExpectColumnValuesToBeInSet(column="crisis", value_set=["ja", "nee"]),
         gxe.ExpectColumnValuesToMatchRegex(column="bedrag", regex=r"^\d+([.,]\d{1,2})?$"),
-        gxe.ExpectColumnValuesToMatchRegex(column="postcode", regex=r"^[1-9][0-9]{3} ?[A-Za-z]{2}$"),
+        gxe.ExpectColumnValuesToMatchRegex(column="postcode",
+                                           regex=r"^[1-9][0-9]{3} ?[A-Za-z]{2}$"),
         gxe.ExpectColumnValuesToMatchRegex(column="huisnummer", regex=r"^\d{1,5}"),
         gxe.ExpectColumnValuesToMatchRegex(column="bsn", regex=r"^\d{9}$"),
         gxe.ExpectColumnValuesToBeBetween(column="datum", min_value=oldest, max_value=today_ts),
@@ -115,7 +117,8 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
                   + clean["voornamen"].fillna("").str[:1].str.lower() + "|"
                   + clean["geboortedatum"].fillna("") + "|" + address)
         person = person.where(clean["bsn"].isna(), "bsn:" + clean["bsn"])
-        clean["signaal_ps"] = (clean["partner_naam"] + "|" + clean["signaal_id"]).apply(mac("signaal"))
+        clean["signaal_ps"] = ((clean["partner_naam"] + "|" + clean["signaal_id"])
+                               .apply(mac("signaal")))
         clean["huishouden_ps"] = address.apply(mac("huishouden"))
         clean["persoon_ps"] = person.apply(mac("persoon"))
     measured.append(m)
@@ -123,7 +126,8 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
     year, month = (int(p) for p in period.split("-"))
     begin = pd.Timestamp(year, month, 1)
     with meter.step("score") as m:
-        month_rows = clean[(clean["datum"] >= begin) & (clean["datum"] < begin + pd.offsets.MonthBegin(1))]
+        month_rows = clean[(clean["datum"] >= begin)
+                           & (clean["datum"] < begin + pd.offsets.MonthBegin(1))]
         month_rows = month_rows.drop_duplicates("signaal_ps")
         bills = month_rows["partner_type"].map(
             lambda t: rules.typical_monthly_bill.get(t, rules.other_typical_monthly_bill))
@@ -143,7 +147,8 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
             upper=rules.amount_points_max)
         households["punten"] += (households["soorten"].str.len() - 1) * rules.multiple_points
         households["punten"] += households["crisis"] * rules.crisis_points
-        households["op_lijst"] = households["crisis"] | (households["totaal"] >= rules.minimum_amount)
+        households["op_lijst"] = (households["crisis"]
+                                  | (households["totaal"] >= rules.minimum_amount))
         m.rows = len(month_rows)
     measured.append(m)
 

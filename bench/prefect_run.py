@@ -53,7 +53,8 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter,
     measured.append(total)
     if server_pid:
         after = _tree_cpu(server_pid)
-        server_cpu = (after - server_cpu) if (after is not None and server_cpu is not None) else None
+        server_cpu = ((after - server_cpu) if (after is not None and server_cpu is not None)
+                      else None)
 
     d = deliveries[0]
     return {

@@ -95,7 +95,8 @@ def summarise(raw: Path, top: int = 10, rate: int = 100) -> dict:
         out[step] = {
             "samples": samples,
             "seconds": round(samples * seconds, 2),
-            "inclusive": [{"frame": f, "share": round(c / samples, 3), "seconds": round(c * seconds, 2)}
+            "inclusive": [{"frame": f, "share": round(c / samples, 3),
+                           "seconds": round(c * seconds, 2)}
                           for f, c in inclusive[step].most_common(top)],
             "self": [{"frame": f, "share": round(c / samples, 3), "seconds": round(c * seconds, 2)}
                      for f, c in selfish[step].most_common(top)],

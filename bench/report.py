@@ -116,7 +116,8 @@ def print_scenario(console: Console, name: str, scenario: dict) -> None:
             f"{_f(prefect.get('server_cpu_s_during_flows'))} s.")
     if t["peer_over_ours"] is not None:
         console.print(f"Peer (pandas + GX + hmac per value) total {t['peer_s']:.2f} s; peer / ours "
-                      f"({t['ours_for_peer_ratio'].replace('_', ' ')}) = {t['peer_over_ours']:.2f}x.")
+                      f"({t['ours_for_peer_ratio'].replace('_', ' ')}) = "
+                      f"{t['peer_over_ours']:.2f}x.")
 
 
 def print_targets(console: Console, targets: list[dict]) -> None:

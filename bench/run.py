@@ -179,18 +179,22 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    results["machine"]["load_average_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
+    results["machine"]["load_average_at_end"] = (os.getloadavg() if hasattr(os, "getloadavg")
+                                                 else None)
     results["targets"] = targets.evaluate(results["scenarios"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
 
     m = results["machine"]
     console.print(f"\nMachine: {m['cores']} cores, {m['ram_gb']} GB RAM, {m['cpu']}; Python "
-                  f"{m['python']}; memory: {results['scenarios'][chosen[0]]['steps']['memory_method']}")
-    busy = max((m.get("load_average_at_start") or [0])[0], (m.get("load_average_at_end") or [0])[0])
+                  f"{m['python']}; memory: "
+                  f"{results['scenarios'][chosen[0]]['steps']['memory_method']}")
+    busy = max((m.get("load_average_at_start") or [0])[0],
+               (m.get("load_average_at_end") or [0])[0])
     if busy > 0.5 * m["cores"]:
-        console.print(f"[yellow]The machine was busy (load average up to {busy:.1f} on {m['cores']} "
-                      "cores): wall times are inflated; compare CPU seconds too.[/yellow]")
+        console.print("[yellow]The machine was busy "
+                      f"(load average up to {busy:.1f} on {m['cores']} cores): wall times are "
+                      "inflated; compare CPU seconds too.[/yellow]")
     if results["prefect_server"]:
         console.print(f"Prefect server start-up (not counted): "
                       f"{results['prefect_server']['startup_s']:.1f} s")
@@ -200,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
             from bench.profile import print_summary
 
             print_summary(console, results["scenarios"][name]["profile"])
-            console.print(f"Raw profile (py-spy, collapsed stacks): {RESULTS / f'profile-{name}.txt'}")
+            console.print("Raw profile (py-spy, collapsed stacks): "
+                          f"{RESULTS / f'profile-{name}.txt'}")
     report.print_targets(console, results["targets"])
     console.print(f"Results written to {args.out}")
     return 0

@@ -30,7 +30,8 @@ Gemeente = Annotated[
                  "enige geconfigureerde gemeente, of 0080).", show_default=False),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print een machineleesbare samenvatting.")]
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Toon ook Prefect's eigen logregels.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v",
+                                       help="Toon ook Prefect's eigen logregels.")]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -74,7 +74,8 @@ def status(as_json: AsJson = False, gemeente: Gemeente = None) -> None:
     for x in ctx.municipality.exclusions:
         item = loaded.get(x.code)
         rows.append({"lijst": x.code, "naam": x.name, "verplicht": x.required,
-                     "geladen_op": item["geladen_op"].isoformat(timespec="seconds") if item else None,
+                     "geladen_op": (item["geladen_op"].isoformat(timespec="seconds") if item
+                                    else None),
                      "personen": item["personen"] if item else 0,
                      "adressen": item["adressen"] if item else 0})
     if as_json:

@@ -9,9 +9,11 @@ from cli.common import AsJson, Gemeente, Verbose, fail, home, out, print_json, r
 app = typer.Typer(help="Sleutels voor pseudonimisering, kluis en archief.", no_args_is_help=True)
 
 
+# The summaries below are one line each on purpose: the command list of `vroeg keys --help` keeps
+# a line break in a docstring's first paragraph.
 @app.command("init")
 def keys_init(gemeente: Gemeente = None) -> None:
-    """Maak een nieuwe geheime sleutel voor de gemeente (in $VROEG_HOME/keys, alleen voor u leesbaar)."""
+    """Maak een nieuwe geheime sleutel voor de gemeente (in $VROEG_HOME/keys, alleen voor u leesbaar)."""  # noqa: E501
     from privacy.keys import KeyProblem, init_keys
     from vroeg.settings import default_gemeente
 
@@ -33,7 +35,7 @@ def keys_rotate(as_json: AsJson = False, verbose: Verbose = False,
 
     Tijdens de rotatie start niets anders voor deze gemeente. Oude sleutelversies blijven in het
     sleutelbestand: het logboek is ermee vastgelegd.
-    """
+    """  # noqa: E501
     from privacy.keys import KeyProblem, load_keys
     from vroeg.settings import default_gemeente
 

@@ -52,7 +52,8 @@ def check(
         "--sample", "-s", help="Een voorbeeldbestand van de partner: wordt gelezen en getoond, "
         "niet opgeslagen.", exists=True, dir_okay=False, readable=True)] = None,
     query: Annotated[bool, typer.Option(
-        "--query", help="Voor een SQL-partner: voer de query uit en toon de eerste rijen.")] = False,
+        "--query", help="Voor een SQL-partner: voer de query uit en toon de eerste rijen.")
+    ] = False,
     rows: Annotated[int, typer.Option("--rows", "-n", min=1, max=20,
                                       help="Aantal rijen in de voorvertoning.")] = 3,
     today: Annotated[str | None, typer.Option(
@@ -227,7 +228,8 @@ def _try_sample(partner, municipality, sample: Path | None, query: bool, rows: i
         report["waarschuwingen"].append(note)
     if mapped.ignored_columns:
         report["waarschuwingen"].append(
-            "kolommen in het bestand die niet worden gebruikt: " + ", ".join(mapped.ignored_columns))
+            "kolommen in het bestand die niet worden gebruikt: "
+            + ", ".join(mapped.ignored_columns))
     return parsed.head(rows)
 
 
@@ -291,7 +293,8 @@ def _finish(report: dict, as_json: bool, preview) -> None:
                 texts = preview.get_column(field.name).to_list()
                 values = preview.get_column(parsed_name).to_list() if parsed_name \
                     else [None] * len(texts)
-                cells = [_cell(t, v, parsed_name is not None) for t, v in zip(texts, values)]
+                cells = [_cell(t, v, parsed_name is not None)
+                         for t, v in zip(texts, values, strict=True)]
             table.add_row(name, Text(source or "—", style="" if source else "dim"), *cells)
         out.print(table)
         out.print("* verplicht in elke rij", style="dim")

@@ -41,8 +41,10 @@ def generate(
     end: Annotated[str | None, typer.Option(help="Laatste maand JJJJ-MM (standaard de laatste "
                                             "volledige maand).")] = None,
     months: Annotated[int, typer.Option(min=1, max=36, help="Aantal maanden.")] = 6,
-    signals_per_month: Annotated[int | None, typer.Option(help="Standaard 4,4 per 1000 inwoners.")] = None,
-    bad_share: Annotated[float, typer.Option(min=0, max=1, help="Aandeel rijen met een fout.")] = 0.005,
+    signals_per_month: Annotated[
+        int | None, typer.Option(help="Standaard 4,4 per 1000 inwoners.")] = None,
+    bad_share: Annotated[
+        float, typer.Option(min=0, max=1, help="Aandeel rijen met een fout.")] = 0.005,
     gemeente: Gemeente = None,
 ) -> None:
     """Schrijf synthetische leveringen van alle partners van de voorbeeldgemeente."""
@@ -69,8 +71,9 @@ def generate(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Bestanden om in te lezen.", exists=True,
                                                   dir_okay=False, readable=True)],
-    partner: Annotated[str | None, typer.Option("--partner", "-p", help="Partner-id uit de "
-                       "configuratie; zonder deze optie wordt het standaardformaat gelezen.")] = None,
+    partner: Annotated[str | None, typer.Option(
+        "--partner", "-p", help="Partner-id uit de configuratie; zonder deze optie wordt het "
+        "standaardformaat gelezen.")] = None,
     as_json: AsJson = False,
     verbose: Verbose = False,
     gemeente: Gemeente = None,
@@ -88,8 +91,9 @@ def ingest(
             ctx.municipality.partner(partner)
         except ConfigError as exc:
             fail(str(exc))
-    rows = run_flow("Leveringen inlezen", verbose, "flows.ingest:ingest_flow", gemeente=ctx.gemeente,
-                     paths=[str(p.resolve()) for p in paths], partner_id=partner)
+    rows = run_flow("Leveringen inlezen", verbose, "flows.ingest:ingest_flow",
+                    gemeente=ctx.gemeente, paths=[str(p.resolve()) for p in paths],
+                    partner_id=partner)
     totals = ingest_totals(rows)
     if as_json:
         print_json({"gemeente": ctx.gemeente, "leveringen": rows, "totaal": totals})
@@ -97,7 +101,8 @@ def ingest(
         out.print(deliveries_table(rows))
         warn_messages(rows)
         out.print(f"Totaal: {totals['rijen_gelezen']} gelezen = {totals['rijen_geladen']} geladen"
-                  f" + {totals['rijen_quarantaine']} in quarantaine + {totals['rijen_dubbel']} dubbel.")
+                  f" + {totals['rijen_quarantaine']} in quarantaine"
+                  f" + {totals['rijen_dubbel']} dubbel.")
     if any(r["status"] in ("afgekeurd", "onleesbaar", "geweigerd", "mislukt") for r in rows):
         raise typer.Exit(1)
 
@@ -139,8 +144,8 @@ def run(
     if dry_run:
         _dry_run(ctx, period, weights, settings or [], details, as_json, verbose)
         return
-    result = run_flow("Matchen, scoren en publiceren", verbose, "flows.run:run_flow", gemeente=ctx.gemeente,
-                       period=period)
+    result = run_flow("Matchen, scoren en publiceren", verbose, "flows.run:run_flow",
+                      gemeente=ctx.gemeente, period=period)
     if as_json:
         print_json(result)
     else:

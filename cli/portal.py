@@ -47,7 +47,8 @@ def portal(
     app = create_app(settings, ctx)
     if not accounts.list_users(ctx.database_url, ctx.gemeente):
         err.print("[yellow]Er is nog geen account.[/] Maak er een met bijvoorbeeld:\n"
-                  f"  vroeg users add beheer --role admin --gemeente {ctx.gemeente}", highlight=False)
+                  f"  vroeg users add beheer --role admin --gemeente {ctx.gemeente}",
+                  highlight=False)
     out.print(f"Portal voor {ctx.municipality.name} ({ctx.gemeente}) op http://{host}:{port}/ "
               "— stoppen met Ctrl+C.", highlight=False)
     uvicorn.run(app, host=host, port=port, server_header=False, date_header=False,

@@ -77,11 +77,15 @@ def _day(text: str | None, label: str) -> dt.datetime | None:
 @audit_app.callback()
 def audit_lines(
     typer_ctx: typer.Context,
-    van: Annotated[str | None, typer.Option("--van", "--from", help="Vanaf datum JJJJ-MM-DD.")] = None,
-    tot: Annotated[str | None, typer.Option("--tot", "--until", help="Tot (niet t/m) datum JJJJ-MM-DD.")] = None,
-    stap: Annotated[list[str] | None, typer.Option("--stap", "--step", help="Naam van de verwerking, "
-                    "bijv. heridentificatie, publicatie, verwijdering, laden (herhaalbaar).")] = None,
-    wijkteam: Annotated[str | None, typer.Option("--wijkteam", "--team", help="Wijkteam-code.")] = None,
+    van: Annotated[str | None, typer.Option(
+        "--van", "--from", help="Vanaf datum JJJJ-MM-DD.")] = None,
+    tot: Annotated[str | None, typer.Option(
+        "--tot", "--until", help="Tot (niet t/m) datum JJJJ-MM-DD.")] = None,
+    stap: Annotated[list[str] | None, typer.Option(
+        "--stap", "--step", help="Naam van de verwerking, bijv. heridentificatie, publicatie, "
+        "verwijdering, laden (herhaalbaar).")] = None,
+    wijkteam: Annotated[str | None, typer.Option(
+        "--wijkteam", "--team", help="Wijkteam-code.")] = None,
     bsn: Bsn = None,
     adres: Adres = None,
     limit: Annotated[int, typer.Option(help="Toon hoogstens de laatste zoveel regels.")] = 200,
@@ -287,7 +291,8 @@ def reidentify(
     pseudonym: Annotated[str, typer.Argument(help="Pseudoniem van een huishouden of persoon "
                                                   "(bijvoorbeeld uit 'vroeg audit').")],
     reden: Annotated[str, typer.Option("--reden", "--reason", help=REASONS_HELP)],
-    zaak: Annotated[str | None, typer.Option("--zaak", "--case", help="Zaaknummer (optioneel).")] = None,
+    zaak: Annotated[str | None, typer.Option(
+        "--zaak", "--case", help="Zaaknummer (optioneel).")] = None,
     as_json: AsJson = False,
     gemeente: Gemeente = None,
 ) -> None:
@@ -317,7 +322,8 @@ def reidentify(
         table.add_row(" ".join(p for p in (r.get("voornamen"), r.get("tussenvoegsel"),
                                            r.get("achternaam")) if p),
                       f"{r.get('straatnaam') or ''} {r.get('huisnummer') or ''}"
-                      f"{(' ' + r['huisnummertoevoeging']) if r.get('huisnummertoevoeging') else ''}",
+                      + (f" {r['huisnummertoevoeging']}" if r.get("huisnummertoevoeging")
+                         else ""),
                       r.get("postcode") or "", r.get("geboortedatum") or "",
                       r.get("partner_id") or "", r.get("signaal_id") or "")
     out.print(table, highlight=False)

@@ -311,7 +311,8 @@ def _read_general(text: str, notes: list[str], options: CsvOptions,
             # that follows it is swallowed.
             if blocks is None:
                 raise DeliveryUnreadable(
-                    f"{filename}: de kopregel kan niet worden gelezen (aanhalingstekens kloppen niet).",
+                    f"{filename}: de kopregel kan niet worden gelezen "
+                    "(aanhalingstekens kloppen niet).",
                     "KOPREGEL_ONLEESBAAR",
                 ) from None
             blocks.add([None] * width, start + 1, "RIJ_ONLEESBAAR")

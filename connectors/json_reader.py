@@ -58,9 +58,9 @@ def _records(text: str, filename: str) -> Iterator[tuple[int, object]]:
                 f"{filename}: het bestand is geen geldige JSON (fout op regel {exc.lineno}; is "
                 f"het bestand afgebroken?).", "GEEN_JSON") from None
         except RecursionError:
-            raise DeliveryUnreadable(f"{filename}: de JSON is te diep genest.", "GEEN_JSON") from None
-        for index, obj in enumerate(document, start=1):
-            yield index, obj
+            raise DeliveryUnreadable(
+                f"{filename}: de JSON is te diep genest.", "GEEN_JSON") from None
+        yield from enumerate(document, start=1)
         return
     try:
         # One object (possibly over several lines) is a delivery of one record. For JSON Lines

@@ -58,7 +58,8 @@ def amount_cents(expr: pl.Expr, decimal: str, thousands: str | None = None) -> p
 #: right when counted from 1899-12-30; earlier ones are not dates a signal can carry anyway).
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 #: Serials accepted: 1950-01-01 to 2099-12-31. Outside that a number is not a plausible date.
-EXCEL_SERIALS = ((dt.date(1950, 1, 1) - EXCEL_EPOCH).days, (dt.date(2099, 12, 31) - EXCEL_EPOCH).days)
+EXCEL_SERIALS = ((dt.date(1950, 1, 1) - EXCEL_EPOCH).days,
+                 (dt.date(2099, 12, 31) - EXCEL_EPOCH).days)
 
 
 def excel_serial(expr: pl.Expr) -> pl.Expr:
@@ -119,7 +120,8 @@ def parse(mapped: MappedDelivery, municipality: Municipality) -> pl.DataFrame:
         flag(pl.col("crisis")).alias("crisis_p"),
         address.postcode(pl.col("postcode")).alias("postcode_p"),
         address.house_number(pl.col("huisnummer")).alias("huisnummer_p"),
-        address.addition(pl.col("huisnummer"), pl.col("huisnummertoevoeging")).alias("toevoeging_p"),
+        address.addition(pl.col("huisnummer"), pl.col("huisnummertoevoeging"))
+        .alias("toevoeging_p"),
         bsn(pl.col("bsn")).alias("bsn_p"),
     )
     return frame.with_columns(

@@ -210,7 +210,8 @@ def load_step(gemeente: str, received: Received, facts: pl.DataFrame, trace_id: 
                 counts = load_signals(con, facts, received.delivery_id, received.sha256)
             else:
                 op.attributes.update(overgenomen=True)
-            signal_counts.refresh(ctx.database_url, gemeente, month_counts(con))  # the portal's charts read these, not the warehouse
+            # The portal's charts read these, not the warehouse.
+            signal_counts.refresh(ctx.database_url, gemeente, month_counts(con))
         deliveries.finish(ctx.database_url, gemeente, received.delivery_id, loaded=counts.loaded,
                           updated=counts.updated, duplicates=counts.duplicates)
         op.attributes.update(nieuw=counts.inserted, bijgewerkt=counts.updated,

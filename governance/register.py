@@ -20,15 +20,17 @@ TECHNICAL_MEASURES = [
     "gemeente; het pakhuis bevat geen namen, adressen, BSN's, telefoonnummers of e-mailadressen, "
     "alleen het wijkteam en een leeftijdsklasse.",
     "Identiteitsgegevens per signaal versleuteld (AES-256-GCM, gebonden aan gemeente, signaal en "
-    "sleutelversie) in een aparte kluisdatabase; verwijderde records worden op schijf overschreven.",
+    "sleutelversie) in een aparte kluisdatabase; verwijderde records worden op schijf "
+    "overschreven.",
     "Heridentificatie alleen voor de huishoudens op een gepubliceerde bezoeklijst, voor een "
     "inzage- of verwijderverzoek en op uitdrukkelijk verzoek van de privacyfunctionaris; elke "
     "heridentificatie wordt per betrokkene gelogd vóórdat er iets wordt ontsleuteld.",
     "Originele leveringen versleuteld bewaard (AES-256-GCM, per blok geauthenticeerd), herkenbaar "
     "aan hun SHA-256.",
-    "Sleutels per gemeente, nooit in configuratie of broncode: uit de omgeving of een sleutelbestand "
-    "dat alleen de eigenaar mag lezen (anders weigert de software te starten); aparte afgeleide "
-    "sleutels (HKDF) voor pseudoniemen, kluis, archief en logboek; sleutelrotatie zonder verlies.",
+    "Sleutels per gemeente, nooit in configuratie of broncode: uit de omgeving of een "
+    "sleutelbestand dat alleen de eigenaar mag lezen (anders weigert de software te starten); "
+    "aparte afgeleide sleutels (HKDF) voor pseudoniemen, kluis, archief en logboek; "
+    "sleutelrotatie zonder verlies.",
     "Logboek volgens de standaard Logboek Dataverwerkingen: één regel per verwerking per "
     "betrokkene (versleuteld betrokkene-id) en per stap van bulkverwerking (aantallen, SHA-256 van "
     "invoer en uitvoer, regel- en sleutelversie); alleen-toevoegen afgedwongen door de database en "

@@ -1,7 +1,8 @@
 """Retention: destroy what is past its term, in every store, and say how much (never what).
 
-Terms are per municipality (`privacy.retention_days` in gemeente.yaml, vroeg/config/privacy.py). Each
-store has a function that finds what is due and, unless `dry_run`, destroys it and returns counts:
+Terms are per municipality (`privacy.retention_days` in gemeente.yaml, vroeg/config/privacy.py).
+Each store has a function that finds what is due and, unless `dry_run`, destroys it and returns
+counts:
 
     archive      encrypted originals (a file with quarantined rows is kept for the quarantine
                  term too, so those rows can still be looked up and fixed)

@@ -333,7 +333,7 @@ def rekey_opsdb(home: Home, state: State, *, interrupt: Interrupt | None = None)
     counts: dict[str, int] = {}
     with db.session(home.database_url) as s:
         for name, table, column, where in _household_columns(state.gemeente):
-            def tally() -> tuple[int, int]:
+            def tally(table=table, column=column, where=where) -> tuple[int, int]:
                 rows, households = s.execute(select(func.count(), func.count(column.distinct()))
                                              .select_from(table).where(where)).one()
                 return int(rows), int(households)

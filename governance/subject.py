@@ -83,7 +83,8 @@ class Query:
             pl.lit(None, pl.String).alias("signaal_id"),
             address.postcode(pl.col("postcode")).alias("postcode"),
             address.house_number(pl.col("huisnummer")).alias("huisnummer"),
-            address.addition(pl.col("huisnummer"), pl.col("toevoeging")).alias("toevoeging_sleutel"),
+            address.addition(pl.col("huisnummer"), pl.col("toevoeging"))
+            .alias("toevoeging_sleutel"),
             pl.col("bsn"),
             pl.lit(None, pl.String).alias("achternaam"),
             pl.lit(None, pl.String).alias("voornamen"),
@@ -188,7 +189,8 @@ def archive_matches(ctx: Context, query: Query, people: list[dict] | None = None
             addition = person.get("toevoeging_sleutel")
             if addition is None:
                 addition = Query(postcode=person["postcode"], huisnummer=person["huisnummer"],
-                                 toevoeging=person.get("huisnummertoevoeging") or "").address_key()[2]
+                                 toevoeging=person.get("huisnummertoevoeging") or ""
+                                 ).address_key()[2]
             keys.add((person["postcode"], person["huisnummer"], addition,
                       person["achternaam"].lower()))
     bsns = {query.bsn} if query.bsn else set()
@@ -429,7 +431,8 @@ def summary_text(report: dict) -> str:
     else:
         lines.append("Signalen: geen.")
     if report["wijzigingen"]:
-        lines.append(f"Wijzigingen van signalen (hoger of lager bedrag): {len(report['wijzigingen'])}.")
+        lines.append("Wijzigingen van signalen (hoger of lager bedrag): "
+                     f"{len(report['wijzigingen'])}.")
     scores = report["scores"]
     if scores:
         listed = sum(1 for s in scores if s["op_lijst"])

@@ -169,8 +169,9 @@ def attempt_login(settings: PortalSettings, name: str, password: str, ip: str) -
         if user is not None:
             # A password reset by an administrator lifts the lock-out.
             since_account = max(window_start, _aware(user.password_changed_at))
-        too_many = (_failures(s, settings, since_account, name=name) >= settings.max_failures_account
-                    or _failures(s, settings, window_start, ip=ip) >= settings.max_failures_ip)
+        too_many = (
+            _failures(s, settings, since_account, name=name) >= settings.max_failures_account
+            or _failures(s, settings, window_start, ip=ip) >= settings.max_failures_ip)
         if too_many:
             s.add(LoginAttempt(gemeente=settings.gemeente, name=name, ip=ip, at=now,
                                success=False, blocked=True))

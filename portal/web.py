@@ -231,7 +231,8 @@ def nav(principal: Principal | None) -> list[tuple[str, str]]:
                   ("/data/grafieken", "Grafieken")]
     if principal.has("privacy"):
         items += [("/privacy/logboek", "Logboek"), ("/privacy/inzage", "Wie zag wat"),
-                  ("/privacy/register", "Register"), ("/privacy/bewaartermijnen", "Bewaartermijnen")]
+                  ("/privacy/register", "Register"),
+                  ("/privacy/bewaartermijnen", "Bewaartermijnen")]
     if principal.has("admin"):
         items.append(("/beheer/gebruikers", "Gebruikers"))
     return items

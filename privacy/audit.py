@@ -191,7 +191,8 @@ class Audit:
                     "operation_id": line.operation_id,
                     "parent_operation_id": line.parent_operation_id, "naam": line.name,
                     "start": line.start_time, "einde": line.end_time,
-                    "status": line.status_code, "verwerkingsactiviteit": line.processing_activity_id,
+                    "status": line.status_code,
+                    "verwerkingsactiviteit": line.processing_activity_id,
                     "betrokkene": subject, "attributen": attributes,
                 })
                 if limit is not None and len(out) >= limit:

@@ -362,7 +362,8 @@ def verify(url: str, keys: KeyRing, gemeente: str | None = None) -> Verification
             expected_seq, expected_prev, last_hash = seq + 1, line["line_hash"], line["line_hash"]
             result.last_seq = seq
 
-        head = connection.execute(select(_HEAD).where(_HEAD.c.gemeente == gemeente)).mappings().first()
+        head = connection.execute(
+            select(_HEAD).where(_HEAD.c.gemeente == gemeente)).mappings().first()
         result.head_hash = last_hash
         if head is not None:
             if head["seq"] != (result.last_seq or start_seq) or (

@@ -10,8 +10,8 @@ unrelated pseudonyms in two municipalities.
 A key file keeps every version it ever had (`keys: {"1": ..., "2": ...}`): pseudonyms and sealed
 records name their version, and audit lines written under an old version must stay verifiable and
 searchable. `current` is the version new data is written with; `pending` is set while a rotation
-(`vroeg keys rotate`, governance/rotation.py) is re-keying the stores, and while it is set nothing but
-the rotation may start.
+(`vroeg keys rotate`, governance/rotation.py) is re-keying the stores, and while it is set nothing
+but the rotation may start.
 """
 
 from __future__ import annotations

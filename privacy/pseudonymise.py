@@ -109,8 +109,8 @@ def pseudonym_texts(frame: pl.DataFrame) -> pl.DataFrame:
     """
     return frame.select(
         pl.concat_str([pl.col("partner_id"), pl.col("signaal_id")], separator="|").alias("signaal"),
-        address.household_key(pl.col("postcode"), pl.col("huisnummer"), pl.col("toevoeging_sleutel"))
-        .alias("_huishouden"),
+        address.household_key(pl.col("postcode"), pl.col("huisnummer"),
+                              pl.col("toevoeging_sleutel")).alias("_huishouden"),
         *[pl.col(c) for c in ("bsn", "achternaam", "voornamen", "geboortedatum")],
     ).with_columns(person_text().alias("persoon")).select(
         "signaal", pl.col("_huishouden").alias("huishouden"), "persoon")

@@ -8,7 +8,8 @@ row's pseudonym and key version (AEAD associated data), so rows cannot be swappe
 Re-identification is the one way out, `Vault.reidentify`, and it writes one audit line per
 data subject before it decrypts anything. It is called only to publish a visit list
 (publishing/publish.py), to answer a subject-access request or erasure request
-(governance/subject.py, governance/erasure.py), and by a privacy officer's explicit `vroeg reidentify`.
+(governance/subject.py, governance/erasure.py), and by a privacy officer's explicit
+`vroeg reidentify`.
 Everything else sees pseudonyms only (`index`, `delete_signals`, `count`).
 
 Deleted rows are overwritten on disk (SQLite `secure_delete`), so an erased or expired identity
@@ -306,7 +307,8 @@ class Vault:
     def count_by_version(self) -> dict[int, int]:
         with self._engine.connect() as connection:
             rows = connection.execute(
-                select(identities.c.sleutelversie, func.count()).group_by(identities.c.sleutelversie)
+                select(identities.c.sleutelversie, func.count())
+                .group_by(identities.c.sleutelversie)
             ).all()
         return {int(v): int(n) for v, n in rows}
 

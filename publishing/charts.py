@@ -21,7 +21,8 @@ FONT = 'font-family="sans-serif" font-size="12"'
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title, {chr(34): "&quot;"})}">'
+            f'viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="{escape(title, {chr(34): "&quot;"})}">'
             f"<title>{escape(title)}</title>" + "".join(body) + "</svg>")
 
 

@@ -62,10 +62,12 @@ def build_suite(municipality: Municipality, today: dt.date) -> gx.ExpectationSui
             column="partner_type", value_set=list(ddas.signaalpartners()),
             meta=_meta("PARTNERTYPE_ONBEKEND", "partner_type")),
         gxe.ExpectColumnValuesToBeBetween(
-            column="signaaldatum_p", min_value=oldest, meta=_meta("SIGNAAL_TE_OUD", "signaaldatum")),
+            column="signaaldatum_p", min_value=oldest,
+            meta=_meta("SIGNAAL_TE_OUD", "signaaldatum")),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="signaaldatum_p", column_B="ontstaansdatum_p", or_equal=True,
-            ignore_row_if="either_value_is_missing", meta=_meta("DATUM_VOLGORDE", "ontstaansdatum")),
+            ignore_row_if="either_value_is_missing",
+            meta=_meta("DATUM_VOLGORDE", "ontstaansdatum")),
         gxe.ExpectColumnValuesToNotBeNull(
             column="bedrag_p", **_when_present("bedrag"), meta=_meta("BEDRAG_ONGELDIG", "bedrag")),
         gxe.ExpectColumnValuesToBeBetween(

@@ -81,7 +81,8 @@ def _gx_batch_definition():
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         source = context.data_sources.add_pandas("vroeg")
         _batch_definition = (
-            context, source.add_dataframe_asset("levering").add_batch_definition_whole_dataframe("geheel")
+            context,
+            source.add_dataframe_asset("levering").add_batch_definition_whole_dataframe("geheel"),
         )
     return _batch_definition
 
@@ -234,7 +235,8 @@ def validate(parsed: pl.DataFrame, municipality: Municipality, filename: str,
     # A row the reader could not take apart has shifted or missing fields: its other "failures"
     # would only mislead, so it carries the reading problem alone.
     read_problems = dict(
-        parsed.filter(pl.col(READ_PROBLEM).is_not_null()).select(SOURCE_ROW, READ_PROBLEM).iter_rows()
+        parsed.filter(pl.col(READ_PROBLEM).is_not_null())
+        .select(SOURCE_ROW, READ_PROBLEM).iter_rows()
     )
     entries: list[QuarantineEntry] = []
     for row, problem in read_problems.items():

@@ -65,7 +65,8 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def signal_flags(signals: list[SignalFact], consecutive_months: int) -> dict[str, tuple[bool, bool]]:
+def signal_flags(signals: list[SignalFact],
+                 consecutive_months: int) -> dict[str, tuple[bool, bool]]:
     """(meervoudig, opeenvolgend) per signal pseudonym, from all signals given (pass the months
     before the window too, or early signals cannot be opeenvolgend)."""
     months_by_household: dict[str, Counter] = defaultdict(Counter)
@@ -152,8 +153,8 @@ def rows(all_figures: list[Figures]) -> list[tuple[str, str, str, str]]:
     """(eenheid, kengetal, categorie, waarde) per figure: the CSV's long format."""
     out: list[tuple[str, str, str, str]] = []
     for f in all_figures:
-        def add(name: str, value, category: str = "") -> None:
-            out.append((f.scope, name, category, _number(value)))
+        def add(name: str, value, category: str = "", scope: str = f.scope) -> None:
+            out.append((scope, name, category, _number(value)))
         add("inwoners", f.inhabitants)
         add("signalen", f.signals)
         for m, n in f.per_month.items():

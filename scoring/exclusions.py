@@ -116,7 +116,8 @@ def _parsed(frame: pl.DataFrame) -> pl.DataFrame:
         parse_bsn(pl.col("bsn")).alias("bsn_p"),
         address.postcode(pl.col("postcode")).alias("postcode_p"),
         address.house_number(pl.col("huisnummer")).alias("huisnummer_p"),
-        address.addition(pl.col("huisnummer"), pl.col("huisnummertoevoeging")).alias("toevoeging_p"),
+        address.addition(pl.col("huisnummer"), pl.col("huisnummertoevoeging"))
+        .alias("toevoeging_p"),
         parse_date(pl.col("geboortedatum"), DATE_FORMATS).alias("geboortedatum_p"),
         parse_date(pl.col("datum"), DATE_FORMATS).alias("datum_p"),
         parse_date(pl.col("geldig_tot"), DATE_FORMATS).alias("geldig_tot_p"),
@@ -272,7 +273,8 @@ def purge_expired(con: duckdb.DuckDBPyConnection, municipality: Municipality, to
 
 
 def loaded_lists(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
-    columns = ("lijst", "bestand_mac", "bestand", "personen", "adressen", "sleutelversie", "geladen_op")
+    columns = ("lijst", "bestand_mac", "bestand", "personen", "adressen", "sleutelversie",
+               "geladen_op")
     return {row[0]: dict(zip(columns, row, strict=True))
             for row in con.execute(sql("exclusions/list_status")).fetchall()}
 

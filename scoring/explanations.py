@@ -55,7 +55,8 @@ def reasons(row: dict, rules: Scoring, *, period_months: int = 1) -> str:
     period = "deze maand" if period_months == 1 else "deze periode"
     parts: list[str] = []
     if row["crisis"]:
-        parts.append(f"crisissignaal: ontruiming of afsluiting aangekondigd (+{row['punten_crisis']})")
+        parts.append("crisissignaal: ontruiming of afsluiting aangekondigd "
+                     f"(+{row['punten_crisis']})")
     for item in row["punten_partnertype"]:
         name = ARREARS.get(item["partner_type"], item["partner_type"].lower())
         parts.append(f"{name} (+{item['punten']})")
@@ -65,7 +66,8 @@ def reasons(row: dict, rules: Scoring, *, period_months: int = 1) -> str:
             f"(+{row['punten_meervoudig']})"
         )
     parts.append(
-        f"achterstand {euros(row['totaal_bedrag_cent'])} = {bill_months(row['maandbedragen_mille'])}"
+        f"achterstand {euros(row['totaal_bedrag_cent'])} = "
+        f"{bill_months(row['maandbedragen_mille'])}"
         f" maandbedragen (+{row['punten_bedrag']}; {rules.points_per_bill_month} per maandbedrag, "
         f"max {rules.amount_points_max})"
     )
@@ -93,4 +95,5 @@ def advice(row: dict, rules: Scoring) -> str:
     """The advice term: crisis households within days, the rest by section."""
     if row["crisis"]:
         return rules.advice.crisis
-    return rules.advice.wachtlijst if row.get("sectie") == "wachtlijst" else rules.advice.bezoeklijst
+    return (rules.advice.wachtlijst if row.get("sectie") == "wachtlijst"
+            else rules.advice.bezoeklijst)

@@ -75,7 +75,8 @@ def age_rules(rules: Scoring) -> pl.DataFrame:
 
 def capacities(municipality: Municipality, period: str) -> pl.DataFrame:
     return pl.DataFrame(
-        [{"wijkteam": t.code, "capaciteit": t.capacity_for(period)} for t in municipality.wijkteams],
+        [{"wijkteam": t.code, "capaciteit": t.capacity_for(period)}
+         for t in municipality.wijkteams],
         schema={"wijkteam": pl.String, "capaciteit": pl.Int32},
     )
 

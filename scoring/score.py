@@ -37,7 +37,8 @@ def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Period:
-    """A matching period: `months` calendar months ending with (year, month); named by that month."""
+    """A matching period: `months` calendar months ending with (year, month); named by that
+    month."""
 
     year: int
     month: int

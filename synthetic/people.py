@@ -93,7 +93,7 @@ def bsn_is_valid(bsn: str) -> bool:
     if not re.fullmatch(r"[1-9]\d{8}", bsn):
         return False
     weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
-    return sum(w * int(d) for w, d in zip(weights, bsn)) % 11 == 0
+    return sum(w * int(d) for w, d in zip(weights, bsn, strict=True)) % 11 == 0
 
 
 def town_name(municipality: Municipality) -> str:
@@ -114,7 +114,7 @@ def team_weights(municipality: Municipality) -> list[tuple[str, float, list[int]
     roots = [math.sqrt(len(pcs)) for _, pcs in teams]
     total = sum(roots)
     return [(code, 0.5 / len(teams) + 0.5 * root / total, pcs)
-            for (code, pcs), root in zip(teams, roots)]
+            for (code, pcs), root in zip(teams, roots, strict=True)]
 
 
 class Population:
@@ -213,7 +213,7 @@ class Population:
             # far from the numbers issued to residents, so a sample BSN is not a real person's.
             digits = [9, 9, 9] + [rng.randint(0, 9) for _ in range(5)]
             # 9·d1 + ... + 2·d8 − d9 ≡ 0 (mod 11) fixes d9; a remainder of 10 has no digit.
-            check = sum(w * d for w, d in zip(weights, digits)) % 11
+            check = sum(w * d for w, d in zip(weights, digits, strict=True)) % 11
             if check == 10:
                 continue
             bsn = "".join(map(str, digits)) + str(check)
@@ -279,7 +279,7 @@ def _lay_out_streets(municipality: Municipality, rng: random.Random) -> dict[int
         suffixes = sorted(rng.sample(pairs, sum(blocks)))
         area: list[Street] = []
         taken: set[str] = set()
-        for maximum, block in zip(maxima, blocks):
+        for maximum, block in zip(maxima, blocks, strict=True):
             name = pool.take(taken)
             area.append(Street(name, pc4, town if in_town else villages[pc4], maximum,
                                tuple(suffixes[:block])))

@@ -24,6 +24,9 @@ os.environ.pop("VROEG_DATABASE_URL", None)
 
 from tests.builders import standard_file  # noqa: E402, F401  (re-exported for tests
 
+# PostgreSQL fixtures for every test module that asks for one by name.
+from tests.postgres import pg_database_url, pg_schema_url  # noqa: E402, F401
+
 
 @pytest.fixture(scope="session")
 def prefect_server():

@@ -109,8 +109,8 @@ def listed_line(home, households: set[str]):
 
 
 def record_case(home, publication, line, *, soort: str = "Huisbezoek", closed: bool = False):
-    """A contact attempt (and optionally an end result) for a list line, through vroeg.opsdb.cases as
-    the portal records them."""
+    """A contact attempt (and optionally an end result) for a list line, through vroeg.opsdb.cases
+    as the portal records them."""
     import datetime as dt
 
     from vroeg.opsdb import cases

@@ -19,7 +19,6 @@ from cli import app
 from privacy import chain
 from privacy.audit import Audit
 from privacy.keys import KeyRing
-from tests.postgres import pg_schema_url  # noqa: F401 (fixture
 from vroeg.opsdb import db
 
 KEYS = KeyRing("0080", 1, b"c" * 32)
@@ -121,7 +120,7 @@ def test_sqlite_refuses_update_and_delete(sqlite_url, tmp_path):
 
 
 @pytest.mark.postgres
-def test_postgresql_refuses_update_delete_and_truncate(pg_schema_url):  # noqa: F811
+def test_postgresql_refuses_update_delete_and_truncate(pg_schema_url):
     _fill(pg_schema_url, n=1)
     assert chain.cut(pg_schema_url, KEYS, dt.datetime.now(dt.UTC)).removed == 3  # a cut to refuse
     _fill(pg_schema_url)
@@ -137,7 +136,7 @@ def test_postgresql_refuses_update_delete_and_truncate(pg_schema_url):  # noqa: 
 
 
 @pytest.mark.postgres
-def test_postgresql_concurrent_writers_and_tampering(pg_schema_url):  # noqa: F811
+def test_postgresql_concurrent_writers_and_tampering(pg_schema_url):
     db.engine(pg_schema_url)
     errors: list[BaseException] = []
 

@@ -60,7 +60,8 @@ def test_bad_partner_files_are_reported_with_file_and_field(tmp_path, change, me
 def test_overlapping_wijkteams_are_refused(tmp_path):
     home = _copy_config(tmp_path)
     path = tmp_path / "config" / "0080" / "gemeente.yaml"
-    path.write_text(path.read_text().replace('postcodes: ["8912-8913"]', 'postcodes: ["8911-8913"]'))
+    path.write_text(path.read_text().replace('postcodes: ["8912-8913"]',
+                                             'postcodes: ["8911-8913"]'))
     with pytest.raises(ConfigError, match="8911 is in both"):
         load_municipality(home, "0080")
 

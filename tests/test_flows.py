@@ -143,7 +143,8 @@ def _identity_values(home) -> set[str]:
     values: set[str] = set()
     for path in sorted((home.root / "demo" / "0080").rglob("*.*")):
         partner = municipality.partners[path.parent.name]
-        mapped = connectors.read_delivery(path.read_bytes(), path.name, partner, municipality.partners)
+        mapped = connectors.read_delivery(path.read_bytes(), path.name, partner,
+                                          municipality.partners)
         for column in IDENTITY_FIELDS:
             values.update(v for v in mapped.frame[column].drop_nulls().to_list() if len(v) >= 4)
     mapped = connectors.read_delivery(standard_file([CANARY]), "c.csv", standard_partner())
@@ -170,7 +171,8 @@ def test_warehouse_holds_no_identity_in_clear_text(demo):
         assert ("signals", "huishouden_pseudoniem") in columns
         seen: set[str] = set()
         for table, column in columns:
-            for (value,) in con.execute(f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM "{table}"').fetchall():
+            for (value,) in con.execute(
+                    f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM "{table}"').fetchall():
                 if value is not None:
                     seen.add(value)
                     seen.update(value.replace("[", " ").replace("]", " ").replace(",", " ").split())

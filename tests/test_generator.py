@@ -45,13 +45,13 @@ def _raw_rows(path: Path, partner: Partner) -> tuple[list[str], list[tuple[int, 
         rows = []
         for number, cells in enumerate(
                 sheet.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1):
-            rows.append((number, dict(zip(header, cells))))
+            rows.append((number, dict(zip(header, cells, strict=True))))
         return header, rows
     encoding = "utf-8-sig" if partner.csv.encoding.startswith("utf") else partner.csv.encoding
     with open(path, encoding=encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=partner.csv.delimiter)
         header = next(reader)
-        return header, [(number, dict(zip(header, row))) for number, row in
+        return header, [(number, dict(zip(header, row, strict=True))) for number, row in
                         enumerate(reader, start=2)]
 
 
@@ -162,7 +162,8 @@ def test_same_seed_gives_byte_identical_files_in_another_process(municipality, t
     # A fresh interpreter with a different hash seed: set/dict order of strings must not matter.
     code = (
         "import sys; from pathlib import Path; from vroeg.config import load_municipality; "
-        "from vroeg.settings import Home; from tests import REPO_ROOT; from synthetic.generator import generate; "
+        "from vroeg.settings import Home; from tests import REPO_ROOT; "
+        "from synthetic.generator import generate; "
         "generate(load_municipality(Home(REPO_ROOT), '0080'), Path(sys.argv[1]), seed=7, "
         "end='2026-10', months=2, signals_per_month=150)"
     )
@@ -391,7 +392,7 @@ def test_wonen_xlsx_sheet_titles_header_and_typed_cells(year_start, municipality
     assert "Woongroep Fryslân" in sheet["A1"].value
     assert sheet["A2"].value.startswith("Peildatum: ")
     header = [c.value for c in sheet[header_row]]
-    first = dict(zip(header, [c.value for c in sheet[header_row + 1]]))
+    first = dict(zip(header, [c.value for c in sheet[header_row + 1]], strict=True))
     assert isinstance(first["Datum melding"], datetime)
     assert isinstance(first["Geboortedatum"], datetime)
     assert isinstance(first["Huurachterstand"], float)

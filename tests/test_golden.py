@@ -32,8 +32,8 @@ pytestmark = pytest.mark.prefect
 
 PERIOD = "2026-10"
 TODAY = "2026-11-22"
-PARTNERS = {"Huur": "Woongroep Fryslân", "Energie": "Energie Fryslân", "Water": "Waterbedrijf Noord",
-           "Zorg": "Zorgverzekeraar Noord"}
+PARTNERS = {"Huur": "Woongroep Fryslân", "Energie": "Energie Fryslân",
+            "Water": "Waterbedrijf Noord", "Zorg": "Zorgverzekeraar Noord"}
 
 
 def bsn(prefix: str) -> str:
@@ -388,7 +388,8 @@ def test_dry_run_with_another_weight_shows_the_change_and_publishes_nothing(gold
     assert audit[0].attributes["erbij"] == 1 and audit[0].attributes["gepubliceerd"] is False
     con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
     try:
-        runs = {r for (r,) in con.execute("SELECT DISTINCT run_id FROM household_scores").fetchall()}
+        runs = {r for (r,) in
+                con.execute("SELECT DISTINCT run_id FROM household_scores").fetchall()}
     finally:
         con.close()
     assert runs == {golden["run"]["run"]}

@@ -122,7 +122,8 @@ def test_hostile_files_through_the_ingest_flow(prefect_server, home, tmp_path, z
     bomb = write(tmp_path, "bom.xlsx", zip_bomb)
     csv_as_xlsx = write(tmp_path, "oud.xlsx", standard_file(rows(3, woonplaats="Grou",
                                                                postcode="9001 AA")))
-    xlsx = {r["bestand"]: r for r in ingest_flow(gemeente="0080", paths=[str(bomb), str(csv_as_xlsx)],
+    xlsx = {r["bestand"]: r for r in ingest_flow(gemeente="0080",
+                                                 paths=[str(bomb), str(csv_as_xlsx)],
                                                  partner_id="wonen-fryslan",
                                                  today=TODAY.isoformat())}
     assert xlsx["bom.xlsx"]["status"] == "onleesbaar" and "4000 MB" in xlsx["bom.xlsx"]["melding"]
@@ -266,7 +267,8 @@ def test_mixed_line_endings(home, tmp_path):
     ends = ["\r\n", "\n", "\r", "\r\n", "\n", "\r"]
     data = "".join(line + end for line, end in zip(lines, ends, strict=True)).encode()
     summary = ingest_steps(write(tmp_path, "gemengd.csv", data))
-    assert (summary["status"], summary["rijen_gelezen"], summary["rijen_geladen"]) == ("geladen", 5, 5)
+    assert (summary["status"], summary["rijen_gelezen"], summary["rijen_geladen"]) == (
+        "geladen", 5, 5)
     assert_conserved(summary, home)
 
 
@@ -286,7 +288,8 @@ def test_path_in_a_file_name_is_never_used_as_a_path(home, tmp_path):
 
 def test_a_field_of_one_megabyte(home, tmp_path):
     big = "Zz" * 500_000
-    data = standard_file([row(signaal_id="M-1", achternaam=big), row(signaal_id="M-2", huisnummer="7")])
+    data = standard_file([row(signaal_id="M-1", achternaam=big),
+                          row(signaal_id="M-2", huisnummer="7")])
     summary = ingest_steps(write(tmp_path, "mega.csv", data))
     assert (summary["rijen_geladen"], summary["rijen_quarantaine"]) == (1, 1)
     assert_conserved(summary, home)
@@ -294,7 +297,8 @@ def test_a_field_of_one_megabyte(home, tmp_path):
     from vroeg.opsdb import deliveries
 
     entries = deliveries.quarantine_entries(context("0080").database_url, summary["levering"])
-    assert [(e["rij"], e["reden"], e["kolom"]) for e in entries] == [(2, "VELD_TE_LANG", "achternaam")]
+    assert [(e["rij"], e["reden"], e["kolom"]) for e in entries] == [
+        (2, "VELD_TE_LANG", "achternaam")]
     assert big[:20] not in repr(entries) and len(repr(entries)) < 1000
 
 

@@ -227,8 +227,9 @@ def _ops_pseudonym_versions(home) -> dict[str, set[str]]:
 
     with db.session(home.database_url) as s:
         return {name: {p.split("_")[0] for p in s.scalars(select(column)).all()}
-                for name, column in (("lijsthuishoudens", PublicationHousehold.huishouden_pseudoniem),
-                                     ("zaken", Case.huishouden_pseudoniem))}
+                for name, column in (
+                    ("lijsthuishoudens", PublicationHousehold.huishouden_pseudoniem),
+                    ("zaken", Case.huishouden_pseudoniem))}
 
 
 @pytest.mark.prefect

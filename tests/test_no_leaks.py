@@ -270,8 +270,8 @@ def test_the_portal_keeps_the_canary_out_of_the_operational_database(canary_run)
     # The operational database knows the household by pseudonym and encrypted subject only.
     with db.session(home.database_url) as s:
         case = s.scalars(select(Case)).one()
-        subjects = [l.data_subject_id for l in s.scalars(select(AuditLine)).all()
-                    if l.data_subject_id]
+        subjects = [entry.data_subject_id for entry in s.scalars(select(AuditLine)).all()
+                    if entry.data_subject_id]
     assert case.huishouden_pseudoniem == line.huishouden_pseudoniem
     assert re.fullmatch(r"k1_[0-9a-f]{32}", case.huishouden_pseudoniem)
     assert subjects and not [t for t in subjects if t.startswith("k1_")]

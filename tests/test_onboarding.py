@@ -145,7 +145,8 @@ def test_a_new_partner_is_onboarded_by_configuration_alone(prefect_server, home,
         results = s.scalars(select(ValidationResult)
                             .where(ValidationResult.delivery_id == summary["levering"])).all()
         suites = {r.suite for r in results}
-        window = [(r.reason, r.checked, r.failed) for r in results if r.suite == "signaal-0080-huur"]
+        window = [(r.reason, r.checked, r.failed) for r in results
+                  if r.suite == "signaal-0080-huur"]
     assert suites == {"signaal-0080", "signaal-0080-huur"}
     assert window == [("TERMIJN_TE_KORT", 3, 0)]  # the three rows that are not crisis signals
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect, select, text
 
-from tests.postgres import pg_schema_url  # noqa: F401 (fixture
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Base, Delivery, QuarantineRecord
 
@@ -24,7 +23,8 @@ def _check(url: str) -> None:
     heads = ScriptDirectory.from_config(config).get_heads()
     assert len(heads) == 1, f"migrations must form one chain, found heads {heads}"
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == heads[0]
+        assert connection.execute(
+            text("SELECT version_num FROM alembic_version")).scalar() == heads[0]
     # The migration and the models agree: every model column exists in the migrated table.
     inspector = inspect(engine)
     for table in Base.metadata.sorted_tables:
@@ -50,12 +50,12 @@ def test_migrations_on_sqlite(tmp_path):
 
 
 @pytest.mark.postgres
-def test_migrations_on_postgresql(pg_schema_url):  # noqa: F811
+def test_migrations_on_postgresql(pg_schema_url):
     _check(pg_schema_url)
 
 
 @pytest.mark.postgres
-def test_vault_on_postgresql(pg_schema_url, monkeypatch, home):  # noqa: F811
+def test_vault_on_postgresql(pg_schema_url, monkeypatch, home):
     """The vault's upsert and re-identification work on PostgreSQL as on SQLite."""
     import datetime as dt
 
@@ -68,7 +68,8 @@ def test_vault_on_postgresql(pg_schema_url, monkeypatch, home):  # noqa: F811
     keys = load_keys(home, "0080")
     vault = Vault(pg_schema_url, keys)
     identities = pl.DataFrame([{
-        "signaal_pseudoniem": f"k1_s{i}", "huishouden_pseudoniem": "k1_h", "persoon_pseudoniem": "k1_p",
+        "signaal_pseudoniem": f"k1_s{i}", "huishouden_pseudoniem": "k1_h",
+        "persoon_pseudoniem": "k1_p",
         "sleutelversie": 1, "signaal_id": f"S-{i}", "bsn": None, "voornamen": "Anna",
         "tussenvoegsel": None, "achternaam": "Testpersoon", "geboortedatum": dt.date(1980, 1, 1),
         "straatnaam": "Proefstraat", "postcode": "8911AB", "huisnummer": "1",

@@ -66,7 +66,8 @@ def test_the_app_refuses_to_start_with_a_route_without_access_rule(data):
 
 
 def _expected(name: str | None, method: str, template: str) -> str:
-    """'ok', 'refused' (403, logged), 'sign-in' (redirect to the sign-in page) or 'anonymous-403'."""
+    """'ok', 'refused' (403, logged), 'sign-in' (redirect to the sign-in page) or
+    'anonymous-403'."""
     rule = ps.RULES[(method, template)]
     if rule == ps.PUBLIC:
         return "ok"
@@ -167,19 +168,22 @@ def test_coordinator_of_another_team_is_refused_everything_of_that_team_and_it_i
         assert response.status_code == 403, url
         assert "Wijkteam Oost" not in response.text  # nothing of the other team is shown
     csrf = ps.session_csrf(client)
-    for action, form in (("contactpogingen", ps.form_for(data, "/lijsten/{publication_id}/huishoudens/{regel}/contactpogingen", csrf)),
-                         ("eindresultaat", ps.form_for(data, "/lijsten/{publication_id}/huishoudens/{regel}/eindresultaat", csrf))):
+    household = "/lijsten/{publication_id}/huishoudens/{regel}"
+    for action, form in (
+            ("contactpogingen", ps.form_for(data, household + "/contactpogingen", csrf)),
+            ("eindresultaat", ps.form_for(data, household + "/eindresultaat", csrf))):
         url = f"/lijsten/{b}/huishoudens/1/{action}"
         assert client.post(url, data=form).status_code == 403
         urls.append(url)
-    refused = [l for l in ps.audit_lines(data, name="toegang-geweigerd")
-               if l.attributes["gebruiker"] == "coord-a"]
-    logged = {l.attributes["pad"] for l in refused
-              if l.attributes.get("gevraagd_wijkteam") == ps.TEAM_B}
+    refused = [entry for entry in ps.audit_lines(data, name="toegang-geweigerd")
+               if entry.attributes["gebruiker"] == "coord-a"]
+    logged = {entry.attributes["pad"] for entry in refused
+              if entry.attributes.get("gevraagd_wijkteam") == ps.TEAM_B}
     assert set(urls) <= logged
     # No view of team B's households was logged for coord-a.
-    views = [l for l in ps.audit_lines(data) if (l.attributes or {}).get("gebruiker") == "coord-a"
-             and (l.attributes or {}).get("wijkteam") == ps.TEAM_B]
+    views = [entry for entry in ps.audit_lines(data)
+             if (entry.attributes or {}).get("gebruiker") == "coord-a"
+             and (entry.attributes or {}).get("wijkteam") == ps.TEAM_B]
     assert views == []
 
 
@@ -245,8 +249,9 @@ def test_idle_sessions_expire(data, app):
 
 def test_security_headers_on_every_kind_of_response(data, clients):
     client = clients("coord-a")
-    for url in ("/inloggen", "/lijsten", f"/lijsten/{data.current(ps.TEAM_A)}", "/static/portal.css",
-                "/privacy/logboek", "/bestaat-niet", f"/lijsten/{data.current(ps.TEAM_A)}/download/csv"):
+    for url in ("/inloggen", "/lijsten", f"/lijsten/{data.current(ps.TEAM_A)}",
+                "/static/portal.css", "/privacy/logboek", "/bestaat-niet",
+                f"/lijsten/{data.current(ps.TEAM_A)}/download/csv"):
         headers = client.get(url).headers
         csp = headers["content-security-policy"]
         assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp, url

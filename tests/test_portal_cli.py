@@ -61,7 +61,8 @@ def test_users_add_list_reset_remove(home):
     from portal import accounts, security
     from portal.settings import PortalSettings
 
-    add = runner.invoke(app, ["users", "add", "P.Officer", "--role", "privacy"], input=SECRET + "\n")
+    add = runner.invoke(app, ["users", "add", "P.Officer", "--role", "privacy"],
+                        input=SECRET + "\n")
     assert add.exit_code == 0, add.output
     listed = runner.invoke(app, ["users", "list"])
     assert "p.officer" in listed.output and "privacy" in listed.output

@@ -9,8 +9,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select
 
-from tests.postgres import pg_schema_url  # noqa: F401 (fixture
-
 pytestmark = pytest.mark.postgres
 
 
@@ -38,7 +36,7 @@ def _portal_rows(url: str) -> int:
     return publication.id
 
 
-def test_rotation_rekeys_the_portals_pseudonyms_on_postgresql(pg_schema_url, home,  # noqa: F811
+def test_rotation_rekeys_the_portals_pseudonyms_on_postgresql(pg_schema_url, home,
                                                               monkeypatch):
     from governance import rotation
     from privacy.keys import load_keys
@@ -73,7 +71,7 @@ def test_rotation_rekeys_the_portals_pseudonyms_on_postgresql(pg_schema_url, hom
     assert pseudonyms() == (["k1_cc", "k2_xa", "k2_xb"], ["k1_cc", "k2_xa"])
 
 
-def test_retention_and_erasure_of_the_portals_rows_on_postgresql(pg_schema_url, home,  # noqa: F811
+def test_retention_and_erasure_of_the_portals_rows_on_postgresql(pg_schema_url, home,
                                                                  monkeypatch):
     from governance import retention
     from privacy.context import context
@@ -97,6 +95,7 @@ def test_retention_and_erasure_of_the_portals_rows_on_postgresql(pg_schema_url, 
         assert s.scalars(select(PublicationHousehold)).all() == []
         assert s.scalars(select(ContactAttempt)).all() == []
     lines = ctx.audit.read(names=["verwijdering"])
-    assert sorted((line["betrokkene"], tuple(line["attributen"]["opslagen"])) for line in lines) == [
+    assert sorted((line["betrokkene"], tuple(line["attributen"]["opslagen"]))
+                  for line in lines) == [
         ("k1_aa", ("outbox",)), ("k1_aa", ("zaken",)), ("k1_bb", ("outbox",)),
         ("k1_cc", ("outbox",))]

@@ -77,8 +77,8 @@ def _identities(data, team) -> set[str]:
 
 
 def _subjects(data, audit, **where) -> list[str]:
-    return [audit.decrypt_subject(l.data_subject_id) for l in ps.audit_lines(data, **where)
-            if l.data_subject_id]
+    return [audit.decrypt_subject(entry.data_subject_id)
+            for entry in ps.audit_lines(data, **where) if entry.data_subject_id]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -108,17 +108,17 @@ def test_list_page_shows_the_published_list_and_logs_every_household(data, coord
     assert text.count('class="tag crisis"') == sum(r["crisis"] == "ja" for r in rows)
     # One bulk line, and under it one line per household, subject = encrypted pseudonym.
     new = ps.audit_lines(data)[before:]
-    bulk = [l for l in new if l.name == "inzage-lijst"]
+    bulk = [entry for entry in new if entry.name == "inzage-lijst"]
     assert len(bulk) == 1 and bulk[0].attributes["huishoudens"] == len(rows)
-    lines = [l for l in new if l.name == "inzage"]
-    assert {l.parent_operation_id for l in lines} == {bulk[0].operation_id}
-    assert sorted(audit.decrypt_subject(l.data_subject_id) for l in lines) == sorted(
+    lines = [entry for entry in new if entry.name == "inzage"]
+    assert {entry.parent_operation_id for entry in lines} == {bulk[0].operation_id}
+    assert sorted(audit.decrypt_subject(entry.data_subject_id) for entry in lines) == sorted(
         ps.list_households(data, pid))
     for line in lines:
         assert line.attributes["gebruiker"] == "coord-a"
         assert line.attributes["wijkteam"] == ps.TEAM_A and line.attributes["publicatie"] == pid
     # The encrypted subject is not the pseudonym in clear.
-    assert not any(l.data_subject_id.startswith("k1_") for l in lines)
+    assert not any(entry.data_subject_id.startswith("k1_") for entry in lines)
 
 
 def test_downloads_are_the_published_files_and_formulas_stay_text(data, coord):
@@ -151,10 +151,12 @@ def test_downloads_are_the_published_files_and_formulas_stay_text(data, coord):
 
     new = ps.audit_lines(data)[before:]
     for formaat in ("csv", "xlsx"):
-        bulk = [l for l in new if l.name == "download-lijst" and l.attributes["formaat"] == formaat]
+        bulk = [entry for entry in new
+                if entry.name == "download-lijst" and entry.attributes["formaat"] == formaat]
         assert len(bulk) == 1
-        subjects = [audit.decrypt_subject(l.data_subject_id) for l in new
-                    if l.name == "download" and l.parent_operation_id == bulk[0].operation_id]
+        subjects = [audit.decrypt_subject(entry.data_subject_id) for entry in new
+                    if entry.name == "download"
+                    and entry.parent_operation_id == bulk[0].operation_id]
         assert sorted(subjects) == sorted(households)
 
 
@@ -165,7 +167,7 @@ def test_print_view_is_logged_and_uses_no_inline_script(data, coord):
     assert page.status_code == 200
     assert '<script src="/static/print.js"' in page.text
     assert "<script>" not in page.text and " style=" not in page.text and "onclick" not in page.text
-    names = [l.name for l in ps.audit_lines(data)[before:]]
+    names = [entry.name for entry in ps.audit_lines(data)[before:]]
     assert names.count("afdrukken-lijst") == 1
     assert names.count("inzage") == len(ps.list_households(data, pid))
 
@@ -207,7 +209,8 @@ def test_contact_attempts_and_end_result_are_recorded_by_pseudonym(data, coord):
         "dagdeel": "Middag"}, follow_redirects=False)
     assert response.status_code == 303
     assert ps.audit(data).decrypt_subject(
-        [l for l in ps.audit_lines(data)[before:] if l.name == "registratie"][0].data_subject_id
+        [entry for entry in ps.audit_lines(data)[before:]
+         if entry.name == "registratie"][0].data_subject_id
     ) == pseudonym
     response = coord.post(url + "/eindresultaat", data={
         "csrf": csrf, "eindresultaat": cases.NO_HELP_NEEDED}, follow_redirects=False)
@@ -257,7 +260,8 @@ def test_privacy_pages_show_who_saw_what_but_no_resident_identity(data, coord, o
     for url in ("/privacy/logboek", "/privacy/inzage", "/privacy/register",
                 "/privacy/bewaartermijnen", f"/privacy/logboek?huishouden={household}",
                 "/privacy/logboek?stap=toegang-geweigerd", "/privacy/logboek?gebruiker=coord-a",
-                f"/privacy/inzage?wijkteam={ps.TEAM_A}", f"/privacy/heridentificatie?huishouden={household}"):
+                f"/privacy/inzage?wijkteam={ps.TEAM_A}",
+                f"/privacy/heridentificatie?huishouden={household}"):
         response = officer.get(url)
         assert response.status_code == 200, url
         pages[url] = html.unescape(response.text)
@@ -274,7 +278,8 @@ def test_privacy_pages_show_who_saw_what_but_no_resident_identity(data, coord, o
 
 def test_register_and_retention_pages_show_the_privacy_modules_content(data, officer, app):
     """The register is privacy.register.build's document; retention status comes from
-    governance.retention.status (the stores' own finders): terms, what is due now, the oldest item."""
+    governance.retention.status (the stores' own finders): terms, what is due now, the oldest
+    item."""
     from governance import register as art30
     from governance.retention import LABELS, status
     from privacy.context import Context
@@ -329,18 +334,20 @@ def test_reidentification_is_explicit_and_logged_before_anything_is_shown(data, 
     for code, label in REIDENTIFY_REASONS.items():
         assert f'<option value="{code}">{html.escape(label)}</option>' in page
     assert officer.post("/privacy/heridentificatie", data=form).status_code == 400  # not confirmed
-    assert officer.post("/privacy/heridentificatie", data={**form, "bevestig": "ja",
-                                                           "reden": "nieuwsgierig"}).status_code == 400
+    assert officer.post("/privacy/heridentificatie",
+                        data={**form, "bevestig": "ja", "reden": "nieuwsgierig"}
+                        ).status_code == 400
     assert len(ps.audit_lines(data)) == before
     response = officer.post("/privacy/heridentificatie", data={**form, "bevestig": "ja"})
     assert response.status_code == 200
     assert html.escape(name) in response.text
     new = ps.audit_lines(data)[before:]
-    bulk = [l for l in new if l.name == "heridentificatie-handmatig"]  # as `vroeg reidentify`
+    # As `vroeg reidentify` logs it.
+    bulk = [entry for entry in new if entry.name == "heridentificatie-handmatig"]
     assert len(bulk) == 1 and bulk[0].attributes["gebruiker"] == "privacy"
     assert bulk[0].attributes["reden"] == "klacht"
     assert "Klacht van de betrokkene" in html.unescape(response.text)
-    subject = [l for l in new if l.name == "heridentificatie"]
+    subject = [entry for entry in new if entry.name == "heridentificatie"]
     assert len(subject) == 1 and subject[0].parent_operation_id == bulk[0].operation_id
     assert ps.audit(data).decrypt_subject(subject[0].data_subject_id) == household
     assert subject[0].attributes["doel"] == "handmatig: klacht"
@@ -351,7 +358,8 @@ def test_reidentification_is_explicit_and_logged_before_anything_is_shown(data, 
 # ----------------------------------------------------------------------------------------------
 
 
-def test_deliveries_page_lists_every_delivery_with_counts_and_quarantine_reasons(data, data_officer):
+def test_deliveries_page_lists_every_delivery_with_counts_and_quarantine_reasons(data,
+                                                                                 data_officer):
     from vroeg.opsdb.models import Delivery
 
     with _db(data) as s:
@@ -377,7 +385,8 @@ def test_runs_page_shows_the_runs_and_prefects_flow_runs(data, data_officer, app
         runs = s.scalars(select(Run)).all()
     page = data_officer.get("/data/runs").text
     assert len(runs) == 2 and all(r.id in page for r in runs)
-    assert "Recent (Prefect)" in page and "matchen-en-publiceren" in page and "inlezen-leveringen" in page
+    assert ("Recent (Prefect)" in page and "matchen-en-publiceren" in page
+            and "inlezen-leveringen" in page)
     # Without Prefect, or with Prefect unreachable, the page still answers.
     for url in (None, "http://127.0.0.1:9/api"):
         client = ps.client_for(ps.make_app(data, prefect_api_url=url), "data")
@@ -519,7 +528,7 @@ def test_list_reader_refuses_changed_misplaced_or_unpaired_lists(data, tmp_path)
         pairs = lists.households(s, pid)
     outbox, publication = _copy(data, tmp_path)
     loaded = lists.load(outbox, publication, pairs)
-    assert [l.pseudonym for l in loaded.lines] == ps.list_households(data, pid)
+    assert [line.pseudonym for line in loaded.lines] == ps.list_households(data, pid)
     # The columns the matching work added after the first model's (publishing.visit_list).
     from publishing.visit_list import COLUMNS, LIST_COLUMNS
 

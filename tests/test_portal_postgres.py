@@ -7,13 +7,11 @@ import datetime as dt
 
 import pytest
 
-from tests.postgres import pg_schema_url  # noqa: F401 (fixture
-
 pytestmark = pytest.mark.postgres
 SECRET = "Postgres-geheim-2026"
 
 
-def test_accounts_sessions_and_throttling_on_postgresql(pg_schema_url, home):  # noqa: F811
+def test_accounts_sessions_and_throttling_on_postgresql(pg_schema_url, home):
     from portal import accounts, security
     from portal.settings import PortalSettings
 
@@ -21,7 +19,8 @@ def test_accounts_sessions_and_throttling_on_postgresql(pg_schema_url, home):  #
                                 ["wt-centrum"], ["wt-centrum"])
     settings = PortalSettings(gemeente="0080", database_url=pg_schema_url, prefect_api_url=None)
     for _ in range(settings.max_failures_account):
-        assert security.attempt_login(settings, "pg.user", "fout-fout-fout", "10.0.0.1").user_id is None
+        assert security.attempt_login(settings, "pg.user", "fout-fout-fout",
+                                      "10.0.0.1").user_id is None
     blocked = security.attempt_login(settings, "pg.user", SECRET, "10.0.0.2")
     assert blocked.user_id is None and blocked.throttled
     accounts.set_password(pg_schema_url, "0080", "pg.user", "Nieuw-pg-geheim-2026")
@@ -34,7 +33,7 @@ def test_accounts_sessions_and_throttling_on_postgresql(pg_schema_url, home):  #
     assert security.principal_for(settings, token) is None
 
 
-def test_cases_and_audit_filters_on_postgresql(pg_schema_url, home):  # noqa: F811
+def test_cases_and_audit_filters_on_postgresql(pg_schema_url, home):
     from portal import audit_views
     from portal.audit_views import AuditFilter
     from privacy.audit import Audit, new_trace_id

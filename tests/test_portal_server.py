@@ -93,7 +93,8 @@ def test_coordinator_signs_in_opens_the_list_downloads_records_a_contact_and_sig
                                   viewport={"width": 1400, "height": 900})
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("console",
+            lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
 
     # Sign in: an unauthenticated visit lands on the sign-in page.
@@ -126,7 +127,8 @@ def test_coordinator_signs_in_opens_the_list_downloads_records_a_contact_and_sig
     assert download.suggested_filename.endswith(".xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
     # The page shows the whole list; the workbook splits it into bezoeklijst and wachtlijst.
-    assert (workbook["Bezoeklijst"].max_row - 1) + (workbook["Wachtlijst"].max_row - 1) == households
+    assert ((workbook["Bezoeklijst"].max_row - 1) + (workbook["Wachtlijst"].max_row - 1)
+            == households)
 
     # The print view loads its script from the site itself (CSP) without errors.
     page.goto(f"{server}/lijsten/{pid}/afdrukken")

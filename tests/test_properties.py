@@ -47,8 +47,9 @@ def _text(encoding: str, *, line_breaks: bool):
         # One line break at most and no delimiter after it: a record over more lines, or one
         # whose continuation holds delimiters, is a stray quote to the reader by design
         # (connectors.csv_reader.MAX_RECORD_LINES, _swallowed).
-        plain = st.text(alphabet.filter(lambda c: c not in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
-                        max_size=12)
+        plain = st.text(
+            alphabet.filter(lambda c: c not in "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
+            max_size=12)
         return st.one_of(
             plain,
             st.tuples(plain, st.sampled_from(["\n", "\r\n"]),

@@ -51,8 +51,8 @@ def test_update_quarantine_and_redelivery(prefect_server, home, tmp_path):
     con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM signals").fetchone() == (4,)  # not a 2nd Q-2
-        assert con.execute("SELECT count(*), max(versie) FROM signals WHERE versie > 1").fetchone() \
-            == (1, 2)
+        assert con.execute(
+            "SELECT count(*), max(versie) FROM signals WHERE versie > 1").fetchone() == (1, 2)
         assert con.execute("SELECT oud_bedrag_cent, nieuw_bedrag_cent, levering_id FROM "
                            "signal_updates").fetchall() == [(62000, 70000, delivery["levering"])]
     finally:

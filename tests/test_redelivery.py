@@ -57,7 +57,8 @@ def test_redelivering_every_sample_changes_nothing(home, tmp_path):
 
     # The same signals in other bytes (a CSV saved again with other line endings, without a
     # byte-order mark): a new delivery whose every valid row is a recognised duplicate.
-    for name in ("zorg-noord/zorg-noord_2026-10.csv", "energie-fryslan/energie-fryslan_2026-07.csv"):
+    for name in ("zorg-noord/zorg-noord_2026-10.csv",
+                 "energie-fryslan/energie-fryslan_2026-07.csv"):
         original = SAMPLES / name
         resaved = tmp_path / original.name
         data = original.read_bytes().removeprefix(b"\xef\xbb\xbf")

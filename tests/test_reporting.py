@@ -383,8 +383,8 @@ def test_demo_export_with_every_end_result_is_valid_logged_and_private(prefect_s
     # The audit trail names households by encrypted pseudonym, never by BSN.
     bsns = [c["burgerservicenummer"] for c in clients if "burgerservicenummer" in c]
     with db.session(home.database_url) as s:
-        text = " ".join(str((l.attributes, l.data_subject_id))
-                        for l in s.scalars(select(AuditLine)).all())
+        text = " ".join(str((entry.attributes, entry.data_subject_id))
+                        for entry in s.scalars(select(AuditLine)).all())
     assert not [b for b in bsns if b in text]
 
     # The partner feedback for the same period: ids and flags only, in the partner's outbox.

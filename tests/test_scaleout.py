@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres import pg_database_url, pg_schema_url  # noqa: F401 - fixtures
 from tests.processes import REPO, Processes
 from tests.test_municipalities import PERIOD, TODAY, add_municipality, delivery
 

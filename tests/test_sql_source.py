@@ -14,7 +14,6 @@ from sqlalchemy import create_engine, text
 from connectors.sql_source import SourceUnavailable, canonical_line, cell_text, query_partner
 from tests.builders import TODAY
 from tests.ingesting import add_partner, assert_conserved, signal_count
-from tests.postgres import pg_schema_url  # noqa: F401 (fixture
 from vroeg.config import ConfigError, load_partner
 
 QUERY = """
@@ -83,7 +82,8 @@ def _fill(url: str) -> None:
         connection.execute(text(TABLE))
         connection.execute(text(VIEW))
         connection.execute(text(
-            "INSERT INTO achterstanden VALUES (:d, :g, :s, :m, :b, :saldo, :o, :n, :st, :pc, :h, :p)"),
+            "INSERT INTO achterstanden "
+            "VALUES (:d, :g, :s, :m, :b, :saldo, :o, :n, :st, :pc, :h, :p)"),
             [dict(zip(("d", "g", "s", "m", "b", "saldo", "o", "n", "st", "pc", "h", "p"), r,
                       strict=True)) for r in rows])
     engine.dispose()
@@ -135,7 +135,7 @@ def _exercise(home, url: str, monkeypatch) -> None:
 
 
 @pytest.mark.postgres
-def test_sql_partner_on_postgresql(home, pg_schema_url, monkeypatch):  # noqa: F811
+def test_sql_partner_on_postgresql(home, pg_schema_url, monkeypatch):
     _fill(pg_schema_url)
     _exercise(home, pg_schema_url, monkeypatch)
 
@@ -174,7 +174,7 @@ def test_the_transaction_is_read_only_and_parameters_are_bound(home, tmp_path):
 
 
 @pytest.mark.postgres
-def test_postgresql_refuses_a_write_inside_the_query(pg_schema_url, tmp_path, home):  # noqa: F811
+def test_postgresql_refuses_a_write_inside_the_query(pg_schema_url, tmp_path, home):
     _fill(pg_schema_url)
     path = add_partner(home, "sql-wonen", PARTNER)
     partner = load_partner(path)

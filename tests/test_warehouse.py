@@ -1,4 +1,5 @@
-"""Loading pseudonymised facts into DuckDB, and the points model in sql/model, on hand-built data."""
+"""Loading pseudonymised facts into DuckDB, and the points model in sql/model, on hand-built
+data."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ def test_new_duplicate_and_updated_signals(con):
         "SELECT bedrag_cent, versie, levering_id FROM signals WHERE signaal_pseudoniem='k1_s2'"
     ).fetchone()
     assert (bedrag, versie, levering) == (25_000, 2, "lev-2")
-    history = con.execute("SELECT oud_bedrag_cent, nieuw_bedrag_cent FROM signal_updates").fetchall()
+    history = con.execute(
+        "SELECT oud_bedrag_cent, nieuw_bedrag_cent FROM signal_updates").fetchall()
     assert history == [(10_000, 25_000)]
 
 
@@ -82,7 +84,8 @@ def test_points_model_per_rule(con, municipality):
         "huishoudens": 4, "op_lijst": 3, "wachtlijst": 0, "crisis": 1, "onder_drempel": 1,
         "signalen": 6}
 
-    rows = {r["huishouden_pseudoniem"]: r for r in ranked_list(con, "run-1", "wt-centrum").to_dicts()}
+    rows = {r["huishouden_pseudoniem"]: r
+            for r in ranked_list(con, "run-1", "wt-centrum").to_dicts()}
     assert list(rows) == ["k1_h3", "k1_h1"]  # crisis first; h2 is below the minimum
     h1 = rows["k1_h1"]
     assert [(p["partner_type"], p["punten"]) for p in h1["punten_partnertype"]] == [

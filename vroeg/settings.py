@@ -8,7 +8,8 @@
       vault/<code>.sqlite       encrypted identity records
       outbox/<code>/<wijkteam>/ published visit lists
       vroeg.sqlite              the operational database (VROEG_DATABASE_URL overrides)
-      prefect/                  Prefect's home (its database and logs), so nothing lands in ~/.prefect
+      prefect/                  Prefect's home (its database and logs), so nothing lands in
+                                ~/.prefect
 """
 
 from __future__ import annotations

@@ -145,7 +145,8 @@ def _team_sizes(request: Request) -> list[charts.TeamSize]:
     return sizes
 
 
-def _last_months(counts: list[tuple[str, str, int]], months: int = 24) -> list[tuple[str, str, int]]:
+def _last_months(counts: list[tuple[str, str, int]],
+                 months: int = 24) -> list[tuple[str, str, int]]:
     keep = sorted({m for m, _, _ in counts})[-months:]
     return [c for c in counts if c[0] in keep]
 

@@ -101,7 +101,8 @@ class PartnerTypeRules(_Model):
 
     @model_validator(mode="after")
     def _ordered(self) -> PartnerTypeRules:
-        if self.min_days is not None and self.max_days is not None and self.max_days < self.min_days:
+        if (self.min_days is not None and self.max_days is not None
+                and self.max_days < self.min_days):
             raise ValueError("max_days is smaller than min_days")
         if (self.min_amount is not None and self.max_amount is not None
                 and self.max_amount < self.min_amount):
@@ -147,7 +148,8 @@ class Validation(_Model):
     def _known_types(cls, value: dict[str, PartnerTypeRules]) -> dict[str, PartnerTypeRules]:
         unknown = set(value) - set(ddas.signaalpartners())
         if unknown:
-            raise ValueError(f"unknown partner types {sorted(unknown)}; use DDAS EnumSignaalpartner")
+            raise ValueError(
+                f"unknown partner types {sorted(unknown)}; use DDAS EnumSignaalpartner")
         return value
 
     def rules_for(self, partner_type: str) -> PartnerTypeRules | None:
@@ -175,7 +177,8 @@ class SignalRule(_Model):
 
     @model_validator(mode="after")
     def _window(self) -> SignalRule:
-        if self.min_days is not None and self.max_days is not None and self.max_days < self.min_days:
+        if (self.min_days is not None and self.max_days is not None
+                and self.max_days < self.min_days):
             raise ValueError("max_days is smaller than min_days")
         return self
 
@@ -252,7 +255,8 @@ class Scoring(_Model):
     def _known_types(cls, value: dict) -> dict:
         unknown = set(value) - set(ddas.signaalpartners())
         if unknown:
-            raise ValueError(f"unknown partner types {sorted(unknown)}; use DDAS EnumSignaalpartner")
+            raise ValueError(
+                f"unknown partner types {sorted(unknown)}; use DDAS EnumSignaalpartner")
         return value
 
     @field_validator("typical_monthly_bill")

@@ -3,7 +3,8 @@
 Configured per municipality in `gemeente.yaml`, section `privacy` (docs/configuration.md). The
 retention terms are not fixed by law or covenant (unconfirmed, see the domain notes): every term
 is the municipality's own decision and the shipped values are examples. The register (GDPR art. 30)
-is generated from this section together with what the software itself knows (governance/register.py).
+is generated from this section together with what the software itself knows
+(governance/register.py).
 """
 
 from __future__ import annotations

@@ -384,7 +384,8 @@ class AuditCut(Base):
 
 
 class KeyRotation(Base):
-    """The durable state of a key rotation (governance/rotation.py), so an interrupted one resumes."""
+    """The durable state of a key rotation (governance/rotation.py), so an interrupted one
+    resumes."""
 
     __tablename__ = "key_rotations"
 
