@@ -206,8 +206,8 @@ def subject_access(
     """
     import json
 
-    from governance.subject import subject_access as access
-    from governance.subject import summary_text
+    from governance.subject_access import subject_access as access
+    from governance.subject_access import summary_text
     from privacy.audit import new_trace_id
 
     query = _query(bsn, adres)
@@ -300,7 +300,8 @@ def reidentify(
 
     Wordt per betrokkene gelogd, met de reden.
     """
-    from governance.subject import SubjectProblem, reidentify_pseudonym
+    from governance.reidentification import reidentify_pseudonym
+    from governance.subject import SubjectProblem
     from privacy.audit import new_trace_id
 
     ctx = context_or_exit(gemeente)

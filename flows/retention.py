@@ -14,7 +14,7 @@ from prefect import flow, task
 
 from flows.policy import TASK, flow_failed
 from flows.progress import progress
-from governance import retention
+from governance import retention, retention_run
 from governance.retention import LABELS
 from privacy.audit import new_trace_id
 from privacy.context import context
@@ -31,8 +31,8 @@ def store_task(gemeente: str, store: str, now: str, dry_run: bool, trace_id: str
     with scrubbed(f"bewaartermijn-{store}"), ctx.audit.operation(
             "bewaartermijn", trace_id, **attributes) as op:
         # Stores that destroy someone's data write one line per data subject under this one.
-        counts = retention.apply(ctx, store, cut, dry_run=dry_run, trace_id=trace_id,
-                                 parent=op.operation_id)
+        counts = retention_run.apply(ctx, store, cut, dry_run=dry_run, trace_id=trace_id,
+                                     parent=op.operation_id)
         op.attributes.update(counts)
     return counts
 

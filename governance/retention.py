@@ -15,12 +15,15 @@ counts:
                  case from its last activity); one audit line per household
     audit        lines of the audit trail itself, through a sealed cut of the hash chain
 
-The flow (flows/retention.py) runs them in this order and writes one bulk audit line per store.
-Vault and operational-database rows are deleted with SQLite's secure_delete on, so they do
-not linger in free pages.
+The flow (flows/retention.py) runs them in this order through governance/retention_run.py and
+writes one bulk audit line per store. Vault and operational-database rows are deleted with
+SQLite's secure_delete on, so they do not linger in free pages.
 
-`status` answers "what is due now, and what is the oldest item" per store for the privacy
-officer, through the same finders the stores use, without destroying or logging anything.
+This module holds everything but the signals store, which opens the warehouse
+(governance/retention_run.py): the portal shows retention status from here and never loads DuckDB
+(docs/design.md, "The portal"). `status` answers "what is due now, and what is the oldest item"
+per store for the privacy officer, through the same finders the stores use, without destroying or
+logging anything; `retention_run.status` adds what is due in the warehouse.
 """
 
 from __future__ import annotations
@@ -29,15 +32,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
 from sqlalchemy import delete, func, select
 
 from governance.subject import list_files
 from privacy import chain
 from privacy.audit import new_trace_id
 from privacy.context import Context
-from privacy.vault import subject_token
-from sql import sql
 from vroeg.config.privacy import RetentionDays
 from vroeg.opsdb import db
 from vroeg.opsdb.cases import delete_cases
@@ -48,7 +48,6 @@ from vroeg.opsdb.models import (
     Publication,
     PublicationHousehold,
     QuarantineRecord,
-    Run,
 )
 
 STORES = ("archive", "quarantine", "lists", "signals", "cases", "audit")
@@ -245,82 +244,6 @@ def lists(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str | None = N
     return found.counts
 
 
-# ------------------------------------------------------------------------------------------------
-# Signals: warehouse and vault
-# ------------------------------------------------------------------------------------------------
-
-
-def _runs(ctx: Context, cut: Cutoffs) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(published runs, runs whose scores are past their term)."""
-    with db.session(ctx.database_url) as s:
-        runs = s.execute(select(Run.id, Run.status, Run.started_at)
-                         .where(Run.gemeente == ctx.gemeente)).all()
-    published = [r for r, status, _ in runs if status == "gepubliceerd"]
-    expired = [
-        r for r, status, started in runs
-        if _aware(started) < (cut.published_lists if status == "gepubliceerd"
-                              else cut.unpublished_signals)
-    ]
-    return (pl.DataFrame({"run_id": published}, schema={"run_id": pl.String}),
-            pl.DataFrame({"run_id": expired}, schema={"run_id": pl.String}))
-
-
-def signals(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str | None = None,
-            parent: str | None = None) -> dict:
-    # Imported here, not at the top: the portal shows retention status from this module and
-    # must never load DuckDB (it never opens the warehouse; docs/design.md, "The portal").
-    from scoring import warehouse
-
-    published, expired = _runs(ctx, cut)
-    params = {"grens_gepubliceerd": cut.published_lists,
-              "grens_niet_gepubliceerd": cut.unpublished_signals}
-    with warehouse.connect(ctx.warehouse_path, write=not dry_run) as con:
-        con.register("published_runs", published.to_arrow())
-        con.register("expired_runs", expired.to_arrow())
-        try:
-            due = con.execute(sql("privacy/retention_signals_due"), params).pl()
-            scores = con.execute(sql("privacy/retention_scores_due")).fetchone()[0]
-            updates = 0
-            if not dry_run:
-                doomed = due.select("signaal_pseudoniem")
-                with warehouse.transaction(con, doomed=doomed):
-                    updates = con.execute(sql("privacy/delete_signal_updates")).fetchone()[0]
-                    con.execute(sql("privacy/delete_signals"))
-                    scores = con.execute(sql("privacy/retention_delete_scores")).fetchone()[0]
-            remaining = {r for (r,) in con.execute(sql("privacy/warehouse_signal_ids")).fetchall()}
-        finally:
-            con.unregister("published_runs")
-            con.unregister("expired_runs")
-    if not dry_run and (len(due) or scores):
-        # Deleted rows linger in DuckDB's free blocks; rewrite the file with live data only.
-        warehouse.compact(ctx.warehouse_path)
-
-    # Vault: the records of destroyed signals, and records whose signal never reached (or no
-    # longer is in) the warehouse once they are past the shorter term.
-    doomed_signals = set(due["signaal_pseudoniem"].to_list())
-    index = ctx.vault.all_index()
-    vault_doomed = [
-        r for r in index
-        if r.signaal in doomed_signals
-        or (r.signaal not in remaining and _aware(r.opgeslagen) < cut.unpublished_signals)
-    ]
-    subjects = sorted({subject_token(r.persoon, r.huishouden) for r in vault_doomed})
-    deleted = len(vault_doomed)
-    if not dry_run and vault_doomed:
-        deleted = ctx.vault.delete_signals(r.signaal for r in vault_doomed)
-        # One line per data subject (person at an address) whose records were destroyed.
-        ctx.audit.subjects("verwijdering", trace_id or new_trace_id(), parent, subjects,
-                           reden="bewaartermijn", opslagen=["pakhuis", "kluis"])
-    return {
-        "signalen": len(due),
-        "signaalwijzigingen": int(updates),
-        "huishoudscores": int(scores),
-        "kluisrecords": deleted,
-        "huishoudens": due["huishouden_pseudoniem"].n_unique(),
-        "betrokkenen": len(subjects),
-    }
-
-
 def _signals_oldest(ctx: Context) -> dt.datetime | None:
     """The oldest record of the store: the vault's (every warehouse signal has one, stored or
     refreshed at its last load), found without opening the warehouse."""
@@ -382,14 +305,6 @@ def audit(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str | None = N
     return {"auditregels": result.removed}
 
 
-def apply(ctx: Context, store: str, cut: Cutoffs, *, dry_run: bool, trace_id: str | None = None,
-          parent: str | None = None) -> dict:
-    """Destroy (or with dry_run: count) what one store holds past its term."""
-    if store not in STORES:
-        raise ValueError(f"unknown store {store!r}")
-    return globals()[store](ctx, cut, dry_run=dry_run, trace_id=trace_id, parent=parent)
-
-
 # ------------------------------------------------------------------------------------------------
 # Status for the privacy officer (the portal's Bewaartermijnen page)
 # ------------------------------------------------------------------------------------------------
@@ -400,8 +315,8 @@ class StoreStatus:
     opslag: str
     naam: str
     termijn_dagen: int | dict[str, int]
-    #: Counts of what is past its term now; None when not measured here (the signals store
-    #: without the warehouse: see `status`).
+    #: Counts of what is past its term now; None when not measured (the signals store without
+    #: the warehouse: see `status`).
     te_vernietigen: dict | None
     #: The oldest item the store holds (None: the store is empty).
     oudste: dt.datetime | None
@@ -437,16 +352,15 @@ def last_runs(ctx: Context, *, scan: int = 500) -> dict[str, dict]:
     return found
 
 
-def status(ctx: Context, *, now: dt.datetime | None = None,
-           warehouse: bool = True) -> list[StoreStatus]:
+def status(ctx: Context, *, now: dt.datetime | None = None) -> list[StoreStatus]:
     """Per store: its term, what is past it now (counts), the oldest item, the last run.
 
     Uses the stores' own finders (the dry-run path), so it counts exactly what a retention run at
     this moment would destroy. It destroys nothing and writes no audit line: it reads counts and
     moments, not anyone's data (the dry run through the flow, `vroeg retention --dry-run`, does
-    write its `bewaartermijn` lines, marked `proef`). With `warehouse=False` (the portal, which
-    never opens the warehouse) the signals store is not counted; its oldest record comes from
-    the vault and `laatste_run` says what the last run found.
+    write its `bewaartermijn` lines, marked `proef`). The signals store is not counted here (that
+    opens the warehouse, which the portal never does: `retention_run.status` counts it); its
+    oldest record comes from the vault and `laatste_run` says what the last run found.
     """
     terms = ctx.municipality.privacy.retention_days
     cut = Cutoffs.at(terms, now)
@@ -454,8 +368,7 @@ def status(ctx: Context, *, now: dt.datetime | None = None,
     out = []
     for store in STORES:
         if store == "signals":
-            counts = signals(ctx, cut, dry_run=True) if warehouse else None
-            oldest = _signals_oldest(ctx)
+            counts, oldest = None, _signals_oldest(ctx)
         else:
             found = _FINDERS[store](ctx, cut)
             counts, oldest = found.counts, found.oldest

@@ -1,11 +1,14 @@
-"""Finding one person (or one address) in every store: subject access and its helpers.
+"""Finding one person (or one address) in every store: what subject access, erasure and
+re-identification build on (governance/subject_access.py, erasure.py, reidentification.py).
 
 A privacy officer asks by BSN or by address (postcode, house number, addition: how DDAS identifies
 a client). From that the person's and household's pseudonyms are computed with the same function
 the pipeline uses (privacy.pseudonymise.pseudonyms), under every key version the municipality
 holds, so records and audit lines from before a key rotation are found too. Nothing about the
-person is decrypted except through `Vault.reidentify`, which writes its audit lines first; the
-request itself is logged per data subject ("inzageverzoek").
+person is decrypted except through `Vault.reidentify`, which writes its audit lines first.
+
+Nothing here opens the warehouse: the portal (re-identification, retention status) builds on
+this module and never loads DuckDB (docs/design.md, "The portal").
 """
 
 from __future__ import annotations
@@ -16,19 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
+import connectors
 from privacy import archive
 from privacy.context import Context
 from privacy.pseudonymise import pseudonyms, records_frame
-from privacy.purposes import REIDENTIFY_REASONS, choices, is_reason, purpose
 from privacy.vault import IndexRow, subject_token
 from publishing.visit_list import published_paths
-from sql import sql
 from vroeg import address
+from vroeg.config import STANDARD_PARTNER_ID, standard_partner
+from vroeg.errors import DeliveryError
 from vroeg.opsdb import db
-from vroeg.opsdb.cases import cases_of_households
-from vroeg.opsdb.models import Delivery, Publication, PublicationHousehold
+from vroeg.opsdb.models import Delivery, Publication
 
 _ADDRESS_RE = re.compile(r"^\s*(\d{4}\s*[A-Za-z]{2})\s*[,;\s]\s*(\d+)\s*[-\s,]?\s*(.*?)\s*$")
 
@@ -176,10 +179,6 @@ def archive_matches(ctx: Context, query: Query, people: list[dict] | None = None
     which also finds the person in a partner's file that carries no BSN. Parsing happens in memory
     only; nothing about the rows is kept but their count.
     """
-    import connectors
-    from vroeg.config import STANDARD_PARTNER_ID, standard_partner
-    from vroeg.errors import DeliveryError
-
     keys: set[tuple[str, str, str, str | None]] = set()
     addr = query.address_key()
     if addr:
@@ -239,89 +238,15 @@ def archive_matches(ctx: Context, query: Query, people: list[dict] | None = None
     return hits, unreadable
 
 
-# ------------------------------------------------------------------------------------------------
-# Subject access
-# ------------------------------------------------------------------------------------------------
-
-
-def _warehouse_facts(ctx: Context, signals: list[str], households: list[str]) -> dict:
-    # Imported here: the portal uses this module (re-identification, list paths) and must never
-    # load DuckDB (it never opens the warehouse; see docs/design.md, "The portal").
-    from scoring import warehouse
-
-    wanted = pl.DataFrame({"signaal_pseudoniem": signals}, schema={"signaal_pseudoniem": pl.String})
-    homes = pl.DataFrame({"huishouden_pseudoniem": households},
-                         schema={"huishouden_pseudoniem": pl.String})
-    with warehouse.connect(ctx.warehouse_path) as con, warehouse.transaction(
-            con, wanted=wanted, wanted_households=homes):
-        facts = con.execute(sql("privacy/subject_signals")).pl()
-        updates = con.execute(sql("privacy/subject_updates")).pl()
-        scores = con.execute(sql("privacy/subject_scores")).pl()
-    return {"signalen": facts.to_dicts(), "wijzigingen": updates.to_dicts(),
-            "scores": scores.to_dicts()}
-
-
 def list_files(ctx: Context, publication: Publication) -> tuple[Path, Path]:
     """Where a published list's CSV and XLSX are now: in this home's outbox (the paths recorded
     at publication may point to where VROEG_HOME was then, e.g. before a restore elsewhere)."""
     return published_paths(ctx.home.outbox_dir(ctx.gemeente), publication)
 
 
-def _publications(ctx: Context, scores: list[dict], households: set[str]) -> list[dict]:
-    """The visit lists the household was on: from its scores in the warehouse (runs it was
-    listed in) and from the lists' own record of their lines (publication_households, which the
-    portal keeps, also after the warehouse's scores are gone), with the rank where known."""
-    listed = {(s["run_id"], s["wijkteam"]) for s in scores if s["op_lijst"]}
-    with db.session(ctx.database_url) as s:
-        lines = s.execute(select(PublicationHousehold.publication_id, PublicationHousehold.rang)
-                          .where(PublicationHousehold.huishouden_pseudoniem.in_(
-                              sorted(households)))).all() if households else []
-        ranks = {pid: rang for pid, rang in lines}
-        clauses = []
-        if listed:
-            clauses.append(Publication.run_id.in_({run for run, _ in listed}))
-        if ranks:
-            clauses.append(Publication.id.in_(ranks))
-        rows = s.scalars(select(Publication).where(
-            Publication.gemeente == ctx.gemeente, or_(*clauses))
-            .order_by(Publication.created_at)).all() if clauses else []
-    out = []
-    for p in rows:
-        if (p.run_id, p.wijkteam) not in listed and p.id not in ranks:
-            continue
-        csv_file, xlsx_file = list_files(ctx, p)
-        out.append({"run": p.run_id, "wijkteam": p.wijkteam, "periode": p.period,
-                    "gepubliceerd_op": p.created_at, "csv": str(csv_file), "xlsx": str(xlsx_file),
-                    "rang": ranks.get(p.id),
-                    "bestand_aanwezig": csv_file.exists() or xlsx_file.exists()})
-    return out
-
-
-def _cases(ctx: Context, households: set[str]) -> list[dict]:
-    """The cases the wijkteams recorded about the household (contact attempts, end result).
-    The names of the employees who recorded them are not the resident's data: left out."""
-    return [{"wijkteam": c.wijkteam, "periode": c.period, "rang": c.rang,
-             "aangemaakt_op": c.aangemaakt_op, "opgepakt_op": c.opgepakt_op,
-             "eindresultaat": c.eindresultaat, "eindresultaat_op": c.eindresultaat_op,
-             "contactpogingen": [{"soort": a.soort, "bereikt": a.bereikt, "datum": a.datum,
-                                  "dagdeel": a.dagdeel} for a in c.contactpogingen]}
-            for c in cases_of_households(ctx.database_url, ctx.gemeente, households)]
-
-
-def _deliveries(ctx: Context, facts: dict) -> list[dict]:
-    ids = {f["levering_id"] for f in facts["signalen"]} | {u["levering_id"]
-                                                           for u in facts["wijzigingen"]}
-    if not ids:
-        return []
-    with db.session(ctx.database_url) as s:
-        rows = s.scalars(select(Delivery).where(Delivery.id.in_(ids))
-                         .order_by(Delivery.received_at)).all()
-    return [{"levering": d.id, "bestand": d.filename, "partner": d.partner_id,
-             "ontvangen": d.received_at, "origineel_in_archief": d.archive_path is not None}
-            for d in rows]
-
-
-_INTERNAL = {"signaal_pseudoniem", "persoon_pseudoniem", "toevoeging_sleutel"}
+#: The columns of an opened vault record that are the software's, not the resident's: left out
+#: of what a privacy officer is shown.
+INTERNAL_COLUMNS = {"signaal_pseudoniem", "persoon_pseudoniem", "toevoeging_sleutel"}
 
 
 def households_of(ctx: Context, records: list[dict]) -> set[str]:
@@ -335,195 +260,3 @@ def households_of(ctx: Context, records: list[dict]) -> set[str]:
         out.update(h for h in pseudonyms(frame, ctx.keys.at(version))["huishouden_pseudoniem"]
                    if h)
     return out
-
-
-def subject_access(ctx: Context, query: Query, *, trace_id: str) -> dict:
-    """Everything held about the person (or address), as a JSON-ready document; logged."""
-    located = locate(ctx, query)
-    with ctx.audit.operation("inzageverzoek", trace_id, gezocht_op="bsn" if query.bsn
-                             else "adres") as op:
-        people = ctx.vault.reidentify(
-            located.record_households, purpose="inzageverzoek", audit=ctx.audit,
-            trace_id=trace_id, parent=op.operation_id,
-            persons=located.record_persons if query.bsn else None)
-        opened = [rec for household in people.values() for rec in household]
-        identities = [{k: v for k, v in rec.items() if k not in _INTERNAL} for rec in opened]
-        # The trail about the person, without the lines this request is writing.
-        subjects = located.candidates | set(located.record_households) | households_of(ctx, opened)
-        trail = [line for line in ctx.audit.read(subjects=subjects)
-                 if line["trace_id"] != trace_id]
-        facts = _warehouse_facts(ctx, located.signals, located.record_households)
-        # The household under every key version: lists and cases in the operational database
-        # are keyed by the pseudonym of the day they were written.
-        homes = set(located.households) | set(located.record_households) | households_of(
-            ctx, opened)
-        publications = _publications(ctx, facts["scores"], homes)
-        case_list = _cases(ctx, homes)
-        delivered = _deliveries(ctx, facts)
-        originals, unreadable = archive_matches(ctx, query, opened)
-        ctx.audit.subjects("inzageverzoek", trace_id, op.operation_id,
-                           current_tokens(ctx, query, located),
-                           gezocht_op=op.attributes["gezocht_op"])
-        op.attributes.update(kluisrecords=len(identities), signalen=len(facts["signalen"]),
-                             zaken=len(case_list), logboekregels=len(trail))
-    return {
-        "gemeente": ctx.gemeente,
-        "gezocht_op": query.describe(),
-        "opgesteld_op": dt.datetime.now(dt.UTC),
-        "identiteit": identities,
-        "signalen": facts["signalen"],
-        "wijzigingen": facts["wijzigingen"],
-        "scores": facts["scores"],
-        "bezoeklijsten": publications,
-        "zaken": case_list,
-        "leveringen": delivered,
-        "originelen_in_archief": [
-            {"bestanden": list(h.filenames), "partner": h.partner_id, "ontvangen": h.received_at,
-             "rijen": h.rows} for h in originals],
-        "archief_onleesbaar": unreadable,
-        "logboek": [
-            {k: line[k] for k in ("naam", "start", "einde", "status", "attributen", "trace_id")}
-            for line in trail],
-    }
-
-
-def _euro(cents: int) -> str:
-    from scoring.explanations import euros
-
-    return euros(cents)
-
-
-def summary_text(report: dict) -> str:
-    """The readable Dutch summary a privacy officer can send to the resident."""
-    lines = [
-        f"Overzicht van gegevens (inzageverzoek, AVG art. 15) — gemeente {report['gemeente']}",
-        f"Gezocht op: {report['gezocht_op']}. Opgesteld: "
-        f"{report['opgesteld_op']:%d-%m-%Y %H:%M} (UTC).",
-        "",
-    ]
-    ids = report["identiteit"]
-    if ids:
-        lines.append(f"Persoonsgegevens (versleuteld bewaard in de kluis): {len(ids)} record(s).")
-        for rec in ids:
-            name = " ".join(p for p in (rec.get("voornamen"), rec.get("tussenvoegsel"),
-                                        rec.get("achternaam")) if p)
-            addition = rec.get("huisnummertoevoeging") or ""
-            lines.append(
-                f"  - {name}; {rec.get('straatnaam') or ''} {rec.get('huisnummer') or ''}"
-                f"{(' ' + addition) if addition else ''}, {rec.get('postcode') or ''} "
-                f"{rec.get('woonplaats') or ''}"
-                + (f"; geboren {rec['geboortedatum']}" if rec.get("geboortedatum") else "")
-                + (f"; telefoon {rec['telefoon']}" if rec.get("telefoon") else "")
-                + (f"; e-mail {rec['email']}" if rec.get("email") else "")
-                + (f"; BSN {rec['bsn']}" if rec.get("bsn") else "")
-                + (f" (signaal {rec.get('signaal_id')} van {rec.get('partner_id')})"
-                   if rec.get("signaal_id") else ""))
-    else:
-        lines.append("Persoonsgegevens in de kluis: geen.")
-    signals = report["signalen"]
-    if signals:
-        lines.append(f"Signalen van betalingsachterstand: {len(signals)}.")
-        for s in signals:
-            lines.append(
-                f"  - {s['partner_type']} ({s['partner_id']}), signaaldatum {s['signaaldatum']}, "
-                f"achterstand {_euro(s['bedrag_cent'])}" + (", crisis" if s["crisis"] else "")
-                + f", wijkteam {s['wijkteam']}")
-    else:
-        lines.append("Signalen: geen.")
-    if report["wijzigingen"]:
-        lines.append("Wijzigingen van signalen (hoger of lager bedrag): "
-                     f"{len(report['wijzigingen'])}.")
-    scores = report["scores"]
-    if scores:
-        listed = sum(1 for s in scores if s["op_lijst"])
-        lines.append(f"Beoordelingen van het huishouden: {len(scores)} (waarvan {listed} keer op "
-                     "een bezoeklijst).")
-        for s in scores:
-            lines.append(f"  - periode {s['periode']}: score {s['score']}"
-                         + (", op de bezoeklijst" if s["op_lijst"] else ", niet op de lijst")
-                         + f" (wijkteam {s['wijkteam']})")
-    else:
-        lines.append("Beoordelingen (scores): geen.")
-    if report["bezoeklijsten"]:
-        lines.append("Bezoeklijsten waarop het huishouden stond:")
-        for p in report["bezoeklijsten"]:
-            lines.append(f"  - {p['wijkteam']}, periode {p['periode']}"
-                         + (f", plaats {p['rang']}" if p.get("rang") else "")
-                         + ("" if p["bestand_aanwezig"] else " (lijst inmiddels vernietigd)"))
-    if report.get("zaken"):
-        lines.append("Contact met het wijkteam (zaken):")
-        for c in report["zaken"]:
-            attempts = c["contactpogingen"]
-            reached = sum(1 for a in attempts if a["bereikt"])
-            lines.append(
-                f"  - {c['wijkteam']}, periode {c['periode']}: {len(attempts)} contactpoging(en)"
-                + (f", {reached} keer bereikt" if attempts else "")
-                + (f"; afgesloten: {c['eindresultaat']}" if c["eindresultaat"] else
-                   "; nog in behandeling"))
-            for a in attempts:
-                lines.append(f"      {a['datum']:%d-%m-%Y} ({a['dagdeel'].lower()}): {a['soort']}, "
-                             + ("bereikt" if a["bereikt"] else "niet bereikt"))
-    if report["leveringen"] or report["originelen_in_archief"]:
-        lines.append("Aangeleverd door signaalpartners in:")
-        for d in report["leveringen"]:
-            lines.append(f"  - {d['bestand']} ({d['partner']}), ontvangen "
-                         f"{d['ontvangen']:%d-%m-%Y}")
-        for h in report["originelen_in_archief"]:
-            lines.append(f"  - origineel {', '.join(h['bestanden'])}: {h['rijen']} rij(en) "
-                         "over u in het versleutelde archief")
-    else:
-        lines.append("Originele leveringen met uw gegevens: geen.")
-    trail = report["logboek"]
-    if trail:
-        lines.append(f"Verwerkingen van uw gegevens volgens het logboek: {len(trail)}.")
-        for line in trail:
-            what = line["attributen"].get("doel") or line["attributen"].get("reden") or ""
-            lines.append(f"  - {line['einde']:%d-%m-%Y %H:%M} {line['naam']}"
-                         + (f" ({what})" if what else "")
-                         + (f", wijkteam {line['attributen']['wijkteam']}"
-                            if line["attributen"].get("wijkteam") else ""))
-    else:
-        lines.append("Verwerkingen in het logboek: geen.")
-    lines += ["", "Doel van de verwerking: vroegsignalering van betalingsachterstanden (Wet "
-              "gemeentelijke schuldhulpverlening). Zie het register van verwerkingen "
-              "(vroeg register) voor ontvangers en bewaartermijnen."]
-    return "\n".join(lines)
-
-
-
-# ------------------------------------------------------------------------------------------------
-# A privacy officer's explicit re-identification of a pseudonym
-# ------------------------------------------------------------------------------------------------
-
-#: The reason codes (privacy/purposes.py is their one home, with Dutch labels); kept here too for
-#: callers of this module.
-OFFICER_REASONS = tuple(REIDENTIFY_REASONS)
-
-
-def reidentify_pseudonym(ctx: Context, pseudonym: str, *, reason: str, case: str | None,
-                         trace_id: str, **attributes) -> list[dict]:
-    """The records behind a household or person pseudonym (e.g. from an audit line); logged.
-
-    Used by `vroeg reidentify` and by the portal's re-identification form. `reason` is a code from
-    privacy.reasons; `attributes` (e.g. the portal user's name) go onto the bulk line.
-    """
-    if not is_reason(reason):
-        raise SubjectProblem(f"Reden moet een van {choices()} zijn.")
-    if case is not None and not re.fullmatch(r"[A-Za-z0-9._/-]{1,40}", case):
-        raise SubjectProblem("Een zaaknummer bestaat uit letters, cijfers en . _ / - (max. 40).")
-    households = {r.huishouden for r in ctx.vault.index(households=[pseudonym])}
-    persons = None
-    if not households:
-        by_person = ctx.vault.index(persons=[pseudonym])
-        households = {r.huishouden for r in by_person}
-        persons = [pseudonym] if by_person else None
-    extra = {"zaak": case} if case else {}
-    with ctx.audit.operation("heridentificatie-handmatig", trace_id, reden=reason, **extra,
-                             **attributes) as op:
-        found = ctx.vault.reidentify(sorted(households), purpose=purpose(reason),
-                                     audit=ctx.audit, trace_id=trace_id, parent=op.operation_id,
-                                     persons=persons, **extra, **attributes)
-        records = [{k: v for k, v in rec.items() if k not in _INTERNAL}
-                   for household in found.values() for rec in household]
-        op.attributes["kluisrecords"] = len(records)
-    return records

@@ -26,8 +26,8 @@ PORTAL_ACTIONS = {
     "registratie-contactpoging": "contactpoging vastgelegd",
     "registratie-eindresultaat": "eindresultaat vastgelegd",
     "heridentificatie-handmatig": "heridentificatie door privacyfunctionaris",
-    # Written by the portal before re-identification went through governance.subject (kept so
-    # older lines are still shown).
+    # Written by the portal before re-identification went through governance.reidentification
+    # (kept so older lines are still shown).
     "heridentificatie-privacy": "heridentificatie door privacyfunctionaris",
     "toegang-geweigerd": "toegang geweigerd",
 }

@@ -73,7 +73,7 @@ def test_rotation_rekeys_the_portals_pseudonyms_on_postgresql(pg_schema_url, hom
 
 def test_retention_and_erasure_of_the_portals_rows_on_postgresql(pg_schema_url, home,
                                                                  monkeypatch):
-    from governance import retention
+    from governance import retention, retention_run
     from privacy.context import context
     from vroeg.opsdb import cases, db
     from vroeg.opsdb.models import ContactAttempt, PublicationHousehold
@@ -90,7 +90,7 @@ def test_retention_and_erasure_of_the_portals_rows_on_postgresql(pg_schema_url, 
     assert retention.cases(ctx, cut, dry_run=True) == {"zaken": 1, "contactpogingen": 1,
                                                        "huishoudens": 1}
     for store in ("lists", "cases"):
-        retention.apply(ctx, store, cut, dry_run=False, trace_id="p" * 32)
+        retention_run.apply(ctx, store, cut, dry_run=False, trace_id="p" * 32)
     with db.session(pg_schema_url) as s:
         assert s.scalars(select(PublicationHousehold)).all() == []
         assert s.scalars(select(ContactAttempt)).all() == []

@@ -299,7 +299,7 @@ def test_register_and_retention_pages_show_the_privacy_modules_content(data, off
 
     page = html.unescape(officer.get("/privacy/bewaartermijnen").text)
     assert "Nog niet beschikbaar" not in page
-    expected = status(Context(home=home, municipality=municipality), warehouse=False)
+    expected = status(Context(home=home, municipality=municipality))
     assert [s.opslag for s in expected] == list(LABELS)
     for store in expected:
         assert store.naam in page

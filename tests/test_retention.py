@@ -83,7 +83,7 @@ def test_default_terms_destroy_nothing_of_a_fresh_installation(prefect_server, t
 def test_terms_per_store_published_households_are_kept_longer(prefect_server, tmp_path,
                                                               monkeypatch):
     """Unpublished signals due, published lists not: only never-listed households go."""
-    from governance import retention
+    from governance import retention, retention_run
     from privacy.context import context
 
     home, _ = demo_copy(tmp_path, monkeypatch)
@@ -92,7 +92,7 @@ def test_terms_per_store_published_households_are_kept_longer(prefect_server, tm
     vault_before = ctx.vault.count()
     cut = retention.Cutoffs.at(ctx.municipality.privacy.retention_days.model_copy(update={
         "unpublished_signals": 0}), dt.datetime.now(dt.UTC))
-    counts = retention.signals(ctx, cut, dry_run=False, trace_id="r" * 32)
+    counts = retention_run.signals(ctx, cut, dry_run=False, trace_id="r" * 32)
     assert 0 < counts["signalen"] < before["signals"]
     assert counts["kluisrecords"] == counts["signalen"]
     assert ctx.vault.count() == vault_before - counts["signalen"]
@@ -150,10 +150,10 @@ def test_zero_day_terms_empty_every_store_and_subject_access_finds_only_the_dele
 
     # The status a privacy officer sees counts what a run would destroy, with the stores' own
     # finders, and neither destroys nor logs anything.
-    from governance import retention
+    from governance import retention_run
 
     lines = _ops_count(home, AuditLine)
-    status = {st.opslag: st for st in retention.status(ctx)}
+    status = {st.opslag: st for st in retention_run.status(ctx)}
     assert _ops_count(home, AuditLine) == lines and ctx.vault.count() == vault_before
     assert all(st.oudste is not None and st.laatste_run is None for st in status.values())
 
@@ -206,7 +206,7 @@ def test_zero_day_terms_empty_every_store_and_subject_access_finds_only_the_dele
     assert _ops_count(home, QuarantineRecord) == 0
     assert _ops_count(home, Delivery, Delivery.archive_path.is_not(None)) == 0
     assert _ops_count(home, Delivery) > 0  # the registry (counts, no personal data) stays
-    after = {st.opslag: st for st in retention.status(ctx)}
+    after = {st.opslag: st for st in retention_run.status(ctx)}
     for store in ("archive", "quarantine", "lists", "signals", "cases"):
         assert after[store].oudste is None and not any(after[store].te_vernietigen.values())
         assert after[store].laatste_run["proef"] is False

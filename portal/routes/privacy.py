@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import func, select
 
 from governance import register as art30
+from governance.reidentification import reidentify_pseudonym
 from governance.retention import status as retention_status
-from governance.subject import reidentify_pseudonym
 from portal import audit_views
 from portal.audit_views import AuditFilter
 from portal.security import Principal
@@ -95,7 +95,7 @@ def retention(request: Request, user: Principal = Depends(PRIVACY)):
     retention run found. Nothing is destroyed or logged by looking.
     """
     st = state(request)
-    stores = retention_status(st.ctx, warehouse=False)
+    stores = retention_status(st.ctx)
     with db.session(st.settings.database_url) as s:
         g = st.ctx.gemeente
         open_cases = s.scalar(select(func.count()).select_from(Case).where(
