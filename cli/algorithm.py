@@ -8,6 +8,10 @@ from typing import Annotated
 import typer
 
 from cli.common import AsJson, Gemeente, err, fail, home, out, print_json
+from vroeg.settings import default_gemeente
+
+# Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): scoring.card
+# (DuckDB), vroeg.config (pydantic, YAML).
 
 
 def register(app: typer.Typer) -> None:
@@ -27,7 +31,6 @@ def algorithm_card(
     """
     from scoring.card import card, write_card
     from vroeg.config import ConfigError, load_municipality
-    from vroeg.settings import default_gemeente
 
     state = home()
     code = gemeente or default_gemeente(state)

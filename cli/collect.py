@@ -20,6 +20,9 @@ from cli.common import (
     warn_messages,
 )
 
+# Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): vroeg.config
+# (pydantic, YAML).
+
 
 def register(app: typer.Typer) -> None:
     app.command()(collect)

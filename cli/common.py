@@ -1,13 +1,17 @@
 """Shared plumbing of the `vroeg` command: consoles, options, running a flow, tables.
 
-Heavy imports (Prefect, Great Expectations, DuckDB) happen inside the commands, after Prefect has
-been pointed at VROEG_HOME, so `vroeg --help` is quick and Prefect never writes to ~/.prefect.
+Heavy imports happen inside the commands, in every module of this package: Prefect only after it
+has been pointed at VROEG_HOME (`prepare_prefect`), so it never writes to ~/.prefect; and the
+modules built on Great Expectations, DuckDB, polars, SQLAlchemy or pydantic (vroeg.config, the
+privacy machinery, the portal), so that `vroeg --help` stays quick. Light modules are imported at
+the top.
 Human output goes to the terminal in Dutch; `--json` prints one machine-readable document on
 standard output and nothing else there (progress goes to standard error).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -18,6 +22,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from flows.prefect_env import configure
+from vroeg.settings import Home
 
 # Without a terminal (a pipe, CI, a log file) rich would wrap tables at 80 columns.
 _WIDTH = None if sys.stdout.isatty() else 160
@@ -40,14 +47,10 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v",
 
 
 def home():
-    from vroeg.settings import Home
-
     return Home.from_env().ensure()
 
 
 def prepare_prefect(verbose: bool) -> None:
-    from flows.prefect_env import configure
-
     configure(home())
     if not verbose:
         # Prefect's task-state lines stay in its own log (and UI); the terminal shows progress.
@@ -56,7 +59,7 @@ def prepare_prefect(verbose: bool) -> None:
 
 class ProgressHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
-        from flows.progress import MARKER
+        from flows.progress import MARKER  # imports Prefect: only once prepare_prefect has run
 
         if getattr(record, MARKER, False):
             style = "yellow" if record.levelno >= logging.WARNING else "dim"
@@ -69,8 +72,6 @@ def run_flow(label: str, verbose: bool, flow_path: str, /, **kwargs):
     Prefect is imported here, after its environment is set: it reads its settings and configures
     logging once, at import.
     """
-    import importlib
-
     prepare_prefect(verbose)
     module, name = flow_path.split(":")
     fn = getattr(importlib.import_module(module), name)

@@ -14,6 +14,9 @@ from rich.table import Table
 
 from cli.common import AsJson, Gemeente, context_or_exit, fail, out, print_json
 
+# Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): scoring
+# (DuckDB), privacy.audit (polars, SQLAlchemy).
+
 app = typer.Typer(help="Uitsluitingslijsten (overleden, verhuisd, schuldhulp, veiligheid, "
                        "hoeft geen hulp): laden als pseudoniemen en bekijken.",
                   no_args_is_help=True)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import typer
 
 from cli.common import AsJson, Gemeente, Verbose, fail, home, out, print_json, run_flow
+from vroeg.settings import default_gemeente
+
+# Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): privacy.keys
+# (cryptography; `vroeg keys rotate` runs a flow).
 
 app = typer.Typer(help="Sleutels voor pseudonimisering, kluis en archief.", no_args_is_help=True)
 
@@ -15,7 +19,6 @@ app = typer.Typer(help="Sleutels voor pseudonimisering, kluis en archief.", no_a
 def keys_init(gemeente: Gemeente = None) -> None:
     """Maak een nieuwe geheime sleutel voor de gemeente (in $VROEG_HOME/keys, alleen voor u leesbaar)."""  # noqa: E501
     from privacy.keys import KeyProblem, init_keys
-    from vroeg.settings import default_gemeente
 
     state = home()
     code = gemeente or default_gemeente(state)
@@ -37,7 +40,6 @@ def keys_rotate(as_json: AsJson = False, verbose: Verbose = False,
     sleutelbestand: het logboek is ermee vastgelegd.
     """  # noqa: E501
     from privacy.keys import KeyProblem, load_keys
-    from vroeg.settings import default_gemeente
 
     state = home()
     code = gemeente or default_gemeente(state)

@@ -10,6 +10,7 @@ logged, never in --json, never through Prefect.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,14 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.common import AsJson, Gemeente, err, fail, home, out, print_json
+from vroeg import schema
+from vroeg.errors import DeliveryError
+from vroeg.files import safe_filename
+from vroeg.schema import SOURCE_ROW
+from vroeg.settings import default_gemeente
+
+# Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): vroeg.config
+# (pydantic, YAML), connectors and quality (polars, Great Expectations).
 
 app = typer.Typer(help="Partnerregister: partners tonen en een partnerconfiguratie controleren.",
                   no_args_is_help=True)
@@ -106,8 +115,6 @@ def check(
 
 
 def _code(gemeente: str | None) -> str:
-    from vroeg.settings import default_gemeente
-
     return gemeente or default_gemeente(home())
 
 
@@ -143,8 +150,6 @@ def describe(spec) -> str:
 
 
 def _check_mapping(partner, report: dict) -> None:
-    from vroeg import schema
-
     specs = partner.column_specs()
     missing = partner.unmapped_required()
     if missing:
@@ -159,8 +164,6 @@ def _check_mapping(partner, report: dict) -> None:
 
 
 def _check_channel(state, code: str, partner, report: dict) -> None:
-    import os
-
     if partner.channel == "inbox":
         folder = state.inbox_dir(code) / partner.id
         report["inbox"] = str(folder)
@@ -180,8 +183,6 @@ def _try_sample(partner, municipality, sample: Path | None, query: bool, rows: i
     import connectors
     from connectors.mapping import map_to_standard
     from quality.validate import validate
-    from vroeg.errors import DeliveryError
-    from vroeg.files import safe_filename
 
     try:
         if partner.channel == "sql":
@@ -208,7 +209,7 @@ def _try_sample(partner, municipality, sample: Path | None, query: bool, rows: i
     if today:
         day = dt.date.fromisoformat(today)
     else:
-        from zoneinfo import ZoneInfo
+        from zoneinfo import ZoneInfo  # not at the top: it loads sysconfig, slowing `--help`
 
         day = dt.datetime.now(ZoneInfo(municipality.timezone)).date()
     outcome = validate(parsed, municipality, name, day)
@@ -268,9 +269,6 @@ def _cell(value: str | None, parsed: object = None, has_parsed: bool = False) ->
 
 
 def _finish(report: dict, as_json: bool, preview) -> None:
-    from vroeg import schema
-    from vroeg.schema import SOURCE_ROW
-
     ok = not report["fouten"]
     report["in_orde"] = ok
     if as_json:

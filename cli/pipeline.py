@@ -25,6 +25,10 @@ from cli.common import (
     run_flow,
     warn_messages,
 )
+from vroeg.settings import DEFAULT_GEMEENTE, default_gemeente
+
+# Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): scoring
+# (DuckDB), synthetic and vroeg.config (pydantic, YAML), privacy.keys (cryptography).
 
 
 def register(app: typer.Typer) -> None:
@@ -52,7 +56,6 @@ def generate(
     from synthetic.generator import GeneratorError
     from synthetic.generator import generate as run_generator
     from vroeg.config import ConfigError, load_municipality
-    from vroeg.settings import default_gemeente
 
     state = home()
     code = gemeente or default_gemeente(state)
@@ -206,7 +209,6 @@ def demo(
 ) -> None:
     """Genereer, lees in en publiceer voor de voorbeeldgemeente (0080), in één keer."""
     from privacy.keys import KeyProblem, init_keys, load_keys
-    from vroeg.settings import DEFAULT_GEMEENTE
 
     state = home()
     try:

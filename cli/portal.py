@@ -11,8 +11,13 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from cli.common import Gemeente, context_or_exit, err, fail, home, out
+from vroeg.settings import default_gemeente
+
+# Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): the portal
+# (FastAPI, uvicorn, SQLAlchemy), vroeg.config (pydantic, YAML).
 
 users_app = typer.Typer(help="Accounts van de portal: toevoegen, verwijderen, wachtwoord "
                              "vervangen.", no_args_is_help=True)
@@ -73,7 +78,6 @@ def _read_password(prompt: str) -> str:
 
 def _setup(gemeente: str | None):
     from vroeg.config import ConfigError, load_municipality
-    from vroeg.settings import default_gemeente
 
     state = home()
     code = gemeente or default_gemeente(state)
@@ -140,8 +144,6 @@ def users_reset(name: Annotated[str, typer.Argument(help="Gebruikersnaam.")],
 @users_app.command("list")
 def users_list(gemeente: Gemeente = None) -> None:
     """Toon de accounts met hun rollen en wijkteams."""
-    from rich.table import Table
-
     from portal import accounts
 
     state, municipality = _setup(gemeente)

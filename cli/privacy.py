@@ -8,7 +8,9 @@ where personal data must never go. Every command that touches personal data writ
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +29,10 @@ from cli.common import (
     run_flow,
 )
 from privacy.purposes import REIDENTIFY_REASONS
+from vroeg.settings import Home, default_gemeente
+
+# Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): governance
+# and the privacy machinery (DuckDB, polars, SQLAlchemy), vroeg.config (pydantic, YAML).
 
 Bsn = Annotated[str | None, typer.Option("--bsn", help="BSN van de betrokkene (9 cijfers).",
                                          show_default=False)]
@@ -164,7 +170,6 @@ def register_command(as_json: AsJson = False, gemeente: Gemeente = None) -> None
     """Het register van verwerkingsactiviteiten (AVG art. 30), uit de configuratie."""
     from governance import register as art30
     from vroeg.config import ConfigError, load_municipality
-    from vroeg.settings import Home, default_gemeente
 
     home = Home.from_env()
     try:
@@ -175,8 +180,6 @@ def register_command(as_json: AsJson = False, gemeente: Gemeente = None) -> None
     if as_json:
         print_json(document)
     else:
-        import sys
-
         sys.stdout.write(art30.markdown(document))
 
 
@@ -204,8 +207,6 @@ def subject_access(
     Toont een leesbare samenvatting (of met --json het volledige overzicht). Het verzoek zelf
     komt in het logboek.
     """
-    import json
-
     from governance.subject_access import subject_access as access
     from governance.subject_access import summary_text
     from privacy.audit import new_trace_id

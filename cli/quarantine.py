@@ -16,6 +16,9 @@ from rich.text import Text
 
 from cli.common import AsJson, Gemeente, context_or_exit, fail, out, print_json
 
+# Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): vroeg.opsdb
+# (SQLAlchemy).
+
 
 def register(app: typer.Typer) -> None:
     app.command()(quarantine)

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from cli.common import AsJson, Gemeente, context_or_exit, err, fail, out, print_json
+
+# Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): reporting
+# and scoring (DuckDB, polars), vroeg.config (pydantic, YAML).
 
 Van = Annotated[str, typer.Option("--from", help="Eerste dag (JJJJ-MM-DD).", show_default=False)]
 Tot = Annotated[str, typer.Option("--to", help="Laatste dag, inbegrepen (JJJJ-MM-DD).",
@@ -132,10 +137,6 @@ def monitor(
     """Toon en schrijf de monitorcijfers per wijkteam en voor de gemeente: signalen per 1.000
     inwoners per maand, partnertypes, meervoudig en opeenvolgend, zaken, bereik, eindresultaten
     en dagen van signaal tot eerste contact."""
-    from dataclasses import asdict
-
-    from rich.table import Table
-
     from reporting import monitor_output
     from scoring.score import Period
 

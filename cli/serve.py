@@ -32,6 +32,7 @@ def serve(
     codes = gemeenten or home().municipalities()
     contexts = [context_or_exit(code) for code in codes]  # refuse without a usable key
     prepare_prefect(verbose)
+    # Prefect reads its settings at import: only now that prepare_prefect has set them.
     from flows.serve import SCHEDULED, flow_of
     from flows.serve import serve as run_serve
 

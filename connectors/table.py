@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from vroeg.errors import DeliveryRejected
 from vroeg.schema import SOURCE_ROW
 
 #: Column holding a reader's reason code for a row it could not read cleanly (else null).
@@ -49,8 +50,6 @@ def build_table(columns: list[str], rows: list[list[str | None]], row_numbers: l
 
 def check_header(columns: list[str], filename: str) -> list[str]:
     """Strip names; refuse empty or repeated names, which would make a mapping ambiguous."""
-    from vroeg.errors import DeliveryRejected
-
     cleaned = [(c or "").strip().lstrip("\ufeff") for c in columns]
     if not any(cleaned):
         raise DeliveryRejected(f"{filename}: de kopregel bevat geen kolomnamen.", "KOPREGEL_LEEG")

@@ -12,12 +12,11 @@ from flows.progress import progress
 from flows.run import run_flow
 from privacy.context import context
 from scoring.score import Period
+from synthetic.generator import generate
 
 
 @task(name="genereren", **TASK)
 def generate_task(gemeente: str, out_dir: str, seed: int, end: str, months: int) -> list[dict]:
-    from synthetic.generator import generate
-
     ctx = context(gemeente)
     report = generate(ctx.municipality, Path(out_dir), seed=seed, end=end, months=months)
     progress().info("%d leveringen gegenereerd met %d signalen.", len(report.files),

@@ -22,10 +22,11 @@ from prefect.runtime import flow_run
 
 import connectors
 from connectors.mapping import map_to_standard
+from connectors.sql_source import SourceUnavailable, query_partner, source_name
 from flows.policy import TASK, flow_failed
 from flows.progress import progress
 from privacy import archive
-from privacy.audit import frame_sha256
+from privacy.audit import frame_sha256, new_trace_id
 from privacy.context import Context, context
 from privacy.pseudonymise import pseudonymise
 from quality.suite import SUITE_VERSION
@@ -113,8 +114,6 @@ def fetch_step(gemeente: str, partner_id: str, trace_id: str) -> Received | None
     The rows never leave this step except as the archived, canonical bytes: the read step reads
     them back from the archive, exactly like a file.
     """
-    from connectors.sql_source import query_partner, source_name
-
     ctx = context(gemeente)
     partner = ctx.municipality.partner(partner_id)
     with scrubbed("ophalen"), ctx.audit.operation("ontvangst", trace_id, partner=partner.id,
@@ -292,8 +291,6 @@ def ingest_one(gemeente: str, path: str, partner_id: str | None, today: str | No
                steps: Steps = TASKS, filename: str | None = None,
                channel: str = "bestand") -> dict:
     """One file through every step; returns its summary (counts, no personal data)."""
-    from privacy.audit import new_trace_id
-
     logger = progress()
     name = filename or Path(path).name
     try:
@@ -319,9 +316,6 @@ def ingest_one(gemeente: str, path: str, partner_id: str | None, today: str | No
 def fetch_one(gemeente: str, partner_id: str, today: str | None = None, *,
               steps: Steps = TASKS) -> dict:
     """Query one SQL partner and process the result; a summary like a file's."""
-    from connectors.sql_source import SourceUnavailable
-    from privacy.audit import new_trace_id
-
     logger = progress()
     trace_id = new_trace_id()
     try:

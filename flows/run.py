@@ -28,6 +28,7 @@ from scoring.score import (
     score_period,
     team_totals,
 )
+from scoring.whatif import apply_overrides, compare
 from sql import sql_hashes
 from vroeg.opsdb import runs
 from vroeg.safety import scrubbed
@@ -167,8 +168,6 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
 
 @task(name="wat-als", **TASK)
 def whatif_task(gemeente: str, period: str, overrides: dict, trace_id: str) -> dict:
-    from scoring.whatif import apply_overrides, compare
-
     ctx = context(gemeente)
     base = ctx.municipality
     alternative = apply_overrides(base, overrides)

@@ -20,8 +20,8 @@ from starlette.routing import Mount
 from portal import security
 from portal.routes import admin, coordinator, data, privacy, session
 from portal.settings import PortalSettings
-from portal.web import Access, PortalState, Refused, SignInRequired, render
-from privacy.context import Context
+from portal.web import Access, PortalState, PostAccess, Refused, SignInRequired, render
+from privacy.context import Context, context
 
 STATIC = Path(__file__).parent / "static"
 
@@ -39,8 +39,6 @@ def access_rule(route: APIRoute) -> Access | None:
 
 def check_routes(app: FastAPI) -> None:
     """Every route is public by name or has exactly one access rule; every form checks CSRF."""
-    from portal.web import PostAccess
-
     for route in app.routes:
         if isinstance(route, Mount):
             if route.path != "/static":
@@ -120,8 +118,6 @@ def create_app(settings: PortalSettings, ctx: Context) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """For `uvicorn --factory portal.app:app_from_env` (VROEG_HOME, VROEG_GEMEENTE)."""
-    from privacy.context import context
-
     ctx = context()
     ctx.keys  # noqa: B018 - refuse to start without the municipality's key
     return create_app(PortalSettings.from_env(ctx.gemeente, ctx.database_url), ctx)

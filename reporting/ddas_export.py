@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from privacy import purposes as reasons
+from privacy.audit import new_trace_id, sha256_bytes
 from reporting import mapping, validate
 from reporting.records import CaseFact, Reportable, SignalFact, gather
 from vroeg.files import write_atomic
@@ -131,8 +132,6 @@ class ExportResult:
 def export(contexts: list, van: dt.date, tot: dt.date, out: Path, *, supplier: str,
            now: dt.datetime | None = None) -> ExportResult:
     """Gather, re-identify (logged per household), build, validate, write, record."""
-    from privacy.audit import new_trace_id, sha256_bytes
-
     now = now or dt.datetime.now(dt.UTC)
     purpose = reasons.processing_purpose("ddas-export")
     deliveries: list[Delivery] = []

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from privacy import purposes as reasons
+from privacy.audit import new_trace_id, sha256_bytes
 from reporting import mapping
 from reporting.records import SignalFact, gather
 from vroeg.files import write_atomic
@@ -57,8 +58,6 @@ class FeedbackResult:
 
 
 def feedback(ctx, partner_id: str, van: dt.date, tot: dt.date) -> FeedbackResult:
-    from privacy.audit import new_trace_id, sha256_bytes
-
     partner = ctx.municipality.partner(partner_id)  # ConfigError (Dutch) for an unknown partner
     facts = gather(ctx, van, tot)
     own = [s for s in facts.in_window() if s.partner_id == partner.id]

@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from privacy.context import Context
 from reporting import mapping
+from scoring import warehouse
 from scoring.score import Period
+from sql import sql
 from vroeg.opsdb import cases, db
 from vroeg.opsdb.cases import CaseRecord
 from vroeg.opsdb.models import Run
@@ -87,9 +89,6 @@ def run_dates(database_url: str, run_ids: list[str]) -> dict[str, dt.date]:
 
 def gather(ctx: Context, van: dt.date, tot: dt.date) -> Reportable:
     """Signals and cases of one municipality for a window of whole or partial months."""
-    from scoring import warehouse
-    from sql import sql
-
     if tot < van:
         raise ValueError("de einddatum ligt vóór de begindatum")
     url, gemeente = ctx.database_url, ctx.gemeente

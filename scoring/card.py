@@ -20,6 +20,7 @@ from scoring.rules import RULE_SQL, rules_document, rules_hash
 from vroeg import ddas
 from vroeg.config import Municipality
 from vroeg.config.features import FEATURES, PROHIBITED, RULES
+from vroeg.files import write_atomic
 
 PURPOSE = (
     "Bepalen in welke volgorde het sociaal wijkteam huishoudens met betalingsachterstanden "
@@ -297,8 +298,6 @@ def markdown(data: dict) -> str:
 
 def write_card(municipality: Municipality, folder: Path) -> tuple[Path, Path]:
     """Write algoritmekaart_<code>_<version>.md and .json (atomically); returns both paths."""
-    from vroeg.files import write_atomic
-
     data = card(municipality)
     stem = f"algoritmekaart_{municipality.code}_{data['versie']}"
     md_path, json_path = folder / f"{stem}.md", folder / f"{stem}.json"

@@ -39,6 +39,7 @@ from sql import sql
 from vroeg import address
 from vroeg.config import ExclusionList, Municipality
 from vroeg.errors import DeliveryError
+from vroeg.opsdb.cases import NO_HELP_NEEDED, closed_cases
 
 LIST_COLUMNS = ("bsn", "achternaam", "voornamen", "geboortedatum", "postcode", "huisnummer",
                 "huisnummertoevoeging", "datum", "geldig_tot")
@@ -235,8 +236,6 @@ def from_cases(con: duckdb.DuckDBPyConnection, exclusion: ExclusionList, databas
     Cases are keyed by household pseudonym already; the closing date is the entry's date, and the
     list's valid_months decides for how long it keeps a household off the lists.
     """
-    from vroeg.opsdb.cases import NO_HELP_NEEDED, closed_cases
-
     closed = closed_cases(database_url, gemeente, results=[NO_HELP_NEEDED])
     rows = sorted({(c.huishouden_pseudoniem, c.eindresultaat_op.date()) for c in closed})
     entries = pl.DataFrame(
