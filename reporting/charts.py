@@ -1,4 +1,4 @@
-"""The monitor's charts as SVG, drawn by the portal's chart functions (no plotting library)."""
+"""The monitor's charts as SVG, drawn by publishing.charts (no plotting library)."""
 
 from __future__ import annotations
 

@@ -247,8 +247,16 @@ def write_committed_samples(repo_root: Path | None = None) -> GenerationReport:
     Earlier generated files in that folder are removed first, so a renamed partner leaves no
     stale samples; nothing else in data_samples/ is touched.
     """
+    # By default the checkout this module lives in. An installed package has no data_samples/
+    # beside it, and the samples must not be written into site-packages.
     root = Path(repo_root) if repo_root is not None else Path(__file__).resolve().parent.parent
-    # Home(root).config_dir is root/config/<code>: the repository's own configuration.
+    if not (root / "data_samples").is_dir():
+        raise FileNotFoundError(
+            f"{root} is not a checkout of the repository (no data_samples/ folder): the committed "
+            "samples are regenerated in a checkout, or pass repo_root"
+        )
+    # A checkout holds no config/ folder of its own, so Home(root) reads the shipped sample
+    # (vroeg/config/shipped/0080), the configuration the samples are committed for.
     municipality = load_municipality(Home(root), SAMPLE_GEMEENTE)
     out_dir = root / "data_samples" / SAMPLE_GEMEENTE
     if out_dir.is_dir():

@@ -26,7 +26,7 @@ from vroeg.settings import Home
 
 FILENAME = "zorg-noord_2026-11.csv"
 MEGABYTE_NAME = "Zzcanaryqq" * 100_000  # 1 MB: not a name
-OLDEST = TODAY - dt.timedelta(days=400)  # config/0080: max_signal_age_days 400
+OLDEST = TODAY - dt.timedelta(days=400)  # the shipped 0080: max_signal_age_days 400
 
 CLEAN_COLUMNS = [
     "partner_id", "signaal_id", "partner_type", "partner_naam", "signaaldatum", "ontstaansdatum",
