@@ -21,7 +21,7 @@ from scoring.rules import rules_version
 from scoring.score import Period, score_rules, team_totals
 from scoring.warehouse import scratch
 from sql import sql
-from vroeg.config import ConfigError, Municipality, _describe
+from vroeg.config import ConfigError, Municipality, describe
 
 #: Sections of gemeente.yaml an alternative may change; a bare key is taken to be in `scoring`.
 SECTIONS = ("scoring", "matching", "capacity", "wijkteams")
@@ -102,7 +102,7 @@ def apply_overrides(municipality: Municipality, overrides: dict) -> Municipality
     try:
         return Municipality.model_validate({**data, "partners": municipality.partners})
     except ValidationError as exc:
-        raise ConfigError(f"alternatieve regels: {_describe(exc)}") from None
+        raise ConfigError(f"alternatieve regels: {describe(exc)}") from None
 
 
 def compare(con: duckdb.DuckDBPyConnection, base: Municipality, alternative: Municipality,
