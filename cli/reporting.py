@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from cli.common import AsJson, Gemeente, context_or_exit, err, fail, out, print_json
+from vroeg.formats import parse_day
 
 Van = Annotated[str, typer.Option("--from", help="Eerste dag (JJJJ-MM-DD).", show_default=False)]
 Tot = Annotated[str, typer.Option("--to", help="Laatste dag, inbegrepen (JJJJ-MM-DD).",
@@ -25,7 +26,7 @@ def register(app: typer.Typer) -> None:
 
 def _date(text: str, option: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
+        return parse_day(text)
     except ValueError:
         fail(f"{option} '{text}' is geen datum in de vorm JJJJ-MM-DD.")
 

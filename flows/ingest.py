@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polars as pl
 from prefect import flow, task
@@ -37,6 +36,7 @@ from vroeg import notify
 from vroeg.config import STANDARD_PARTNER_ID, ConfigError, Partner, standard_partner
 from vroeg.errors import DeliveryError
 from vroeg.files import safe_filename
+from vroeg.formats import day_or_today
 from vroeg.opsdb import deliveries, signal_counts
 from vroeg.opsdb.deliveries import Received
 from vroeg.safety import scrubbed
@@ -67,9 +67,7 @@ def partner_for(ctx: Context, partner_id: str | None) -> Partner:
 
 
 def today_for(ctx: Context, today: str | None) -> dt.date:
-    if today:
-        return dt.date.fromisoformat(today)
-    return dt.datetime.now(ZoneInfo(ctx.municipality.timezone)).date()
+    return day_or_today(today, ctx.municipality.timezone)
 
 
 # ----------------------------------------------------------------------------------------------

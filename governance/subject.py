@@ -26,6 +26,7 @@ from privacy.vault import IndexRow, subject_token
 from publishing.visit_list import published_paths
 from sql import sql
 from vroeg import address
+from vroeg.formats import date_nl, euros, full_name, postal_address
 from vroeg.opsdb import db
 from vroeg.opsdb.cases import cases_of_households
 from vroeg.opsdb.models import Delivery, Publication, PublicationHousehold
@@ -385,12 +386,6 @@ def subject_access(ctx: Context, query: Query, *, trace_id: str) -> dict:
     }
 
 
-def _euro(cents: int) -> str:
-    from scoring.explanations import euros
-
-    return euros(cents)
-
-
 def summary_text(report: dict) -> str:
     """The readable Dutch summary a privacy officer can send to the resident."""
     lines = [
@@ -403,13 +398,8 @@ def summary_text(report: dict) -> str:
     if ids:
         lines.append(f"Persoonsgegevens (versleuteld bewaard in de kluis): {len(ids)} record(s).")
         for rec in ids:
-            name = " ".join(p for p in (rec.get("voornamen"), rec.get("tussenvoegsel"),
-                                        rec.get("achternaam")) if p)
-            addition = rec.get("huisnummertoevoeging") or ""
             lines.append(
-                f"  - {name}; {rec.get('straatnaam') or ''} {rec.get('huisnummer') or ''}"
-                f"{(' ' + addition) if addition else ''}, {rec.get('postcode') or ''} "
-                f"{rec.get('woonplaats') or ''}"
+                f"  - {full_name(rec)}; {postal_address(rec)}"
                 + (f"; geboren {rec['geboortedatum']}" if rec.get("geboortedatum") else "")
                 + (f"; telefoon {rec['telefoon']}" if rec.get("telefoon") else "")
                 + (f"; e-mail {rec['email']}" if rec.get("email") else "")
@@ -424,7 +414,7 @@ def summary_text(report: dict) -> str:
         for s in signals:
             lines.append(
                 f"  - {s['partner_type']} ({s['partner_id']}), signaaldatum {s['signaaldatum']}, "
-                f"achterstand {_euro(s['bedrag_cent'])}" + (", crisis" if s["crisis"] else "")
+                f"achterstand {euros(s['bedrag_cent'])}" + (", crisis" if s["crisis"] else "")
                 + f", wijkteam {s['wijkteam']}")
     else:
         lines.append("Signalen: geen.")
@@ -458,13 +448,13 @@ def summary_text(report: dict) -> str:
                 + (f"; afgesloten: {c['eindresultaat']}" if c["eindresultaat"] else
                    "; nog in behandeling"))
             for a in attempts:
-                lines.append(f"      {a['datum']:%d-%m-%Y} ({a['dagdeel'].lower()}): {a['soort']}, "
+                lines.append(f"      {date_nl(a['datum'])} ({a['dagdeel'].lower()}): {a['soort']}, "
                              + ("bereikt" if a["bereikt"] else "niet bereikt"))
     if report["leveringen"] or report["originelen_in_archief"]:
         lines.append("Aangeleverd door signaalpartners in:")
         for d in report["leveringen"]:
             lines.append(f"  - {d['bestand']} ({d['partner']}), ontvangen "
-                         f"{d['ontvangen']:%d-%m-%Y}")
+                         f"{date_nl(d['ontvangen'])}")
         for h in report["originelen_in_archief"]:
             lines.append(f"  - origineel {', '.join(h['bestanden'])}: {h['rijen']} rij(en) "
                          "over u in het versleutelde archief")

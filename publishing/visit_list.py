@@ -22,6 +22,7 @@ from pathlib import Path
 from scoring.explanations import advice, reasons
 from vroeg.config import Scoring
 from vroeg.files import write_atomic
+from vroeg.formats import EXCEL_EUROS, decimal_comma, full_name
 
 #: Points per rule, in the order of the reasons text; together they add up to `score`.
 POINT_COLUMNS = (
@@ -60,11 +61,6 @@ def neutralise(text: str | None) -> str:
     if not text:
         return ""
     return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def full_name(identity: dict) -> str:
-    parts = (identity.get("voornamen"), identity.get("tussenvoegsel"), identity.get("achternaam"))
-    return " ".join(p for p in parts if p)
 
 
 def _distinct(values: Iterable[str | None]) -> list[str]:
@@ -129,18 +125,12 @@ def build_rows(ranked: list[dict], identities: dict[str, list[dict]], rules: Sco
     return rows
 
 
-def _amount_text(cents: int) -> str:
-    """Decimal comma without grouping: Dutch Excel reads '1234,56' from a CSV as a number."""
-    whole, rest = divmod(abs(cents), 100)
-    return f"{'-' if cents < 0 else ''}{whole},{rest:02d}"
-
-
 def _cells(row: ListRow, safe=neutralise) -> list[str]:
     points_by_rule = row.punten or {}
     return [
         str(row.rang), str(row.score), safe(row.naam), safe(row.straatnaam), safe(row.postcode),
         safe(row.huisnummer), safe(row.huisnummertoevoeging), safe(row.woonplaats),
-        safe(row.telefoon), safe(row.signalen), _amount_text(row.totaal_bedrag_cent),
+        safe(row.telefoon), safe(row.signalen), decimal_comma(row.totaal_bedrag_cent),
         "ja" if row.crisis else "nee", safe(row.redenen), safe(row.advies), row.sectie,
         *(str(points_by_rule.get(name, 0)) for name in POINT_COLUMNS),
     ]
@@ -197,7 +187,7 @@ def render_xlsx(rows: list[ListRow], *, title: str, about: list[tuple[str, str]]
     })
     formats = {
         "bold": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
-        "money": workbook.add_format({"num_format": "€ #,##0.00"}),
+        "money": workbook.add_format({"num_format": EXCEL_EUROS}),
         # Text cells are typed text with the Text number format ("@"): Excel never evaluates
         # them, not even after a coordinator edits the cell, so no leading quote is needed
         # (unlike in CSV).

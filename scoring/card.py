@@ -15,11 +15,12 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from scoring.explanations import ARREARS, euros
+from scoring.explanations import ARREARS
 from scoring.rules import RULE_SQL, rules_document, rules_hash
 from vroeg import ddas
 from vroeg.config import Municipality
 from vroeg.config.features import FEATURES, PROHIBITED, RULES
+from vroeg.formats import euros
 
 PURPOSE = (
     "Bepalen in welke volgorde het sociaal wijkteam huishoudens met betalingsachterstanden "

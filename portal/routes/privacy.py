@@ -22,6 +22,7 @@ from portal.web import Posted, Refused, posted, render, role, state
 from privacy import purposes as reasons
 from privacy.audit import new_trace_id
 from privacy.purposes import REIDENTIFY_REASONS
+from vroeg.formats import parse_day
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Case
 
@@ -31,7 +32,7 @@ PRIVACY = role("privacy")
 
 def _date(text: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(text) if text else None
+        return parse_day(text) if text else None
     except ValueError:
         return None
 
