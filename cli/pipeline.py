@@ -25,6 +25,7 @@ from cli.common import (
     run_flow,
     warn_messages,
 )
+from vroeg.opsdb.statuses import PROBLEMS
 
 
 def register(app: typer.Typer) -> None:
@@ -98,7 +99,7 @@ def ingest(
         warn_messages(rows)
         out.print(f"Totaal: {totals['rijen_gelezen']} gelezen = {totals['rijen_geladen']} geladen"
                   f" + {totals['rijen_quarantaine']} in quarantaine + {totals['rijen_dubbel']} dubbel.")
-    if any(r["status"] in ("afgekeurd", "onleesbaar", "geweigerd", "mislukt") for r in rows):
+    if any(r["status"] in PROBLEMS for r in rows):
         raise typer.Exit(1)
 
 

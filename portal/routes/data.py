@@ -27,11 +27,12 @@ from vroeg.opsdb.models import (
     SignalMonthCount,
     ValidationResult,
 )
+from vroeg.opsdb.statuses import DeliveryStatus
 
 router = APIRouter()
 DATA = role("data")
 
-STATUSES = ("ontvangen", "geladen", "afgekeurd", "onleesbaar", "dubbel", "mislukt")
+STATUSES = tuple(DeliveryStatus)
 
 
 @router.get("/data/leveringen")
