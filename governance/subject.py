@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 from privacy import archive
 from privacy.context import Context
 from privacy.pseudonymise import pseudonyms, records_frame
-from privacy.purposes import REIDENTIFY_REASONS, choices, is_reason, purpose
+from privacy.purposes import SUBJECT_ACCESS, choices, is_reason, purpose
 from privacy.vault import IndexRow, subject_token
 from publishing.visit_list import published_paths
 from sql import sql
@@ -342,7 +342,7 @@ def subject_access(ctx: Context, query: Query, *, trace_id: str) -> dict:
     with ctx.audit.operation("inzageverzoek", trace_id, gezocht_op="bsn" if query.bsn
                              else "adres") as op:
         people = ctx.vault.reidentify(
-            located.record_households, purpose="inzageverzoek", audit=ctx.audit,
+            located.record_households, purpose=SUBJECT_ACCESS, audit=ctx.audit,
             trace_id=trace_id, parent=op.operation_id,
             persons=located.record_persons if query.bsn else None)
         opened = [rec for household in people.values() for rec in household]
@@ -482,17 +482,13 @@ def summary_text(report: dict) -> str:
 # A privacy officer's explicit re-identification of a pseudonym
 # ------------------------------------------------------------------------------------------------
 
-#: The reason codes (privacy/purposes.py is their one home, with Dutch labels); kept here too for
-#: callers of this module.
-OFFICER_REASONS = tuple(REIDENTIFY_REASONS)
-
-
 def reidentify_pseudonym(ctx: Context, pseudonym: str, *, reason: str, case: str | None,
                          trace_id: str, **attributes) -> list[dict]:
     """The records behind a household or person pseudonym (e.g. from an audit line); logged.
 
     Used by `vroeg reidentify` and by the portal's re-identification form. `reason` is a code from
-    privacy.reasons; `attributes` (e.g. the portal user's name) go onto the bulk line.
+    privacy.purposes.REIDENTIFY_REASONS; `attributes` (e.g. the portal user's name) go onto the
+    bulk line.
     """
     if not is_reason(reason):
         raise SubjectProblem(f"Reden moet een van {choices()} zijn.")
