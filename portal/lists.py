@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from publishing.visit_list import LIST_COLUMNS, published_paths
+from publishing.visit_list import LIST_COLUMNS, POINTS_PREFIX, published_paths
 from vroeg.formats import euros, parse_decimal_comma, postal_address
 from vroeg.opsdb.models import Publication, PublicationHousehold
 
@@ -67,7 +67,7 @@ class LoadedList:
     @property
     def table_extras(self) -> tuple[str, ...]:
         """Extra columns for the list table; points per rule stay on the household page."""
-        return tuple(c for c in self.extra_columns if not c.startswith("punten"))
+        return tuple(c for c in self.extra_columns if not c.startswith(POINTS_PREFIX))
 
     def line(self, regel: int) -> ListLine | None:
         # By number, not position: after an erasure (governance/erasure.py) took a household's row
