@@ -24,7 +24,7 @@ from sql import sql
 from vroeg.config import ConfigError, Municipality, describe
 
 #: Sections of gemeente.yaml an alternative may change; a bare key is taken to be in `scoring`.
-SECTIONS = ("scoring", "matching", "capacity", "wijkteams")
+SECTIONS = ("scoring", "partner_types", "matching", "capacity", "wijkteams")
 BASE_RUN, ALTERNATIVE_RUN = "wat-als-nu", "wat-als-alternatief"
 
 
@@ -94,7 +94,7 @@ def apply_overrides(municipality: Municipality, overrides: dict) -> Municipality
         if not isinstance(change, dict):
             raise ConfigError(f"wijkteams.{code}: geef een instelling, bijvoorbeeld capacity")
         known[code].update(_merge(known[code], change, code))
-    for section in ("scoring", "matching", "capacity"):
+    for section in ("scoring", "partner_types", "matching", "capacity"):
         if section in overrides:
             if not isinstance(overrides[section], dict):
                 raise ConfigError(f"{section}: verwacht instellingen, geen losse waarde")

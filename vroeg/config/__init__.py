@@ -2,7 +2,7 @@
 
 Layout (see docs/configuration.md):
 
-    config/<gemeentecode>/gemeente.yaml      the municipality: wijkteams, validation, scoring rules
+    config/<gemeentecode>/gemeente.yaml      the municipality: wijkteams, rules, scoring
     config/<gemeentecode>/partners/<id>.yaml one file per signal partner: format and column mapping
 
 Unknown keys are errors (extra="forbid"), so a typo in a partner file is reported instead of
@@ -13,6 +13,8 @@ import Municipality` works wherever the model is used:
 
     base.py          ConfigError and the strict Section every model builds on
     municipality.py  gemeente.yaml: wijkteams, matching, capacity, exclusion lists
+    partner_types.py the convenant's windows and amounts per partner type, read by validation
+                     and scoring
     validation.py    when a delivered row is quarantined or a file rejected
     scoring.py       the points model and the listing rules
     features.py      what the model may look at (the allow-list of attributes)
@@ -45,14 +47,15 @@ from vroeg.config.partner import (
     SqlSource,
     standard_partner,
 )
+from vroeg.config.partner_types import DEFAULT_PARTNER_TYPE_RULES, PartnerTypeRules
 from vroeg.config.privacy import PrivacyPolicy
-from vroeg.config.scoring import AdviceTerms, Scoring, SignalRule
-from vroeg.config.validation import DEFAULT_PARTNER_TYPE_RULES, PartnerTypeRules, Validation
+from vroeg.config.scoring import AdviceTerms, Scoring
+from vroeg.config.validation import Validation
 
 __all__ = [
     "DEFAULT_PARTNER_TYPE_RULES", "STANDARD_PARTNER_ID", "AdviceTerms", "Capacity", "ColumnSpec",
     "ConfigError", "CsvOptions", "ExclusionKind", "ExclusionList", "InboxOptions", "Matching",
     "Municipality", "Notifications", "Operations", "Partner", "PartnerTypeRules", "PrivacyPolicy",
-    "Schedules", "Scoring", "Section", "SheetOptions", "SignalRule", "SqlSource", "Validation",
+    "Schedules", "Scoring", "Section", "SheetOptions", "SqlSource", "Validation",
     "Wijkteam", "describe", "load_municipality", "load_partner", "standard_partner",
 ]

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from vroeg.config.base import ConfigError
 from vroeg.config.municipality import Municipality
 from vroeg.config.partner import Partner
+from vroeg.config.partner_types import moved_keys
 from vroeg.settings import Home
 
 
@@ -58,6 +59,8 @@ def load_municipality(home: Home, code: str) -> Municipality:
             f"Bekende gemeenten: {', '.join(home.municipalities())}."
         )
     data = _read_yaml(path)
+    if moved := moved_keys(data):
+        raise ConfigError(f"{path}: {moved}")
     partners = {}
     for partner_path in sorted((folder / "partners").glob("*.yaml")):
         partner = load_partner(partner_path)

@@ -1,5 +1,6 @@
 """The municipality, gemeente.yaml: its wijkteams, how signals are matched and listed, its
-exclusion lists, and the sections of their own (validation, scoring, privacy, operations).
+exclusion lists, and the sections of their own (partner types, validation, scoring, privacy,
+operations).
 
 The partners are not in this file: load_municipality fills them in from partners/*.yaml.
 """
@@ -12,9 +13,11 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from vroeg.config.base import ConfigError, Section
+from vroeg import ddas
+from vroeg.config.base import ConfigError, Section, check_partner_types
 from vroeg.config.operations import Operations
 from vroeg.config.partner import Partner
+from vroeg.config.partner_types import PartnerTypeRules, moved_keys, with_defaults
 from vroeg.config.privacy import PrivacyPolicy
 from vroeg.config.scoring import Scoring
 from vroeg.config.validation import Validation
@@ -126,6 +129,11 @@ class Municipality(Section):
     inhabitants: int = Field(gt=0)
     timezone: str = "Europe/Amsterdam"
     wijkteams: list[Wijkteam]
+    #: The convenant's windows and amounts per DDAS partner type, read by validation and by
+    #: scoring (vroeg/config/partner_types.py). An entry replaces the default for its type, `{}`
+    #: removes it; after loading, every default type is present (those not given as default).
+    partner_types: dict[str, PartnerTypeRules] = Field(
+        default_factory=lambda: with_defaults({}))
     validation: Validation = Validation()
     scoring: Scoring = Scoring()
     matching: Matching = Matching()
@@ -137,6 +145,19 @@ class Municipality(Section):
     operations: Operations = Operations()
     #: Filled in by load_municipality from partners/*.yaml.
     partners: dict[str, Partner] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_home_for_partner_types(cls, data):
+        if isinstance(data, dict) and (moved := moved_keys(data)):
+            raise ValueError(moved)
+        return data
+
+    @field_validator("partner_types")
+    @classmethod
+    def _partner_types(cls, value: dict[str, PartnerTypeRules]) -> dict[str, PartnerTypeRules]:
+        check_partner_types(value)
+        return with_defaults(value)
 
     @model_validator(mode="after")
     def _teams_disjoint(self) -> Municipality:
@@ -163,6 +184,16 @@ class Municipality(Section):
             for lo, hi in team.pc4_ranges()
             for pc in range(lo, hi + 1)
         }
+
+    def partner_type_rules(self, partner_type: str) -> PartnerTypeRules | None:
+        """The rules for one partner type, None when it has none (no window, no amounts)."""
+        rules = self.partner_types.get(partner_type)
+        return None if rules is None or rules.empty else rules
+
+    def effective_partner_types(self) -> dict[str, PartnerTypeRules]:
+        """The partner types that have rules, in DDAS order."""
+        return {t: r for t in ddas.signaalpartners()
+                if (r := self.partner_type_rules(t)) is not None}
 
     def partner(self, partner_id: str) -> Partner:
         try:

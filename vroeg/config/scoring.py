@@ -1,5 +1,6 @@
 """The scoring section of gemeente.yaml: the transparent points model and the listing rules
-(docs/scoring.md explains each)."""
+(docs/scoring.md explains each). Which signals count at all, per partner type, is the
+`partner_types` section (vroeg/config/partner_types.py), read by scoring and validation alike."""
 
 from __future__ import annotations
 
@@ -9,46 +10,12 @@ from vroeg.config.base import Section, check_partner_types
 from vroeg.config.features import AGE_GROUPS, RULES, check_features
 
 
-class SignalRule(Section):
-    """When a signal of one partner type counts toward a visit list (listing, not validation).
-
-    Days are counted from the start of the arrears (ontstaansdatum) to the signal (signaaldatum).
-    A signal outside its window, or below its minimum, is kept but does not count; a crisis
-    signal always counts (energy and water companies must signal before disconnection even
-    outside the window).
-    """
-
-    min_days: int | None = Field(None, ge=0)
-    max_days: int | None = Field(None, ge=0)
-    #: Euros; a smaller signal of this type does not count (DUO: 270 under its agreement).
-    minimum_amount: float = Field(0, ge=0)
-
-    @model_validator(mode="after")
-    def _window(self) -> SignalRule:
-        if (self.min_days is not None and self.max_days is not None
-                and self.max_days < self.min_days):
-            raise ValueError("max_days is smaller than min_days")
-        return self
-
-
 class AdviceTerms(Section):
     """The advice term printed per household (column `advies`)."""
 
     crisis: str = "binnen 3 werkdagen"
     bezoeklijst: str = "binnen 4 weken"
     wachtlijst: str = "als er ruimte is"
-
-
-def _default_signal_rules() -> dict[str, SignalRule]:
-    # The windows of domain.md ("Who signals, and when"); DUO's minimum is from its agreement.
-    return {
-        "Huur": SignalRule(min_days=30),
-        "Energie": SignalRule(min_days=30),
-        "Water": SignalRule(min_days=30),
-        "Zorg": SignalRule(min_days=30, max_days=100),
-        "CAK Zorgverzekeringen": SignalRule(min_days=183),
-        "DUO": SignalRule(minimum_amount=270),
-    }
 
 
 class Scoring(Section):
@@ -60,10 +27,6 @@ class Scoring(Section):
         "partner_type", "amount", "arrears_start", "signal_date", "crisis"])
     #: Households whose counted arrears in the period stay below this are not listed (euros).
     minimum_amount: float = Field(75, ge=0)
-    #: Per partner type: the window in days and a minimum per signal (see SignalRule).
-    signal_rules: dict[str, SignalRule] = Field(default_factory=_default_signal_rules)
-    #: For partner types without an entry in signal_rules.
-    default_signal_rule: SignalRule = SignalRule()
     #: Points per partner type present among the household's counted signals.
     partner_type_points: dict[str, int] = Field(
         default_factory=lambda: {
@@ -98,7 +61,7 @@ class Scoring(Section):
     age_group_minimum_amount: dict[str, float] = Field(default_factory=dict)
     advice: AdviceTerms = AdviceTerms()
 
-    @field_validator("partner_type_points", "typical_monthly_bill", "signal_rules")
+    @field_validator("partner_type_points", "typical_monthly_bill")
     @classmethod
     def _known_types(cls, value: dict) -> dict:
         check_partner_types(value)
@@ -140,8 +103,3 @@ class Scoring(Section):
             if value:
                 return True
         return False
-
-    def signal_rule(self, partner_type: str) -> SignalRule:
-        return self.signal_rules.get(partner_type, self.default_signal_rule)
-
-
