@@ -91,7 +91,7 @@ def rule_columns(municipality, today: dt.date) -> tuple[list[tuple[str, str]], d
     # The convenant windows per partner type (quality.suite.build_partner_type_suite).
     crisis_exempt = "" if rules.window_applies_to_crisis else " AND NOT coalesce(crisis_p, false)"
     for i, partner_type in enumerate(ddas.signaalpartners()):
-        type_rules = rules.rules_for(partner_type)
+        type_rules = municipality.partner_type_rules(partner_type)
         if type_rules is None:
             continue
         params[f"type_{i}"] = partner_type

@@ -39,6 +39,7 @@ from synthetic.people import ADDITION_SHARE, ADDITIONS, FORBIDDEN_SUFFIXES, POST
 # checks (Zorg at most 100 days), as in the synthetic sample deliveries.
 from synthetic.simulation import AMOUNTS, ARREARS_DAYS, CRISIS_SHARES, OTHER_ARREARS_DAYS
 from synthetic.writers import BSN_TYPES, INITIALS_TYPES
+from vroeg import bsn as bsn_rule
 from vroeg.config import Municipality
 from vroeg.schema import STANDARD_COLUMNS
 
@@ -86,7 +87,7 @@ def _test_bsns() -> np.ndarray:
     """Every number in the official test block 999000000-999999999 that passes the elfproef."""
     candidates = np.arange(999_000_000, 1_000_000_000, dtype=np.int64)
     digits = (candidates[:, None] // 10 ** np.arange(8, -1, -1)) % 10
-    total = digits @ np.array([9, 8, 7, 6, 5, 4, 3, 2, -1])
+    total = digits @ np.array(bsn_rule.WEIGHTS)
     return candidates[total % 11 == 0]
 
 

@@ -10,7 +10,6 @@ that one-off state (GX context, Prefect client, DuckDB caches) does not carry ov
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
@@ -35,9 +34,10 @@ def main(argv: list[str] | None = None) -> int:
 
     configure(Home(args.home))
     from bench.measure import Meter
+    from vroeg.formats import parse_day
 
     meter = Meter()
-    today = dt.date.fromisoformat(args.today)
+    today = parse_day(args.today)
     if args.phase == "steps":
         from bench import steps
 

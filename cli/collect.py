@@ -19,6 +19,7 @@ from cli.common import (
     run_flow,
     warn_messages,
 )
+from vroeg.opsdb.statuses import PROBLEMS
 
 # Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): vroeg.config
 # (pydantic, YAML).
@@ -69,5 +70,5 @@ def collect(
         out.print(f"Totaal: {totals['rijen_gelezen']} gelezen = {totals['rijen_geladen']} geladen"
                   f" + {totals['rijen_quarantaine']} in quarantaine + {totals['rijen_dubbel']} "
                   f"dubbel.")
-    if any(r["status"] in ("afgekeurd", "onleesbaar", "geweigerd", "mislukt") for r in rows):
+    if any(r["status"] in PROBLEMS for r in rows):
         raise typer.Exit(1)

@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.prefect_env import configure
+from vroeg.opsdb.statuses import PROBLEMS, DeliveryStatus, NotReceived
 from vroeg.settings import Home
 
 # Without a terminal (a pipe, CI, a log file) rich would wrap tables at 80 columns.
@@ -114,7 +115,8 @@ def deliveries_table(rows: list[dict]) -> Table:
     for name in ("Bestand", "Partner", "Status", "Gelezen", "Geladen", "Quarantaine", "Dubbel"):
         table.add_column(name, justify="right" if name[0] in "GQD" and name != "Status" else "left")
     for r in rows:
-        style = {"geladen": "green", "dubbel": "cyan", "leeg": "dim"}.get(r["status"], "red")
+        style = {DeliveryStatus.GELADEN: "green", DeliveryStatus.DUBBEL: "cyan",
+                 NotReceived.LEEG: "dim"}.get(r["status"], "red")
         table.add_row(r["bestand"], r.get("partner") or "", f"[{style}]{r['status']}[/]",
                       str(r["rijen_gelezen"]), str(r["rijen_geladen"]),
                       str(r["rijen_quarantaine"]), str(r["rijen_dubbel"]))
@@ -145,7 +147,7 @@ def lists_table(run: dict) -> Table:
 
 def warn_messages(rows: list[dict]) -> None:
     for r in rows:
-        if r["status"] in ("afgekeurd", "onleesbaar", "geweigerd", "mislukt") and r.get("melding"):
+        if r["status"] in PROBLEMS and r.get("melding"):
             err.print(f"[yellow]•[/] {r['melding']}", highlight=False)
 
 

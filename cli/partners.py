@@ -22,6 +22,7 @@ from cli.common import AsJson, Gemeente, err, fail, home, out, print_json
 from vroeg import schema
 from vroeg.errors import DeliveryError
 from vroeg.files import safe_filename
+from vroeg.formats import day_or_today, euros
 from vroeg.schema import SOURCE_ROW
 from vroeg.settings import default_gemeente
 
@@ -206,12 +207,7 @@ def _try_sample(partner, municipality, sample: Path | None, query: bool, rows: i
         report["fouten"].append(error.message)
         return None
     parsed = connectors.parse(mapped, municipality)
-    if today:
-        day = dt.date.fromisoformat(today)
-    else:
-        from zoneinfo import ZoneInfo  # not at the top: it loads sysconfig, slowing `--help`
-
-        day = dt.datetime.now(ZoneInfo(municipality.timezone)).date()
+    day = day_or_today(today, municipality.timezone)
     outcome = validate(parsed, municipality, name, day)
     reasons: dict[str, int] = {}
     for entry in outcome.entries:
@@ -262,7 +258,7 @@ def _cell(value: str | None, parsed: object = None, has_parsed: bool = False) ->
             cell.append(" → ongeldig", style="bold red")
         else:
             if isinstance(parsed, int) and not isinstance(parsed, bool):
-                parsed = f"€ {parsed // 100},{parsed % 100:02d}" if parsed >= 0 else str(parsed)
+                parsed = euros(parsed)
             if _shown(parsed) != shown:
                 cell.append(f" → {_shown(parsed)}", style="green")
     return cell

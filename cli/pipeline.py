@@ -25,6 +25,7 @@ from cli.common import (
     run_flow,
     warn_messages,
 )
+from vroeg.opsdb.statuses import PROBLEMS
 from vroeg.settings import DEFAULT_GEMEENTE, default_gemeente
 
 # Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): scoring
@@ -106,7 +107,7 @@ def ingest(
         out.print(f"Totaal: {totals['rijen_gelezen']} gelezen = {totals['rijen_geladen']} geladen"
                   f" + {totals['rijen_quarantaine']} in quarantaine"
                   f" + {totals['rijen_dubbel']} dubbel.")
-    if any(r["status"] in ("afgekeurd", "onleesbaar", "geweigerd", "mislukt") for r in rows):
+    if any(r["status"] in PROBLEMS for r in rows):
         raise typer.Exit(1)
 
 

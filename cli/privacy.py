@@ -29,6 +29,7 @@ from cli.common import (
     run_flow,
 )
 from privacy.purposes import REIDENTIFY_REASONS
+from vroeg.formats import full_name, parse_day, street_address
 from vroeg.settings import Home, default_gemeente
 
 # Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): governance
@@ -70,7 +71,7 @@ def _day(text: str | None, label: str) -> dt.datetime | None:
     if not text:
         return None
     try:
-        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), dt.UTC)
+        return dt.datetime.combine(parse_day(text), dt.time(), dt.UTC)
     except ValueError:
         fail(f"{label} moet een datum zijn als JJJJ-MM-DD, niet '{text}'.")
 
@@ -321,11 +322,7 @@ def reidentify(
     for name in ("Naam", "Adres", "Postcode", "Geboren", "Partner", "Signaal"):
         table.add_column(name)
     for r in records:
-        table.add_row(" ".join(p for p in (r.get("voornamen"), r.get("tussenvoegsel"),
-                                           r.get("achternaam")) if p),
-                      f"{r.get('straatnaam') or ''} {r.get('huisnummer') or ''}"
-                      + (f" {r['huisnummertoevoeging']}" if r.get("huisnummertoevoeging")
-                         else ""),
+        table.add_row(full_name(r), street_address(r),
                       r.get("postcode") or "", r.get("geboortedatum") or "",
                       r.get("partner_id") or "", r.get("signaal_id") or "")
     out.print(table, highlight=False)

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from cli.common import AsJson, Gemeente, context_or_exit, err, fail, out, print_json
+from vroeg.formats import parse_day
 
 # Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): reporting
 # and scoring (DuckDB, polars), vroeg.config (pydantic, YAML).
@@ -30,7 +31,7 @@ def register(app: typer.Typer) -> None:
 
 def _date(text: str, option: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
+        return parse_day(text)
     except ValueError:
         fail(f"{option} '{text}' is geen datum in de vorm JJJJ-MM-DD.")
 

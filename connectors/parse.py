@@ -15,6 +15,7 @@ import polars as pl
 
 from connectors.mapping import MappedDelivery
 from vroeg import address
+from vroeg import bsn as bsn_rule
 from vroeg.config import Municipality
 
 #: Amount text accepted per configured decimal mark: no thousands separators, no currency sign.
@@ -23,9 +24,6 @@ AMOUNT_PATTERNS = {
     ".": r"^-?\d+(?:\.\d{1,2})?$",
     "auto": r"^-?\d+(?:[.,]\d{1,2})?$",
 }
-
-_BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
-
 
 def ungroup(expr: pl.Expr, decimal: str, thousands: str) -> pl.Expr:
     """'1.234,56' -> '1234,56' when the partner writes a thousands separator; only amounts
@@ -100,9 +98,10 @@ def bsn(expr: pl.Expr) -> pl.Expr:
 
 
 def elfproef(nine_digits: pl.Expr) -> pl.Expr:
-    """9·d1 + 8·d2 + ... + 2·d8 − 1·d9 divisible by 11 (and not all zeros)."""
+    """vroeg.bsn.is_valid on a column: 9·d1 + 8·d2 + ... + 2·d8 − 1·d9 divisible by 11 (and not
+    all zeros)."""
     total = pl.sum_horizontal(
-        [nine_digits.str.slice(i, 1).cast(pl.Int64) * w for i, w in enumerate(_BSN_WEIGHTS)]
+        [nine_digits.str.slice(i, 1).cast(pl.Int64) * w for i, w in enumerate(bsn_rule.WEIGHTS)]
     )
     return (total % 11 == 0) & (nine_digits != "000000000")
 

@@ -23,7 +23,7 @@ from flows.progress import progress
 from privacy.context import context
 from vroeg import notify
 from vroeg.config import Partner
-from vroeg.opsdb import deliveries
+from vroeg.opsdb.statuses import FINAL, NotReceived
 
 __all__ = ["CLAIMED", "REFUSED", "Claimed", "claim", "collect", "collect_flow", "ensure_inbox",
            "inbox_dir", "waiting"]
@@ -43,9 +43,9 @@ claim_task = task(name="inbox-claimen", **TASK)(claim_step)
 def settle(claimed: Claimed, summary: dict) -> None:
     """After processing: delete the claimed copy (the archive has it), or keep what was refused."""
     path = Path(claimed.path)
-    if summary["status"] in deliveries.FINAL:
+    if summary["status"] in FINAL:
         path.unlink(missing_ok=True)
-    elif summary["status"] == "geweigerd":
+    elif summary["status"] == NotReceived.GEWEIGERD:
         # Nothing was archived (too large, unreadable): keep the file where the officer sees it.
         refused = path.parent.parent / REFUSED
         refused.mkdir(exist_ok=True)

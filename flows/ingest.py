@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polars as pl
 from prefect import flow, task
@@ -38,8 +37,10 @@ from vroeg import notify
 from vroeg.config import STANDARD_PARTNER_ID, ConfigError, Partner, standard_partner
 from vroeg.errors import DeliveryError
 from vroeg.files import safe_filename
+from vroeg.formats import day_or_today
 from vroeg.opsdb import deliveries, signal_counts
 from vroeg.opsdb.deliveries import Received
+from vroeg.opsdb.statuses import NotReceived
 from vroeg.safety import scrubbed
 
 #: Larger files are refused before being read into memory (a year of national signals in the
@@ -68,9 +69,7 @@ def partner_for(ctx: Context, partner_id: str | None) -> Partner:
 
 
 def today_for(ctx: Context, today: str | None) -> dt.date:
-    if today:
-        return dt.date.fromisoformat(today)
-    return dt.datetime.now(ZoneInfo(ctx.municipality.timezone)).date()
+    return day_or_today(today, ctx.municipality.timezone)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -250,8 +249,8 @@ STEPS = Steps(receive_step, fetch_step, read_step, validate_step, pseudonymise_s
 def refused(name: str, partner_id: str | None, message: str, code: str) -> dict:
     """A delivery refused before it was received: nothing registered, nothing archived."""
     return {"levering": None, "bestand": safe_filename(name), "partner": partner_id,
-            "status": "geweigerd", "foutcode": code, "melding": message, "rijen_gelezen": 0,
-            "rijen_geladen": 0, "waarvan_nieuw": 0, "waarvan_bijgewerkt": 0,
+            "status": NotReceived.GEWEIGERD, "foutcode": code, "melding": message,
+            "rijen_gelezen": 0, "rijen_geladen": 0, "waarvan_nieuw": 0, "waarvan_bijgewerkt": 0,
             "rijen_quarantaine": 0, "rijen_dubbel": 0, "opmerkingen": [], "klopt": True}
 
 
@@ -327,7 +326,7 @@ def fetch_one(gemeente: str, partner_id: str, today: str | None = None, *,
         logger.info("%s: de query gaf geen rijen; niets ontvangen.", partner_id)
         summary = refused(f"{partner_id} (database)", partner_id, "de query gaf geen rijen",
                           "GEEN_RIJEN")
-        return {**summary, "status": "leeg", "kanaal": "sql"}
+        return {**summary, "status": NotReceived.LEEG, "kanaal": "sql"}
     return process(gemeente, received, trace_id, today, steps)
 
 

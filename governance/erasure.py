@@ -46,6 +46,7 @@ from governance.subject import (
     locate,
 )
 from privacy.context import Context
+from privacy.purposes import ERASURE
 from privacy.vault import subject_token
 from scoring import warehouse
 from sql import sql
@@ -126,7 +127,7 @@ def erase(ctx: Context, query: Query, *, trace_id: str) -> dict:
         # Who exactly: decrypting is needed to find the person in list rows and in originals
         # without a BSN, and (by address) to keep only the named surname. Logged per subject.
         people = ctx.vault.reidentify(
-            located.record_households, purpose="verwijderverzoek", audit=ctx.audit,
+            located.record_households, purpose=ERASURE, audit=ctx.audit,
             trace_id=trace_id, parent=op.operation_id,
             persons=located.record_persons if query.bsn else None)
         records = [rec for household in people.values() for rec in household]

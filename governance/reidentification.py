@@ -20,7 +20,8 @@ def reidentify_pseudonym(ctx: Context, pseudonym: str, *, reason: str, case: str
     """The records behind a household or person pseudonym (e.g. from an audit line); logged.
 
     Used by `vroeg reidentify` and by the portal's re-identification form. `reason` is a code from
-    privacy.purposes; `attributes` (e.g. the portal user's name) go onto the bulk line.
+    privacy.purposes.REIDENTIFY_REASONS; `attributes` (e.g. the portal user's name) go onto the
+    bulk line.
     """
     if not is_reason(reason):
         raise SubjectProblem(f"Reden moet een van {choices()} zijn.")

@@ -45,6 +45,7 @@ from scoring import warehouse
 from sql import sql
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Case, Delivery, KeyRotation, Publication, PublicationHousehold, Run
+from vroeg.opsdb.statuses import DeliveryStatus
 from vroeg.settings import Home
 
 STEPS = ("sleutel", "kluis", "pakhuis", "portaal", "archief", "activeren")
@@ -113,7 +114,7 @@ def _busy(url: str, gemeente: str) -> tuple[int, int]:
     since = _now() - BUSY_WINDOW
     with db.session(url) as s:
         deliveries = s.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.gemeente == gemeente, Delivery.status == "ontvangen",
+            Delivery.gemeente == gemeente, Delivery.status == DeliveryStatus.ONTVANGEN,
             Delivery.received_at >= since))
         runs = s.scalar(select(func.count()).select_from(Run).where(
             Run.gemeente == gemeente, Run.status == "gestart", Run.started_at >= since))

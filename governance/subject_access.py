@@ -24,9 +24,10 @@ from governance.subject import (
     locate,
 )
 from privacy.context import Context
+from privacy.purposes import SUBJECT_ACCESS
 from scoring import warehouse
-from scoring.explanations import euros
 from sql import sql
+from vroeg.formats import date_nl, euros, full_name, postal_address
 from vroeg.opsdb import db
 from vroeg.opsdb.cases import cases_of_households
 from vroeg.opsdb.models import Delivery, Publication, PublicationHousehold
@@ -105,7 +106,7 @@ def subject_access(ctx: Context, query: Query, *, trace_id: str) -> dict:
     with ctx.audit.operation("inzageverzoek", trace_id, gezocht_op="bsn" if query.bsn
                              else "adres") as op:
         people = ctx.vault.reidentify(
-            located.record_households, purpose="inzageverzoek", audit=ctx.audit,
+            located.record_households, purpose=SUBJECT_ACCESS, audit=ctx.audit,
             trace_id=trace_id, parent=op.operation_id,
             persons=located.record_persons if query.bsn else None)
         opened = [rec for household in people.values() for rec in household]
@@ -161,13 +162,8 @@ def summary_text(report: dict) -> str:
     if ids:
         lines.append(f"Persoonsgegevens (versleuteld bewaard in de kluis): {len(ids)} record(s).")
         for rec in ids:
-            name = " ".join(p for p in (rec.get("voornamen"), rec.get("tussenvoegsel"),
-                                        rec.get("achternaam")) if p)
-            addition = rec.get("huisnummertoevoeging") or ""
             lines.append(
-                f"  - {name}; {rec.get('straatnaam') or ''} {rec.get('huisnummer') or ''}"
-                f"{(' ' + addition) if addition else ''}, {rec.get('postcode') or ''} "
-                f"{rec.get('woonplaats') or ''}"
+                f"  - {full_name(rec)}; {postal_address(rec)}"
                 + (f"; geboren {rec['geboortedatum']}" if rec.get("geboortedatum") else "")
                 + (f"; telefoon {rec['telefoon']}" if rec.get("telefoon") else "")
                 + (f"; e-mail {rec['email']}" if rec.get("email") else "")
@@ -217,13 +213,13 @@ def summary_text(report: dict) -> str:
                 + (f"; afgesloten: {c['eindresultaat']}" if c["eindresultaat"] else
                    "; nog in behandeling"))
             for a in attempts:
-                lines.append(f"      {a['datum']:%d-%m-%Y} ({a['dagdeel'].lower()}): {a['soort']}, "
+                lines.append(f"      {date_nl(a['datum'])} ({a['dagdeel'].lower()}): {a['soort']}, "
                              + ("bereikt" if a["bereikt"] else "niet bereikt"))
     if report["leveringen"] or report["originelen_in_archief"]:
         lines.append("Aangeleverd door signaalpartners in:")
         for d in report["leveringen"]:
             lines.append(f"  - {d['bestand']} ({d['partner']}), ontvangen "
-                         f"{d['ontvangen']:%d-%m-%Y}")
+                         f"{date_nl(d['ontvangen'])}")
         for h in report["originelen_in_archief"]:
             lines.append(f"  - origineel {', '.join(h['bestanden'])}: {h['rijen']} rij(en) "
                          "over u in het versleutelde archief")

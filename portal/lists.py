@@ -21,11 +21,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from publishing.visit_list import LIST_COLUMNS, published_paths
+from publishing.visit_list import LIST_COLUMNS, POINTS_PREFIX, published_paths
+from vroeg.formats import euros, parse_decimal_comma, postal_address
 from vroeg.opsdb.models import Publication, PublicationHousehold
-
-#: Columns shown in the list table as they are (besides the known ones, composed below).
-_ADDRESS = ("straatnaam", "huisnummer", "huisnummertoevoeging", "postcode", "woonplaats")
 
 
 class ListUnavailable(Exception):
@@ -44,11 +42,7 @@ class ListLine:
 
     @property
     def adres(self) -> str:
-        v = self.values
-        number = " ".join(p for p in (v.get("huisnummer"), v.get("huisnummertoevoeging")) if p)
-        street = " ".join(p for p in (v.get("straatnaam"), number) if p)
-        place = " ".join(p for p in (v.get("postcode"), v.get("woonplaats")) if p)
-        return ", ".join(p for p in (street, place) if p)
+        return postal_address(self.values)
 
     @property
     def crisis(self) -> bool:
@@ -73,7 +67,7 @@ class LoadedList:
     @property
     def table_extras(self) -> tuple[str, ...]:
         """Extra columns for the list table; points per rule stay on the household page."""
-        return tuple(c for c in self.extra_columns if not c.startswith("punten"))
+        return tuple(c for c in self.extra_columns if not c.startswith(POINTS_PREFIX))
 
     def line(self, regel: int) -> ListLine | None:
         # By number, not position: after an erasure (governance/erasure.py) took a household's row
@@ -88,12 +82,8 @@ class LoadedList:
 
 def euro(text: str) -> str:
     """'1234,56' (the list's CSV) as '€ 1.234,56'; anything else unchanged."""
-    whole, sep, cents = (text or "").partition(",")
-    digits = whole.lstrip("-")
-    if not digits.isdigit() or (sep and not cents.isdigit()):
-        return text or ""
-    grouped = f"{int(digits):,}".replace(",", ".")
-    return f"€ {'-' if whole.startswith('-') else ''}{grouped},{(cents or '00'):0<2}"
+    cents = parse_decimal_comma(text)
+    return (text or "") if cents is None else euros(cents)
 
 
 def team_folder(outbox: Path, publication: Publication) -> Path:

@@ -28,6 +28,7 @@ from portal.settings import PortalSettings
 from privacy.audit import STATUS_ERROR, new_trace_id
 from privacy.context import Context
 from privacy.keys import load_keys
+from vroeg.formats import date_nl, full_name, postal_address
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -266,9 +267,7 @@ def fmt_datetime(context, value: dt.datetime | None) -> str:
     return value.astimezone(zone).strftime("%d-%m-%Y %H:%M")
 
 
-def fmt_date(value: dt.date | None) -> str:
-    return value.strftime("%d-%m-%Y") if value else ""
-
-
 TEMPLATES.env.filters["datumtijd"] = fmt_datetime
-TEMPLATES.env.filters["datum"] = fmt_date
+TEMPLATES.env.filters["datum"] = date_nl
+TEMPLATES.env.filters["naam"] = full_name
+TEMPLATES.env.filters["adres"] = postal_address

@@ -15,6 +15,7 @@ import polars as pl
 
 from privacy.keys import KeyRing
 from vroeg import address
+from vroeg.config.features import AGE_BANDS
 
 #: Truncation to 128 bits: collisions stay negligible (birthday bound ~2^64 signals).
 PSEUDONYM_BYTES = 16
@@ -67,14 +68,11 @@ def _age_group(birth: pl.Expr, on: pl.Expr) -> pl.Expr:
         (on.dt.month() < birth.dt.month())
         | ((on.dt.month() == birth.dt.month()) & (on.dt.day() < birth.dt.day()))
     ).cast(pl.Int32)
-    return (
-        pl.when(birth.is_null()).then(None)
-        .when(years < 18).then(pl.lit("<18"))
-        .when(years < 27).then(pl.lit("18-26"))
-        .when(years < 45).then(pl.lit("27-44"))
-        .when(years < 65).then(pl.lit("45-64"))
-        .otherwise(pl.lit("65+"))
-    )
+    band = pl.when(birth.is_null()).then(None)
+    # Each band up to where the next one starts; the last band has no end.
+    for (name, _), (_, next_start) in zip(AGE_BANDS, AGE_BANDS[1:], strict=False):
+        band = band.when(years < next_start).then(pl.lit(name))
+    return band.otherwise(pl.lit(AGE_BANDS[-1][0]))
 
 
 def person_text() -> pl.Expr:

@@ -1,12 +1,26 @@
-"""Why a privacy officer may re-identify a pseudonym by hand: one fixed list for every channel.
+"""Why a pseudonym may be re-identified: every purpose (`doel`) the vault's per-subject audit
+lines can carry, in one place.
 
-Used by `vroeg reidentify --reden CODE` and by the portal's re-identification form (which shows
-the Dutch labels and sends the code). A fixed list, never free text: the reason is stored in clear
-in the audit trail (`reden` attribute, and the purpose `handmatig: CODE` of the per-subject lines)
-and must never carry personal data itself.
+- A step of the pipeline or of a request: publishing a visit list, a subject access request, an
+  erasure request (PUBLICATION, SUBJECT_ACCESS, ERASURE; written as they are).
+- A process step that hands data on: the DDAS export, feedback to a partner
+  (PROCESSING_PURPOSES, written `proces: CODE`).
+- A privacy officer's explicit re-identification, with a reason from a fixed list
+  (REIDENTIFY_REASONS, written `handmatig: CODE`): used by `vroeg reidentify --reden CODE` and by
+  the portal's form (which shows the Dutch labels and sends the code).
+
+Fixed lists, never free text: a purpose is stored in clear in the audit trail (and a reason in
+the `reden` attribute), so it must never carry personal data itself. The strings are the ones
+the trail has always held: readers of older lines (subject access, the portal) find them as
+they were.
 """
 
 from __future__ import annotations
+
+#: Re-identification as a step of the pipeline or of a request.
+PUBLICATION = "publicatie bezoeklijst"
+SUBJECT_ACCESS = "inzageverzoek"
+ERASURE = "verwijderverzoek"
 
 #: code -> Dutch label, in the order the portal offers them. Codes are what the audit trail keeps.
 REIDENTIFY_REASONS: dict[str, str] = {

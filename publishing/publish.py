@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from privacy import purposes
 from privacy.context import Context
 from publishing.visit_list import WACHTLIJST, WrittenList, build_rows, write_list
 from scoring import warehouse
@@ -40,7 +41,7 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     for section in sorted({r["sectie"] for r in ranked}):
         identities.update(ctx.vault.reidentify(
             (r["huishouden_pseudoniem"] for r in ranked if r["sectie"] == section),
-            purpose="publicatie bezoeklijst", audit=ctx.audit, trace_id=trace_id,
+            purpose=purposes.PUBLICATION, audit=ctx.audit, trace_id=trace_id,
             parent=parent_operation, signals=counted, run=run_id, wijkteam=wijkteam,
             sectie=section,
         ))

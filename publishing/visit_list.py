@@ -22,8 +22,11 @@ from pathlib import Path
 from scoring.explanations import advice, reasons
 from vroeg.config import Scoring
 from vroeg.files import write_atomic
+from vroeg.formats import EXCEL_EUROS, decimal_comma, full_name
 
-#: Points per rule, in the order of the reasons text; together they add up to `score`.
+#: Points per rule, in the order of the reasons text; together they add up to `score`. Every
+#: points column starts with POINTS_PREFIX (readers such as the portal recognise them by it).
+POINTS_PREFIX = "punten_"
 POINT_COLUMNS = (
     "punten_crisis", "punten_partnertype", "punten_meervoudig", "punten_bedrag", "punten_duur",
     "punten_opeenvolgend", "punten_leeftijd",
@@ -60,11 +63,6 @@ def neutralise(text: str | None) -> str:
     if not text:
         return ""
     return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def full_name(identity: dict) -> str:
-    parts = (identity.get("voornamen"), identity.get("tussenvoegsel"), identity.get("achternaam"))
-    return " ".join(p for p in parts if p)
 
 
 def _distinct(values: Iterable[str | None]) -> list[str]:
@@ -129,21 +127,19 @@ def build_rows(ranked: list[dict], identities: dict[str, list[dict]], rules: Sco
     return rows
 
 
-def _amount_text(cents: int) -> str:
-    """Decimal comma without grouping: Dutch Excel reads '1234,56' from a CSV as a number."""
-    whole, rest = divmod(abs(cents), 100)
-    return f"{'-' if cents < 0 else ''}{whole},{rest:02d}"
-
-
-def _cells(row: ListRow, safe=neutralise) -> list[str]:
+def _cells(row: ListRow, safe=neutralise) -> dict[str, str]:
+    """Each column's text, by name (every name in COLUMNS)."""
     points_by_rule = row.punten or {}
-    return [
-        str(row.rang), str(row.score), safe(row.naam), safe(row.straatnaam), safe(row.postcode),
-        safe(row.huisnummer), safe(row.huisnummertoevoeging), safe(row.woonplaats),
-        safe(row.telefoon), safe(row.signalen), _amount_text(row.totaal_bedrag_cent),
-        "ja" if row.crisis else "nee", safe(row.redenen), safe(row.advies), row.sectie,
-        *(str(points_by_rule.get(name, 0)) for name in POINT_COLUMNS),
-    ]
+    return {
+        "rang": str(row.rang), "score": str(row.score), "naam": safe(row.naam),
+        "straatnaam": safe(row.straatnaam), "postcode": safe(row.postcode),
+        "huisnummer": safe(row.huisnummer), "huisnummertoevoeging": safe(row.huisnummertoevoeging),
+        "woonplaats": safe(row.woonplaats), "telefoon": safe(row.telefoon),
+        "signalen": safe(row.signalen), "totaal_bedrag": decimal_comma(row.totaal_bedrag_cent),
+        "crisis": "ja" if row.crisis else "nee", "redenen": safe(row.redenen),
+        "advies": safe(row.advies), "sectie": row.sectie,
+        **{name: str(points_by_rule.get(name, 0)) for name in POINT_COLUMNS},
+    }
 
 
 def _as_text(value: str | None) -> str:
@@ -156,31 +152,38 @@ def render_csv(rows: list[ListRow]) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow(_cells(row))
+        cells = _cells(row)
+        writer.writerow([cells[name] for name in COLUMNS])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-_TEXT_COLUMNS = range(2, 10)
-_NUMBER_COLUMNS = (0, 1, *range(15, 15 + len(POINT_COLUMNS)))
-_WIDTHS = (6, 7, 32, 24, 9, 10, 8, 16, 14, 22, 12, 7, 90, 18, 11, *(9,) * len(POINT_COLUMNS))
+#: How the workbook shows each column: its width in characters, and whether it is a number, an
+#: amount, wrapped text (the reasons) or text.
+_SHEET_COLUMNS: dict[str, tuple[int, str]] = {
+    "rang": (6, "number"), "score": (7, "number"), "naam": (32, "text"),
+    "straatnaam": (24, "text"), "postcode": (9, "text"), "huisnummer": (10, "text"),
+    "huisnummertoevoeging": (8, "text"), "woonplaats": (16, "text"), "telefoon": (14, "text"),
+    "signalen": (22, "text"), "totaal_bedrag": (12, "money"), "crisis": (7, "text"),
+    "redenen": (90, "wrap"), "advies": (18, "text"), "sectie": (11, "text"),
+    **{name: (9, "number") for name in POINT_COLUMNS},
+}
 
 
 def _sheet(workbook, name: str, rows: list[ListRow], formats: dict) -> None:
     sheet = workbook.add_worksheet(name)
-    for col, (title, width) in enumerate(zip(COLUMNS, _WIDTHS, strict=True)):
+    for col, title in enumerate(COLUMNS):
         sheet.write_string(0, col, title, formats["bold"])
-        sheet.set_column(col, col, width)
+        sheet.set_column(col, col, _SHEET_COLUMNS[title][0])
     for r, row in enumerate(rows, start=1):
         cells = _cells(row, safe=_as_text)
-        for col, value in enumerate(cells):
-            if col in _NUMBER_COLUMNS:
+        for col, column in enumerate(COLUMNS):
+            kind, value = _SHEET_COLUMNS[column][1], cells[column]
+            if kind == "number":
                 sheet.write_number(r, col, int(value))
-            elif col == 10:
+            elif kind == "money":
                 sheet.write_number(r, col, row.totaal_bedrag_cent / 100, formats["money"])
-            elif col == 12:
-                sheet.write_string(r, col, value, formats["wrap"])
             else:
-                sheet.write_string(r, col, value, formats["text"])
+                sheet.write_string(r, col, value, formats[kind])
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(COLUMNS) - 1)
 
@@ -197,7 +200,7 @@ def render_xlsx(rows: list[ListRow], *, title: str, about: list[tuple[str, str]]
     })
     formats = {
         "bold": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
-        "money": workbook.add_format({"num_format": "€ #,##0.00"}),
+        "money": workbook.add_format({"num_format": EXCEL_EUROS}),
         # Text cells are typed text with the Text number format ("@"): Excel never evaluates
         # them, not even after a coordinator edits the cell, so no leading quote is needed
         # (unlike in CSV).

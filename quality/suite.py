@@ -150,7 +150,7 @@ def build_suites(municipality: Municipality, today: dt.date) -> list[gx.Expectat
     """The schema suite first, then one suite per partner type that has rules."""
     return [build_suite(municipality, today)] + [
         build_partner_type_suite(municipality, partner_type, rules)
-        for partner_type, rules in municipality.validation.effective_partner_types().items()
+        for partner_type, rules in municipality.effective_partner_types().items()
     ]
 
 

@@ -148,7 +148,7 @@ def _to_pandas(parsed: pl.DataFrame) -> pd.DataFrame:
 def _suites_needed(parsed: pl.DataFrame, municipality: Municipality) -> set[str]:
     """The schema suite, and the suites of the partner types that occur in the delivery."""
     present = set(parsed.get_column("partner_type").drop_nulls().unique().to_list())
-    rules = municipality.validation.effective_partner_types()
+    rules = municipality.effective_partner_types()
     return {suite_name(municipality)} | {suite_name(municipality, t) for t in present & set(rules)}
 
 

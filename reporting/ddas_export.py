@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from privacy import purposes as reasons
+from privacy import purposes
 from privacy.audit import new_trace_id, sha256_bytes
 from reporting import mapping, validate
 from reporting.records import CaseFact, Reportable, SignalFact, gather
@@ -133,7 +133,7 @@ def export(contexts: list, van: dt.date, tot: dt.date, out: Path, *, supplier: s
            now: dt.datetime | None = None) -> ExportResult:
     """Gather, re-identify (logged per household), build, validate, write, record."""
     now = now or dt.datetime.now(dt.UTC)
-    purpose = reasons.processing_purpose("ddas-export")
+    purpose = purposes.processing_purpose("ddas-export")
     deliveries: list[Delivery] = []
     traces: list[tuple[object, str, str]] = []
     for ctx in contexts:

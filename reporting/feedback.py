@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from privacy import purposes as reasons
+from privacy import purposes
 from privacy.audit import new_trace_id, sha256_bytes
 from reporting import mapping
 from reporting.records import SignalFact, gather
@@ -63,7 +63,7 @@ def feedback(ctx, partner_id: str, van: dt.date, tot: dt.date) -> FeedbackResult
     own = [s for s in facts.in_window() if s.partner_id == partner.id]
     households = sorted({s.huishouden for s in own})
     trace = new_trace_id()
-    purpose = reasons.processing_purpose("terugkoppeling")
+    purpose = purposes.processing_purpose("terugkoppeling")
     with ctx.audit.operation("terugkoppeling", trace, partner=partner.id, van=van.isoformat(),
                              tot=tot.isoformat(), signalen=len(own)) as op:
         # Only this partner's signals are opened: a household's other records stay sealed.

@@ -15,12 +15,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from scoring.explanations import ARREARS, euros
+from scoring.explanations import ARREARS
 from scoring.rules import RULE_SQL, rules_document, rules_hash
 from vroeg import ddas
-from vroeg.config import Municipality
+from vroeg.config import Municipality, PartnerTypeRules
 from vroeg.config.features import FEATURES, PROHIBITED, RULES
 from vroeg.files import write_atomic
+from vroeg.formats import euros
 
 PURPOSE = (
     "Bepalen in welke volgorde het sociaal wijkteam huishoudens met betalingsachterstanden "
@@ -71,8 +72,8 @@ def _window(rule) -> str:
         parts.append(f"tot en met {rule.max_days} dagen")
     else:
         parts.append("geen termijn")
-    if rule.minimum_amount:
-        parts.append(f"minimaal {_euro(rule.minimum_amount)} per signaal")
+    if rule.min_amount:
+        parts.append(f"minimaal {_euro(rule.min_amount)} per signaal")
     return ", ".join(parts)
 
 
@@ -83,7 +84,7 @@ def card(municipality: Municipality) -> dict:
     digest = rules_hash(municipality)
     types = list(dict.fromkeys([*rules.partner_type_points, *(
         t for t in ddas.signaalpartners()
-        if t in rules.typical_monthly_bill or t in rules.signal_rules)]))
+        if t in rules.typical_monthly_bill or t in municipality.partner_types)]))
     points = [
         {"regel": "crisis", "omschrijving": "crisissignaal (ontruiming of afsluiting "
          "aangekondigd, of einde energiecontract)", "punten": rules.crisis_points},
@@ -138,8 +139,8 @@ def card(municipality: Municipality) -> dict:
             },
             "drempels": {
                 "minimum_huishouden": _euro(rules.minimum_amount),
-                "termijnen": {t: _window(rules.signal_rule(t)) for t in rules.signal_rules},
-                "overige_soorten": _window(rules.default_signal_rule),
+                "termijnen": {t: _window(r) for t, r in municipality.partner_types.items()},
+                "overige_soorten": _window(PartnerTypeRules()),
                 "crisis": "een crisissignaal telt altijd, ook buiten de termijn en onder het "
                           "minimum",
                 "leeftijd_minimum": {g: _euro(v) for g, v in

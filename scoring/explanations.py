@@ -7,10 +7,10 @@ points is not mentioned, except the amount (it explains why the household passed
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import ROUND_DOWN, Decimal
 
 from vroeg.config import Scoring
+from vroeg.formats import date_nl, euros
 
 #: How a partner type's arrears are named on a list.
 ARREARS = {
@@ -28,22 +28,11 @@ ARREARS = {
 }
 
 
-def euros(cents: int) -> str:
-    """123456 -> '€ 1.234,56' (Dutch notation)."""
-    whole, rest = divmod(abs(int(cents)), 100)
-    grouped = f"{whole:,}".replace(",", ".")
-    return f"{'-' if cents < 0 else ''}€ {grouped},{rest:02d}"
-
-
 def bill_months(mille: int) -> str:
     """1992 thousandths -> '1,99': cut off, never rounded up, so that 'maandbedragen times
     points per maandbedrag, rounded down' gives the points shown (4 x 1,99 = 7,96 -> 7)."""
     value = (Decimal(int(mille)) / 1000).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
     return str(value).replace(".", ",")
-
-
-def date_nl(day: dt.date | None) -> str:
-    return day.strftime("%d-%m-%Y") if day else ""
 
 
 def _months(n: int) -> str:

@@ -19,7 +19,7 @@ import polars as pl
 
 from sql import sql_hash
 from vroeg import ddas
-from vroeg.config import Municipality, Scoring
+from vroeg.config import Municipality, PartnerTypeRules, Scoring
 from vroeg.config.features import FEATURES
 
 #: The SQL that decides who is listed and in which order (hashed into the rules version).
@@ -33,12 +33,15 @@ def _cents(euros: float) -> int:
     return round(euros * 100)
 
 
-def type_rules(rules: Scoring) -> pl.DataFrame:
-    """One row per DDAS partner type (and '*' for anything else): points, bill, window, minimum."""
+def type_rules(municipality: Municipality) -> pl.DataFrame:
+    """One row per DDAS partner type (and '*' for anything else): points, bill, window, minimum.
+
+    The window and the minimum are the configuration's `partner_types`, the same rules
+    validation applies; a type without rules (and '*') has neither."""
+    rules = municipality.scoring
     rows = []
     for partner_type in (*ddas.signaalpartners(), OTHER_TYPE):
-        known = partner_type != OTHER_TYPE
-        rule = rules.signal_rule(partner_type) if known else rules.default_signal_rule
+        rule = municipality.partner_type_rules(partner_type) or PartnerTypeRules()
         rows.append({
             "partner_type": partner_type,
             "punten": rules.partner_type_points.get(partner_type, rules.other_partner_type_points),
@@ -46,7 +49,7 @@ def type_rules(rules: Scoring) -> pl.DataFrame:
                 partner_type, rules.other_typical_monthly_bill)),
             "min_dagen": rule.min_days,
             "max_dagen": rule.max_days,
-            "min_bedrag_cent": _cents(rule.minimum_amount),
+            "min_bedrag_cent": _cents(rule.min_amount or 0),
         })
     return pl.DataFrame(rows, schema={
         "partner_type": pl.String, "punten": pl.Int32, "maandbedrag_cent": pl.Int64,
@@ -101,7 +104,7 @@ def sql_inputs(municipality: Municipality, period) -> tuple[dict, dict[str, pl.D
         "crisis_telt_mee": municipality.capacity.crisis_counts_toward_capacity,
     }
     frames = {
-        "type_rules": type_rules(rules),
+        "type_rules": type_rules(municipality),
         "exclusion_rules": exclusion_rules(municipality),
         "age_rules": age_rules(rules),
         "capacities": capacities(municipality, str(period)),
@@ -117,6 +120,9 @@ def rules_document(municipality: Municipality) -> dict:
             {"naam": name, "kolom": FEATURES[name].column, "omschrijving": FEATURES[name].label}
             for name in rules.features
         ],
+        # Which signals count per partner type (validation reads the same rules).
+        "partner_types": {t: r.model_dump(mode="json")
+                          for t, r in sorted(municipality.partner_types.items())},
         "scoring": rules.model_dump(mode="json"),
         "matching": municipality.matching.model_dump(mode="json"),
         "capaciteit": {

@@ -11,7 +11,6 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -20,6 +19,7 @@ from scoring import rules as rulebook
 from scoring.warehouse import transaction
 from sql import sql
 from vroeg.config import Municipality
+from vroeg.formats import today_in
 
 #: Kept for callers of the first model; the list of rule SQL now lives in scoring.rules.
 SCORING_SQL = rulebook.RULE_SQL
@@ -54,7 +54,7 @@ class Period:
     @classmethod
     def last_complete(cls, timezone: str, today: dt.date | None = None, months: int = 1) -> Period:
         """The last month that has fully passed in the municipality's time zone."""
-        today = today or dt.datetime.now(ZoneInfo(timezone)).date()
+        today = today or today_in(timezone)
         first = today.replace(day=1)
         previous = first - dt.timedelta(days=1)
         return cls(previous.year, previous.month, months)

@@ -21,10 +21,10 @@ from scoring.rules import rules_version
 from scoring.score import Period, score_rules, team_totals
 from scoring.warehouse import scratch
 from sql import sql
-from vroeg.config import ConfigError, Municipality, _describe
+from vroeg.config import ConfigError, Municipality, describe
 
 #: Sections of gemeente.yaml an alternative may change; a bare key is taken to be in `scoring`.
-SECTIONS = ("scoring", "matching", "capacity", "wijkteams")
+SECTIONS = ("scoring", "partner_types", "matching", "capacity", "wijkteams")
 BASE_RUN, ALTERNATIVE_RUN = "wat-als-nu", "wat-als-alternatief"
 
 
@@ -94,7 +94,7 @@ def apply_overrides(municipality: Municipality, overrides: dict) -> Municipality
         if not isinstance(change, dict):
             raise ConfigError(f"wijkteams.{code}: geef een instelling, bijvoorbeeld capacity")
         known[code].update(_merge(known[code], change, code))
-    for section in ("scoring", "matching", "capacity"):
+    for section in ("scoring", "partner_types", "matching", "capacity"):
         if section in overrides:
             if not isinstance(overrides[section], dict):
                 raise ConfigError(f"{section}: verwacht instellingen, geen losse waarde")
@@ -102,7 +102,7 @@ def apply_overrides(municipality: Municipality, overrides: dict) -> Municipality
     try:
         return Municipality.model_validate({**data, "partners": municipality.partners})
     except ValidationError as exc:
-        raise ConfigError(f"alternatieve regels: {_describe(exc)}") from None
+        raise ConfigError(f"alternatieve regels: {describe(exc)}") from None
 
 
 def compare(con: duckdb.DuckDBPyConnection, base: Municipality, alternative: Municipality,

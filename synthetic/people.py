@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from synthetic import names
+from vroeg import bsn as bsn_rule
 from vroeg.config import Municipality
 
 #: Letters used in Dutch postcodes: F, I, O, Q, U and Y are not used by PostNL.
@@ -86,14 +87,6 @@ class Household:
             pick = 0 if others == 0 or rng.random() < 0.7 else rng.randint(1, others)
             self.holders[partner_type] = pick
         return self.residents[self.holders[partner_type]]
-
-
-def bsn_is_valid(bsn: str) -> bool:
-    """The elfproef: 9·d1 + 8·d2 + ... + 2·d8 − 1·d9 divisible by 11, nine digits, no leading 0."""
-    if not re.fullmatch(r"[1-9]\d{8}", bsn):
-        return False
-    weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
-    return sum(w * int(d) for w, d in zip(weights, bsn, strict=True)) % 11 == 0
 
 
 def town_name(municipality: Municipality) -> str:
@@ -207,16 +200,16 @@ class Population:
 
     def _new_bsn(self) -> str:
         rng = self._rng
-        weights = (9, 8, 7, 6, 5, 4, 3, 2)
         while True:
             # Only the 999 block: the official test BSNs (999990000-999999999) live there and it is
             # far from the numbers issued to residents, so a sample BSN is not a real person's.
             digits = [9, 9, 9] + [rng.randint(0, 9) for _ in range(5)]
-            # 9·d1 + ... + 2·d8 − d9 ≡ 0 (mod 11) fixes d9; a remainder of 10 has no digit.
-            check = sum(w * d for w, d in zip(weights, digits, strict=True)) % 11
-            if check == 10:
+            # The elfproef fixes d9; a remainder of 10 has no digit.
+            first_eight = "".join(map(str, digits))
+            check = bsn_rule.check_digit(first_eight)
+            if check is None:
                 continue
-            bsn = "".join(map(str, digits)) + str(check)
+            bsn = first_eight + str(check)
             if bsn not in self._bsns:
                 self._bsns.add(bsn)
                 return bsn

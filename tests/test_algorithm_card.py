@@ -59,7 +59,7 @@ def test_the_card_shows_every_rule_weight_and_list(municipality):
 @pytest.mark.parametrize("change", [
     {"scoring": {"partner_type_points": {"Zorg": 11}}},
     {"scoring": {"minimum_amount": 80}},
-    {"scoring": {"signal_rules": {"Zorg": {"max_days": 101}}}},
+    {"partner_types": {"Zorg": {"max_days": 101}}},
     {"matching": {"consecutive_months": 5}},
     {"capacity": {"crisis_counts_toward_capacity": True}},
     {"wijkteams": {"wt-centrum": {"capacity": 14}}},

@@ -80,3 +80,64 @@ def test_unmapped_required_fields_are_named(tmp_path):
     path = tmp_path / "x.yaml"
     path.write_text("id: x\nname: X\npartner_type: Water\n")
     assert load_partner(path).columns == "standard"
+
+
+def test_partner_type_rules_have_one_home_read_by_validation_and_scoring(tmp_path):
+    from quality.suite import build_partner_type_suite
+    from scoring.rules import type_rules
+
+    home = _copy_config(tmp_path)
+    path = tmp_path / "config" / "0080" / "gemeente.yaml"
+    path.write_text(path.read_text().replace("Zorg: {min_days: 30, max_days: 100}",
+                                             "Zorg: {min_days: 30, max_days: 150}"))
+    m = load_municipality(home, "0080")
+    zorg = m.partner_type_rules("Zorg")
+    assert (zorg.min_days, zorg.max_days) == (30, 150)
+    suite = build_partner_type_suite(m, "Zorg", zorg)
+    assert {e.max_value for e in suite.expectations if e.meta["reden"] == "TERMIJN_TE_LANG"} \
+        == {150}
+    [row] = type_rules(m).filter(partner_type="Zorg").to_dicts()
+    assert (row["min_dagen"], row["max_dagen"]) == (30, 150)
+    # A type left out keeps the convenant's default; `{}` removes the rules of a type.
+    path.write_text(path.read_text().replace("  Huur: {min_days: 30}\n", "")
+                    .replace("DUO: {min_amount: 270}", "DUO: {}"))
+    m = load_municipality(home, "0080")
+    assert m.partner_type_rules("Huur").min_days == 30 and m.partner_type_rules("DUO") is None
+    assert "DUO" not in m.effective_partner_types()
+
+
+@pytest.mark.parametrize(("old", "named"), [
+    ("validation:\n  partner_types:\n    Zorg: {min_days: 30, max_days: 100}\n",
+     "validation.partner_types"),
+    ("scoring:\n  signal_rules:\n    DUO: {minimum_amount: 270}\n", "scoring.signal_rules"),
+    ("scoring:\n  default_signal_rule: {}\n", "scoring.default_signal_rule"),
+])
+def test_the_old_partner_type_keys_are_refused_with_what_to_move_where(tmp_path, old, named):
+    home = _copy_config(tmp_path)
+    path = tmp_path / "config" / "0080" / "gemeente.yaml"
+    section = old.split(":")[0] + ":\n"
+    text = path.read_text()
+    path.write_text(text.replace(section, old, 1))
+    with pytest.raises(ConfigError) as info:
+        load_municipality(home, "0080")
+    message = str(info.value)
+    assert "gemeente.yaml" in message and named in message
+    assert "`partner_types`" in message and "one home" in message  # Dutch, then English
+    assert "min_amount" in message
+
+
+def test_old_sections_that_disagree_are_named(tmp_path):
+    home = _copy_config(tmp_path)
+    path = tmp_path / "config" / "0080" / "gemeente.yaml"
+    text = path.read_text().replace("validation:\n", "validation:\n  partner_types:\n"
+                                    "    Zorg: {min_days: 30, max_days: 100}\n", 1)
+    # The old scoring section listed every type it used; it let Zorg signals count to 150 days.
+    path.write_text(text.replace("scoring:\n", "scoring:\n  signal_rules:\n"
+                                 "    Huur: {min_days: 30}\n    Energie: {min_days: 30}\n"
+                                 "    Water: {min_days: 30}\n"
+                                 "    Zorg: {min_days: 30, max_days: 150}\n"
+                                 "    CAK Zorgverzekeringen: {min_days: 183}\n"
+                                 "    DUO: {minimum_amount: 270}\n", 1))
+    with pytest.raises(ConfigError, match="voor Zorg verschillen") as info:
+        load_municipality(home, "0080")
+    assert "differ for Zorg:" in str(info.value)

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from tests.builders import row, standard_file
+from vroeg.bsn import first_valid
 
 pytestmark = pytest.mark.prefect
 
@@ -39,14 +40,8 @@ CANARY = row(
 )
 
 
-def _valid_bsn(prefix: str) -> str:
-    for last in range(10):
-        for check in range(10):
-            bsn = prefix + str(last) + str(check)
-            total = sum(int(d) * w for d, w in zip(bsn, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True))
-            if total % 11 == 0:
-                return bsn
-    raise AssertionError("no valid BSN")
+#: A valid (elfproef) BSN of our own from a seven-digit prefix; other test modules import it.
+_valid_bsn = first_valid
 
 
 CANARY["bsn"] = _valid_bsn("9999977")

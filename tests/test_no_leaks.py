@@ -33,17 +33,12 @@ import pytest
 
 from tests.builders import row, standard_file
 from tests.leakscan import scan_bytes, scan_tree
+from vroeg.bsn import first_valid
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _valid_bsn(prefix: str) -> str:
-    for tail in range(100):
-        bsn = f"{prefix}{tail:02d}"
-        total = sum(int(d) * w for d, w in zip(bsn, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True))
-        if total % 11 == 0:
-            return bsn
-    raise AssertionError("no valid BSN")
+_valid_bsn = first_valid
 
 
 #: Values that occur nowhere in the synthetic data (or anywhere else).

@@ -67,7 +67,7 @@ def test_partners_check_previews_the_mapping_and_names_unmapped_fields(home, tmp
                              "--today", TODAY.isoformat(), "--rows", "2"])
     assert ok.exit_code == 0, ok.output
     assert "Brouwer-Sæther" in ok.output  # decoded as Windows-1252, shown on the officer's screen
-    assert "€ 1234,56" in ok.output  # 1.234,56 with a thousands separator
+    assert "€ 1.234,56" in ok.output  # 1.234,56 with a thousands separator
     assert "2026-10-14" in ok.output  # 14/10/2026
     assert "Kerkstraat" in ok.output and "J.K. Jan" in ok.output
     assert "4 rijen gelezen, 3 goed, 1 in quarantaine" in ok.output

@@ -156,9 +156,9 @@ def test_windows_per_partner_type_and_crisis_always_counts(con, municipality):
     assert result["h5"][0] == "onder_drempel"
     assert result["h6"][0] == "bezoeklijst"
     # The windows are configuration: Zorg up to 150 days lists h1.
-    wider = with_rules(municipality, signal_rules={
-        **municipality.scoring.signal_rules,
-        "Zorg": municipality.scoring.signal_rules["Zorg"].model_copy(update={"max_days": 150})})
+    wider = municipality.model_copy(update={"partner_types": {
+        **municipality.partner_types,
+        "Zorg": municipality.partner_types["Zorg"].model_copy(update={"max_days": 150})}})
     score_period(con, wider, OCT, "r2")
     assert outcome(con, "r2")["h1"][0] == "bezoeklijst"
 

@@ -20,14 +20,14 @@ from publishing.visit_list import (
     POINT_COLUMNS,
     ListRow,
     build_rows,
-    full_name,
     neutralise,
     render_csv,
     render_xlsx,
     write_list,
 )
-from scoring.explanations import ARREARS, advice, bill_months, euros, reasons
+from scoring.explanations import ARREARS, advice, bill_months, reasons
 from vroeg.config import Scoring
+from vroeg.formats import euros, full_name
 
 RULES = Scoring()
 
@@ -324,7 +324,7 @@ def test_write_list_writes_both_files(tmp_path, ranked):
 
 @pytest.mark.parametrize(("cents", "text"), [
     (123456, "€ 1.234,56"), (0, "€ 0,00"), (5, "€ 0,05"), (100, "€ 1,00"),
-    (123456789, "€ 1.234.567,89"), (-123456, "-€ 1.234,56"), (-5, "-€ 0,05"),
+    (123456789, "€ 1.234.567,89"), (-123456, "€ -1.234,56"), (-5, "€ -0,05"),
 ])
 def test_euros(cents, text):
     assert euros(cents) == text
@@ -400,3 +400,21 @@ def test_reasons_mention_only_rules_that_gave_points():
 def test_bill_months_are_cut_off_not_rounded(mille, text):
     # Cut off, so that 4 x 1,99 = 7,96 -> 7 points is what a reader computes from the text.
     assert bill_months(mille) == text
+
+
+def test_the_list_amount_cell_reads_back_and_days_parse_one_way():
+    from vroeg.formats import decimal_comma, parse_day, parse_decimal_comma, postal_address
+
+    for cents in (0, 5, 123456, -123456):
+        assert parse_decimal_comma(decimal_comma(cents)) == cents
+    assert decimal_comma(-123456) == "-1234,56"
+    assert [parse_decimal_comma(t) for t in ("75", "1234,5", "1.234,56", "€ 5", "")] == [
+        7500, 123450, None, None, None]
+    assert parse_day(" 2026-10-31 ") == dt.date(2026, 10, 31)
+    assert parse_day("31-10-2026", "%d-%m-%Y") == dt.date(2026, 10, 31)
+    with pytest.raises(ValueError, match="JJJJ-MM-DD"):
+        parse_day("31-10-2026")
+    assert postal_address({"straatnaam": "Kerkstraat", "huisnummer": "12",
+                           "huisnummertoevoeging": "A", "postcode": "8911AB",
+                           "woonplaats": "Leeuwarden"}) == "Kerkstraat 12 A, 8911AB Leeuwarden"
+    assert postal_address({"straatnaam": "Kerkstraat", "huisnummer": "12"}) == "Kerkstraat 12"

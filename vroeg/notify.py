@@ -21,9 +21,7 @@ from sqlalchemy import func, select
 from vroeg.config import Municipality
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Delivery, Notification
-
-#: Delivery statuses that need the data officer.
-PROBLEM_STATUSES = ("afgekeurd", "onleesbaar", "geweigerd", "mislukt")
+from vroeg.opsdb.statuses import PROBLEMS
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ def notify(database_url: str, municipality: Municipality, message: Message) -> N
 
 def delivery_message(row: dict) -> Message | None:
     """A delivery summary (flows.ingest) that needs attention, as a message; else None."""
-    if row.get("status") not in PROBLEM_STATUSES:
+    if row.get("status") not in PROBLEMS:
         return None
     lines = [
         f"Levering: {row.get('bestand')} van partner {row.get('partner') or 'standaardformaat'}",

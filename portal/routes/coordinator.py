@@ -7,7 +7,6 @@ A publication of another team is refused (403) and the attempt is logged, whatev
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,6 +16,7 @@ from portal import lists
 from portal.lists import ListLine, ListUnavailable, LoadedList
 from portal.security import Principal
 from portal.web import Posted, Refused, audit_subjects, posted, refuse, render, role, state
+from vroeg.formats import parse_day, today_in
 from vroeg.opsdb import cases, db
 from vroeg.opsdb.models import Case, Publication, Run
 
@@ -69,7 +69,7 @@ def _attributes(publication: Publication, **more) -> dict:
 
 
 def _today(request: Request) -> dt.date:
-    return dt.datetime.now(ZoneInfo(state(request).ctx.municipality.timezone)).date()
+    return today_in(state(request).ctx.municipality.timezone)
 
 
 @router.get("/lijsten")
@@ -170,12 +170,11 @@ def household(request: Request, publication_id: int, regel: int,
 
 
 def _date(text: str) -> dt.date | None:
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+    """The day of a contact attempt: JJJJ-MM-DD from the date field, or typed as DD-MM-JJJJ."""
+    try:
+        return parse_day(text, "%d-%m-%Y")
+    except ValueError:
+        return None
 
 
 @router.post("/lijsten/{publication_id}/huishoudens/{regel}/contactpogingen")

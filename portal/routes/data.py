@@ -27,11 +27,12 @@ from vroeg.opsdb.models import (
     SignalMonthCount,
     ValidationResult,
 )
+from vroeg.opsdb.statuses import DeliveryStatus
 
 router = APIRouter()
 DATA = role("data")
 
-STATUSES = ("ontvangen", "geladen", "afgekeurd", "onleesbaar", "dubbel", "mislukt")
+STATUSES = tuple(DeliveryStatus)
 
 
 @router.get("/data/leveringen")
@@ -48,12 +49,13 @@ def deliveries(request: Request, user: Principal = Depends(DATA)):
         rows = s.scalars(query.order_by(Delivery.received_at.desc()).limit(300)).all()
         partners = sorted(s.scalars(select(Delivery.partner_id).distinct()
                                     .where(Delivery.gemeente == st.ctx.gemeente)).all())
-        reasons = dict(s.execute(
+        quarantine_lines = dict(s.execute(
             select(QuarantineRecord.delivery_id, func.count())
             .where(QuarantineRecord.delivery_id.in_([d.id for d in rows]))
             .group_by(QuarantineRecord.delivery_id)).all()) if rows else {}
     return render(request, "data/deliveries.html", deliveries=rows, partners=partners,
-                  statuses=STATUSES, partner=partner, status=status, quarantine_lines=reasons,
+                  statuses=STATUSES, partner=partner, status=status,
+                  quarantine_lines=quarantine_lines,
                   partner_names={p: c.name for p, c in st.ctx.municipality.partners.items()})
 
 

@@ -19,9 +19,9 @@ from portal import audit_views
 from portal.audit_views import AuditFilter
 from portal.security import Principal
 from portal.web import Posted, Refused, posted, render, role, state
-from privacy import purposes as reasons
+from privacy import purposes
 from privacy.audit import new_trace_id
-from privacy.purposes import REIDENTIFY_REASONS
+from vroeg.formats import parse_day
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Case
 
@@ -31,7 +31,7 @@ PRIVACY = role("privacy")
 
 def _date(text: str | None) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(text) if text else None
+        return parse_day(text) if text else None
     except ValueError:
         return None
 
@@ -110,7 +110,7 @@ def retention(request: Request, user: Principal = Depends(PRIVACY)):
 @router.get("/privacy/heridentificatie")
 def reidentify_form(request: Request, user: Principal = Depends(PRIVACY)):
     pseudonym = (request.query_params.get("huishouden") or "").strip()
-    return render(request, "privacy/reidentify.html", reasons=REIDENTIFY_REASONS,
+    return render(request, "privacy/reidentify.html", reasons=purposes.REIDENTIFY_REASONS,
                   huishouden=pseudonym if audit_views.PSEUDONYM.match(pseudonym) else "")
 
 
@@ -121,7 +121,7 @@ def reidentify(request: Request, post: Posted = Depends(posted("privacy"))):
     if not audit_views.PSEUDONYM.match(pseudonym):
         raise Refused(400, "Vul een huishoudenpseudoniem in zoals het in het logboek staat "
                            "(k1_…).")
-    if not reasons.is_reason(reason):
+    if not purposes.is_reason(reason):
         raise Refused(400, "Kies een reden uit de lijst.")
     if post.form.get("bevestig") != "ja":
         raise Refused(400, "Bevestig dat u deze heridentificatie nodig heeft.")
@@ -130,4 +130,4 @@ def reidentify(request: Request, post: Posted = Depends(posted("privacy"))):
     identities = reidentify_pseudonym(st.ctx, pseudonym, reason=reason, case=None,
                                       trace_id=new_trace_id(), gebruiker=post.user.name)
     return render(request, "privacy/reidentified.html", huishouden=pseudonym,
-                  reden=reasons.label(reason), identities=identities)
+                  reden=purposes.label(reason), identities=identities)

@@ -87,8 +87,13 @@ STRUCTURAL_COLUMNS: tuple[str, ...] = (
     "signaal_pseudoniem", "huishouden_pseudoniem", "persoon_pseudoniem", "partner_id", "wijkteam",
 )
 
-#: Age bands as the pseudonymiser writes them (privacy.pseudonymise); a test keeps them in step.
-AGE_GROUPS: tuple[str, ...] = ("<18", "18-26", "27-44", "45-64", "65+")
+#: Age bands: the band's name and the age (in whole years at the signal date) it starts at. The
+#: pseudonymiser writes the name into the warehouse instead of the date of birth
+#: (privacy.pseudonymise); age-group rules in the configuration are keyed by it.
+AGE_BANDS: tuple[tuple[str, int], ...] = (
+    ("<18", 0), ("18-26", 18), ("27-44", 27), ("45-64", 45), ("65+", 65),
+)
+AGE_GROUPS: tuple[str, ...] = tuple(name for name, _ in AGE_BANDS)
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,19 @@
 
 Configured per municipality in `gemeente.yaml`, section `privacy` (docs/configuration.md). The
 retention terms are not fixed by law or covenant (unconfirmed, see the domain notes): every term
-is the municipality's own decision and the shipped values are examples. The register (GDPR art. 30)
-is generated from this section together with what the software itself knows
+is the municipality's own decision and the shipped values are examples. The register (GDPR
+art. 30) is generated from this section together with what the software itself knows
 (governance/register.py).
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from vroeg.config.base import Section
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RetentionDays(_Model):
+class RetentionDays(Section):
     """Retention terms in days; 0 means: destroy at the next retention run."""
 
     #: Original deliveries in the encrypted archive, counted from receipt (a file with
@@ -36,12 +34,12 @@ class RetentionDays(_Model):
     audit_trail: int = Field(1825, ge=0)
 
 
-class Party(_Model):
+class Party(Section):
     name: str
     contact: str | None = None
 
 
-class Register(_Model):
+class Register(Section):
     """The municipality's own facts for the register of processing activities."""
 
     controller: Party = Party(name="College van burgemeester en wethouders")
@@ -70,7 +68,7 @@ class Register(_Model):
     measures: list[str] = Field(default_factory=list)
 
 
-class PrivacyPolicy(_Model):
+class PrivacyPolicy(Section):
     retention_days: RetentionDays = RetentionDays()
     #: Facts for the register of processing activities (GDPR art. 30).
     processing: Register = Register()

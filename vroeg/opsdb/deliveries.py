@@ -24,13 +24,7 @@ from vroeg.errors import DeliveryError, DeliveryUnreadable
 from vroeg.files import safe_filename
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Delivery, QuarantineRecord, ValidationResult
-
-#: The state that makes a re-sent identical file a duplicate. A file that was rejected or
-#: unreadable is processed again when it is re-sent: the partner configuration may have been
-#: fixed since (a wrong delimiter or encoding), and a second rejection loads nothing either.
-PROCESSED = ("geladen",)
-#: Final states: the delivery's rows are all accounted for.
-FINAL = ("geladen", "afgekeurd", "onleesbaar", "dubbel")
+from vroeg.opsdb.statuses import FINAL, PROCESSED, REFUSED, DeliveryStatus
 
 
 class QuarantineLine(Protocol):
@@ -92,7 +86,7 @@ def receive(database_url: str, gemeente: str, *, sha256: str, archive_path: Path
         refused = None if earlier is not None else s.scalars(
             select(Delivery)
             .where(Delivery.gemeente == gemeente, Delivery.sha256 == digest,
-                   Delivery.status.in_(("afgekeurd", "onleesbaar")))
+                   Delivery.status.in_(REFUSED))
             .order_by(Delivery.received_at.desc())
             .limit(1)
         ).first()
@@ -106,7 +100,7 @@ def receive(database_url: str, gemeente: str, *, sha256: str, archive_path: Path
                               f"(levering {refused.id}); het is opnieuw verwerkt"]
         if earlier is not None:
             # Nothing of it is loaded again; every row counts as recognised duplicate.
-            delivery.status = "dubbel"
+            delivery.status = DeliveryStatus.DUBBEL
             delivery.duplicate_of = earlier.id
             delivery.rows_read = earlier.rows_read
             delivery.rows_duplicate = earlier.rows_read
@@ -121,7 +115,8 @@ def record_error(database_url: str, delivery_id: str, error: DeliveryError,
     """The whole file is refused: unreadable, or rejected with all its rows quarantined."""
     with db.session(database_url) as s:
         d = s.get(Delivery, delivery_id)
-        d.status = "onleesbaar" if isinstance(error, DeliveryUnreadable) else "afgekeurd"
+        d.status = (DeliveryStatus.ONLEESBAAR if isinstance(error, DeliveryUnreadable)
+                    else DeliveryStatus.AFGEKEURD)
         d.rows_read = rows_read
         d.rows_quarantined = rows_read
         d.error_code = error.code
@@ -149,7 +144,7 @@ def record_validation(database_url: str, delivery_id: str, outcome: Validated,
             for r in outcome.results
         )
         if outcome.rejected:
-            d.status = "afgekeurd"
+            d.status = DeliveryStatus.AFGEKEURD
             first = outcome.entries[0]
             d.error_code, d.error_message = first.reason, first.message
             d.finished_at = _now()
@@ -164,14 +159,14 @@ def finish(database_url: str, gemeente: str, delivery_id: str, *, loaded: int, u
         d.rows_loaded = loaded
         d.rows_updated = updated
         d.rows_duplicate = duplicates
-        d.status = "geladen"
+        d.status = DeliveryStatus.GELADEN
         d.finished_at = _now()
         # Earlier attempts at the same file that died before they could even be marked failed
         # (e.g. between receiving and reading) are closed now, so none stays "ontvangen".
         for earlier in s.scalars(select(Delivery).where(
                 Delivery.gemeente == gemeente, Delivery.sha256 == d.sha256,
-                Delivery.id != delivery_id, Delivery.status == "ontvangen")):
-            earlier.status = "mislukt"
+                Delivery.id != delivery_id, Delivery.status == DeliveryStatus.ONTVANGEN)):
+            earlier.status = DeliveryStatus.MISLUKT
             earlier.error_code = "VERWERKING_MISLUKT"
             earlier.error_message = f"onderbroken; opnieuw verwerkt als levering {delivery_id}"
             earlier.finished_at = _now()
@@ -180,8 +175,8 @@ def finish(database_url: str, gemeente: str, delivery_id: str, *, loaded: int, u
 def mark_failed(database_url: str, delivery_id: str, message: str) -> None:
     with db.session(database_url) as s:
         d = s.get(Delivery, delivery_id)
-        if d is not None and d.status == "ontvangen":
-            d.status = "mislukt"
+        if d is not None and d.status == DeliveryStatus.ONTVANGEN:
+            d.status = DeliveryStatus.MISLUKT
             d.error_code = "VERWERKING_MISLUKT"
             d.error_message = message
             d.finished_at = _now()

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -24,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from vroeg.opsdb.statuses import DeliveryStatus
+
 
 class Base(DeclarativeBase):
     pass
@@ -31,6 +34,10 @@ class Base(DeclarativeBase):
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+#: The deliveries.status column accepts a DeliveryStatus and nothing else.
+STATUS_CHECK = "status IN ({})".format(", ".join(f"'{s.value}'" for s in DeliveryStatus))
 
 
 class Delivery(Base):
@@ -47,8 +54,9 @@ class Delivery(Base):
     archive_path: Mapped[str | None] = mapped_column(String(1024))
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    #: ontvangen -> geladen | afgekeurd | onleesbaar | dubbel | mislukt
-    status: Mapped[str] = mapped_column(String(16), default="ontvangen", index=True)
+    #: ontvangen -> geladen | afgekeurd | onleesbaar | dubbel | mislukt (DeliveryStatus; the
+    #: database refuses any other value)
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.ONTVANGEN, index=True)
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
     rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
     rows_updated: Mapped[int] = mapped_column(Integer, default=0)
@@ -64,6 +72,11 @@ class Delivery(Base):
 
     quarantine: Mapped[list[QuarantineRecord]] = relationship(
         back_populates="delivery", cascade="all, delete-orphan", order_by="QuarantineRecord.id"
+    )
+
+    __table_args__ = (
+        # The same check as migration i13_0001 adds (tests/test_opsdb.py holds them together).
+        CheckConstraint(STATUS_CHECK, name="ck_deliveries_status"),
     )
 
 

@@ -1,0 +1,74 @@
+"""Reading a municipality's configuration from YAML: every problem becomes one ConfigError that
+names the file and the key.
+
+Layout (see docs/configuration.md):
+
+    config/<gemeentecode>/gemeente.yaml      the municipality: wijkteams, validation, scoring rules
+    config/<gemeentecode>/partners/<id>.yaml one file per signal partner: format and column mapping
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from vroeg.config.base import ConfigError
+from vroeg.config.municipality import Municipality
+from vroeg.config.partner import Partner
+from vroeg.config.partner_types import moved_keys
+from vroeg.settings import Home
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def describe(exc: ValidationError) -> str:
+    """Every problem pydantic found, as "key.path: message; ..."."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+    )
+
+
+def load_partner(path: Path) -> Partner:
+    try:
+        partner = Partner.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe(exc)}") from None
+    if partner.id != path.stem:
+        raise ConfigError(f"{path}: id {partner.id!r} must match the file name {path.stem!r}")
+    return partner
+
+
+def load_municipality(home: Home, code: str) -> Municipality:
+    folder = home.config_dir(code)
+    path = folder / "gemeente.yaml"
+    if not path.is_file():
+        raise ConfigError(
+            f"Geen configuratie voor gemeente {code}: {path} ontbreekt. "
+            f"Bekende gemeenten: {', '.join(home.municipalities())}."
+        )
+    data = _read_yaml(path)
+    if moved := moved_keys(data):
+        raise ConfigError(f"{path}: {moved}")
+    partners = {}
+    for partner_path in sorted((folder / "partners").glob("*.yaml")):
+        partner = load_partner(partner_path)
+        partners[partner.id] = partner
+    try:
+        municipality = Municipality.model_validate({**data, "partners": partners})
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe(exc)}") from None
+    if municipality.code != code:
+        raise ConfigError(f"{path}: code {municipality.code!r} does not match folder {code!r}")
+    return municipality
