@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.end_to_end.test_municipalities import PERIOD, TODAY, add_municipality, delivery
 from tests.postgres import pg_database_url, pg_schema_url  # noqa: F401 - fixtures
 from tests.processes import REPO, Processes
-from tests.test_municipalities import PERIOD, TODAY, add_municipality, delivery
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.postgres]
 
@@ -43,7 +43,7 @@ def test_three_municipalities_run_at_once_on_two_workers(pg_database_url, pg_sch
     from bench import prefect_server
     from flows.ingest import ingest_files
     from privacy.keys import init_keys
-    from tests.test_flows import _valid_bsn
+    from tests.flows.test_flows import _valid_bsn
     from vroeg.opsdb import db
     from vroeg.opsdb.models import Publication, Run
     from vroeg.settings import Home

@@ -31,10 +31,11 @@ from pathlib import Path
 
 import pytest
 
+from tests import REPO_ROOT
 from tests.builders import row, standard_file
 from tests.leakscan import scan_bytes, scan_tree
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 
 def _valid_bsn(prefix: str) -> str:
