@@ -67,6 +67,8 @@ def test_three_municipalities_run_at_once_on_two_workers(pg_database_url, pg_sch
         "VROEG_HOME": str(home.root),
         "VROEG_DATABASE_URL": pg_schema_url,
         "COLUMNS": "200",
+        # Workers look for work every 10 s by default; a test need not wait.
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
     })
     server = prefect_server.start(tmp_path / "server", timeout=150, extra_env={
         "PREFECT_API_DATABASE_CONNECTION_URL": pg_database_url("postgresql+asyncpg")})
