@@ -6,8 +6,8 @@ it ends as quarantined rows or a refused file inside the step, and a DeliveryErr
 escape would fail the same way again. Defects (any other exception) are not retried either: a
 retry would hide them, and the flow's failure notification tells the data officer.
 
-Every step is safe to repeat (tests/test_crash_safety.py), so a retry never duplicates signals or
-lists.
+Every step is safe to repeat (tests/flows/test_crash_safety.py), so a retry never duplicates
+signals or lists.
 """
 
 from __future__ import annotations

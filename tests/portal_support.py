@@ -1,9 +1,9 @@
-"""Shared set-up of the portal tests: one real pipeline run, accounts, a client per role.
+"""Shared set-up of the portal tests: real pipeline data, accounts, a client per role.
 
-The data comes from the real pipeline (not hand-written list files): the demo flow for one month,
-plus one standard-format delivery with a name that tries formula injection, then a second run of
-the period, so that every team has a current and an earlier list. It runs once per test session
-(cached here, because a session fixture in a plain module would run once per importing module).
+The data comes from the real pipeline (not hand-written list files): the session's demo
+installation with extras (tests/demo_home.py: the demo flow, one standard-format delivery with a
+name that tries formula injection, then a second run of the period, so that every team has a
+current and an earlier list). Each portal test module gets its own copy, with an account per role.
 """
 
 from __future__ import annotations
@@ -13,10 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from bench.prefect_server import free_port  # noqa: F401 - re-exported: one free-port helper
-from tests.builders import row, standard_file
 
 PASSWORD = "Proef-wachtwoord-2026"
 TEAM_A, TEAM_B = "wt-centrum", "wt-oost"
@@ -53,59 +50,32 @@ class PortalData:
         return self.publications[team][0]
 
 
-_CACHE: dict[str, PortalData] = {}
-
-
 def build(tmp_path_factory) -> PortalData:
-    """Run the pipeline once per session in its own VROEG_HOME (needs the prefect_server)."""
-    if "data" in _CACHE:
-        return _CACHE["data"]
+    """A copy of the session's demo installation with extras for one test module, with the
+    accounts of ACCOUNTS (needs the prefect_server: the demo is built on it the first time)."""
     from prefect.settings import PREFECT_API_URL
     from sqlalchemy import select
 
-    from flows.demo import demo_flow
-    from flows.ingest import ingest_flow
-    from flows.run import run_flow
     from portal import accounts
-    from privacy.keys import init_keys
-    from scoring.score import Period
+    from tests.demo_home import copy_installation, with_extras
     from vroeg.config import load_municipality
     from vroeg.opsdb import db
     from vroeg.opsdb.models import Publication
     from vroeg.settings import Home
 
-    root = tmp_path_factory.mktemp("portal-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("VROEG_HOME", str(root))
-        mp.delenv("VROEG_KEY_0080", raising=False)
-        home = Home(root).ensure()
-        init_keys(home, "0080")
-        result = demo_flow(gemeente="0080", seed=6, months=1)
-        period = Period.parse(result["periode"])
-        day = (period.start + dt.timedelta(days=5)).isoformat()
-        extra = root / "extra" / "formule.csv"
-        extra.parent.mkdir()
-        extra.write_bytes(standard_file([row(
-            # Arrears older than the convenant's 30-day window for rent, so the row is accepted
-            # (issue 3) and counts toward a list (docs/scoring.md).
-            signaal_id="FORMULE-1", signaaldatum=day,
-            ontstaansdatum=(period.start - dt.timedelta(days=40)).isoformat(),
-            bedrag="95,00", crisis="nee", straatnaam="Proefstraat", postcode="8911 AB",
-            huisnummer="99", bsn="", **FORMULA_NAME)]))
-        ingest_flow(gemeente="0080", paths=[str(extra)])
-        run_flow(gemeente="0080", period=str(period))
-        municipality = load_municipality(home, "0080")
-        known = [t.code for t in municipality.wijkteams]
-        for name, (roles, teams) in ACCOUNTS.items():
-            accounts.add_user(home.database_url, "0080", name, PASSWORD, roles, teams, known)
-        with db.session(home.database_url) as s:
-            pubs = s.scalars(select(Publication).order_by(Publication.id.desc())).all()
-        by_team: dict[str, list[int]] = {}
-        for p in pubs:
-            by_team.setdefault(p.wijkteam, []).append(p.id)
-    data = PortalData(root, str(period), by_team, PREFECT_API_URL.value())
-    _CACHE["data"] = data
-    return data
+    source, result = with_extras()
+    root = tmp_path_factory.mktemp("portal") / "home"
+    copy_installation(source, root)
+    home = Home(root)
+    known = [t.code for t in load_municipality(home, "0080").wijkteams]
+    for name, (roles, teams) in ACCOUNTS.items():
+        accounts.add_user(home.database_url, "0080", name, PASSWORD, roles, teams, known)
+    with db.session(home.database_url) as s:
+        pubs = s.scalars(select(Publication).order_by(Publication.id.desc())).all()
+    by_team: dict[str, list[int]] = {}
+    for p in pubs:
+        by_team.setdefault(p.wijkteam, []).append(p.id)
+    return PortalData(root, result["periode"], by_team, PREFECT_API_URL.value())
 
 
 def make_app(data: PortalData, **overrides):

@@ -20,10 +20,15 @@ from vroeg.config.partner import Partner
 from vroeg.config.partner_types import moved_keys
 from vroeg.settings import Home
 
+#: PyYAML's safe loader in C (libyaml, in PyYAML's wheels), else in Python: the same safe subset.
+#: Every flow task reads the configuration (privacy.context), and in Python the parsing is most
+#: of that cost.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _read_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
     except yaml.YAMLError as exc:

@@ -14,8 +14,8 @@ from email.message import Message
 import pytest
 
 from tests.builders import row, standard_file
+from tests.flows.test_flows import CANARY
 from tests.portal_support import free_port
-from tests.test_flows import CANARY
 
 pytestmark = pytest.mark.prefect
 

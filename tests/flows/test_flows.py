@@ -1,13 +1,13 @@
 """The whole pipeline through Prefect (one test server per session), on synthetic deliveries.
 
-One demo run is shared by the tests in this module: generating, ingesting 24 deliveries and
-publishing nine lists once, then checking what it left behind from several sides.
+One demo run is shared by the tests in this module (a copy of the session's demo installation,
+tests/demo_home.py): deliveries generated, ingested and nine lists published once, then checked
+from several sides.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from tests.builders import row, standard_file
+from tests.demo_home import MONTHS, demo_copy
 from vroeg.bsn import first_valid
 
 pytestmark = pytest.mark.prefect
@@ -49,35 +50,19 @@ CANARY["bsn"] = _valid_bsn("9999977")
 
 @pytest.fixture(scope="module")
 def demo(prefect_server, tmp_path_factory):
-    """Run the demo flow once in a fresh VROEG_HOME, plus one canary delivery for the period."""
-    from flows.demo import demo_flow
-    from flows.ingest import ingest_flow
-    from flows.run import run_flow
-    from privacy.keys import init_keys
+    """The session's demo run plus one canary delivery for the period and the period run again
+    (tests/demo_home.py's `with_extras`), in a copy of its own: one test here ingests again."""
     from scoring.score import Period
-    from vroeg.settings import Home
 
-    root = tmp_path_factory.mktemp("demo-home")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("VROEG_HOME", str(root))
-        home = Home(root).ensure()
-        init_keys(home, "0080")
-        result = demo_flow(gemeente="0080", seed=80, months=3)
-        period = Period.parse(result["periode"])
-        canary_day = (period.start + dt.timedelta(days=9)).isoformat()
-        canary_file = root / "canary" / "kanarie.csv"
-        canary_file.parent.mkdir()
-        canary_file.write_bytes(standard_file([dict(CANARY, signaaldatum=canary_day,
-                                                    ontstaansdatum=period.start.replace(
-                                                        day=1).isoformat())]))
-        canary = ingest_flow(gemeente="0080", paths=[str(canary_file)])
-        rerun = run_flow(gemeente="0080", period=str(period))
-        yield {"home": home, "result": result, "canary": canary, "run": rerun, "period": period}
+        home, result = demo_copy(tmp_path_factory.mktemp("demo-home"), mp, extras=True)
+        yield {"home": home, "result": result, "canary": result["canary"], "run": result["rerun"],
+               "period": Period.parse(result["periode"])}
 
 
 def test_demo_ingests_every_delivery_and_conserves_rows(demo):
     deliveries = demo["result"]["leveringen"]
-    assert len(deliveries) == 4 * 3  # four partners, three months
+    assert len(deliveries) == 4 * MONTHS  # four partners, every month
     for d in deliveries:
         assert d["status"] == "geladen", d
         assert d["klopt"], d

@@ -73,7 +73,7 @@ def crash_once_after(monkeypatch, task) -> list[int]:
 
 def delivery_file(folder: Path) -> Path:
     """Four valid signals and one bad row, in the demo's last month (synthetic)."""
-    from tests.test_flows import _valid_bsn
+    from tests.flows.test_flows import _valid_bsn
 
     rows = [row(signaal_id=f"CRASH-{i}", bsn=_valid_bsn(f"999988{i}"), huisnummer=str(40 + i),
                 signaaldatum="2026-10-14", bedrag="450,00") for i in range(4)]

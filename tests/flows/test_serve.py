@@ -35,7 +35,9 @@ def served(prefect_server, tmp_path, monkeypatch):
 
     home, demo = demo_copy(tmp_path, monkeypatch)
     env = {**os.environ, "VROEG_HOME": str(home.root), "PREFECT_API_URL": PREFECT_API_URL.value(),
-           "COLUMNS": "200"}
+           "COLUMNS": "200",
+           # The runner looks for runs to start every 10 s by default; a test need not wait.
+           "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     processes = Processes(tmp_path)
     process = processes.start("serve", [str(BIN / "vroeg"), "serve", "--gemeente", "0080"], env)
     try:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import duckdb
 
+from tests import REPO_ROOT
 from tests.builders import TODAY
 from tests.ingesting import assert_conserved, ingest_steps
 
-SAMPLES = Path(__file__).resolve().parent.parent / "data_samples" / "0080"
+SAMPLES = REPO_ROOT / "data_samples" / "0080"
 
 
 def _in_delivery_order() -> list[Path]:

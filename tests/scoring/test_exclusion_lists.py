@@ -149,7 +149,7 @@ def test_cases_closed_with_hoeft_geen_hulp_keep_a_household_off_the_list(home, m
     """The portal's cases feed the hoeft-geen-hulp list: closed less than 6 months ago counts."""
     from scoring.load import load_signals
     from scoring.score import Period, score_period
-    from tests.test_warehouse import fact, frame
+    from tests.scoring.test_warehouse import fact, frame
     from vroeg.opsdb import db
     from vroeg.opsdb.cases import NO_HELP_NEEDED
     from vroeg.opsdb.models import Case

@@ -21,12 +21,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import REPO_ROOT
 from tests import portal_support as ps
 
 pytestmark = pytest.mark.prefect
 
 VROEG = shutil.which("vroeg", path=str(Path(sys.executable).parent)) or "vroeg"
-ARTIFACTS = Path(__file__).parent / "artifacts"
+ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 
 
 @pytest.fixture(scope="module")

@@ -31,11 +31,12 @@ from pathlib import Path
 
 import pytest
 
+from tests import REPO_ROOT
 from tests.builders import row, standard_file
 from tests.leakscan import scan_bytes, scan_tree
 from vroeg.bsn import first_valid
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 
 _valid_bsn = first_valid

@@ -21,7 +21,7 @@ from scoring.rules import rules_version
 from scoring.score import Period
 from scoring.score import rules_version as score_rules_version
 from scoring.whatif import apply_overrides, compare, merge_overrides, parse_setting, read_weights
-from tests.test_warehouse import fact, frame
+from tests.scoring.test_warehouse import fact, frame
 from vroeg.config import ConfigError
 
 runner = CliRunner()

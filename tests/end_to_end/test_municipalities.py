@@ -39,7 +39,7 @@ def add_municipality(home, code: str, name: str) -> Path:
 
 
 def delivery(folder: Path, own_name: str, own_bsn: str) -> Path:
-    from tests.test_flows import _valid_bsn
+    from tests.flows.test_flows import _valid_bsn
 
     shared = row(signaal_id="GEDEELD-1", bsn=_valid_bsn("9999881"), achternaam="Gedeeldhuis",
                  huisnummer="5", signaaldatum="2026-10-12", bedrag="800,00")
@@ -57,7 +57,7 @@ def region(prefect_server, tmp_path_factory):
     from flows.ingest import ingest_flow
     from flows.run import run_flow
     from privacy.keys import init_keys
-    from tests.test_flows import _valid_bsn
+    from tests.flows.test_flows import _valid_bsn
     from vroeg.settings import Home
 
     root = tmp_path_factory.mktemp("region") / "home"
@@ -154,7 +154,7 @@ def test_one_municipalitys_key_cannot_open_the_others_vault(region):
 def test_subject_access_finds_only_the_municipalitys_own_records(region):
     from governance.subject import Query, locate
     from privacy.context import context
-    from tests.test_flows import _valid_bsn
+    from tests.flows.test_flows import _valid_bsn
 
     home, _ = region
     shared = _valid_bsn("9999881")

@@ -18,7 +18,7 @@ from scoring.load import load_signals
 from scoring.rules import RULE_SQL
 from scoring.score import Period, ranked_list, score_period
 from sql import sql
-from tests.test_warehouse import fact, frame
+from tests.scoring.test_warehouse import fact, frame
 from vroeg.config import ConfigError, Scoring, load_municipality
 from vroeg.config.features import AGE_GROUPS, FEATURES, STRUCTURAL_COLUMNS
 

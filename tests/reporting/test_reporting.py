@@ -18,10 +18,11 @@ from typer.testing import CliRunner
 
 from reporting import ddas_export, feedback, mapping, monitor, validate
 from reporting.records import CaseFact, Reportable, SignalFact
+from tests import REPO_ROOT
 from vroeg import ddas
 from vroeg.opsdb.cases import CaseRecord, ContactRecord
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 runner = CliRunner()
 
 

@@ -21,11 +21,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests import REPO_ROOT
 from tests.builders import TODAY, row, standard_file
 from tests.ingesting import add_partner, assert_conserved, ingest_steps, signal_count
 from vroeg.schema import STANDARD_COLUMNS
 
-SAMPLES = Path(__file__).resolve().parent.parent / "data_samples" / "0080"
+SAMPLES = REPO_ROOT / "data_samples" / "0080"
 WONEN = SAMPLES / "wonen-fryslan" / "wonen-fryslan_2026-10.xlsx"
 
 
@@ -474,7 +475,7 @@ def test_a_100_megabyte_delivery(home, tmp_path):
     env = {**os.environ, "VROEG_HOME": str(home.root)}
     process = subprocess.Popen([sys.executable, "-c", _BIG_SCRIPT, str(path)], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               cwd=Path(__file__).resolve().parent.parent)
+                               cwd=REPO_ROOT)
     stdout, stderr = process.communicate(timeout=900)
     assert process.returncode == 0, stderr.decode()[-2000:]
     import json

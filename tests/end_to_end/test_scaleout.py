@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.end_to_end.test_municipalities import PERIOD, TODAY, add_municipality, delivery
 from tests.processes import REPO, Processes
-from tests.test_municipalities import PERIOD, TODAY, add_municipality, delivery
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.postgres]
 
@@ -42,7 +42,7 @@ def test_three_municipalities_run_at_once_on_two_workers(pg_database_url, pg_sch
     from bench import prefect_server
     from flows.ingest import ingest_files
     from privacy.keys import init_keys
-    from tests.test_flows import _valid_bsn
+    from tests.flows.test_flows import _valid_bsn
     from vroeg.opsdb import db
     from vroeg.opsdb.models import Publication, Run
     from vroeg.settings import Home
@@ -66,6 +66,8 @@ def test_three_municipalities_run_at_once_on_two_workers(pg_database_url, pg_sch
         "VROEG_HOME": str(home.root),
         "VROEG_DATABASE_URL": pg_schema_url,
         "COLUMNS": "200",
+        # Workers look for work every 10 s by default; a test need not wait.
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
     })
     server = prefect_server.start(tmp_path / "server", timeout=150, extra_env={
         "PREFECT_API_DATABASE_CONNECTION_URL": pg_database_url("postgresql+asyncpg")})
