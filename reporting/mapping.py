@@ -9,13 +9,13 @@ future schema version fails loudly here and not at CBS.
 
 from __future__ import annotations
 
-from vroeg import ddas
-
-SIGNAL_STATUSES: tuple[str, ...] = ddas.enum("EnumSignaalstatus")
-END_RESULTS: tuple[str, ...] = ddas.enum("EnumEindresultaat")
-PARTNER_TYPES: tuple[str, ...] = ddas.enum("EnumSignaalpartner")
-CONTACT_KINDS: tuple[str, ...] = ddas.enum("EnumContactsoort")
-PARTS_OF_DAY: tuple[str, ...] = ddas.enum("EnumDagdeel")
+from vroeg.ddas import (
+    CONTACT_KINDS,
+    END_RESULTS,
+    PARTNER_TYPES,
+    PARTS_OF_DAY,
+    SIGNAL_STATUSES,
+)
 
 OPGEPAKT = "Opgepakt"
 NOG_NIET_OPGEPAKT = "Nog niet opgepakt"

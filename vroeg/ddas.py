@@ -26,3 +26,11 @@ def enum(name: str) -> tuple[str, ...]:
 
 def signaalpartners() -> tuple[str, ...]:
     return enum("EnumSignaalpartner")
+
+
+#: The vocabularies every part records in, named once (cases, the export, the portal).
+PARTNER_TYPES: tuple[str, ...] = signaalpartners()
+SIGNAL_STATUSES: tuple[str, ...] = enum("EnumSignaalstatus")
+CONTACT_KINDS: tuple[str, ...] = enum("EnumContactsoort")
+PARTS_OF_DAY: tuple[str, ...] = enum("EnumDagdeel")
+END_RESULTS: tuple[str, ...] = enum("EnumEindresultaat")

@@ -22,13 +22,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from vroeg import ddas
+from vroeg.ddas import CONTACT_KINDS, END_RESULTS, PARTS_OF_DAY
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Case, ContactAttempt, Publication
-
-CONTACT_KINDS: tuple[str, ...] = ddas.enum("EnumContactsoort")
-PARTS_OF_DAY: tuple[str, ...] = ddas.enum("EnumDagdeel")
-END_RESULTS: tuple[str, ...] = ddas.enum("EnumEindresultaat")
 
 #: The end result that means "the resident needs no help from early warning" (an exclusion
 #: for later matching runs, for a configurable number of months).
