@@ -23,6 +23,7 @@ from scoring.card import write_card
 from scoring.score import (
     SCORING_SQL,
     Period,
+    check_period,
     rules_version,
     run_output_digest,
     score_period,
@@ -30,6 +31,7 @@ from scoring.score import (
 )
 from scoring.whatif import apply_overrides, compare
 from sql import sql_hashes
+from vroeg.formats import today_in
 from vroeg.opsdb import runs
 from vroeg.safety import scrubbed
 
@@ -134,6 +136,7 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
     trace_id = new_trace_id()
     logger = progress()
     version = rules_version(municipality)
+    check_period(ctx.warehouse_path, chosen, today_in(municipality.timezone))
     # A run of this period that failed half-way is finished under its own id (crash safety):
     # scoring is repeated (it replaces the run's scores), teams already published are not.
     run_id = runs.resumable(ctx.database_url, ctx.gemeente, str(chosen), version)
