@@ -168,6 +168,13 @@ def run(
                   f"drempel, {result['herhaling']} herhaling zonder hoger bedrag, "
                   f"{result['buiten_termijn']} buiten de termijn, {result['uitgesloten']} "
                   f"uitgesloten. Regelversie {result['regelversie']}.")
+        unchanged = [i for i in result["lijsten"] if i.get("status") == "ongewijzigd"]
+        if unchanged and len(unchanged) == len(result["lijsten"]):
+            out.print("Niets nieuws gepubliceerd: de invoer is niet veranderd sinds de huidige "
+                      "lijsten van deze periode; die blijven staan.")
+        elif unchanged:
+            out.print(f"{len(unchanged)} lijst(en) ongewijzigd en niet opnieuw gepubliceerd; "
+                      "bij de andere staat in de kolom Versie welke versie nu geldt.")
 
 
 def _dry_run(ctx, period: str | None, weights: Path | None, settings: list[str], details: bool,

@@ -2,8 +2,10 @@
 
 The data comes from the real pipeline (not hand-written list files): the demo flow for one month,
 plus one standard-format delivery with a name that tries formula injection, then a second run of
-the period, so that every team has a current and an earlier list. It runs once per test session
-(cached here, because a session fixture in a plain module would run once per importing module).
+the period, so that the team of that delivery (wt-centrum) has a current list and the version it
+replaced (the other teams keep their one list: their inputs did not change). It runs once per
+test session (cached here, because a session fixture in a plain module would run once per
+importing module).
 """
 
 from __future__ import annotations

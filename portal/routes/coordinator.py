@@ -82,7 +82,8 @@ def overview(request: Request, user: Principal = Depends(COORDINATOR)):
             publications = s.scalars(
                 select(Publication)
                 .where(Publication.gemeente == st.ctx.gemeente, Publication.wijkteam == code)
-                .order_by(Publication.period.desc(), Publication.created_at.desc(),
+                # Per month the newest version first: the first row is the current list.
+                .order_by(Publication.period.desc(), Publication.version.desc(),
                           Publication.id.desc())
                 .limit(13)).all()
             rows = []
