@@ -135,13 +135,18 @@ def lists_table(run: dict) -> Table:
     outbox = Path(run["lijsten"][0]["csv"]).parent.parent if run["lijsten"] else ""
     table = Table(title=f"Bezoeklijsten {run['periode']} (run {run['run']}) in {outbox}",
                   title_justify="left")
-    for name in ("Wijkteam", "Huishoudens", "Crisis", "Wachtlijst", "Bestand (.csv en .xlsx)"):
-        table.add_column(name, justify="left" if name[0] in "WB" and name != "Wachtlijst"
+    for name in ("Wijkteam", "Huishoudens", "Crisis", "Wachtlijst", "Versie",
+                 "Bestand (.csv en .xlsx)"):
+        table.add_column(name, justify="left" if name[0] in "WBV" and name != "Wachtlijst"
                          else "right")
     for item in run["lijsten"]:
         csv_path = Path(item["csv"])
+        # "2 (nieuw)": this run replaced the month's list; "1 (ongewijzigd)": it left it as it was.
+        state = {"ongewijzigd": "ongewijzigd", "nieuwe versie": "nieuw"}.get(item.get("status"))
+        version = f"{item.get('versie', 1)}" + (f" ({state})" if state else "")
         table.add_row(item["wijkteam"], str(item["huishoudens"]), str(item["crisis"]),
-                      str(item.get("wachtlijst", 0)), f"{csv_path.parent.name}/{csv_path.stem}")
+                      str(item.get("wachtlijst", 0)), version,
+                      f"{csv_path.parent.name}/{csv_path.stem}")
     return table
 
 

@@ -134,20 +134,28 @@ def run(
     Met --dry-run en andere regels (--set, --weights) wordt niets gepubliceerd en niemand
     geheridentificeerd: per wijkteam ziet u wie erbij komt, eraf gaat of verschuift.
     """
-    from scoring.score import Period
+    from scoring.score import Period, PeriodRefused, check_period
 
     ctx = context_or_exit(gemeente)
     if period:
         try:
             Period.parse(period)
         except ValueError as exc:
-            fail(str(exc))
+            fail(str(exc), code=1)
     if (weights or settings) and not dry_run:
         fail("Andere regels (--weights, --set) alleen met --dry-run: een gepubliceerde lijst "
              "volgt altijd de configuratie. Pas gemeente.yaml aan om de regels te wijzigen.")
     if dry_run:
         _dry_run(ctx, period, weights, settings or [], details, as_json, verbose)
         return
+    from vroeg.formats import today_in
+
+    try:
+        # Before Prefect starts: a refused month writes nothing (no run, no scores, no lists).
+        check_period(ctx.warehouse_path, Period.of(ctx.municipality, period),
+                     today_in(ctx.municipality.timezone))
+    except PeriodRefused as exc:
+        fail(str(exc), code=1)
     result = run_flow("Matchen, scoren en publiceren", verbose, "flows.run:run_flow",
                       gemeente=ctx.gemeente, period=period)
     if as_json:
@@ -160,6 +168,13 @@ def run(
                   f"drempel, {result['herhaling']} herhaling zonder hoger bedrag, "
                   f"{result['buiten_termijn']} buiten de termijn, {result['uitgesloten']} "
                   f"uitgesloten. Regelversie {result['regelversie']}.")
+        unchanged = [i for i in result["lijsten"] if i.get("status") == "ongewijzigd"]
+        if unchanged and len(unchanged) == len(result["lijsten"]):
+            out.print("Niets nieuws gepubliceerd: de invoer is niet veranderd sinds de huidige "
+                      "lijsten van deze periode; die blijven staan.")
+        elif unchanged:
+            out.print(f"{len(unchanged)} lijst(en) ongewijzigd en niet opnieuw gepubliceerd; "
+                      "bij de andere staat in de kolom Versie welke versie nu geldt.")
 
 
 def _dry_run(ctx, period: str | None, weights: Path | None, settings: list[str], details: bool,

@@ -17,12 +17,13 @@ from flows.policy import TASK, flow_failed
 from flows.progress import progress
 from privacy.audit import new_trace_id
 from privacy.context import context
-from publishing.publish import audit_publication, publish_team
+from publishing.publish import audit_publication, plan_team, publish_team
 from scoring import exclusions, warehouse
 from scoring.card import write_card
 from scoring.score import (
     SCORING_SQL,
     Period,
+    check_period,
     rules_version,
     run_output_digest,
     score_period,
@@ -30,6 +31,7 @@ from scoring.score import (
 )
 from scoring.whatif import apply_overrides, compare
 from sql import sql_hashes
+from vroeg.formats import today_in
 from vroeg.opsdb import runs
 from vroeg.safety import scrubbed
 
@@ -81,6 +83,12 @@ def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_i
     if done is not None:
         # Published by an attempt that was interrupted or retried afterwards: never twice.
         return published_summary(ctx, run_id, done)
+    chosen = Period.of(ctx.municipality, period)
+    with scrubbed("publiceren"):
+        planned = plan_team(ctx, chosen, run_id, wijkteam)
+    if planned.unchanged:
+        # The same list as the month's current one: nothing is written, nobody re-identified.
+        return published_summary(ctx, run_id, planned.current, status="ongewijzigd")
     with scrubbed("publiceren"), ctx.audit.operation(
             "publicatie", trace_id, run=run_id, wijkteam=wijkteam,
             sleutelversie=ctx.keys.version) as op:
@@ -88,10 +96,11 @@ def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_i
             audit_publication(ctx, run_id, wijkteam, trace_id, op.operation_id,
                               csv_sha256=written.csv_sha256)
 
-        written = publish_team(ctx, Period.of(ctx.municipality, period), run_id, wijkteam,
-                               trace_id, op.operation_id, before_register=audit_lines)
+        written = publish_team(ctx, chosen, run_id, wijkteam, trace_id, op.operation_id,
+                               before_register=audit_lines, planned=planned)
         op.attributes.update(huishoudens=written.households, wachtlijst=written.waiting,
-                             csv_sha256=written.csv_sha256)
+                             csv_sha256=written.csv_sha256,
+                             versie=planned.current.version + 1 if planned.current else 1)
     return {
         "wijkteam": wijkteam,
         "huishoudens": written.households,
@@ -99,6 +108,9 @@ def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_i
         "crisis": written.crisis,
         "csv": str(written.csv_path),
         "xlsx": str(written.xlsx_path),
+        "versie": planned.current.version + 1 if planned.current else 1,
+        "status": "nieuwe versie" if planned.current else "gepubliceerd",
+        "vervangt": planned.reason,
     }
 
 
@@ -111,13 +123,16 @@ def card_task(gemeente: str) -> dict:
     return {"md": str(md_path), "json": str(json_path)}
 
 
-def published_summary(ctx, run_id: str, publication) -> dict:
-    """What publish_task returned for a team published before the run was interrupted."""
+def published_summary(ctx, run_id: str, publication, status: str = "gepubliceerd") -> dict:
+    """What publish_task returns for a team published before (by an interrupted attempt of
+    this run, or, status "ongewijzigd", the month's current list that this run leaves as it
+    is)."""
     with warehouse.connect(ctx.warehouse_path) as con:
         totals = team_totals(con, run_id).get(publication.wijkteam, {})
     return {"wijkteam": publication.wijkteam, "huishoudens": publication.households,
             "wachtlijst": totals.get("wachtlijst", 0), "crisis": totals.get("crisis", 0),
-            "csv": publication.csv_path, "xlsx": publication.xlsx_path}
+            "csv": publication.csv_path, "xlsx": publication.xlsx_path,
+            "versie": publication.version, "status": status, "vervangt": None}
 
 
 def new_run_id(period: str) -> str:
@@ -134,6 +149,7 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
     trace_id = new_trace_id()
     logger = progress()
     version = rules_version(municipality)
+    check_period(ctx.warehouse_path, chosen, today_in(municipality.timezone))
     # A run of this period that failed half-way is finished under its own id (crash safety):
     # scoring is repeated (it replaces the run's scores), teams already published are not.
     run_id = runs.resumable(ctx.database_url, ctx.gemeente, str(chosen), version)
@@ -162,7 +178,9 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
                "regelversie": version, **totals, "lijsten": lists,
                "uitsluitingslijsten": lists_used, "algoritmekaart": card}
     runs.finish(ctx.database_url, run_id, "gepubliceerd", summary)
-    logger.info("%d bezoeklijsten gepubliceerd (regelversie %s).", len(lists), version)
+    unchanged = sum(1 for item in lists if item["status"] == "ongewijzigd")
+    logger.info("%d bezoeklijsten gepubliceerd, %d ongewijzigd (regelversie %s).",
+                len(lists) - unchanged, unchanged, version)
     return summary
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from publishing.visit_list import LIST_COLUMNS, POINTS_PREFIX, published_paths
+from publishing.visit_list import LIST_COLUMNS, POINTS_PREFIX, WACHTLIJST, published_paths
 from vroeg.formats import euros, parse_decimal_comma, postal_address
 from vroeg.opsdb.models import Publication, PublicationHousehold
 
@@ -78,6 +78,17 @@ class LoadedList:
     @property
     def pseudonyms(self) -> list[str]:
         return [line.pseudonym for line in self.lines]
+
+    @property
+    def waiting(self) -> int:
+        """Households in the wachtlijst section (`sectie`; lists without it have none)."""
+        return sum(1 for line in self.lines if line.get("sectie") == WACHTLIJST)
+
+    @property
+    def visits(self) -> int:
+        """Households on the bezoeklijst section: the number `publications.households` holds and
+        the overview shows, so both pages name the same figure the same way."""
+        return len(self.lines) - self.waiting
 
 
 def euro(text: str) -> str:

@@ -8,7 +8,10 @@ away). The vault logs one audit line per household before it returns anything.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from privacy import purposes
 from privacy.context import Context
@@ -17,11 +20,79 @@ from scoring import warehouse
 from scoring.score import Period, ranked_list, rules_version
 from sql import sql
 from vroeg.opsdb import runs
+from vroeg.opsdb.models import Publication
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What a run would publish for a team: the digest of the list's content and, when the
+    month's current list has another digest, why the new version replaces it (Dutch)."""
+
+    content_sha256: str
+    current: Publication | None
+    reason: str | None
+
+    @property
+    def unchanged(self) -> bool:
+        return self.current is not None and self.current.content_sha256 == self.content_sha256
+
+
+def _content(con, run_id: str, wijkteam: str) -> tuple[list[dict], list[tuple]]:
+    ranked = ranked_list(con, run_id, wijkteam).to_dicts()
+    period_signals = con.execute(sql("model/list_signals"), {
+        "run_id": run_id, "wijkteam": wijkteam,
+    }).fetchall()
+    return ranked, period_signals
+
+
+def content_digest(version: str, period: Period, ranked: list[dict],
+                   period_signals: list[tuple]) -> str:
+    """SHA-256 over what decides a team's list: the rules version, the period, every listed
+    household with its rank, section, amounts and points, and the signals counted for it.
+
+    Computed from pseudonyms, before anyone is re-identified, so a re-run with unchanged inputs
+    decrypts nothing. A late delivery, a corrected amount or a new exclusion changes a ranked
+    row or a counted signal; new rules change the version. (A key rotation changes the
+    pseudonyms, so a re-run after one publishes a new version with the same people.)
+    """
+    document = {"regelversie": version, "periode": str(period), "maanden": period.months,
+                "huishoudens": ranked, "signalen": [list(s) for s in period_signals]}
+    text = json.dumps(document, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def plan_team(ctx: Context, period: Period, run_id: str, wijkteam: str) -> Planned:
+    """Compare the run's list for a team with the month's current one (pseudonyms only)."""
+    with warehouse.connect(ctx.warehouse_path) as con:
+        ranked, period_signals = _content(con, run_id, wijkteam)
+    version = rules_version(ctx.municipality)
+    digest = content_digest(version, period, ranked, period_signals)
+    current = runs.current_publication(ctx.database_url, ctx.gemeente, wijkteam, str(period))
+    if current is None or current.content_sha256 == digest:
+        return Planned(digest, current, None)
+    return Planned(digest, current, _reason(ctx, current, ranked, version))
+
+
+def _reason(ctx: Context, current: Publication, ranked: list[dict], version: str) -> str:
+    """Why the new version replaces `current`, in words a coordinator reads (counts only)."""
+    before = runs.listed_households(ctx.database_url, current.id)
+    now = [r["huishouden_pseudoniem"] for r in ranked]
+    added, removed = len(set(now) - set(before)), len(set(before) - set(now))
+    both = [h for h in now if h in set(before)]
+    moved = sum(1 for a, b in zip(both, [h for h in before if h in set(now)], strict=True)
+                if a != b)
+    earlier_rules = runs.rules_of_run(ctx.database_url, current.run_id)
+    what = (f"andere regels (regelversie {earlier_rules} → {version})"
+            if earlier_rules and earlier_rules != version else
+            "gewijzigde gegevens (nieuwe of gecorrigeerde signalen, uitsluitingen)")
+    return (f"Vervangen door versie {current.version + 1} na {what}: {added} huishouden(s) "
+            f"erbij, {removed} eraf, {moved} van plaats veranderd.")
 
 
 def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace_id: str,
                  parent_operation: str | None = None, *,
-                 before_register: Callable[[WrittenList], None] | None = None) -> WrittenList:
+                 before_register: Callable[[WrittenList], None] | None = None,
+                 planned: Planned | None = None) -> WrittenList:
     """Write the team's list and register it. `before_register` runs after the files are
     written and before the registration (the flow records the publication's audit lines there),
     so the registration is the last step: a list that is registered is complete, and an attempt
@@ -29,10 +100,9 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     municipality = ctx.municipality
     team = next(t for t in municipality.wijkteams if t.code == wijkteam)
     with warehouse.connect(ctx.warehouse_path) as con:
-        ranked = ranked_list(con, run_id, wijkteam).to_dicts()
-        period_signals = con.execute(sql("model/list_signals"), {
-            "run_id": run_id, "wijkteam": wijkteam,
-        }).fetchall()
+        ranked, period_signals = _content(con, run_id, wijkteam)
+    version = rules_version(municipality)
+    digest = content_digest(version, period, ranked, period_signals)
 
     # One audit line per household, saying on which section of the list it was published.
     # Only the signals that count this period are decrypted (not a household's whole history).
@@ -56,7 +126,6 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     rules = municipality.scoring
     rows = build_rows(ranked, newest_first, rules,
                       period_months=municipality.matching.period_months)
-    version = rules_version(municipality)
     waiting = sum(1 for r in rows if r.sectie == WACHTLIJST)
     capacity = team.capacity_for(str(period))
     about = [
@@ -92,7 +161,8 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
         ctx.database_url, ctx.gemeente, run_id, str(period), wijkteam=written.wijkteam,
         csv_path=written.csv_path, xlsx_path=written.xlsx_path, csv_sha256=written.csv_sha256,
         households=written.households,
-        lines=[(r["rang"], r["huishouden_pseudoniem"]) for r in ranked])
+        lines=[(r["rang"], r["huishouden_pseudoniem"]) for r in ranked],
+        content_sha256=digest, reason=planned.reason if planned else None)
     return written
 
 

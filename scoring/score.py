@@ -11,12 +11,13 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from scoring import rules as rulebook
-from scoring.warehouse import transaction
+from scoring.warehouse import connect, transaction
 from sql import sql
 from vroeg.config import Municipality
 from vroeg.formats import today_in
@@ -47,8 +48,12 @@ class Period:
     @classmethod
     def parse(cls, text: str, months: int = 1) -> Period:
         m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
-        if not m or not 1 <= int(m.group(2)) <= 12:
-            raise ValueError(f"periode '{text}' is niet in de vorm JJJJ-MM")
+        if not m:
+            raise ValueError(f"periode '{text}' is niet in de vorm JJJJ-MM (bijvoorbeeld 2026-10)")
+        if not 1 <= int(m.group(2)) <= 12:
+            # The form is right; the month is not (2026-13): say that, not "wrong form".
+            raise ValueError(f"periode '{text}' bestaat niet: de maand moet 01 tot en met 12 "
+                             "zijn")
         return cls(int(m.group(1)), int(m.group(2)), months)
 
     @classmethod
@@ -96,6 +101,36 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+class PeriodRefused(ValueError):
+    """A run for this period would publish lists that mean nothing (a month that has not ended,
+    a month without signals); the message (Dutch) says why and what to do."""
+
+
+def check_period(warehouse_path: Path, period: Period, today: dt.date) -> None:
+    """Refuse a period whose lists would be empty or incomplete, before anything is written.
+
+    A month that has not ended yet has not received its signals; a month without any signal in
+    the warehouse would give every team an empty list that the portal then shows as current.
+    Read-only: a refused run registers no run, scores nothing and publishes nothing (and a
+    missing warehouse, nothing ingested yet, is not created).
+    """
+    if period.end > today:
+        raise PeriodRefused(
+            f"Periode {period.label} is nog niet voorbij (vandaag is {today:%d-%m-%Y}): de "
+            "signalen van die maand zijn nog niet binnen. Kies een maand die voorbij is; zonder "
+            "--period wordt de laatste volledige maand gekozen.")
+    signals = 0
+    if warehouse_path.exists():
+        with connect(warehouse_path) as con:
+            signals = con.execute(sql("model/period_signal_count"), {
+                "begin": period.start, "einde": period.end}).fetchone()[0]
+    if signals == 0:
+        raise PeriodRefused(
+            f"Periode {period.label} heeft geen signalen: er is niets te publiceren en er is "
+            "niets geschreven. Lees eerst de leveringen van die maand in (vroeg ingest) en start "
+            "de run daarna opnieuw.")
 
 
 def rules_version(municipality: Municipality) -> str:

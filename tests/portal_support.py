@@ -2,8 +2,10 @@
 
 The data comes from the real pipeline (not hand-written list files): the session's demo
 installation with extras (tests/demo_home.py: the demo flow, one standard-format delivery with a
-name that tries formula injection, then a second run of the period, so that every team has a
-current and an earlier list). Each portal test module gets its own copy, with an account per role.
+name that tries formula injection, then a second run of the period, so that the team of that
+delivery (wt-centrum) has a current list and the version it replaced; the other teams keep their
+one list, as their inputs did not change). Each portal test module gets its own copy, with an
+account per role.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import datetime as dt
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import lists
 from portal.lists import ListLine, ListUnavailable, LoadedList
@@ -18,7 +18,7 @@ from portal.security import Principal
 from portal.web import Posted, Refused, audit_subjects, posted, refuse, render, role, state
 from vroeg.formats import parse_day, today_in
 from vroeg.opsdb import cases, db
-from vroeg.opsdb.models import Case, Publication, Run
+from vroeg.opsdb.models import Case, Publication, PublicationHousehold, Run
 
 router = APIRouter()
 COORDINATOR = role("coordinator")
@@ -82,15 +82,22 @@ def overview(request: Request, user: Principal = Depends(COORDINATOR)):
             publications = s.scalars(
                 select(Publication)
                 .where(Publication.gemeente == st.ctx.gemeente, Publication.wijkteam == code)
-                .order_by(Publication.period.desc(), Publication.created_at.desc(),
+                # Per month the newest version first: the first row is the current list.
+                .order_by(Publication.period.desc(), Publication.version.desc(),
                           Publication.id.desc())
                 .limit(13)).all()
             rows = []
             for p in publications:
                 run = s.get(Run, p.run_id)
                 found = s.scalars(select(Case).where(Case.publication_id == p.id)).all()
+                # Both sections' lines; `households` counts the bezoeklijst only (as the list
+                # page does), so the wachtlijst is the difference.
+                lines = s.scalar(select(func.count()).select_from(PublicationHousehold).where(
+                    PublicationHousehold.publication_id == p.id)) or 0
                 rows.append({
                     "publication": p,
+                    "bezoeklijst": p.households,
+                    "wachtlijst": max(lines - p.households, 0),
                     "run_status": run.status if run else "",
                     "in_behandeling": sum(1 for c in found if c.eindresultaat is None),
                     "afgesloten": sum(1 for c in found if c.eindresultaat is not None),

@@ -190,6 +190,20 @@ def run_state(home, period: str, before: set[str]) -> dict:
             "lists": lists, "files": files, "audit": subjects}
 
 
+def republish_all(home) -> None:
+    """Make the demo's lists look published before list versions existed (issue 19: no content
+    digest), so that a run of the same month publishes every team's list again: that is the
+    publication these tests interrupt. With the digests kept, an unchanged month publishes
+    nothing (tests/test_i19_versions.py)."""
+    from sqlalchemy import update
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import Publication
+
+    with db.session(home.database_url) as s:
+        s.execute(update(Publication).values(content_sha256=None))
+
+
 def existing_runs(home) -> set[str]:
     from sqlalchemy import select
 
@@ -207,6 +221,7 @@ def run_baseline(prefect_server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("crash-run-baseline")
     with pytest.MonkeyPatch.context() as mp:
         home, demo = demo_copy(tmp, mp)
+        republish_all(home)
         before = existing_runs(home)
         run_flow(gemeente="0080", period=demo["periode"])
         return run_state(home, demo["periode"], before)
@@ -218,6 +233,7 @@ def test_publication_killed_after_each_task_and_run_again_ends_as_uninterrupted(
     from flows.run import run_flow
 
     home, demo = demo_copy(tmp_path, monkeypatch)
+    republish_all(home)
     before = existing_runs(home)
     calls = crash_once_after(monkeypatch, module_tasks("flows.run")[task_name])
     with pytest.raises(Crash):
@@ -254,6 +270,7 @@ def test_publication_killed_inside_publishing_before_the_list_is_registered(
     from vroeg.safety import StepFailed
 
     home, demo = demo_copy(tmp_path, monkeypatch)
+    republish_all(home)
     before = existing_runs(home)
     register = runs.record_publication
     calls: list[str] = []

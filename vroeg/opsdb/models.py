@@ -133,7 +133,13 @@ class Run(Base):
 
 
 class Publication(Base):
-    """A visit list written to a wijkteam's outbox."""
+    """A visit list written to a wijkteam's outbox: one version of a team's list for a month.
+
+    A re-run of the month whose list content is unchanged (`content_sha256`) publishes nothing;
+    a changed one publishes the next `version`, and the one it replaces gets `superseded_at`,
+    `superseded_by` and `superseded_reason` (Dutch, shown in the portal). Per team and month at
+    most one publication has `superseded_at` NULL: the current one.
+    """
 
     __tablename__ = "publications"
 
@@ -147,8 +153,20 @@ class Publication(Base):
     xlsx_path: Mapped[str] = mapped_column(String(1024))
     csv_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    #: 1, 2, ... per gemeente, wijkteam and period (migration i19_0001).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: Digest of what decides the list (rules version, ranked households, counted signals);
+    #: NULL for lists published before versions existed (a re-run then publishes a new version).
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    superseded_by: Mapped[int | None] = mapped_column(Integer)
+    superseded_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_publications_team_period", "gemeente", "wijkteam", "period"),)
+
+    @property
+    def current(self) -> bool:
+        return self.superseded_at is None
 
 
 class AuditLine(Base):

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Publication, PublicationHousehold, Run
@@ -58,24 +58,65 @@ def finish(database_url: str, run_id: str, status: str, summary: dict | None) ->
         run.finished_at = dt.datetime.now(dt.UTC)
 
 
+def current_publication(database_url: str, gemeente: str, wijkteam: str,
+                        period: str) -> Publication | None:
+    """The team's current list of the month (the newest version not replaced), detached."""
+    with db.session(database_url) as s:
+        found = s.scalars(select(Publication).where(
+            Publication.gemeente == gemeente, Publication.wijkteam == wijkteam,
+            Publication.period == period, Publication.superseded_at.is_(None))
+            .order_by(Publication.version.desc(), Publication.id.desc()).limit(1)).first()
+        s.expunge_all()
+        return found
+
+
+def rules_of_run(database_url: str, run_id: str) -> str | None:
+    with db.session(database_url) as s:
+        run = s.get(Run, run_id)
+        return run.rules_version if run else None
+
+
+def listed_households(database_url: str, publication_id: int) -> list[str]:
+    """The household pseudonyms on a published list, in file order (both sections)."""
+    with db.session(database_url) as s:
+        return list(s.scalars(select(PublicationHousehold.huishouden_pseudoniem)
+                              .where(PublicationHousehold.publication_id == publication_id)
+                              .order_by(PublicationHousehold.regel)).all())
+
+
 def record_publication(database_url: str, gemeente: str, run_id: str, period: str, *,
                        wijkteam: str, csv_path: Path, xlsx_path: Path, csv_sha256: str,
-                       households: int, lines: Iterable[tuple[int, str]]) -> int:
-    """Register a written list; returns its id.
+                       households: int, lines: Iterable[tuple[int, str]],
+                       content_sha256: str | None = None, reason: str | None = None) -> int:
+    """Register a written list as the team's current version of the month; returns its id.
 
     `households` counts the bezoeklijst; `lines` are the list's (rang, household pseudonym)
     pairs in file order, both sections: the portal needs them to log each view per household
-    and to key cases by pseudonym, never by name.
+    and to key cases by pseudonym, never by name. The list it replaces (the month's current
+    one, if any) is marked superseded with `reason` in the same transaction, so there is never
+    a moment with two current lists or none.
     """
     lines = list(lines)
+    now = dt.datetime.now(dt.UTC)
     with db.session(database_url) as s:
+        replaced = s.scalars(select(Publication).where(
+            Publication.gemeente == gemeente, Publication.wijkteam == wijkteam,
+            Publication.period == period, Publication.superseded_at.is_(None))).all()
+        latest = s.scalar(select(func.max(Publication.version)).where(
+            Publication.gemeente == gemeente, Publication.wijkteam == wijkteam,
+            Publication.period == period)) or 0
         publication = Publication(
             run_id=run_id, gemeente=gemeente, wijkteam=wijkteam, period=period,
             households=households, csv_path=str(csv_path), xlsx_path=str(xlsx_path),
-            csv_sha256=csv_sha256,
+            csv_sha256=csv_sha256, version=latest + 1, content_sha256=content_sha256,
+            created_at=now,
         )
         s.add(publication)
         s.flush()
+        for earlier in replaced:
+            earlier.superseded_at = now
+            earlier.superseded_by = publication.id
+            earlier.superseded_reason = reason or "Vervangen door een nieuwere versie."
         # One executemany (Core), not an ORM object per line: a list may have thousands.
         if lines:
             s.execute(insert(PublicationHousehold),
