@@ -51,7 +51,14 @@ def quarantine(
         _overview(rows, show_all, ctx.municipality.timezone)
         return
     try:
-        delivery_id = deliveries.find(ctx.database_url, ctx.gemeente, delivery)
+        delivery_id = deliveries.find(ctx.database_url, ctx.gemeente, delivery, partner)
+    except deliveries.AmbiguousDelivery as exc:
+        if as_json:
+            print_json({"gemeente": ctx.gemeente, "fout": str(exc),
+                        "leveringen": exc.candidates})
+            raise typer.Exit(2) from None
+        _overview(exc.candidates, True, ctx.municipality.timezone, hint=False)
+        fail(str(exc))
     except deliveries.DeliveryNotFound as exc:
         fail(str(exc))
     summary = deliveries.summary(ctx.database_url, delivery_id)
@@ -62,7 +69,7 @@ def quarantine(
     _detail(summary, entries, ctx.municipality.timezone)
 
 
-def _overview(rows: list[dict], show_all: bool, zone: str) -> None:
+def _overview(rows: list[dict], show_all: bool, zone: str, hint: bool = True) -> None:
     if not rows:
         out.print("Geen leveringen" + ("" if show_all else " met rijen in quarantaine") + ".")
         return
@@ -76,7 +83,8 @@ def _overview(rows: list[dict], show_all: bool, zone: str) -> None:
                       Text(r["bestand"]), r["partner"], r["status"], str(r["rijen_gelezen"]),
                       str(r["rijen_quarantaine"]))
     out.print(table)
-    out.print("Details van één levering: vroeg quarantine <levering>", style="dim")
+    if hint:
+        out.print("Details van één levering: vroeg quarantine <levering>", style="dim")
 
 
 def _detail(summary: dict, entries: list[dict], zone: str) -> None:
