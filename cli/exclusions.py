@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from cli.common import AsJson, Gemeente, context_or_exit, fail, out, print_json
+from vroeg.formats import moment_nl
 
 # Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): scoring
 # (DuckDB), privacy.audit (polars, SQLAlchemy).
@@ -89,5 +90,6 @@ def status(as_json: AsJson = False, gemeente: Gemeente = None) -> None:
         table.add_column(name, justify="right" if name in ("Personen", "Adressen") else "left")
     for r in rows:
         table.add_row(r["lijst"], r["naam"], "ja" if r["verplicht"] else "nee",
-                      r["geladen_op"] or "[red]nooit[/]", str(r["personen"]), str(r["adressen"]))
+                      moment_nl(r["geladen_op"], ctx.municipality.timezone) or "[red]nooit[/]",
+                      str(r["personen"]), str(r["adressen"]))
     out.print(table)

@@ -22,7 +22,7 @@ from cli.common import AsJson, Gemeente, err, fail, home, out, print_json
 from vroeg import schema
 from vroeg.errors import DeliveryError
 from vroeg.files import safe_filename
-from vroeg.formats import day_or_today, euros
+from vroeg.formats import date_nl, day_or_today, euros
 from vroeg.schema import SOURCE_ROW
 from vroeg.settings import default_gemeente
 
@@ -240,7 +240,7 @@ def _shown(value: object) -> str:
     if isinstance(value, bool):
         return "ja" if value else "nee"
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return date_nl(value)
     return str(value)
 
 

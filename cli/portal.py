@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from cli.common import Gemeente, context_or_exit, err, fail, home, out
+from vroeg.formats import moment_nl
 from vroeg.settings import default_gemeente
 
 # Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): the portal
@@ -152,5 +153,5 @@ def users_list(gemeente: Gemeente = None) -> None:
         table.add_column(column)
     for a in accounts.list_users(state.database_url, municipality.code):
         table.add_row(a.name, ", ".join(a.roles), ", ".join(a.teams),
-                      a.password_changed_at.strftime("%Y-%m-%d %H:%M"))
+                      moment_nl(a.password_changed_at, municipality.timezone))
     out.print(table)

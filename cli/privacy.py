@@ -29,7 +29,7 @@ from cli.common import (
     run_flow,
 )
 from privacy.purposes import REIDENTIFY_REASONS
-from vroeg.formats import full_name, parse_day, street_address
+from vroeg.formats import full_name, moment_nl, parse_day, street_address
 from vroeg.settings import Home, default_gemeente
 
 # Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): governance
@@ -118,13 +118,14 @@ def audit_lines(
     table = Table(title=f"Logboek gemeente {ctx.gemeente}: {len(lines)} regel(s)"
                   + (f", de laatste {len(shown)} getoond" if len(shown) < len(lines) else ""),
                   title_justify="left")
-    for name in ("Positie", "Einde (UTC)", "Verwerking", "Status", "Trace", "Betrokkene",
+    for name in ("Positie", "Einde", "Verwerking", "Status", "Trace", "Betrokkene",
                  "Gegevens"):
         table.add_column(name, overflow="fold")
     for line in shown:
         attributes = ", ".join(f"{k}={v}" for k, v in line["attributen"].items()
                                if not k.endswith("sha256") and k != "sql")
-        table.add_row(str(line["positie"] or "-"), f"{line['einde']:%Y-%m-%d %H:%M:%S}",
+        table.add_row(str(line["positie"] or "-"),
+                      moment_nl(line["einde"], ctx.municipality.timezone, seconds=True),
                       line["naam"], {0: "onbekend", 1: "ok", 2: "fout"}[line["status"]],
                       line["trace_id"][:8], (line["betrokkene"] or "")[:19], attributes)
     out.print(table)

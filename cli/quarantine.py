@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.common import AsJson, Gemeente, context_or_exit, fail, out, print_json
+from vroeg.formats import moment_nl
 
 # Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): vroeg.opsdb
 # (SQLAlchemy).
@@ -47,10 +48,17 @@ def quarantine(
         if as_json:
             print_json({"gemeente": ctx.gemeente, "leveringen": rows})
             return
-        _overview(rows, show_all)
+        _overview(rows, show_all, ctx.municipality.timezone)
         return
     try:
-        delivery_id = deliveries.find(ctx.database_url, ctx.gemeente, delivery)
+        delivery_id = deliveries.find(ctx.database_url, ctx.gemeente, delivery, partner)
+    except deliveries.AmbiguousDelivery as exc:
+        if as_json:
+            print_json({"gemeente": ctx.gemeente, "fout": str(exc),
+                        "leveringen": exc.candidates})
+            raise typer.Exit(2) from None
+        _overview(exc.candidates, True, ctx.municipality.timezone, hint=False)
+        fail(str(exc))
     except deliveries.DeliveryNotFound as exc:
         fail(str(exc))
     summary = deliveries.summary(ctx.database_url, delivery_id)
@@ -58,10 +66,10 @@ def quarantine(
     if as_json:
         print_json({"gemeente": ctx.gemeente, "levering": summary, "quarantaine": entries})
         return
-    _detail(summary, entries)
+    _detail(summary, entries, ctx.municipality.timezone)
 
 
-def _overview(rows: list[dict], show_all: bool) -> None:
+def _overview(rows: list[dict], show_all: bool, zone: str, hint: bool = True) -> None:
     if not rows:
         out.print("Geen leveringen" + ("" if show_all else " met rijen in quarantaine") + ".")
         return
@@ -71,17 +79,18 @@ def _overview(rows: list[dict], show_all: bool) -> None:
                  "Quarantaine"):
         table.add_column(name, justify="right" if name in ("Gelezen", "Quarantaine") else "left")
     for r in rows:
-        table.add_row(r["levering"][:8], (r["ontvangen"] or "")[:16].replace("T", " "),
+        table.add_row(r["levering"][:8], moment_nl(r["ontvangen"], zone),
                       Text(r["bestand"]), r["partner"], r["status"], str(r["rijen_gelezen"]),
                       str(r["rijen_quarantaine"]))
     out.print(table)
-    out.print("Details van één levering: vroeg quarantine <levering>", style="dim")
+    if hint:
+        out.print("Details van één levering: vroeg quarantine <levering>", style="dim")
 
 
-def _detail(summary: dict, entries: list[dict]) -> None:
+def _detail(summary: dict, entries: list[dict], zone: str) -> None:
     out.print(Text(
         f"Levering {summary['levering']} — {summary['bestand']} van {summary['partner']}, "
-        f"ontvangen {(summary['ontvangen'] or '')[:16].replace('T', ' ')}, status "
+        f"ontvangen {moment_nl(summary['ontvangen'], zone)}, status "
         f"{summary['status']}"))
     out.print(
         f"{summary['rijen_gelezen']} gelezen = {summary['rijen_geladen']} geladen "

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from cli.common import AsJson, Gemeente, context_or_exit, err, fail, out, print_json
-from vroeg.formats import parse_day
+from vroeg.formats import date_nl, number_nl, parse_day
 
 # Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): reporting
 # and scoring (DuckDB, polars), vroeg.config (pydantic, YAML).
@@ -118,11 +118,11 @@ def feedback(
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f} %"
+    return "–" if value is None else f"{number_nl(100 * value, 1)} %"
 
 
 def _num(value: float | None, decimals: int = 1) -> str:
-    return "–" if value is None else f"{value:.{decimals}f}"
+    return "–" if value is None else number_nl(float(value), decimals)
 
 
 def monitor(
@@ -157,8 +157,9 @@ def monitor(
         print_json({"van": first, "tot": last, "bestanden": [str(p) for p in written],
                     "cijfers": [asdict(f) for f in figures]})
         return
-    table = Table(title=f"Monitor vroegsignalering {ctx.municipality.name}, {first} t/m {last}")
-    for column in ("eenheid", "signalen", "per 1.000 inw./mnd", "meervoudig", "opeenvolgend",
+    table = Table(title=f"Monitor vroegsignalering {ctx.municipality.name}, {date_nl(first)} t/m "
+                        f"{date_nl(last)}")
+    for column in ("eenheid", "signalen", "per 1.000 inw./mnd*", "meervoudig", "opeenvolgend",
                    "zaak geworden", "zaken", "bereik", "open", "dagen tot contact (mediaan)"):
         table.add_column(column, justify="left" if column == "eenheid" else "right")
     for f in figures:
@@ -168,18 +169,29 @@ def monitor(
                       _num(f.days_to_contact_median))
     out.print(table)
     municipality = figures[0]
-    types = Table(title="Aandeel per partnertype (gemeente)")
-    types.add_column("partnertype")
-    types.add_column("aandeel", justify="right")
-    for name, share in municipality.partner_types.items():
-        types.add_row(name, _pct(share))
-    out.print(types)
-    outcomes = Table(title="Eindresultaten (gemeente)")
-    outcomes.add_column("eindresultaat")
-    outcomes.add_column("zaken", justify="right")
-    for name, count in municipality.outcomes.items():
-        outcomes.add_row(name, str(count))
-    out.print(outcomes)
+    data_months = municipality.months_with_data
+    out.print(f"* Gemiddeld over de {len(data_months)} maand(en) met gegevens in de periode"
+              + (f" ({', '.join(data_months)})" if data_months else "")
+              + "; maanden zonder signalen tellen niet mee.", highlight=False)
+    # A table without rows says nothing a sentence cannot say better.
+    if municipality.partner_types:
+        types = Table(title="Aandeel per partnertype (gemeente)")
+        types.add_column("partnertype")
+        types.add_column("aandeel", justify="right")
+        for name, share in municipality.partner_types.items():
+            types.add_row(name, _pct(share))
+        out.print(types)
+    else:
+        out.print("Geen signalen in deze periode: geen aandeel per partnertype.")
+    if municipality.outcomes:
+        outcomes = Table(title="Eindresultaten (gemeente)")
+        outcomes.add_column("eindresultaat")
+        outcomes.add_column("zaken", justify="right")
+        for name, count in municipality.outcomes.items():
+            outcomes.add_row(name, str(count))
+        out.print(outcomes)
+    else:
+        out.print("Nog geen zaken met een eindresultaat in deze periode.")
     out.print("Geschreven:", highlight=False)
     for path in written:
         out.print(f"  {path}", highlight=False)

@@ -87,6 +87,20 @@ def _field_expr(spec: ColumnSpec, resolve: dict[str, str]) -> pl.Expr:
     return expr
 
 
+def configured_columns(partner: Partner) -> dict[str, tuple[str, ...]]:
+    """Per standard field, the partner's own column names for it, as its configuration spells
+    them: what a data officer looks for in the partner's file.
+
+    Only names from the configuration, never headers read from a file: a file without a header
+    row makes its first data row the "header", and that may hold a resident's name. Empty for the
+    standard format (its columns are the standard names) and for fields with a fixed value.
+    """
+    if partner.columns == "standard":
+        return {}
+    return {name: tuple(spec.source_columns)
+            for name, spec in partner.column_specs().items() if spec.source_columns}
+
+
 def map_to_standard(table: SourceTable, partner: Partner, filename: str,
                     known_partners: dict[str, Partner] | None = None) -> MappedDelivery:
     """Standard columns from a partner table. Raises DeliveryRejected when sources are missing."""

@@ -20,7 +20,7 @@ from prefect import flow, task
 from prefect.runtime import flow_run
 
 import connectors
-from connectors.mapping import map_to_standard
+from connectors.mapping import configured_columns, map_to_standard
 from connectors.sql_source import SourceUnavailable, query_partner, source_name
 from flows.policy import TASK, flow_failed
 from flows.progress import progress
@@ -165,7 +165,10 @@ def validate_step(gemeente: str, received: Received, parsed: pl.DataFrame, notes
     day = today_for(ctx, today)
     with scrubbed("valideren"), ctx.audit.operation("validatie", trace_id,
                                                      levering=received.delivery_id) as op:
-        outcome = validate(parsed, ctx.municipality, received.filename, day)
+        # The partner's own column names (from its configuration) go into the messages, so the
+        # data officer finds the column in the file.
+        outcome = validate(parsed, ctx.municipality, received.filename, day,
+                           configured_columns(partner_for(ctx, received.partner_id)))
         deliveries.record_validation(ctx.database_url, received.delivery_id, outcome, notes,
                                      suite_version=SUITE_VERSION)
         op.attributes.update(rijen=outcome.rows, quarantaine=outcome.quarantined_rows,

@@ -27,7 +27,7 @@ from privacy.context import Context
 from privacy.purposes import SUBJECT_ACCESS
 from scoring import warehouse
 from sql import sql
-from vroeg.formats import date_nl, euros, full_name, postal_address
+from vroeg.formats import date_nl, euros, full_name, moment_nl, postal_address
 from vroeg.opsdb import db
 from vroeg.opsdb.cases import cases_of_households
 from vroeg.opsdb.models import Delivery, Publication, PublicationHousehold
@@ -133,6 +133,8 @@ def subject_access(ctx: Context, query: Query, *, trace_id: str) -> dict:
         "gemeente": ctx.gemeente,
         "gezocht_op": query.describe(),
         "opgesteld_op": dt.datetime.now(dt.UTC),
+        # Moments are kept in UTC; the summary shows them in the municipality's own time.
+        "tijdzone": ctx.municipality.timezone,
         "identiteit": identities,
         "signalen": facts["signalen"],
         "wijzigingen": facts["wijzigingen"],
@@ -152,10 +154,11 @@ def subject_access(ctx: Context, query: Query, *, trace_id: str) -> dict:
 
 def summary_text(report: dict) -> str:
     """The readable Dutch summary a privacy officer can send to the resident."""
+    zone = report.get("tijdzone", "Europe/Amsterdam")
     lines = [
         f"Overzicht van gegevens (inzageverzoek, AVG art. 15) — gemeente {report['gemeente']}",
         f"Gezocht op: {report['gezocht_op']}. Opgesteld: "
-        f"{report['opgesteld_op']:%d-%m-%Y %H:%M} (UTC).",
+        f"{moment_nl(report['opgesteld_op'], zone)}.",
         "",
     ]
     ids = report["identiteit"]
@@ -164,7 +167,8 @@ def summary_text(report: dict) -> str:
         for rec in ids:
             lines.append(
                 f"  - {full_name(rec)}; {postal_address(rec)}"
-                + (f"; geboren {rec['geboortedatum']}" if rec.get("geboortedatum") else "")
+                + (f"; geboren {date_nl(rec['geboortedatum'])}" if rec.get("geboortedatum")
+                   else "")
                 + (f"; telefoon {rec['telefoon']}" if rec.get("telefoon") else "")
                 + (f"; e-mail {rec['email']}" if rec.get("email") else "")
                 + (f"; BSN {rec['bsn']}" if rec.get("bsn") else "")
@@ -177,7 +181,8 @@ def summary_text(report: dict) -> str:
         lines.append(f"Signalen van betalingsachterstand: {len(signals)}.")
         for s in signals:
             lines.append(
-                f"  - {s['partner_type']} ({s['partner_id']}), signaaldatum {s['signaaldatum']}, "
+                f"  - {s['partner_type']} ({s['partner_id']}), signaaldatum "
+                f"{date_nl(s['signaaldatum'])}, "
                 f"achterstand {euros(s['bedrag_cent'])}" + (", crisis" if s["crisis"] else "")
                 + f", wijkteam {s['wijkteam']}")
     else:
@@ -230,7 +235,7 @@ def summary_text(report: dict) -> str:
         lines.append(f"Verwerkingen van uw gegevens volgens het logboek: {len(trail)}.")
         for line in trail:
             what = line["attributen"].get("doel") or line["attributen"].get("reden") or ""
-            lines.append(f"  - {line['einde']:%d-%m-%Y %H:%M} {line['naam']}"
+            lines.append(f"  - {moment_nl(line['einde'], zone)} {line['naam']}"
                          + (f" ({what})" if what else "")
                          + (f", wijkteam {line['attributen']['wijkteam']}"
                             if line["attributen"].get("wijkteam") else ""))

@@ -13,7 +13,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from jinja2 import pass_context
@@ -28,7 +27,7 @@ from portal.settings import PortalSettings
 from privacy.audit import STATUS_ERROR, new_trace_id
 from privacy.context import Context
 from privacy.keys import load_keys
-from vroeg.formats import date_nl, full_name, postal_address
+from vroeg.formats import date_nl, full_name, moment_nl, postal_address
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -257,14 +256,10 @@ def render(request: Request, template: str, http_status: int = 200, **values: An
 
 @pass_context
 def fmt_datetime(context, value: dt.datetime | None) -> str:
-    """A moment in the municipality's time zone (SQLite hands back naive UTC datetimes)."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
+    """A moment in the municipality's time zone, with the zone named (vroeg.formats.moment_nl:
+    the CLI and subject access show it the same way)."""
     municipality = context.get("gemeente")
-    zone = ZoneInfo(municipality.timezone if municipality else "Europe/Amsterdam")
-    return value.astimezone(zone).strftime("%d-%m-%Y %H:%M")
+    return moment_nl(value, municipality.timezone if municipality else "Europe/Amsterdam")
 
 
 TEMPLATES.env.filters["datumtijd"] = fmt_datetime

@@ -7,6 +7,8 @@ in the original file at the row given.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from vroeg.schema import label
 
 REASONS: dict[str, str] = {
@@ -46,11 +48,21 @@ REASONS: dict[str, str] = {
 }
 
 
-def message(code: str, filename: str, row: int | None, column: str | None) -> str:
-    """'levering.csv, rij 14, kolom postcode: geen geldige postcode (verwacht 1234AB).'"""
+def message(code: str, filename: str, row: int | None, column: str | None,
+            in_file: Sequence[str] = ()) -> str:
+    """'levering.csv, rij 14, kolom postcode: geen geldige postcode (verwacht 1234AB).'
+
+    in_file: the partner's own name(s) for the column, from its configuration (never a header
+    read from the file): 'kolom achternaam (in het bestand: 'Achternaam huurder')', so the data
+    officer finds the column in the partner's file.
+    """
     where = [filename]
     if row is not None:
         where.append(f"rij {row}")
     if column:
-        where.append(f"kolom {label(column)}")
+        # Said only where it differs: 'kolom postcode (in het bestand: 'postcode')' is noise.
+        differs = any(c.casefold() not in (column.casefold(), label(column).casefold())
+                      for c in in_file)
+        own = ", ".join(f"'{c}'" for c in in_file)
+        where.append(f"kolom {label(column)}" + (f" (in het bestand: {own})" if differs else ""))
     return f"{', '.join(where)}: {REASONS.get(code, code)}."

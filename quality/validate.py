@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -226,8 +227,12 @@ def conflicting_duplicates(parsed: pl.DataFrame, bad_rows: set[int]) -> list[int
 
 
 def validate(parsed: pl.DataFrame, municipality: Municipality, filename: str,
-             today: dt.date) -> ValidationOutcome:
+             today: dt.date,
+             file_columns: Mapping[str, Sequence[str]] | None = None) -> ValidationOutcome:
+    """file_columns: per standard field, the partner's configured column names
+    (connectors.mapping.configured_columns), named in each message beside the standard field."""
     rows = parsed.height
+    own = file_columns or {}
     if rows == 0:
         return ValidationOutcome(clean=clean_signals(parsed), rows=0, quarantined_rows=0)
     failures, results = run_suite(parsed, municipality, today)
@@ -245,12 +250,12 @@ def validate(parsed: pl.DataFrame, municipality: Municipality, filename: str,
         if row in read_problems:
             continue
         for reason, column in dict.fromkeys(pairs):  # de-duplicate, keep order
-            entries.append(QuarantineEntry(row, reason, column,
-                                           message(reason, filename, row, column)))
+            entries.append(QuarantineEntry(row, reason, column, message(
+                reason, filename, row, column, own.get(column, ()))))
     bad_rows = set(failures) | set(read_problems)
     for row in conflicting_duplicates(parsed, bad_rows):
-        entries.append(QuarantineEntry(row, "SIGNAAL_ID_DUBBEL", "signaal_id",
-                                       message("SIGNAAL_ID_DUBBEL", filename, row, "signaal_id")))
+        entries.append(QuarantineEntry(row, "SIGNAAL_ID_DUBBEL", "signaal_id", message(
+            "SIGNAAL_ID_DUBBEL", filename, row, "signaal_id", own.get("signaal_id", ()))))
         bad_rows.add(row)
     entries.sort(key=lambda e: (e.row or 0, e.reason, e.column or ""))
 

@@ -1,7 +1,9 @@
 """The monitor figures of the domain brief, as pure functions of signal and case facts.
 
 Per scope (the municipality, and each wijkteam):
-- signals per 1,000 inhabitants per month (each month of the window, and the average);
+- signals per 1,000 inhabitants per month (each month of the window that has data, and the
+  average over those months: a window reaching back before the first delivery, or past the last,
+  would otherwise spread the signals over months in which nothing could have been counted);
 - share per partner type;
 - share of *meervoudige* signals (another signal at the address in the same calendar month) and
   of *opeenvolgende* signals (another signal at the address in the `consecutive_months` calendar
@@ -22,6 +24,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from reporting.records import CaseFact, SignalFact
+from vroeg.formats import number_nl
 
 MUNICIPALITY = "gemeente"
 
@@ -48,6 +51,9 @@ class Figures:
     #: (month, partner type, signals), for the stacked chart
     month_types: list[tuple[str, str, int]] = field(default_factory=list)
     per_1000_per_month: dict[str, float | None] = field(default_factory=dict)
+    #: The months of the window with data (a signal anywhere in the municipality): the average
+    #: per month divides by these, and says so.
+    months_with_data: list[str] = field(default_factory=list)
     per_1000_month_average: float | None = None
     partner_types: dict[str, float] = field(default_factory=dict)
     meervoudig: float | None = None
@@ -84,17 +90,26 @@ def signal_flags(signals: list[SignalFact],
 
 def scope_figures(scope: str, inhabitants: int | None, signals: list[SignalFact],
                   cases: list[CaseFact], flags: dict[str, tuple[bool, bool]],
-                  signal_dates: dict[str, dt.date], months: list[str]) -> Figures:
+                  signal_dates: dict[str, dt.date], months: list[str],
+                  months_with_data: list[str] | None = None) -> Figures:
+    """months_with_data: the months of `months` in which anything was counted (default: those
+    with a signal of this scope); a scope's rate per month is None in the others."""
     f = Figures(scope=scope, inhabitants=inhabitants, signals=len(signals))
     by_month = Counter(f"{s.signaaldatum.year:04d}-{s.signaaldatum.month:02d}" for s in signals)
     f.per_month = {m: by_month.get(m, 0) for m in months}
     f.month_types = sorted((m, t, n) for (m, t), n in Counter(
         (f"{s.signaaldatum.year:04d}-{s.signaaldatum.month:02d}", s.partner_type)
         for s in signals).items())
+    if months_with_data is None:
+        months_with_data = [m for m in months if by_month.get(m)]
+    f.months_with_data = list(months_with_data)
     if inhabitants:
-        f.per_1000_per_month = {m: n * 1000 / inhabitants for m, n in f.per_month.items()}
-        f.per_1000_month_average = (len(signals) * 1000 / inhabitants / len(months)
-                                    if months else None)
+        # A month without any data is no month with zero signals: it has no rate, and does not
+        # lower the average.
+        f.per_1000_per_month = {m: n * 1000 / inhabitants if m in months_with_data else None
+                                for m, n in f.per_month.items()}
+        f.per_1000_month_average = (len(signals) * 1000 / inhabitants / len(months_with_data)
+                                    if months_with_data else None)
     else:
         f.per_1000_per_month = {m: None for m in f.per_month}
     types = Counter(s.partner_type for s in signals)
@@ -131,37 +146,38 @@ def figures(signals: list[SignalFact], cases: list[CaseFact], van: dt.date, tot:
     dates = {s.signaal: s.signaaldatum for s in signals}
     window = [s for s in signals if van <= s.signaaldatum <= tot]
     months = months_of(van, tot)
-    out = [scope_figures(MUNICIPALITY, inhabitants, window, cases, flags, dates, months)]
+    # A month has data when the municipality counted a signal in it; a team without signals in
+    # such a month really had none (a rate of 0), so every scope divides by the same months.
+    seen = {_month_name(_month_index(s.signaaldatum)) for s in window}
+    with_data = [m for m in months if m in seen]
+    out = [scope_figures(MUNICIPALITY, inhabitants, window, cases, flags, dates, months,
+                         with_data)]
     teams = list(team_inhabitants) + sorted(
         ({s.wijkteam for s in window} | {c.case.wijkteam for c in cases}) - set(team_inhabitants))
     for team in teams:
         out.append(scope_figures(
             team, team_inhabitants.get(team), [s for s in window if s.wijkteam == team],
-            [c for c in cases if c.case.wijkteam == team], flags, dates, months))
+            [c for c in cases if c.case.wijkteam == team], flags, dates, months, with_data))
     return out
 
 
-def _number(value: float | int | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, int):
-        return str(value)
-    return f"{value:.4f}"
-
-
 def rows(all_figures: list[Figures]) -> list[tuple[str, str, str, str]]:
-    """(eenheid, kengetal, categorie, waarde) per figure: the CSV's long format."""
+    """(eenheid, kengetal, categorie, waarde) per figure: the CSV's long format, numbers with a
+    decimal comma like every file the project writes for people."""
     out: list[tuple[str, str, str, str]] = []
     for f in all_figures:
         def add(name: str, value, category: str = "", scope: str = f.scope) -> None:
-            out.append((scope, name, category, _number(value)))
+            out.append((scope, name, category, number_nl(value)))
         add("inwoners", f.inhabitants)
         add("signalen", f.signals)
         for m, n in f.per_month.items():
             add("signalen_per_maand", n, m)
         for m, v in f.per_1000_per_month.items():
             add("signalen_per_1000_inwoners_per_maand", v, m)
-        add("signalen_per_1000_inwoners_per_maand_gemiddeld", f.per_1000_month_average)
+        add("maanden_met_gegevens", len(f.months_with_data))
+        # The category says over which months the average is taken.
+        add("signalen_per_1000_inwoners_per_maand_gemiddeld", f.per_1000_month_average,
+            f"gemiddeld over {len(f.months_with_data)} maand(en) met gegevens")
         for t, v in f.partner_types.items():
             add("aandeel_partnertype", v, t)
         add("aandeel_meervoudig", f.meervoudig)

@@ -11,6 +11,7 @@ from reporting import monitor
 from reporting.charts import charts
 from reporting.records import gather, month
 from vroeg.files import write_atomic
+from vroeg.formats import date_nl
 
 
 def _months_back(day: dt.date, months: int) -> dt.date:
@@ -32,16 +33,18 @@ def compute(ctx, van: dt.date, tot: dt.date) -> list[monitor.Figures]:
 
 
 def csv_bytes(all_figures: list[monitor.Figures]) -> bytes:
+    """';', decimal comma and a UTF-8 BOM, like the visit lists: a Dutch Excel opens it by
+    double-click with the figures as numbers."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(("eenheid", "kengetal", "categorie", "waarde"))
     writer.writerows(monitor.rows(all_figures))
-    return buffer.getvalue().encode("utf-8")
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def write(all_figures: list[monitor.Figures], out_dir: Path, gemeente: str, van: dt.date,
           tot: dt.date) -> list[Path]:
-    label = f"{van.isoformat()} t/m {tot.isoformat()}"
+    label = f"{date_nl(van)} t/m {date_nl(tot)}"
     stem = f"monitor_{gemeente}_{van.isoformat()}_{tot.isoformat()}"
     written = [out_dir / f"{stem}.csv"]
     write_atomic(written[0], csv_bytes(all_figures))

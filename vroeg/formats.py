@@ -1,4 +1,5 @@
-"""How amounts, days and residents' names are written and read: one spelling everywhere.
+"""How amounts, numbers, days, moments and residents' names are written and read: one spelling
+everywhere.
 
 Visit lists, their explanations, the portal, the algorithm card, subject access and the CLI all
 show the same amount the same way; these functions are the one place that decides how.
@@ -50,14 +51,51 @@ def parse_decimal_comma(text: str | None) -> int | None:
     return -cents if m.group(1) else cents
 
 
-# ------------------------------------------------------------------------------------------------
-# Days
-# ------------------------------------------------------------------------------------------------
+def number_nl(value: float | int | None, decimals: int = 4) -> str:
+    """0.28571 -> '0,2857'; 3 -> '3'; None -> '': decimal comma, no grouping, like
+    `decimal_comma`, so a Dutch Excel reads a figure in a CSV file as a number."""
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.{decimals}f}".replace(".", ",")
 
 
-def date_nl(day: dt.date | None) -> str:
-    """31-10-2026, as a coordinator or resident reads a date; '' for none."""
-    return day.strftime("%d-%m-%Y") if day else ""
+# ------------------------------------------------------------------------------------------------
+# Days and moments
+# ------------------------------------------------------------------------------------------------
+
+#: The one form in which a day is shown to people (the portal, the CLI, subject access). Typed
+#: dates (--today, --from) and file names stay JJJJ-MM-DD: that form sorts and is unambiguous.
+DATE_FORM = "%d-%m-%Y"
+
+
+def date_nl(day: dt.date | str | None) -> str:
+    """31-10-2026, as a coordinator or resident reads a date; '' for none. An ISO text
+    ('2026-10-31', as JSON and the vault hold dates) is shown the same way."""
+    if isinstance(day, str):
+        try:
+            day = dt.date.fromisoformat(day[:10])
+        except ValueError:
+            return day
+    return day.strftime(DATE_FORM) if day else ""
+
+
+def moment_nl(value: dt.datetime | str | None, timezone: str, *, seconds: bool = False) -> str:
+    """A moment as people read it: in the municipality's time zone, with the zone named,
+    e.g. '31-10-2026 14:05 CET' ('31-10-2026 14:05:07 CET' with seconds); '' for none.
+
+    Moments are stored in UTC; SQLite hands them back naive, so a naive value is UTC. The zone is
+    named because the same clock time means another moment in summer (CEST) and winter (CET).
+    """
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(ZoneInfo(timezone))
+    return local.strftime(f"{DATE_FORM} %H:%M{':%S' if seconds else ''} %Z")
 
 
 def parse_day(text: str, *also: str) -> dt.date:

@@ -158,8 +158,8 @@ def test_monitor_figures_of_a_hand_built_data_set_match_hand_counts():
     assert b.days_to_contact_median == 20.0
 
     rows = monitor.rows(figures)
-    assert ("gemeente", "aandeel_meervoudig", "", "0.2857") in rows
-    assert ("wt-a", "signalen_per_1000_inwoners_per_maand", "2026-03", "1.5000") in rows
+    assert ("gemeente", "aandeel_meervoudig", "", "0,2857") in rows
+    assert ("wt-a", "signalen_per_1000_inwoners_per_maand", "2026-03", "1,5000") in rows
 
 
 def test_monitor_charts_are_svg_of_counts(tmp_path):
@@ -175,7 +175,8 @@ def test_monitor_charts_are_svg_of_counts(tmp_path):
         assert svg.startswith("<svg") and "<script" not in svg
     written = monitor_output.write(figures, tmp_path, "0080", D(2026, 3, 1), D(2026, 4, 30))
     assert len(written) == 5 and all(p.exists() for p in written)
-    table = list(csv.reader(io.StringIO(written[0].read_text(encoding="utf-8")), delimiter=";"))
+    table = list(csv.reader(io.StringIO(written[0].read_text(encoding="utf-8-sig")),
+                            delimiter=";"))
     assert table[0] == ["eenheid", "kengetal", "categorie", "waarde"]
 
 
@@ -415,7 +416,7 @@ def test_demo_export_with_every_end_result_is_valid_logged_and_private(prefect_s
     written = sorted((tmp_path / "monitor").iterdir())
     assert len(written) == 5
     figures = list(csv.reader(io.StringIO(next(p for p in written if p.suffix == ".csv")
-                                          .read_text(encoding="utf-8")), delimiter=";"))
+                                          .read_text(encoding="utf-8-sig")), delimiter=";"))
     cases_total = next(r for r in figures if r[:2] == ["gemeente", "zaken"])
     assert cases_total[3] == str(len(ddas.enum("EnumEindresultaat")) + 3)
 

@@ -228,9 +228,21 @@ class DeliveryNotFound(LookupError):
     """No delivery matches what the data officer typed; the message says what to try."""
 
 
-def find(database_url: str, gemeente: str, ref: str) -> str:
+class AmbiguousDelivery(DeliveryNotFound):
+    """Several deliveries share the file name typed (a partner re-sent a corrected file under the
+    same name): the caller asks which one is meant, showing `candidates` (newest first)."""
+
+    def __init__(self, message: str, candidates: list[dict]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
+def find(database_url: str, gemeente: str, ref: str, partner_id: str | None = None) -> str:
     """A delivery id from what a data officer types: the id, its first characters (at least
-    six, as shown by `vroeg quarantine`), or a file name (the most recent delivery of it)."""
+    six, as shown by `vroeg quarantine`), or a file name (of one partner, with partner_id).
+
+    A file name that several deliveries share raises AmbiguousDelivery: guessing the newest
+    would show the quarantine of another file than the officer has open."""
     ref = ref.strip()
     with db.session(database_url) as s:
         base = select(Delivery.id).where(Delivery.gemeente == gemeente)
@@ -242,10 +254,18 @@ def find(database_url: str, gemeente: str, ref: str) -> str:
                 return ids[0]
             if len(ids) > 1:
                 raise DeliveryNotFound(f"'{ref}' past bij meer dan één levering; typ meer tekens.")
-        by_name = s.scalars(base.where(Delivery.filename == safe_filename(ref))
-                            .order_by(Delivery.received_at.desc()).limit(1)).first()
-        if by_name is not None:
-            return by_name
+        named = select(Delivery).where(Delivery.gemeente == gemeente,
+                                       Delivery.filename == safe_filename(ref))
+        if partner_id:
+            named = named.where(Delivery.partner_id == partner_id)
+        by_name = s.scalars(named.order_by(Delivery.received_at.desc())).all()
+        if len(by_name) == 1:
+            return by_name[0].id
+        if by_name:
+            raise AmbiguousDelivery(
+                f"'{safe_filename(ref)}' is de bestandsnaam van {len(by_name)} leveringen. Welke "
+                "bedoelt u? Geef het levering-id (de eerste 8 tekens zijn genoeg): vroeg "
+                "quarantine <levering>.", [delivery_summary(d) for d in by_name])
     raise DeliveryNotFound(
         f"Geen levering '{ref}' gevonden voor gemeente {gemeente}. Gebruik een levering-id of "
         f"een bestandsnaam uit 'vroeg quarantine'.")
