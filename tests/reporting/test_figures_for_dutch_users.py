@@ -21,7 +21,7 @@ from cli import app
 from governance.subject_access import summary_text
 from portal.web import TEMPLATES
 from reporting import monitor, monitor_output
-from tests.test_reporting import hand_built
+from tests.reporting.test_reporting import hand_built
 from vroeg import formats
 
 D = dt.date
