@@ -111,7 +111,8 @@ def change_password(request: Request, post: Posted = Depends(posted())):
         return render(request, "password.html", http_status=400,
                       fout="De twee nieuwe wachtwoorden zijn niet gelijk.")
     try:
-        accounts.set_password(st.settings.database_url, st.settings.gemeente, post.user.name, new)
+        accounts.set_password(st.settings.database_url, st.settings.gemeente, post.user.name, new,
+                              audit=st.ctx.audit, by=post.user.name, own=True)
     except accounts.AccountError as exc:
         return render(request, "password.html", http_status=400, fout=str(exc))
     # Every session of the account has been closed, this one too: sign in with the new password.
