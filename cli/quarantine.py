@@ -12,9 +12,8 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
-from cli.common import AsJson, Gemeente, context_or_exit, fail, out, print_json
+from cli.common import AsJson, Gemeente, context_or_exit, fail, inert, out, print_json
 
 # Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): vroeg.opsdb
 # (SQLAlchemy).
@@ -72,14 +71,15 @@ def _overview(rows: list[dict], show_all: bool) -> None:
         table.add_column(name, justify="right" if name in ("Gelezen", "Quarantaine") else "left")
     for r in rows:
         table.add_row(r["levering"][:8], (r["ontvangen"] or "")[:16].replace("T", " "),
-                      Text(r["bestand"]), r["partner"], r["status"], str(r["rijen_gelezen"]),
+                      inert(r["bestand"]), inert(r["partner"]), r["status"],
+                      str(r["rijen_gelezen"]),
                       str(r["rijen_quarantaine"]))
     out.print(table)
     out.print("Details van één levering: vroeg quarantine <levering>", style="dim")
 
 
 def _detail(summary: dict, entries: list[dict]) -> None:
-    out.print(Text(
+    out.print(inert(
         f"Levering {summary['levering']} — {summary['bestand']} van {summary['partner']}, "
         f"ontvangen {(summary['ontvangen'] or '')[:16].replace('T', ' ')}, status "
         f"{summary['status']}"))
@@ -88,7 +88,7 @@ def _detail(summary: dict, entries: list[dict]) -> None:
         f"(waarvan {summary['waarvan_bijgewerkt']} bijgewerkt) + {summary['rijen_quarantaine']} "
         f"in quarantaine + {summary['rijen_dubbel']} dubbel.", highlight=False)
     for note in summary["opmerkingen"]:
-        out.print(Text(f"Opmerking: {note}", style="dim"))
+        out.print(inert(f"Opmerking: {note}", style="dim"))
     if not entries:
         out.print("Geen rijen in quarantaine.")
         return
@@ -96,8 +96,8 @@ def _detail(summary: dict, entries: list[dict]) -> None:
     for name in ("Rij", "Kolom", "Reden", "Melding"):
         table.add_column(name, justify="right" if name == "Rij" else "left")
     for e in entries:
-        table.add_row("bestand" if e["rij"] is None else str(e["rij"]), e["kolom"] or "",
-                      e["reden"], Text(e["melding"]))
+        table.add_row("bestand" if e["rij"] is None else str(e["rij"]), inert(e["kolom"]),
+                      e["reden"], inert(e["melding"]))
     out.print(table)
     partner = "" if summary["partner"] == "standaard" else f" --partner {summary['partner']}"
     out.print(
