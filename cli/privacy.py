@@ -66,7 +66,7 @@ def _query(bsn: str | None, adres: str | None, achternaam: str | None = None):
     try:
         return Query.parse(bsn=bsn, adres=adres, achternaam=achternaam)
     except SubjectProblem as exc:
-        fail(str(exc))
+        fail(str(exc), code=1)  # refused: nothing is looked up, nothing is logged
 
 
 def _day(text: str | None, label: str) -> dt.datetime | None:
