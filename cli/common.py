@@ -16,12 +16,14 @@ import json
 import logging
 import os
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from flows.prefect_env import configure
 from vroeg.opsdb.statuses import PROBLEMS, DeliveryStatus, NotReceived
@@ -40,6 +42,37 @@ Gemeente = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="Print een machineleesbare samenvatting.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v",
                                        help="Toon ook Prefect's eigen logregels.")]
+
+
+# ----------------------------------------------------------------------------------------------
+# Text from deliveries
+# ----------------------------------------------------------------------------------------------
+
+#: Unicode categories never printed as they are: control characters (ESC starts sequences that
+#: clear the screen, set the window title or hide text), format characters (bidirectional
+#: overrides that reorder what is shown) and line and paragraph separators.
+_UNPRINTABLE = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def inert(value: object, style: str = "") -> Text:
+    """Text that came from outside (a delivery: names, addresses, headers, file names, and any
+    message that may quote them), made harmless for the terminal.
+
+    Rich markup in it is not interpreted (a resident named `[/]` would otherwise crash the
+    print, `[link=...]` would become a link), and every control or format character is shown
+    escaped (`\\x1b`, `\\u202e`) instead of being sent to the terminal. Use it for every value
+    of a delivery the CLI prints; the CLI's own words may keep their markup around it.
+    """
+    text = "" if value is None else str(value)
+    if any(unicodedata.category(c) in _UNPRINTABLE for c in text):
+        text = "".join(c.encode("unicode_escape").decode("ascii")
+                       if unicodedata.category(c) in _UNPRINTABLE else c for c in text)
+    return Text(text, style=style)
+
+
+def inert_lines(text: str) -> Text:
+    """A multi-line text (a report) made inert line by line, its line breaks kept."""
+    return Text("\n").join(inert(line) for line in text.split("\n"))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -64,7 +97,7 @@ class ProgressHandler(logging.Handler):
 
         if getattr(record, MARKER, False):
             style = "yellow" if record.levelno >= logging.WARNING else "dim"
-            err.print(f"  {record.getMessage()}", style=style, highlight=False, markup=False)
+            err.print(inert(f"  {record.getMessage()}"), style=style, highlight=False)
 
 
 def run_flow(label: str, verbose: bool, flow_path: str, /, **kwargs):
@@ -89,7 +122,8 @@ def run_flow(label: str, verbose: bool, flow_path: str, /, **kwargs):
 
 
 def fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]Fout:[/] {message}", highlight=False)
+    # The message may quote a file name or header from a delivery: printed inert.
+    err.print(Text.assemble(("Fout:", "bold red"), " ", inert(message)), highlight=False)
     raise typer.Exit(code)
 
 
@@ -117,7 +151,7 @@ def deliveries_table(rows: list[dict]) -> Table:
     for r in rows:
         style = {DeliveryStatus.GELADEN: "green", DeliveryStatus.DUBBEL: "cyan",
                  NotReceived.LEEG: "dim"}.get(r["status"], "red")
-        table.add_row(r["bestand"], r.get("partner") or "", f"[{style}]{r['status']}[/]",
+        table.add_row(inert(r["bestand"]), inert(r.get("partner")), inert(r["status"], style),
                       str(r["rijen_gelezen"]), str(r["rijen_geladen"]),
                       str(r["rijen_quarantaine"]), str(r["rijen_dubbel"]))
     return table
@@ -153,6 +187,6 @@ def lists_table(run: dict) -> Table:
 def warn_messages(rows: list[dict]) -> None:
     for r in rows:
         if r["status"] in PROBLEMS and r.get("melding"):
-            err.print(f"[yellow]•[/] {r['melding']}", highlight=False)
+            err.print(Text.assemble(("•", "yellow"), " ", inert(r["melding"])), highlight=False)
 
 

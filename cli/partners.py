@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from cli.common import AsJson, Gemeente, err, fail, home, out, print_json
+from cli.common import AsJson, Gemeente, err, fail, home, inert, out, print_json
 from vroeg import schema
 from vroeg.errors import DeliveryError
 from vroeg.files import safe_filename
@@ -51,7 +51,7 @@ def list_partners(as_json: AsJson = False, gemeente: Gemeente = None) -> None:
     for name in ("Partner", "Naam", "Partnertype", "Kanaal", "Formaat", "Kolommen"):
         table.add_column(name)
     for r in rows:
-        table.add_row(*(Text(str(v)) for v in r.values()))
+        table.add_row(*(inert(v) for v in r.values()))
     out.print(table)
 
 
@@ -249,7 +249,7 @@ def _cell(value: str | None, parsed: object = None, has_parsed: bool = False) ->
     if value is None:
         return Text("—", style="dim")
     # Control characters (a terminal escape in a partner's file) are never sent to the terminal.
-    shown = "".join(ch if ch.isprintable() else "\ufffd" for ch in value)
+    shown = inert(value).plain
     if len(shown) > PREVIEW_WIDTH:
         shown = shown[:PREVIEW_WIDTH - 1] + "…"
     cell = Text(shown)
@@ -289,24 +289,24 @@ def _finish(report: dict, as_json: bool, preview) -> None:
                     else [None] * len(texts)
                 cells = [_cell(t, v, parsed_name is not None)
                          for t, v in zip(texts, values, strict=True)]
-            table.add_row(name, Text(source or "—", style="" if source else "dim"), *cells)
+            table.add_row(name, inert(source or "—", style="" if source else "dim"), *cells)
         out.print(table)
         out.print("* verplicht in elke rij", style="dim")
     sample = report.get("voorbeeld")
     if sample:
-        out.print(
+        out.print(inert(
             f"Voorbeeld {sample['bestand']}: {sample['rijen']} rijen gelezen, {sample['goed']} "
             f"goed, {sample['quarantaine']} in quarantaine"
-            + (" — het hele bestand zou worden afgekeurd." if sample["afgekeurd"] else "."),
+            + (" — het hele bestand zou worden afgekeurd." if sample["afgekeurd"] else ".")),
             highlight=False)
         for reason, count in sorted(sample["redenen"].items()):
             out.print(f"  {reason}: {count}", highlight=False)
         for message in sample["meldingen"]:
-            out.print(Text(f"  • {message}"))
+            out.print(inert(f"  • {message}"))
     for warning in report["waarschuwingen"]:
-        err.print(Text(f"Let op: {warning}", style="yellow"))
+        err.print(inert(f"Let op: {warning}", style="yellow"))
     for error in report["fouten"]:
-        err.print(Text(f"Fout: {error}", style="bold red"))
+        err.print(inert(f"Fout: {error}", style="bold red"))
     if ok:
         out.print(f"Partnerconfiguratie {report['partner']} is in orde.", style="green")
     raise typer.Exit(0 if ok else 1)

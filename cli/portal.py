@@ -7,6 +7,7 @@ piped), never from arguments: arguments end up in shell history and process list
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 from typing import Annotated
 
@@ -88,6 +89,15 @@ def _setup(gemeente: str | None):
         fail(str(exc))
 
 
+def _system_user() -> str:
+    """Who runs `vroeg users`, for the audit line of an account change: the login name of the
+    system account (there is no portal account behind a shell)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container): the uid still says who
+        return f"uid-{os.getuid()}"
+
+
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Argument(help="Gebruikersnaam, bijvoorbeeld j.devries.")],
@@ -100,11 +110,13 @@ def users_add(
     """Maak een account; het wachtwoord komt van standaardinvoer."""
     from portal import accounts
 
-    state, municipality = _setup(gemeente)
+    ctx = context_or_exit(gemeente)  # the audit key: the change is written to the audit trail
+    municipality = ctx.municipality
     password = _read_password(f"Wachtwoord voor {name}")
     try:
-        account = accounts.add_user(state.database_url, municipality.code, name, password, role,
-                                    team or [], [t.code for t in municipality.wijkteams])
+        account = accounts.add_user(ctx.database_url, municipality.code, name, password, role,
+                                    team or [], [t.code for t in municipality.wijkteams],
+                                    audit=ctx.audit, by=_system_user(), via="cli")
     except accounts.AccountError as exc:
         fail(str(exc))
     teams = f", wijkteams {', '.join(account.teams)}" if account.teams else ""
@@ -118,9 +130,10 @@ def users_remove(name: Annotated[str, typer.Argument(help="Gebruikersnaam.")],
     """Verwijder een account; open sessies worden direct beëindigd."""
     from portal import accounts
 
-    state, municipality = _setup(gemeente)
+    ctx = context_or_exit(gemeente)
     try:
-        accounts.remove_user(state.database_url, municipality.code, name)
+        accounts.remove_user(ctx.database_url, ctx.gemeente, name, audit=ctx.audit,
+                             by=_system_user(), via="cli")
     except accounts.AccountError as exc:
         fail(str(exc))
     out.print(f"Account {accounts.normalise_name(name)} verwijderd.", highlight=False)
@@ -132,10 +145,11 @@ def users_reset(name: Annotated[str, typer.Argument(help="Gebruikersnaam.")],
     """Vervang het wachtwoord (van standaardinvoer); beëindigt sessies en heft een blokkade op."""
     from portal import accounts
 
-    state, municipality = _setup(gemeente)
+    ctx = context_or_exit(gemeente)
     password = _read_password(f"Nieuw wachtwoord voor {name}")
     try:
-        accounts.set_password(state.database_url, municipality.code, name, password)
+        accounts.set_password(ctx.database_url, ctx.gemeente, name, password, audit=ctx.audit,
+                              by=_system_user(), via="cli")
     except accounts.AccountError as exc:
         fail(str(exc))
     out.print(f"Wachtwoord van {accounts.normalise_name(name)} vervangen; open sessies zijn "

@@ -24,6 +24,8 @@ from cli.common import (
     context_or_exit,
     err,
     fail,
+    inert,
+    inert_lines,
     out,
     print_json,
     run_flow,
@@ -64,7 +66,7 @@ def _query(bsn: str | None, adres: str | None, achternaam: str | None = None):
     try:
         return Query.parse(bsn=bsn, adres=adres, achternaam=achternaam)
     except SubjectProblem as exc:
-        fail(str(exc))
+        fail(str(exc), code=1)  # refused: nothing is looked up, nothing is logged
 
 
 def _day(text: str | None, label: str) -> dt.datetime | None:
@@ -127,7 +129,7 @@ def audit_lines(
         table.add_row(str(line["positie"] or "-"),
                       moment_nl(line["einde"], ctx.municipality.timezone, seconds=True),
                       line["naam"], {0: "onbekend", 1: "ok", 2: "fout"}[line["status"]],
-                      line["trace_id"][:8], (line["betrokkene"] or "")[:19], attributes)
+                      line["trace_id"][:8], (line["betrokkene"] or "")[:19], inert(attributes))
     out.print(table)
 
 
@@ -225,7 +227,7 @@ def subject_access(
     elif as_json:
         print_json(report)
     else:
-        out.print(summary_text(report), highlight=False, markup=False)
+        out.print(inert_lines(summary_text(report)), highlight=False)
 
 
 def erase(
@@ -262,7 +264,8 @@ def erase(
     if as_json:
         print_json({"gemeente": ctx.gemeente, **result})
         return
-    table = Table(title=f"Gewist: {query.describe()}", title_justify="left", show_header=False)
+    table = Table(title=inert(f"Gewist: {query.describe()}"), title_justify="left",
+                  show_header=False)
     table.add_column()
     table.add_column(justify="right")
     for label, key in (("Kluisrecords", "kluisrecords"), ("Signalen", "signalen"),
@@ -323,9 +326,10 @@ def reidentify(
     for name in ("Naam", "Adres", "Postcode", "Geboren", "Partner", "Signaal"):
         table.add_column(name)
     for r in records:
-        table.add_row(full_name(r), street_address(r),
-                      r.get("postcode") or "", r.get("geboortedatum") or "",
-                      r.get("partner_id") or "", r.get("signaal_id") or "")
+        # From the vault, so from a delivery: a resident named "[/]" is printed as such.
+        table.add_row(inert(full_name(r)), inert(street_address(r)), inert(r.get("postcode")),
+                      inert(r.get("geboortedatum")), inert(r.get("partner_id")),
+                      inert(r.get("signaal_id")))
     out.print(table, highlight=False)
 
 

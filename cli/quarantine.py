@@ -12,9 +12,8 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
-from cli.common import AsJson, Gemeente, context_or_exit, fail, out, print_json
+from cli.common import AsJson, Gemeente, context_or_exit, fail, inert, out, print_json
 from vroeg.formats import moment_nl
 
 # Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): vroeg.opsdb
@@ -80,7 +79,8 @@ def _overview(rows: list[dict], show_all: bool, zone: str, hint: bool = True) ->
         table.add_column(name, justify="right" if name in ("Gelezen", "Quarantaine") else "left")
     for r in rows:
         table.add_row(r["levering"][:8], moment_nl(r["ontvangen"], zone),
-                      Text(r["bestand"]), r["partner"], r["status"], str(r["rijen_gelezen"]),
+                      inert(r["bestand"]), inert(r["partner"]), r["status"],
+                      str(r["rijen_gelezen"]),
                       str(r["rijen_quarantaine"]))
     out.print(table)
     if hint:
@@ -88,7 +88,7 @@ def _overview(rows: list[dict], show_all: bool, zone: str, hint: bool = True) ->
 
 
 def _detail(summary: dict, entries: list[dict], zone: str) -> None:
-    out.print(Text(
+    out.print(inert(
         f"Levering {summary['levering']} — {summary['bestand']} van {summary['partner']}, "
         f"ontvangen {moment_nl(summary['ontvangen'], zone)}, status "
         f"{summary['status']}"))
@@ -97,7 +97,7 @@ def _detail(summary: dict, entries: list[dict], zone: str) -> None:
         f"(waarvan {summary['waarvan_bijgewerkt']} bijgewerkt) + {summary['rijen_quarantaine']} "
         f"in quarantaine + {summary['rijen_dubbel']} dubbel.", highlight=False)
     for note in summary["opmerkingen"]:
-        out.print(Text(f"Opmerking: {note}", style="dim"))
+        out.print(inert(f"Opmerking: {note}", style="dim"))
     if not entries:
         out.print("Geen rijen in quarantaine.")
         return
@@ -105,8 +105,8 @@ def _detail(summary: dict, entries: list[dict], zone: str) -> None:
     for name in ("Rij", "Kolom", "Reden", "Melding"):
         table.add_column(name, justify="right" if name == "Rij" else "left")
     for e in entries:
-        table.add_row("bestand" if e["rij"] is None else str(e["rij"]), e["kolom"] or "",
-                      e["reden"], Text(e["melding"]))
+        table.add_row("bestand" if e["rij"] is None else str(e["rij"]), inert(e["kolom"]),
+                      e["reden"], inert(e["melding"]))
     out.print(table)
     partner = "" if summary["partner"] == "standaard" else f" --partner {summary['partner']}"
     out.print(

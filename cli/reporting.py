@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli.common import AsJson, Gemeente, context_or_exit, err, fail, out, print_json
+from cli.common import AsJson, Gemeente, context_or_exit, err, fail, inert, out, print_json
 from vroeg.formats import date_nl, number_nl, parse_day
 
 # Imported inside the commands, so that `vroeg --help` stays quick (cli/common.py): reporting
@@ -72,7 +72,8 @@ def export_ddas(
         err.print("De DDAS-export voldoet niet aan het schema (pad in het bestand: regel):",
                   highlight=False)
         for problem in exc.problems[:20]:
-            err.print(f"  {problem}", highlight=False, soft_wrap=True)
+            # A schema violation may quote a value of the export, which came from a delivery.
+            err.print(inert(f"  {problem}"), highlight=False, soft_wrap=True)
         more = len(exc.problems) - 20
         if more > 0:
             err.print(f"  … en nog {more}", highlight=False)

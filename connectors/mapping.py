@@ -55,7 +55,7 @@ def cents_to_euros(expr: pl.Expr) -> pl.Expr:
         ]
     )
     return (
-        pl.when(expr.str.contains(r"^-?\d+$")).then(euros)
+        pl.when(expr.str.contains(r"^-?[0-9]+$")).then(euros)
         .otherwise(pl.concat_str([pl.lit("cent:"), expr]))
     )
 

@@ -4,6 +4,11 @@
 Every parsed column is named `<field>_p` and is null when the text is absent or unreadable.
 Nothing here raises on bad data: casts are non-strict and bad values become nulls that the
 validation suite turns into reasons.
+
+Digits are `[0-9]`, never `\\d`: the regex engines (polars' as Python's) and `int()` take every
+Unicode digit, so a BSN written in fullwidth (１２３…) or Arabic-Indic (١٢٣…) digits passed the
+pattern and then failed the cast to a number, and with it the whole delivery. Such a value is
+unreadable like any other, and quarantines its row (BSN_ONGELDIG, HUISNUMMER_ONGELDIG).
 """
 
 from __future__ import annotations
@@ -20,16 +25,16 @@ from vroeg.config import Municipality
 
 #: Amount text accepted per configured decimal mark: no thousands separators, no currency sign.
 AMOUNT_PATTERNS = {
-    ",": r"^-?\d+(?:,\d{1,2})?$",
-    ".": r"^-?\d+(?:\.\d{1,2})?$",
-    "auto": r"^-?\d+(?:[.,]\d{1,2})?$",
+    ",": r"^-?[0-9]+(?:,[0-9]{1,2})?$",
+    ".": r"^-?[0-9]+(?:\.[0-9]{1,2})?$",
+    "auto": r"^-?[0-9]+(?:[.,][0-9]{1,2})?$",
 }
 
 def ungroup(expr: pl.Expr, decimal: str, thousands: str) -> pl.Expr:
     """'1.234,56' -> '1234,56' when the partner writes a thousands separator; only amounts
     grouped exactly in threes lose it ('1.23,4' stays as it is, and is not a valid amount)."""
     sep, dec = re.escape(thousands), re.escape(decimal)
-    grouped = rf"^-?\d{{1,3}}(?:{sep}\d{{3}})+(?:{dec}\d{{1,2}})?$"
+    grouped = rf"^-?[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+(?:{dec}[0-9]{{1,2}})?$"
     return (
         pl.when(expr.str.contains(grouped))
         .then(expr.str.replace_all(thousands, "", literal=True))
@@ -45,8 +50,8 @@ def amount_cents(expr: pl.Expr, decimal: str, thousands: str | None = None) -> p
     unified = expr.str.replace(",", ".", literal=True)
     negative = unified.str.starts_with("-")
     body = unified.str.strip_prefix("-")
-    whole = body.str.extract(r"^(\d+)", 1).cast(pl.Int64, strict=False)
-    fraction = body.str.extract(r"\.(\d{1,2})$", 1).fill_null("0").str.pad_end(2, "0")
+    whole = body.str.extract(r"^([0-9]+)", 1).cast(pl.Int64, strict=False)
+    fraction = body.str.extract(r"\.([0-9]{1,2})$", 1).fill_null("0").str.pad_end(2, "0")
     cents = whole * 100 + fraction.cast(pl.Int64, strict=False)
     signed = pl.when(negative).then(-cents).otherwise(cents)
     return pl.when(valid).then(signed).otherwise(None)
@@ -62,7 +67,7 @@ EXCEL_SERIALS = ((dt.date(1950, 1, 1) - EXCEL_EPOCH).days,
 
 def excel_serial(expr: pl.Expr) -> pl.Expr:
     """'46000' (or '46000.0', a cell that lost its date format) -> 2025-12-09."""
-    whole = expr.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
+    whole = expr.str.extract(r"^([0-9]{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
     lo, hi = EXCEL_SERIALS
     return (
         pl.when(whole.is_between(lo, hi))
@@ -94,7 +99,7 @@ def flag(expr: pl.Expr) -> pl.Expr:
 def bsn(expr: pl.Expr) -> pl.Expr:
     """Nine digits (an eight-digit BSN gets its leading zero back), else null."""
     compact = expr.str.replace_all(r"[\s.]", "")
-    return pl.when(compact.str.contains(r"^\d{8,9}$")).then(compact.str.zfill(9)).otherwise(None)
+    return pl.when(compact.str.contains(r"^[0-9]{8,9}$")).then(compact.str.zfill(9)).otherwise(None)
 
 
 def elfproef(nine_digits: pl.Expr) -> pl.Expr:

@@ -28,12 +28,20 @@ from privacy.pseudonymise import pseudonyms, records_frame
 from privacy.vault import IndexRow, subject_token
 from publishing.visit_list import published_paths
 from vroeg import address
+from vroeg import bsn as bsn_rule
 from vroeg.config import STANDARD_PARTNER_ID, standard_partner
 from vroeg.errors import DeliveryError
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Delivery, Publication
 
-_ADDRESS_RE = re.compile(r"^\s*(\d{4}\s*[A-Za-z]{2})\s*[,;\s]\s*(\d+)\s*[-\s,]?\s*(.*?)\s*$")
+# ASCII digits only ([0-9], not \d: connectors/parse.py says why).
+_ADDRESS_RE = re.compile(
+    r"^\s*([0-9]{4}\s*[A-Za-z]{2})\s*[,;\s]\s*([0-9]+)\s*[-\s,]?\s*(.*?)\s*$")
+#: An addition as the BAG knows it: a house letter and/or up to four letters or digits, written
+#: with or without separators ("a", "2-hoog", "bis"); anything longer is not an address.
+_ADDITION_RE = re.compile(r"^[0-9A-Za-z]{0,6}$")
+#: House numbers in the Netherlands run from 1 to 99999 (the delivery check allows five digits).
+_MAX_HOUSE_NUMBER = 99_999
 
 
 class SubjectProblem(Exception):
@@ -55,16 +63,29 @@ class Query:
               achternaam: str | None = None) -> Query:
         if bool(bsn) == bool(adres):
             raise SubjectProblem("Geef precies een van --bsn of --address.")
+        # A request the stores cannot match is refused, not answered with "nothing held": for a
+        # typo that answer would be false, and the officer would pass it on to the person.
         if bsn:
             digits = re.sub(r"[\s.]", "", bsn)
-            if not re.fullmatch(r"\d{8,9}", digits):
-                raise SubjectProblem("Een BSN bestaat uit 9 cijfers.")
+            if not re.fullmatch(r"[0-9]{8,9}", digits):
+                raise SubjectProblem("Een BSN bestaat uit 9 cijfers (0-9).")
+            if not bsn_rule.is_valid(digits.zfill(9)):
+                raise SubjectProblem("Dit BSN voldoet niet aan de elfproef: er zit een tikfout in. "
+                                     "Controleer het nummer bij de betrokkene.")
             return cls(bsn=digits.zfill(9), achternaam=achternaam)
         m = _ADDRESS_RE.match(adres or "")
+        example = "bijvoorbeeld \"8911 AB 12 a\""
         if not m:
-            raise SubjectProblem(
-                "Geef het adres als postcode en huisnummer, met eventuele toevoeging, "
-                "bijvoorbeeld \"8911 AB 12 a\".")
+            raise SubjectProblem("Geef het adres als postcode en huisnummer, met eventuele "
+                                 f"toevoeging, {example}.")
+        if address.normalise_postcode(m.group(1)) is None:
+            raise SubjectProblem("Dat is geen Nederlandse postcode (vier cijfers, de eerste geen "
+                                 f"0, en twee letters), {example}.")
+        if not 1 <= int(m.group(2)) <= _MAX_HOUSE_NUMBER:
+            raise SubjectProblem(f"Een huisnummer ligt tussen 1 en {_MAX_HOUSE_NUMBER}, {example}.")
+        if not _ADDITION_RE.fullmatch(re.sub(r"[\s-]", "", m.group(3) or "")):
+            raise SubjectProblem("Een toevoeging is een huisletter of een korte aanduiding van "
+                                 f"letters en cijfers (zoals a, 2-hoog of bis), {example}.")
         return cls(postcode=m.group(1), huisnummer=m.group(2), toevoeging=m.group(3) or "",
                    achternaam=achternaam)
 

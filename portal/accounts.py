@@ -2,13 +2,17 @@
 
 Used by the `vroeg users` commands and by the portal's administrator pages. No web framework here.
 Passwords are hashed with argon2id (argon2-cffi, RFC 9106 parameters); only the hash is stored.
+Every change to an account writes an audit line naming who did it, to which account, with which
+roles and teams (`ACCOUNT_ACTIONS`): an administrator can give themselves a team's list through a
+new account, so who made and removed which account must be traceable like any list view.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -17,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from privacy.audit import Audit, new_trace_id
 from vroeg.opsdb import db
 from vroeg.opsdb.models import (
     PortalSession,
@@ -31,6 +36,14 @@ ROLES: dict[str, str] = {
     "privacy": "privacyfunctionaris",
     "data": "data-officer",
     "admin": "beheerder",
+}
+
+#: Audit line name -> what the privacy officer's "Wie zag wat" page calls it (Dutch).
+ACCOUNT_ACTIONS: dict[str, str] = {
+    "account-aangemaakt": "account aangemaakt",
+    "account-verwijderd": "account verwijderd",
+    "account-wachtwoord-hersteld": "wachtwoord vervangen door beheerder",
+    "account-wachtwoord-gewijzigd": "eigen wachtwoord gewijzigd",
 }
 
 MIN_PASSWORD_LENGTH = 12
@@ -106,14 +119,29 @@ def _account(user: PortalUser) -> Account:
                    user.password_changed_at)
 
 
+@contextmanager
+def _audited(audit: Audit, by: str, action: str, name: str, roles: Iterable[str] = (),
+             teams: Iterable[str] = (), via: str = "portal") -> Iterator[dict]:
+    """One audit line for one account change, written after the change's transaction (status
+    error if it failed). The caller may fill in roles and teams once it knows them (a removed
+    account's); no password or hash ever goes in."""
+    with audit.operation(action, new_trace_id(), gebruiker=by, via=via, account=name,
+                         rollen=sorted(roles), wijkteams=sorted(teams)) as op:
+        yield op.attributes
+
+
 def find(s: Session, gemeente: str, name: str) -> PortalUser | None:
     return s.scalars(select(PortalUser).where(PortalUser.gemeente == gemeente,
                                               PortalUser.name == normalise_name(name))).first()
 
 
 def add_user(database_url: str, gemeente: str, name: str, password: str, roles: Iterable[str],
-             teams: Iterable[str], known_teams: Iterable[str]) -> Account:
-    """Create an account. Coordinators need at least one wijkteam; other roles take none."""
+             teams: Iterable[str], known_teams: Iterable[str], *, audit: Audit, by: str,
+             via: str = "portal") -> Account:
+    """Create an account. Coordinators need at least one wijkteam; other roles take none.
+
+    `by` is who does it (the administrator's account, or the system user of `vroeg users`),
+    `via` where ("portal" or "cli"); both go in the audit line."""
     name = check_name(name)
     roles, teams = sorted(set(roles)), sorted(set(teams))
     if not roles:
@@ -131,7 +159,8 @@ def add_user(database_url: str, gemeente: str, name: str, password: str, roles: 
     if teams and "coordinator" not in roles:
         raise AccountError("Alleen een coördinator hoort bij een wijkteam.")
     check_password(password, name)
-    with db.session(database_url) as s:
+    with _audited(audit, by, "account-aangemaakt", name, roles, teams, via), \
+            db.session(database_url) as s:
         if find(s, gemeente, name) is not None:
             raise AccountError(f"Gebruiker {name} bestaat al.")
         now = dt.datetime.now(dt.UTC)
@@ -144,26 +173,37 @@ def add_user(database_url: str, gemeente: str, name: str, password: str, roles: 
         return _account(user)
 
 
-def remove_user(database_url: str, gemeente: str, name: str) -> None:
+def remove_user(database_url: str, gemeente: str, name: str, *, audit: Audit, by: str,
+                via: str = "portal") -> None:
     """Delete an account, its roles, teams and sessions (signed-in browsers are signed out).
 
     Cases and audit lines it recorded keep the name: they are history.
     """
-    with db.session(database_url) as s:
+    with _audited(audit, by, "account-verwijderd", normalise_name(name), via=via) as line, \
+            db.session(database_url) as s:
         user = find(s, gemeente, name)
         if user is None:
             raise AccountError(f"Gebruiker {normalise_name(name)} bestaat niet.")
+        line.update(rollen=sorted(r.role for r in user.roles),
+                    wijkteams=sorted(t.wijkteam for t in user.teams))
         s.execute(delete(PortalSession).where(PortalSession.user_id == user.id))
         s.delete(user)
 
 
-def set_password(database_url: str, gemeente: str, name: str, password: str) -> None:
+def set_password(database_url: str, gemeente: str, name: str, password: str, *, audit: Audit,
+                 by: str, via: str = "portal", own: bool = False) -> None:
     """Replace the password, sign out every session of the account, and lift a lock-out
-    (failed attempts before the change no longer count)."""
-    with db.session(database_url) as s:
+    (failed attempts before the change no longer count).
+
+    `own`: the user changes their own password (after giving the current one), not a reset."""
+    action = "account-wachtwoord-gewijzigd" if own else "account-wachtwoord-hersteld"
+    with _audited(audit, by, action, normalise_name(name), via=via) as line, \
+            db.session(database_url) as s:
         user = find(s, gemeente, name)
         if user is None:
             raise AccountError(f"Gebruiker {normalise_name(name)} bestaat niet.")
+        line.update(rollen=sorted(r.role for r in user.roles),
+                    wijkteams=sorted(t.wijkteam for t in user.teams))
         check_password(password, user.name)
         user.password_hash = hash_password(password)
         user.password_changed_at = dt.datetime.now(dt.UTC)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from portal.accounts import ACCOUNT_ACTIONS, ROLES
 from privacy.audit import Audit
 from vroeg.opsdb import db
 from vroeg.opsdb.models import AuditCut, AuditLine
@@ -31,6 +32,10 @@ PORTAL_ACTIONS = {
     "heridentificatie-privacy": "heridentificatie door privacyfunctionaris",
     "toegang-geweigerd": "toegang geweigerd",
 }
+
+#: Everything the "Wie zag wat" page shows: list access, and account changes (an administrator
+#: who makes a coordinator account can read that team's list through it).
+ACCESS_ACTIONS = {**PORTAL_ACTIONS, **ACCOUNT_ACTIONS}
 
 PSEUDONYM = re.compile(r"^k\d{1,4}_[0-9a-f]{16,128}$")
 
@@ -166,7 +171,7 @@ def access_events(database_url: str, gemeente: str, *, van: dt.date | None = Non
                   limit: int = 500) -> list[AccessEvent]:
     f = AuditFilter(van=van, tot=tot, gebruiker=gebruiker, wijkteam=wijkteam)
     query = (_base_query(gemeente, f)
-             .where(AuditLine.name.in_(PORTAL_ACTIONS), AuditLine.data_subject_id.is_(None))
+             .where(AuditLine.name.in_(ACCESS_ACTIONS), AuditLine.data_subject_id.is_(None))
              .order_by(AuditLine.id.desc()).limit(limit))
     events = []
     with db.session(database_url) as s:
@@ -175,14 +180,24 @@ def access_events(database_url: str, gemeente: str, *, van: dt.date | None = Non
             detail = a.get("formaat") or a.get("weergave") or a.get("reden") or ""
             if line.name == "toegang-geweigerd":
                 detail = f"{a.get('reden', '')}: {a.get('pad', '')}"
+            if line.name in ACCOUNT_ACTIONS:
+                detail = _account_detail(a)
             events.append(AccessEvent(
                 moment=line.start_time, gebruiker=str(a.get("gebruiker", "")),
-                actie=PORTAL_ACTIONS.get(line.name, line.name),
+                actie=ACCESS_ACTIONS.get(line.name, line.name),
                 wijkteam=str(a.get("wijkteam") or a.get("gevraagd_wijkteam") or ""),
                 periode=str(a.get("periode", "")), publicatie=str(a.get("publicatie", "")),
                 huishoudens=int(a.get("huishoudens", 0) or 0), detail=str(detail),
                 status_code=line.status_code))
     return events
+
+
+def _account_detail(a: dict) -> str:
+    """"account j.devries (coördinator wijkteam; wijkteams wt-centrum), via portal"."""
+    roles = ", ".join(ROLES.get(r, str(r)) for r in a.get("rollen") or []) or "geen rol"
+    teams = ", ".join(str(t) for t in a.get("wijkteams") or [])
+    return (f"account {a.get('account', '')} ({roles}{'; wijkteams ' + teams if teams else ''})"
+            f", via {'vroeg users' if a.get('via') == 'cli' else 'portal'}")
 
 
 @dataclass(frozen=True)

@@ -154,12 +154,19 @@ def _failures(s, settings: PortalSettings, since: dt.datetime, **where) -> int:
 
 
 def attempt_login(settings: PortalSettings, name: str, password: str, ip: str) -> LoginResult:
-    """Check a sign-in, throttled per account and per address; every attempt is recorded."""
+    """Check a sign-in, throttled per account and per address; every attempt is recorded.
+
+    Counting the recent failures and recording this attempt happen in one serialised
+    transaction, the attempt recorded as a failure until its password checks out: otherwise a
+    burst of parallel guesses all count the same few failures before any is recorded, and far
+    more than the limit get their password checked. The (slow) password check itself runs after
+    that transaction, so sign-ins do not wait for each other's argon2.
+    """
     name = accounts.normalise_name(name)[:64]
     ip = (ip or "onbekend")[:64]
     now = _now()
     window_start = now - settings.throttle_window
-    with db.session(settings.database_url) as s:
+    with db.serialised(settings.database_url, f"inloggen:{settings.gemeente}") as s:
         user = accounts.find(s, settings.gemeente, name)
         if user is None:
             # Not an account: keep only a hash of what was typed (it may be a password typed in
@@ -172,21 +179,27 @@ def attempt_login(settings: PortalSettings, name: str, password: str, ip: str) -
         too_many = (
             _failures(s, settings, since_account, name=name) >= settings.max_failures_account
             or _failures(s, settings, window_start, ip=ip) >= settings.max_failures_ip)
-        if too_many:
-            s.add(LoginAttempt(gemeente=settings.gemeente, name=name, ip=ip, at=now,
-                               success=False, blocked=True))
-            minutes = int(settings.throttle_window.total_seconds() // 60)
-            return LoginResult(None, f"Te veel mislukte pogingen. Probeer het over {minutes} "
-                                     "minuten opnieuw, of vraag de beheerder om een nieuw "
-                                     "wachtwoord.", throttled=True)
-        if user is None:
-            accounts.verify_password(accounts.dummy_hash(), password)  # same cost as a real check
-            ok = False
-        else:
-            ok = accounts.verify_password(user.password_hash, password)
-            if ok and accounts.needs_rehash(user.password_hash):
-                user.password_hash = accounts.hash_password(password)
-        s.add(LoginAttempt(gemeente=settings.gemeente, name=name, ip=ip, at=now, success=ok))
-        if not ok:
+        attempt = LoginAttempt(gemeente=settings.gemeente, name=name, ip=ip, at=now,
+                               success=False, blocked=too_many)
+        s.add(attempt)
+        s.flush()
+        attempt_id = attempt.id
+        user_id, password_hash = (user.id, user.password_hash) if user else (None, None)
+    if too_many:
+        minutes = int(settings.throttle_window.total_seconds() // 60)
+        return LoginResult(None, f"Te veel mislukte pogingen. Probeer het over {minutes} "
+                                 "minuten opnieuw, of vraag de beheerder om een nieuw "
+                                 "wachtwoord.", throttled=True)
+    if password_hash is None:
+        accounts.verify_password(accounts.dummy_hash(), password)  # same cost as a real check
+        return LoginResult(None, GENERIC_REFUSAL)
+    if not accounts.verify_password(password_hash, password):
+        return LoginResult(None, GENERIC_REFUSAL)
+    with db.session(settings.database_url) as s:
+        user = s.get(PortalUser, user_id)
+        if user is None:  # removed while its password was being checked
             return LoginResult(None, GENERIC_REFUSAL)
-        return LoginResult(user.id, None)
+        s.get(LoginAttempt, attempt_id).success = True
+        if user.password_hash == password_hash and accounts.needs_rehash(password_hash):
+            user.password_hash = accounts.hash_password(password)
+    return LoginResult(user_id, None)

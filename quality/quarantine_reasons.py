@@ -32,8 +32,8 @@ REASONS: dict[str, str] = {
     "POSTCODE_ONGELDIG": "geen geldige postcode (verwacht 1234AB)",
     "POSTCODE_BUITEN_GEMEENTE": "postcode ligt niet in het werkgebied van een wijkteam van deze "
                                 "gemeente",
-    "HUISNUMMER_ONGELDIG": "geen geldig huisnummer (cijfers, eventueel met toevoeging)",
-    "BSN_ONGELDIG": "BSN is geen 9 cijfers of voldoet niet aan de elfproef",
+    "HUISNUMMER_ONGELDIG": "geen geldig huisnummer (cijfers 0-9, eventueel met toevoeging)",
+    "BSN_ONGELDIG": "BSN is geen 9 cijfers (0-9) of voldoet niet aan de elfproef",
     # Partner-type rules (quality.suite.build_partner_type_suite)
     "TERMIJN_TE_KORT": "de achterstand (van ontstaansdatum tot signaaldatum) is korter dan de "
                        "termijn waarin dit type partner mag signaleren",

@@ -71,7 +71,8 @@ def build(tmp_path_factory) -> PortalData:
     home = Home(root)
     known = [t.code for t in load_municipality(home, "0080").wijkteams]
     for name, (roles, teams) in ACCOUNTS.items():
-        accounts.add_user(home.database_url, "0080", name, PASSWORD, roles, teams, known)
+        accounts.add_user(home.database_url, "0080", name, PASSWORD, roles, teams, known,
+                          **set_up_by(home))
     with db.session(home.database_url) as s:
         pubs = s.scalars(select(Publication).order_by(Publication.id.desc())).all()
     by_team: dict[str, list[int]] = {}
@@ -108,7 +109,17 @@ def add_account(home, name: str, roles: list[str], teams: list[str] = (),
     from vroeg.config import load_municipality
 
     known = [t.code for t in load_municipality(home, gemeente).wijkteams]
-    accounts.add_user(home.database_url, gemeente, name, PASSWORD, roles, list(teams), known)
+    accounts.add_user(home.database_url, gemeente, name, PASSWORD, roles, list(teams), known,
+                      **set_up_by(home, gemeente))
+
+
+def set_up_by(home, gemeente: str = "0080", database_url: str | None = None) -> dict:
+    """The audit arguments of an account change made by the test set-up itself."""
+    from privacy.audit import Audit
+    from privacy.keys import load_keys
+
+    return {"audit": Audit(database_url or home.database_url, load_keys(home, gemeente)),
+            "by": "test-opzet"}
 
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -277,7 +288,7 @@ def concrete(data: PortalData, method: str, template: str, team: str = TEAM_A) -
         url = url.replace("{delivery_id}", first)
     if "{user_id}" in url:
         victim = accounts.add_user(database_url, "0080", f"doel-{next(_victims)}", PASSWORD,
-                                   ["data"], [], [])
+                                   ["data"], [], [], **set_up_by(Home(data.root)))
         url = url.replace("{user_id}", str(victim.id))
     return url
 

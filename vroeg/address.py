@@ -32,13 +32,14 @@ def _addition(expr: pl.Expr) -> pl.Expr:
 
 def house_number(number: pl.Expr) -> pl.Expr:
     """The digits of a house number ('12-a' -> '12'), without leading zeros; null if none."""
-    digits = number.str.extract(r"^\s*0*(\d+)", 1)
+    # [0-9], not \d: other scripts' digits are not a house number here (connectors/parse.py).
+    digits = number.str.extract(r"^\s*0*([0-9]+)", 1)
     return pl.when(digits.is_not_null() & (digits != "")).then(digits).otherwise(None)
 
 
 def addition(number: pl.Expr, addition_field: pl.Expr) -> pl.Expr:
     """The addition: the separate field if given, else what follows the digits in the number."""
-    from_number = _addition(number.str.extract(r"^\s*\d+(.*)$", 1).fill_null(""))
+    from_number = _addition(number.str.extract(r"^\s*[0-9]+(.*)$", 1).fill_null(""))
     separate = _addition(addition_field.fill_null(""))
     return pl.when(separate != "").then(separate).otherwise(from_number)
 

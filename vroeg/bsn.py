@@ -16,7 +16,8 @@ WEIGHTS: tuple[int, ...] = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 
 def is_valid(bsn: str) -> bool:
     """Nine digits that pass the elfproef (and not all zeros)."""
-    if not re.fullmatch(r"\d{9}", bsn or "") or bsn == "000000000":
+    # [0-9], not \d: re's \d and int() accept fullwidth and Arabic-Indic digits too.
+    if not re.fullmatch(r"[0-9]{9}", bsn or "") or bsn == "000000000":
         return False
     return sum(w * int(d) for w, d in zip(WEIGHTS, bsn, strict=True)) % 11 == 0
 

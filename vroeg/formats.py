@@ -44,7 +44,7 @@ def decimal_comma(cents: int) -> str:
 
 def parse_decimal_comma(text: str | None) -> int | None:
     """'1234,56' (as `decimal_comma` writes it; '75' and '1234,5' too) -> cents; None otherwise."""
-    m = re.fullmatch(r"(-?)(\d+)(?:,(\d{1,2}))?", (text or "").strip())
+    m = re.fullmatch(r"(-?)([0-9]+)(?:,([0-9]{1,2}))?", (text or "").strip())  # ASCII only
     if not m:
         return None
     cents = int(m.group(2)) * 100 + int((m.group(3) or "0").ljust(2, "0"))

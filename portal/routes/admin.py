@@ -58,7 +58,8 @@ def add(request: Request, post: Posted = Depends(posted("admin"))):
     try:
         accounts.add_user(st.settings.database_url, st.settings.gemeente, form["naam"], password,
                           form["rollen"], form["teams"],
-                          [t.code for t in st.ctx.municipality.wijkteams])
+                          [t.code for t in st.ctx.municipality.wijkteams],
+                          audit=st.ctx.audit, by=post.user.name)
     except accounts.AccountError as exc:
         return _page(request, 400, str(exc), form)
     return RedirectResponse("/beheer/gebruikers?melding=toegevoegd", status_code=303)
@@ -79,7 +80,8 @@ def remove(request: Request, user_id: int, post: Posted = Depends(posted("admin"
     if target.id == post.user.user_id:
         return _page(request, 400, "U kunt uw eigen account niet verwijderen.")
     st = state(request)
-    accounts.remove_user(st.settings.database_url, st.settings.gemeente, target.name)
+    accounts.remove_user(st.settings.database_url, st.settings.gemeente, target.name,
+                         audit=st.ctx.audit, by=post.user.name)
     return RedirectResponse("/beheer/gebruikers?melding=verwijderd", status_code=303)
 
 
@@ -92,7 +94,7 @@ def reset(request: Request, user_id: int, post: Posted = Depends(posted("admin")
     st = state(request)
     try:
         accounts.set_password(st.settings.database_url, st.settings.gemeente, target.name,
-                              password)
+                              password, audit=st.ctx.audit, by=post.user.name)
     except accounts.AccountError as exc:
         return _page(request, 400, str(exc))
     return RedirectResponse("/beheer/gebruikers?melding=wachtwoord", status_code=303)

@@ -9,8 +9,6 @@ from starlette.concurrency import run_in_threadpool
 from portal import accounts, security
 from portal.security import Principal
 from portal.web import START_PAGES, Posted, Refused, posted, render, signed_in, state
-from vroeg.opsdb import db
-from vroeg.opsdb.models import PortalUser
 
 router = APIRouter()
 
@@ -101,17 +99,20 @@ def password_page(request: Request, user: Principal = Depends(signed_in())):
 def change_password(request: Request, post: Posted = Depends(posted())):
     st = state(request)
     current, new, again = post.secret("huidig"), post.secret("nieuw"), post.secret("herhaling")
-    with db.session(st.settings.database_url) as s:
-        row = s.get(PortalUser, post.user.user_id)
-        ok = row is not None and accounts.verify_password(row.password_hash, current)
-    if not ok:
-        return render(request, "password.html", http_status=400,
-                      fout="Het huidige wachtwoord klopt niet.")
+    # Checked as a sign-in (throttled, recorded): else a stolen session could guess the password
+    # here without limit, and a wrong one would never count towards the account's lock-out.
+    check = security.attempt_login(st.settings, post.user.name,
+                                   current[:accounts.MAX_PASSWORD_LENGTH + 1], _client_ip(request))
+    if check.user_id != post.user.user_id:
+        return render(request, "password.html", http_status=429 if check.throttled else 400,
+                      fout=check.refusal if check.throttled
+                      else "Het huidige wachtwoord klopt niet.")
     if new != again:
         return render(request, "password.html", http_status=400,
                       fout="De twee nieuwe wachtwoorden zijn niet gelijk.")
     try:
-        accounts.set_password(st.settings.database_url, st.settings.gemeente, post.user.name, new)
+        accounts.set_password(st.settings.database_url, st.settings.gemeente, post.user.name, new,
+                              audit=st.ctx.audit, by=post.user.name, own=True)
     except accounts.AccountError as exc:
         return render(request, "password.html", http_status=400, fout=str(exc))
     # Every session of the account has been closed, this one too: sign in with the new password.

@@ -286,7 +286,8 @@ def test_login_is_throttled_per_account_and_per_address_and_survives_a_restart(d
 
     database_url = Home(data.root).database_url
     known = ["wt-centrum"]
-    accounts.add_user(database_url, "0080", "slot-proef", ps.PASSWORD, ["data"], [], known)
+    accounts.add_user(database_url, "0080", "slot-proef", ps.PASSWORD, ["data"], [], known,
+                      **ps.set_up_by(Home(data.root)))
     app = ps.make_app(data)
     client = TestClient(app, base_url="https://testserver", client=("10.0.0.1", 5000))
     for _ in range(5):
@@ -299,7 +300,8 @@ def test_login_is_throttled_per_account_and_per_address_and_survives_a_restart(d
     # Other accounts are not affected from another address.
     assert ps.login(again, "data").status_code == 303
     # A reset by the administrator lifts the lock.
-    accounts.set_password(database_url, "0080", "slot-proef", "Nieuw-wachtwoord-2026")
+    accounts.set_password(database_url, "0080", "slot-proef", "Nieuw-wachtwoord-2026",
+                          **ps.set_up_by(Home(data.root)))
     assert ps.login(again, "slot-proef", "Nieuw-wachtwoord-2026").status_code == 303
 
     # Per address: failures spread over many names from one address (the limit, 20 by default,

@@ -480,7 +480,8 @@ def test_a_user_changes_their_own_password_and_is_signed_out_everywhere(data, ap
     from vroeg.settings import Home
 
     database_url = Home(data.root).database_url
-    accounts.add_user(database_url, "0080", "wissel", ps.PASSWORD, ["data"], [], [])
+    accounts.add_user(database_url, "0080", "wissel", ps.PASSWORD, ["data"], [], [],
+                      **ps.set_up_by(Home(data.root)))
     first, second = ps.client_for(app, "wissel"), ps.client_for(app, "wissel")
     response = first.post("/wachtwoord", data={
         "csrf": ps.session_csrf(first), "huidig": ps.PASSWORD, "nieuw": "Ander-geheim-2026",

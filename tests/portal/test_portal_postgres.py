@@ -14,22 +14,25 @@ SECRET = "Postgres-geheim-2026"
 def test_accounts_sessions_and_throttling_on_postgresql(pg_schema_url, home):
     from portal import accounts, security
     from portal.settings import PortalSettings
+    from privacy.audit import Audit
+    from privacy.keys import load_keys
 
+    by = {"audit": Audit(pg_schema_url, load_keys(home, "0080")), "by": "test-opzet"}
     account = accounts.add_user(pg_schema_url, "0080", "pg.user", SECRET, ["coordinator"],
-                                ["wt-centrum"], ["wt-centrum"])
+                                ["wt-centrum"], ["wt-centrum"], **by)
     settings = PortalSettings(gemeente="0080", database_url=pg_schema_url, prefect_api_url=None)
     for _ in range(settings.max_failures_account):
         assert security.attempt_login(settings, "pg.user", "fout-fout-fout",
                                       "10.0.0.1").user_id is None
     blocked = security.attempt_login(settings, "pg.user", SECRET, "10.0.0.2")
     assert blocked.user_id is None and blocked.throttled
-    accounts.set_password(pg_schema_url, "0080", "pg.user", "Nieuw-pg-geheim-2026")
+    accounts.set_password(pg_schema_url, "0080", "pg.user", "Nieuw-pg-geheim-2026", **by)
     ok = security.attempt_login(settings, "pg.user", "Nieuw-pg-geheim-2026", "10.0.0.2")
     assert ok.user_id == account.id
     token = security.open_session(settings, ok.user_id, "10.0.0.2")
     principal = security.principal_for(settings, token)
     assert principal.teams == ("wt-centrum",) and principal.has("coordinator")
-    accounts.remove_user(pg_schema_url, "0080", "pg.user")
+    accounts.remove_user(pg_schema_url, "0080", "pg.user", **by)
     assert security.principal_for(settings, token) is None
 
 

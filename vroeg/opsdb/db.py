@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -83,6 +84,53 @@ def session(url: str) -> Iterator[Session]:
     factory = sessionmaker(engine(url), expire_on_commit=False)
     with factory() as s:
         try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+
+
+@cache
+def _immediate_engine(url: str) -> Engine:
+    """A second engine on a SQLite file whose transactions start with BEGIN IMMEDIATE (the write
+    lock first, so a read-then-write is not interleaved with another writer's). SQLAlchemy's
+    recipe "pysqlite: serializable isolation": switch off pysqlite's own BEGIN and emit ours."""
+    eng = create_engine(url, future=True)
+
+    @event.listens_for(eng, "connect")
+    def _connect(dbapi_connection, _record):  # pragma: no cover - trivial
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.close()
+
+    @event.listens_for(eng, "begin")
+    def _begin(connection):  # pragma: no cover - trivial
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return eng
+
+
+@contextmanager
+def serialised(url: str, name: str) -> Iterator[Session]:
+    """A session whose transaction runs alone among those serialised under the same `name`, so
+    that what it counts is still true when it writes (a check-then-insert, such as the sign-in
+    throttle's). PostgreSQL: a transaction-level advisory lock on a hash of the name; SQLite:
+    BEGIN IMMEDIATE, the database's write lock. Commits on success; keep it short."""
+    main = engine(url)  # migrated first
+    eng = _immediate_engine(url) if main.dialect.name == "sqlite" else main
+    factory = sessionmaker(eng, expire_on_commit=False)
+    with factory() as s:
+        try:
+            if eng.dialect.name == "postgresql":
+                key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big",
+                                     signed=True)
+                s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            else:
+                s.connection()  # begin now: BEGIN IMMEDIATE takes the lock before any read
             yield s
             s.commit()
         except BaseException:
