@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import cpu_seconds_of, peak_mb_of
+from vroeg.process import OFFLINE
 
 
 def free_port() -> int:
@@ -83,8 +84,8 @@ def start(workdir: Path, timeout: float = 180.0, extra_env: dict[str, str] | Non
     port = free_port()
     env = dict(os.environ)
     env.update({
+        **OFFLINE,  # no telemetry from the server either (vroeg/process.py)
         "PREFECT_HOME": str(workdir / "prefect-server"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_UI_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
     })

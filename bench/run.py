@@ -28,6 +28,7 @@ from rich.console import Console
 
 from bench import machine, report, targets
 from bench.generate import generate
+from vroeg.process import OFFLINE
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -102,8 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     env.update({
         "VROEG_KEY_0080": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "PREFECT_LOGGING_LEVEL": "WARNING",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "GX_ANALYTICS_ENABLED": "false",
+        **OFFLINE,  # the phases and the Prefect server it starts: no telemetry (vroeg/process.py)
         "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     })
     chosen = ["large", "small"] if args.scenario == "all" else [args.scenario]

@@ -22,6 +22,7 @@ from cli import (
     serve,
 )
 from cli import portal as portal_cli
+from vroeg.process import harden
 
 app = typer.Typer(
     help="Vroegsignalering: partnerbestanden in, een geprioriteerde bezoeklijst per wijkteam uit.",
@@ -42,4 +43,6 @@ app.add_typer(exclusions.app, name="exclusions")
 
 
 def main() -> None:
+    # Before anything is imported: no telemetry (vroeg/process.py).
+    harden()
     app()

@@ -58,6 +58,7 @@ def register(app: typer.Typer) -> None:
     app.command("erase")(erase)
     app.command("reidentify")(reidentify)
     app.command("retention")(retention)
+    app.command("check")(check)
 
 
 def _query(bsn: str | None, adres: str | None, achternaam: str | None = None):
@@ -369,3 +370,51 @@ def retention(
         table.add_row(LABELS[store], str(term[store]),
                       ", ".join(f"{k}: {v}" for k, v in counts.items()))
     out.print(table)
+
+
+# ------------------------------------------------------------------------------------------------
+# vroeg check
+# ------------------------------------------------------------------------------------------------
+
+
+def check(
+    fix: Annotated[bool, typer.Option("--fix", help="Maak wat te open staat alleen voor de "
+                                      "eigenaar toegankelijk (bestanden 0600, mappen 0700).")]
+    = False,
+    as_json: AsJson = False,
+) -> None:
+    """Controleer dat alleen de eigenaar de bestanden in VROEG_HOME kan lezen.
+
+    Lijsten, kluis, operationele database, archief, pakhuis, exports, sleutels: alles onder
+    VROEG_HOME bevat persoonsgegevens of leidt ernaartoe. Afsluitcode 1 als iets te open staat
+    (en niet met --fix is hersteld).
+    """
+    from vroeg.files import make_private, too_open
+
+    root = Home.from_env().root
+    if not root.is_dir():
+        fail(f"{root} bestaat niet (VROEG_HOME).")
+    found = list(too_open(root))
+    fixed = []
+    if fix:
+        for path, _mode in found:
+            fixed.append((path, make_private(path)))
+    if as_json:
+        print_json({"map": str(root), "te_open": [
+            {"pad": str(p), "rechten": f"{m:04o}"} for p, m in found], "hersteld": bool(fix)})
+    elif not found:
+        out.print(f"In orde: alleen de eigenaar kan de bestanden in {root} lezen.",
+                  highlight=False, markup=False)
+    else:
+        for path, mode in found:
+            kind = "map" if path.is_dir() else "bestand"
+            out.print(f"Te open ({mode:04o}): {kind} {path.relative_to(root.parent)}",
+                      highlight=False, markup=False)
+        if fix:
+            out.print(f"Hersteld: {len(fixed)} bestanden en mappen zijn nu alleen voor de "
+                      "eigenaar (bestanden 0600, mappen 0700).", highlight=False, markup=False)
+        else:
+            err.print(f"{len(found)} bestanden en mappen zijn ook voor anderen toegankelijk. "
+                      "Herstel met: vroeg check --fix", highlight=False, markup=False)
+    if found and not fix:
+        raise typer.Exit(1)

@@ -26,6 +26,8 @@ class MappedDelivery:
     date_formats: dict[str, list[str]]
     ignored_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The ignored columns by position (1 = first): what a message may name (table.check_header).
+    ignored_positions: list[int] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -146,6 +148,7 @@ def map_to_standard(table: SourceTable, partner: Partner, filename: str,
 
     used = {_key(s) for spec in specs.values() for s in spec.source_columns}
     ignored = [c for c in table.columns if _key(c) not in used]
+    ignored_positions = [i for i, c in enumerate(table.columns, start=1) if _key(c) not in used]
     formats = {
         name: (specs[name].date_formats if name in specs and specs[name].date_formats
                else partner.date_formats)
@@ -154,7 +157,7 @@ def map_to_standard(table: SourceTable, partner: Partner, filename: str,
     if standard:
         # The standard format's dates are ISO whatever a partner configured for its other files.
         formats = {name: ["%Y-%m-%d"] for name in formats}
-    return MappedDelivery(frame, partner, formats, ignored, list(table.notes))
+    return MappedDelivery(frame, partner, formats, ignored, list(table.notes), ignored_positions)
 
 
 def _partner_id(partner: Partner, known: dict[str, Partner]) -> pl.Expr:

@@ -49,19 +49,24 @@ def build_table(columns: list[str], rows: list[list[str | None]], row_numbers: l
 
 
 def check_header(columns: list[str], filename: str) -> list[str]:
-    """Strip names; refuse empty or repeated names, which would make a mapping ambiguous."""
+    """Strip names; refuse empty or repeated names, which would make a mapping ambiguous.
+
+    A message names columns by position, never by their text: in a file without a header row
+    the "header" is the first signal, so a repeated name there is a resident's surname or
+    street, and the message goes to the registry, notifications, Prefect's log and the portal.
+    """
     cleaned = [(c or "").strip().lstrip("\ufeff") for c in columns]
     if not any(cleaned):
         raise DeliveryRejected(f"{filename}: de kopregel bevat geen kolomnamen.", "KOPREGEL_LEEG")
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for position, name in enumerate(cleaned, start=1):
         key = name.casefold()
         if key and key in seen:
             raise DeliveryRejected(
-                f"{filename}: kolom '{name}' komt meer dan eens voor in de kopregel "
-                f"(kolom {position}).",
+                f"{filename}: kolom {seen[key]} en kolom {position} van de kopregel hebben "
+                f"dezelfde naam. Heeft het bestand wel een kopregel?",
                 "KOLOM_DUBBEL",
             )
-        seen.add(key)
+        seen.setdefault(key, position)
     # Unnamed columns get a positional name so that their cells are still counted.
     return [name or f"kolom_{i}" for i, name in enumerate(cleaned, start=1)]

@@ -83,9 +83,12 @@ def read_xlsx(data: bytes, options: SheetOptions, filename: str) -> SourceTable:
         elif options.sheet in workbook.sheetnames:
             sheet = workbook[options.sheet]
         else:
+            # The configured name may be shown; the workbook's own sheet names are content
+            # (a partner may name a sheet after a resident), so only their number is.
+            count = len(workbook.sheetnames)
             raise DeliveryUnreadable(
-                f"{filename}: werkblad '{options.sheet}' ontbreekt (aanwezig: "
-                f"{', '.join(workbook.sheetnames)}).",
+                f"{filename}: werkblad '{options.sheet}' ontbreekt (het bestand heeft "
+                f"{count} {'werkblad' if count == 1 else 'werkbladen'} met een andere naam).",
                 "WERKBLAD_ONTBREEKT",
             )
         return _read_sheet(sheet, options.header_row, filename)

@@ -154,8 +154,10 @@ def read_step(gemeente: str, received: Received,
         op.attributes.update(rijen=parsed.height, genegeerde_kolommen=len(mapped.ignored_columns),
                              invoer_sha256=received.sha256, uitvoer_sha256=frame_sha256(parsed))
     notes = list(mapped.notes)
-    if mapped.ignored_columns:
-        notes.append("kolommen genegeerd: " + ", ".join(mapped.ignored_columns))
+    if mapped.ignored_positions:
+        # By position: in a file without a header row the names are a signal's values.
+        notes.append("kolommen genegeerd (positie in het bestand): "
+                     + ", ".join(str(i) for i in mapped.ignored_positions))
     return parsed, notes
 
 

@@ -22,6 +22,7 @@ from portal.routes import admin, coordinator, data, privacy, session
 from portal.settings import PortalSettings
 from portal.web import Access, PortalState, PostAccess, Refused, SignInRequired, render
 from privacy.context import Context, context
+from vroeg.process import harden
 
 STATIC = Path(__file__).parent / "static"
 
@@ -118,6 +119,7 @@ def create_app(settings: PortalSettings, ctx: Context) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """For `uvicorn --factory portal.app:app_from_env` (VROEG_HOME, VROEG_GEMEENTE)."""
+    harden()  # a process started by uvicorn, not by `vroeg`: no telemetry
     ctx = context()
     ctx.keys  # noqa: B018 - refuse to start without the municipality's key
     return create_app(PortalSettings.from_env(ctx.gemeente, ctx.database_url), ctx)

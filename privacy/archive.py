@@ -17,6 +17,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from privacy.keys import KeyProblem, KeyRing
+from vroeg.files import PRIVATE_FILE, private_dir
 
 MAGIC = b"VROEGARCH1"
 CHUNK = 1024 * 1024
@@ -40,7 +41,7 @@ def store(root: Path, data: bytes, keys: KeyRing) -> tuple[str, Path]:
     path = archive_path(root, digest)
     if path.exists():
         return digest, path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     _write(path, data, digest, keys)
     return digest, path
 
@@ -50,7 +51,10 @@ def _write(path: Path, data: bytes, digest: str, keys: KeyRing) -> None:
     prefix = os.urandom(8)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     chunks = max(1, -(-len(data) // CHUNK))
-    with open(tmp, "wb") as out:
+    # Created 0600 whatever the umask: an original delivery, even sealed, is the owner's only.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)
+    with os.fdopen(fd, "wb") as out:
         out.write(MAGIC + struct.pack(">I", keys.version) + prefix)
         for index in range(chunks):
             piece = data[index * CHUNK:(index + 1) * CHUNK]

@@ -28,6 +28,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from vroeg.files import private_dir
 from vroeg.settings import Home
 
 KEY_BYTES = 32
@@ -191,7 +192,7 @@ def init_keys(home: Home, gemeente: str, *, development: bool = False) -> Path:
     path = home.key_file(gemeente)
     if path.exists():
         raise KeyProblem(f"{path} bestaat al; een sleutel wordt nooit overschreven.")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     os.chmod(path.parent, 0o700)
     document = {
         "gemeente": gemeente,

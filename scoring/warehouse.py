@@ -14,17 +14,22 @@ from pathlib import Path
 import duckdb
 
 from sql import schema_statements, sql
+from vroeg.files import PRIVATE_FILE, private_dir
 
 
 @contextmanager
 def connect(path: Path, *, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     if write:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # A private folder: DuckDB creates the file and its .wal with the umask's mode, so the
+        # folder is what keeps them the owner's only (and the files are narrowed below).
+        private_dir(path.parent)
     elif not path.exists():
         # A read-only open of a missing file fails; an empty warehouse is a valid state.
         with connect(path, write=True):
             pass
     con = duckdb.connect(str(path), read_only=not write)
+    if write:
+        os.chmod(path, PRIVATE_FILE)
     try:
         if write:
             if con.execute(sql("upgrade/household_scores_is_v1")).fetchone()[0]:
@@ -34,6 +39,10 @@ def connect(path: Path, *, write: bool = False) -> Iterator[duckdb.DuckDBPyConne
         yield con
     finally:
         con.close()
+        if write:
+            for file in (path, path.with_name(path.name + ".wal")):
+                if file.exists():
+                    os.chmod(file, PRIVATE_FILE)
 
 
 @contextmanager

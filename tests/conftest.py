@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from vroeg.process import offline
+
 # Before any test module imports Prefect: its home, no analytics, no result persistence.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="vroeg-tests-"))
 os.environ.setdefault("PREFECT_HOME", str(_SESSION_DIR / "prefect"))
@@ -20,6 +22,7 @@ for _key, _value in {
 }.items():
     os.environ.setdefault(_key, _value)
 os.environ.pop("VROEG_GEMEENTE", None)
+offline()  # DO_NOT_TRACK and the rest, as in every process the project starts
 os.environ.pop("VROEG_DATABASE_URL", None)
 
 from tests.builders import standard_file  # noqa: E402, F401  (re-exported for tests

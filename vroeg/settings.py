@@ -18,6 +18,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from vroeg.files import private_dir
+
 #: The sample municipality shipped with the repository (modelled on Leeuwarden).
 DEFAULT_GEMEENTE = "0080"
 
@@ -72,7 +74,8 @@ class Home:
         return self.root / "prefect"
 
     def ensure(self) -> Home:
-        self.root.mkdir(parents=True, exist_ok=True)
+        # 0700 whatever the umask: everything below holds personal data or leads to it.
+        private_dir(self.root)
         return self
 
     def municipalities(self) -> list[str]:

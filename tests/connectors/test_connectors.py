@@ -336,7 +336,9 @@ def test_duplicate_header_name_is_rejected(municipality):
     with pytest.raises(DeliveryRejected) as info:
         read(text.encode(), municipality)
     assert info.value.code == "KOLOM_DUBBEL"
-    assert "Signaal_ID" in info.value.message
+    # By position, never by the text (issue 19: in a headerless file it is a resident's value).
+    assert "Signaal_ID" not in info.value.message
+    assert f"kolom 1 en kolom {len(HEADER.split(';')) + 1}" in info.value.message
 
 
 # =================================================================================================
@@ -699,13 +701,14 @@ def test_zip_bomb_is_refused_without_inflating():
     assert peak < 32 * 1024 * 1024  # nothing near the inflated size was ever allocated
 
 
-def test_missing_sheet_lists_the_sheets():
+def test_missing_sheet_names_the_configured_sheet_only():
     options = SheetOptions(sheet="Achterstanden", header_row=3)
     with pytest.raises(DeliveryUnreadable) as info:
         read_xlsx(WONEN_SAMPLE.read_bytes(), options, "wonen.xlsx")
     assert info.value.code == "WERKBLAD_ONTBREEKT"
     assert "Achterstanden" in info.value.message
-    assert "Huurachterstanden" in info.value.message
+    # The workbook's own sheet names are content (issue 19): counted, not shown.
+    assert "Huurachterstanden" not in info.value.message
 
 
 def _workbook(build) -> bytes:

@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from vroeg.files import private_file
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -20,8 +22,10 @@ def create(url: str, *, wal: bool = True, foreign_keys: bool = True) -> Engine:
     Shared by the operational database and the identity vault, which both live in SQLite files
     by default and on PostgreSQL in production.
     """
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        # Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the mode of
+        # the database file, so all three are the owner's only, whatever the umask.
+        private_file(Path(url.removeprefix("sqlite:///")))
     eng = create_engine(url, future=True)
     if eng.dialect.name == "sqlite":
         @event.listens_for(eng, "connect")
