@@ -84,8 +84,9 @@ def test_failure_messages_and_delivery_rows_are_inert():
 
 @pytest.mark.prefect
 def test_ingest_prints_a_header_that_looks_like_markup_literally(prefect_server, home, tmp_path):
-    """A delivery whose header repeats a column named like markup: the rejection message that
-    names it is printed as it is, not parsed (today it crashes the command)."""
+    """A delivery whose header repeats a column named like markup: the command does not crash
+    on it (it did, parsing the name as markup), and the rejection names the columns by position,
+    never by the header's text (issue 19, point 6), so nothing of it reaches the terminal."""
     path = tmp_path / "kop.csv"
     header, *rows = standard_file([row(signaal_id="K-1")]).decode("utf-8-sig").splitlines()
     path.write_text("\n".join([f"{header};[/];[/]", *(f"{r};x;y" for r in rows)]) + "\n",
@@ -94,4 +95,5 @@ def test_ingest_prints_a_header_that_looks_like_markup_literally(prefect_server,
     # Refused (exit 1, the delivery is rejected), not crashed.
     assert isinstance(result.exception, SystemExit) and result.exit_code == 1, (
         result.output, result.exception)
-    assert "'[/]'" in result.output and "\x1b" not in result.output
+    assert "kolom 20 en kolom 21 van de kopregel hebben dezelfde naam" in result.output
+    assert "[/]" not in result.output and "\x1b" not in result.output

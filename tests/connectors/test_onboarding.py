@@ -68,7 +68,7 @@ def test_partners_check_previews_the_mapping_and_names_unmapped_fields(home, tmp
     assert ok.exit_code == 0, ok.output
     assert "Brouwer-Sæther" in ok.output  # decoded as Windows-1252, shown on the officer's screen
     assert "€ 1.234,56" in ok.output  # 1.234,56 with a thousands separator
-    assert "2026-10-14" in ok.output  # 14/10/2026
+    assert "14-10-2026" in ok.output  # dates in the one form people read (issue 19, point 14)
     assert "Kerkstraat" in ok.output and "J.K. Jan" in ok.output
     assert "4 rijen gelezen, 3 goed, 1 in quarantaine" in ok.output
     assert "rij 5, kolom signaaldatum" in ok.output
@@ -133,7 +133,10 @@ def test_a_new_partner_is_onboarded_by_configuration_alone(prefect_server, home,
     assert (summary["status"], summary["rijen_gelezen"], summary["rijen_geladen"],
             summary["rijen_quarantaine"]) == ("geladen", 4, 3, 1)
     assert summary["partner"] == "woonbron-noord"
-    assert any("Eigen kenmerk" in note for note in summary["opmerkingen"])
+    # The unused column is reported by its position, never by its header (issue 19, point 6).
+    assert any(note.startswith("kolommen genegeerd (positie in het bestand)")
+               for note in summary["opmerkingen"]), summary["opmerkingen"]
+    assert not any("Eigen kenmerk" in note for note in summary["opmerkingen"])
     assert_conserved(summary, home)
     # Validated by the schema suite and the Huur suite (the 30-day window); results hold counts.
     from sqlalchemy import select

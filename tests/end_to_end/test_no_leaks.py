@@ -126,7 +126,9 @@ def test_the_canary_run_leaves_no_personal_data_outside_its_visit_list(canary_ru
                for kind in ("csv", "xlsx")}
     canaries = list(CANARIES.values())
     findings, searched = scan_tree(canary_run["base"], canaries, skip={folders["invoer"]})
-    assert searched > 50
+    # Not a vacuous scan: the whole installation (the run after the canary publishes a new
+    # version of wt-centrum's list only; the other teams' inputs did not change).
+    assert searched > 30
 
     # Positive control: the published list is where the canary must be, in the CSV and (zipped)
     # in the workbook, so the search does find them where they are.

@@ -64,7 +64,7 @@ def test_messages_name_the_partners_column_and_a_shared_file_name_is_asked_about
     assert detail.exit_code == 0, detail.output
     (entry,) = json.loads(detail.stdout)["quarantaine"]
     assert entry["melding"] == ("energie.csv, rij 3, kolom huisnummer (in het bestand: "
-                                "'Huisnr'): geen geldig huisnummer (cijfers, eventueel met "
+                                "'Huisnr'): geen geldig huisnummer (cijfers 0-9, eventueel met "
                                 "toevoeging).")
 
     asked = runner.invoke(app, ["quarantine", "energie.csv"])
