@@ -32,14 +32,11 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
-from functools import cache
 
 from sqlalchemy import (
     Connection,
     Engine,
-    create_engine,
     delete,
-    event,
     func,
     insert,
     select,
@@ -119,35 +116,11 @@ def cut_mac(key: bytes, cut: dict) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-@cache
-def _sqlite_append_engine(url: str) -> Engine:
-    """A second engine on the SQLite file whose transactions start with BEGIN IMMEDIATE.
-
-    pysqlite normally begins transactions lazily (at the first write), so two writers could both
-    read the same head; BEGIN IMMEDIATE takes the write lock first. The recipe is SQLAlchemy's
-    ("pysqlite: serializable isolation"): switch off pysqlite's own BEGIN and emit ours.
-    """
-    eng = create_engine(url, future=True)
-
-    @event.listens_for(eng, "connect")
-    def _connect(dbapi_connection, _record):  # pragma: no cover - trivial
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    @event.listens_for(eng, "begin")
-    def _begin(connection):  # pragma: no cover - trivial
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return eng
-
-
 def writer(url: str) -> Engine:
     """The engine that serialises writes to the chain (migrating the database first)."""
     main = db.engine(url)
-    return _sqlite_append_engine(url) if main.dialect.name == "sqlite" else main
+    # BEGIN IMMEDIATE on SQLite: two writers must not both read the same head of the chain.
+    return db.immediate_engine(url) if main.dialect.name == "sqlite" else main
 
 
 def _tail(connection: Connection, gemeente: str) -> tuple[int, str]:

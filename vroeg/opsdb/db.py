@@ -96,9 +96,10 @@ def session(url: str) -> Iterator[Session]:
 
 
 @cache
-def _immediate_engine(url: str) -> Engine:
+def immediate_engine(url: str) -> Engine:
     """A second engine on a SQLite file whose transactions start with BEGIN IMMEDIATE (the write
-    lock first, so a read-then-write is not interleaved with another writer's). SQLAlchemy's
+    lock first, so a read-then-write is not interleaved with another writer's: the sign-in throttle,
+    the audit chain's appends). SQLAlchemy's
     recipe "pysqlite: serializable isolation": switch off pysqlite's own BEGIN and emit ours."""
     eng = create_engine(url, future=True)
 
@@ -125,7 +126,7 @@ def serialised(url: str, name: str) -> Iterator[Session]:
     throttle's). PostgreSQL: a transaction-level advisory lock on a hash of the name; SQLite:
     BEGIN IMMEDIATE, the database's write lock. Commits on success; keep it short."""
     main = engine(url)  # migrated first
-    eng = _immediate_engine(url) if main.dialect.name == "sqlite" else main
+    eng = immediate_engine(url) if main.dialect.name == "sqlite" else main
     factory = sessionmaker(eng, expire_on_commit=False)
     with factory() as s:
         try:
