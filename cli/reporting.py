@@ -174,25 +174,27 @@ def monitor(
     out.print(f"* Gemiddeld over de {len(data_months)} maand(en) met gegevens in de periode"
               + (f" ({', '.join(data_months)})" if data_months else "")
               + "; maanden zonder signalen tellen niet mee.", highlight=False)
-    # A table without rows says nothing a sentence cannot say better.
-    if municipality.partner_types:
-        types = Table(title="Aandeel per partnertype (gemeente)")
-        types.add_column("partnertype")
-        types.add_column("aandeel", justify="right")
-        for name, share in municipality.partner_types.items():
-            types.add_row(name, _pct(share))
-        out.print(types)
-    else:
-        out.print("Geen signalen in deze periode: geen aandeel per partnertype.")
-    if municipality.outcomes:
-        outcomes = Table(title="Eindresultaten (gemeente)")
-        outcomes.add_column("eindresultaat")
-        outcomes.add_column("zaken", justify="right")
-        for name, count in municipality.outcomes.items():
-            outcomes.add_row(name, str(count))
-        out.print(outcomes)
-    else:
-        out.print("Nog geen zaken met een eindresultaat in deze periode.")
+    _table_or_sentence("Aandeel per partnertype (gemeente)", ("partnertype", "aandeel"),
+                       [(name, _pct(share)) for name, share in municipality.partner_types.items()],
+                       "Geen signalen in deze periode: geen aandeel per partnertype.")
+    _table_or_sentence("Eindresultaten (gemeente)", ("eindresultaat", "zaken"),
+                       [(name, str(count)) for name, count in municipality.outcomes.items()],
+                       "Nog geen zaken met een eindresultaat in deze periode.")
     out.print("Geschreven:", highlight=False)
     for path in written:
         out.print(f"  {path}", highlight=False)
+
+
+def _table_or_sentence(title: str, columns: tuple[str, str], rows: list[tuple[str, str]],
+                       empty: str) -> None:
+    """A two-column table, or the sentence `empty` when it has no rows: a table without rows
+    says nothing a sentence cannot say better."""
+    if not rows:
+        out.print(empty)
+        return
+    table = Table(title=title)
+    table.add_column(columns[0])
+    table.add_column(columns[1], justify="right")
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)

@@ -413,6 +413,10 @@ def test_demo_export_with_every_end_result_is_valid_logged_and_private(prefect_s
                                  str(tmp_path / "monitor")])
     assert result.exit_code == 0, result.output
     assert "Monitor vroegsignalering" in result.output and "wt-centrum" in result.output
+    # With signals and closed cases the two municipality tables are printed, not their sentence.
+    said = " ".join(result.output.split())
+    assert "Aandeel per partnertype (gemeente)" in said and "Eindresultaten (gemeente)" in said
+    assert "geen aandeel per partnertype" not in said
     written = sorted((tmp_path / "monitor").iterdir())
     assert len(written) == 5
     figures = list(csv.reader(io.StringIO(next(p for p in written if p.suffix == ".csv")
