@@ -21,6 +21,7 @@ from cli.common import (
     AsJson,
     Gemeente,
     Verbose,
+    confirm_or_abort,
     context_or_exit,
     err,
     fail,
@@ -253,8 +254,7 @@ def erase(
     query = _query(bsn, adres, achternaam)
     ctx = context_or_exit(gemeente)
     if not yes:
-        typer.confirm(f"Alle gegevens over {query.describe()} onomkeerbaar wissen?", abort=True,
-                      err=True)
+        confirm_or_abort(f"Alle gegevens over {query.describe()} onomkeerbaar wissen?")
     import duckdb
 
     try:
