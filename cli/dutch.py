@@ -47,9 +47,13 @@ def catalogue() -> gettext.GNUTranslations:
 
 @cache
 def _templates() -> list[tuple[re.Pattern[str], str]]:
-    """The catalogue's entries with placeholders as patterns, the most specific first (most
-    literal text), so "No such option: {option} (Possible options: {options})" wins over
-    "No such option: {option}"."""
+    """The catalogue's entries with placeholders as patterns, the most specific first.
+
+    Those that begin with words before those that begin with a value, so a wrapper ("Value
+    error, {message}") is taken off before its inner message is matched; then the most literal
+    text first, so "No such option: {option} (Possible options: {options})" wins over "No such
+    option: {option}".
+    """
     found = []
     # GNUTranslations has no public way to list its entries.
     for msgid in catalogue()._catalog:
@@ -63,9 +67,9 @@ def _templates() -> list[tuple[re.Pattern[str], str]]:
             parts.append(f"(?P<{name}>.+?)")
             position = match.end()
         parts.append(re.escape(msgid[position:]))
-        literal = len(_PLACEHOLDER.sub("", msgid))
-        found.append((literal, re.compile("".join(parts), re.DOTALL), msgid))
-    found.sort(key=lambda item: -item[0])
+        rank = (msgid.startswith("{"), -len(_PLACEHOLDER.sub("", msgid)))
+        found.append((rank, re.compile("".join(parts), re.DOTALL), msgid))
+    found.sort(key=lambda item: item[0])
     return [(pattern, msgid) for _, pattern, msgid in found]
 
 
