@@ -295,8 +295,9 @@ def erase(
 
 
 def reidentify(
-    pseudonym: Annotated[str, typer.Argument(help="Pseudoniem van een huishouden of persoon "
-                                                  "(bijvoorbeeld uit 'vroeg audit').")],
+    pseudonym: Annotated[str, typer.Argument(
+        metavar="PSEUDONIEM", help="Pseudoniem van een huishouden of persoon "
+        "(bijvoorbeeld uit 'vroeg audit').")],
     reden: Annotated[str, typer.Option("--reden", "--reason", help=REASONS_HELP)],
     zaak: Annotated[str | None, typer.Option(
         "--zaak", "--case", help="Zaaknummer (optioneel).")] = None,
