@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench venv lock clean browser
+.PHONY: demo test bench venv lock clean browser translations
 
 demo: $(STAMP)
 	$(BIN)/vroeg demo
@@ -45,6 +45,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Compile the CLI's Dutch catalogue after editing cli/locale/nl/LC_MESSAGES/typer.po; commit both
+# files (docs/development.md).
+translations: $(STAMP)
+	$(BIN)/pybabel compile --domain typer --directory cli/locale --locale nl --statistics
 
 # Re-resolve the pins (needs the package registry); commit the result.
 lock:

@@ -22,6 +22,7 @@ from cli import (
     serve,
 )
 from cli import portal as portal_cli
+from cli.dutch import run
 from vroeg.process import harden
 
 app = typer.Typer(
@@ -45,4 +46,5 @@ app.add_typer(exclusions.app, name="exclusions")
 def main() -> None:
     # Before anything is imported: no telemetry (vroeg/process.py).
     harden()
-    app()
+    # Typer's own messages (usage errors, help titles) in Dutch like the rest (cli/dutch.py).
+    run(app)

@@ -22,6 +22,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.prompt import Confirm, InvalidResponse
 from rich.table import Table
 from rich.text import Text
 
@@ -125,6 +126,33 @@ def fail(message: str, code: int = 2) -> None:
     # The message may quote a file name or header from a delivery: printed inert.
     err.print(Text.assemble(("Fout:", "bold red"), " ", inert(message)), highlight=False)
     raise typer.Exit(code)
+
+
+class _JaNee(Confirm):
+    """rich's yes/no question in Dutch: "[j/n]", answered j, ja, n or nee (y and yes count as
+    ja, no as nee: a hand used to English should not have to answer twice)."""
+
+    choices = ["j", "n"]
+    validate_error_message = "[prompt.invalid]Antwoord j (ja) of n (nee)."
+
+    def process_response(self, value: str) -> bool:
+        answer = value.strip().lower()
+        if answer in ("j", "ja", "y", "yes"):
+            return True
+        if answer in ("n", "nee", "no"):
+            return False
+        raise InvalidResponse(self.validate_error_message)
+
+
+def confirm_or_abort(question: str) -> None:
+    """Ask on the terminal before something that cannot be undone; anything but yes (also an
+    empty answer or no input at all) stops the command with "Afgebroken." and exit code 1."""
+    try:
+        agreed = _JaNee.ask(inert(question), console=err, default=False)
+    except EOFError:
+        agreed = False
+    if not agreed:
+        raise typer.Abort()
 
 
 def context_or_exit(gemeente: str | None):

@@ -25,10 +25,12 @@ app = typer.Typer(help="Uitsluitingslijsten (overleden, verhuisd, schuldhulp, ve
 
 @app.command()
 def load(
-    lijst: Annotated[str, typer.Argument(help="Code van de lijst uit gemeente.yaml "
-                                             "(exclusions), bijv. overleden.")],
-    path: Annotated[Path, typer.Argument(help="Het bestand (CSV met kopregel).", exists=True,
-                                         dir_okay=False, readable=True)],
+    lijst: Annotated[str, typer.Argument(
+        metavar="LIJST", help="Code van de lijst uit gemeente.yaml "
+        "(exclusions), bijv. overleden.")],
+    path: Annotated[Path, typer.Argument(
+        metavar="BESTAND", help="Het bestand (CSV met kopregel).", exists=True,
+        dir_okay=False, readable=True)],
     remove: Annotated[bool, typer.Option("--remove", help="Verwijder het bestand na een "
                                          "geslaagde lading.")] = False,
     as_json: AsJson = False,

@@ -57,7 +57,8 @@ def list_partners(as_json: AsJson = False, gemeente: Gemeente = None) -> None:
 
 @app.command("check")
 def check(
-    partner_id: Annotated[str, typer.Argument(help="Partner-id (de naam van partners/<id>.yaml).")],
+    partner_id: Annotated[str, typer.Argument(
+        metavar="PARTNER", help="Partner-id (de naam van partners/<id>.yaml).")],
     sample: Annotated[Path | None, typer.Option(
         "--sample", "-s", help="Een voorbeeldbestand van de partner: wordt gelezen en getoond, "
         "niet opgeslagen.", exists=True, dir_okay=False, readable=True)] = None,

@@ -73,8 +73,9 @@ def generate(
 
 
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Bestanden om in te lezen.", exists=True,
-                                                  dir_okay=False, readable=True)],
+    paths: Annotated[list[Path], typer.Argument(
+        metavar="BESTANDEN", help="Bestanden om in te lezen.", exists=True,
+        dir_okay=False, readable=True)],
     partner: Annotated[str | None, typer.Option(
         "--partner", "-p", help="Partner-id uit de configuratie; zonder deze optie wordt het "
         "standaardformaat gelezen.")] = None,

@@ -100,7 +100,8 @@ def _system_user() -> str:
 
 @users_app.command("add")
 def users_add(
-    name: Annotated[str, typer.Argument(help="Gebruikersnaam, bijvoorbeeld j.devries.")],
+    name: Annotated[str, typer.Argument(
+        metavar="NAAM", help="Gebruikersnaam, bijvoorbeeld j.devries.")],
     role: Annotated[list[str], typer.Option("--role", "-r", help="coordinator, privacy, data of "
                                             "admin (herhaalbaar).")],
     team: Annotated[list[str] | None, typer.Option("--team", "-t", help="Wijkteamcode, voor een "
@@ -125,7 +126,8 @@ def users_add(
 
 
 @users_app.command("remove")
-def users_remove(name: Annotated[str, typer.Argument(help="Gebruikersnaam.")],
+def users_remove(name: Annotated[str, typer.Argument(
+        metavar="NAAM", help="Gebruikersnaam.")],
                  gemeente: Gemeente = None) -> None:
     """Verwijder een account; open sessies worden direct beëindigd."""
     from portal import accounts
@@ -140,7 +142,8 @@ def users_remove(name: Annotated[str, typer.Argument(help="Gebruikersnaam.")],
 
 
 @users_app.command("reset")
-def users_reset(name: Annotated[str, typer.Argument(help="Gebruikersnaam.")],
+def users_reset(name: Annotated[str, typer.Argument(
+        metavar="NAAM", help="Gebruikersnaam.")],
                 gemeente: Gemeente = None) -> None:
     """Vervang het wachtwoord (van standaardinvoer); beëindigt sessies en heft een blokkade op."""
     from portal import accounts

@@ -21,6 +21,7 @@ from cli.common import (
     AsJson,
     Gemeente,
     Verbose,
+    confirm_or_abort,
     context_or_exit,
     err,
     fail,
@@ -253,8 +254,7 @@ def erase(
     query = _query(bsn, adres, achternaam)
     ctx = context_or_exit(gemeente)
     if not yes:
-        typer.confirm(f"Alle gegevens over {query.describe()} onomkeerbaar wissen?", abort=True,
-                      err=True)
+        confirm_or_abort(f"Alle gegevens over {query.describe()} onomkeerbaar wissen?")
     import duckdb
 
     try:
@@ -295,8 +295,9 @@ def erase(
 
 
 def reidentify(
-    pseudonym: Annotated[str, typer.Argument(help="Pseudoniem van een huishouden of persoon "
-                                                  "(bijvoorbeeld uit 'vroeg audit').")],
+    pseudonym: Annotated[str, typer.Argument(
+        metavar="PSEUDONIEM", help="Pseudoniem van een huishouden of persoon "
+        "(bijvoorbeeld uit 'vroeg audit').")],
     reden: Annotated[str, typer.Option("--reden", "--reason", help=REASONS_HELP)],
     zaak: Annotated[str | None, typer.Option(
         "--zaak", "--case", help="Zaaknummer (optioneel).")] = None,

@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 
 def quarantine(
-    delivery: Annotated[str | None, typer.Argument(
+    delivery: Annotated[str | None, typer.Argument(metavar="LEVERING",
         help="Levering-id (of de eerste 8 tekens) of bestandsnaam; zonder: de recente leveringen "
              "met rijen in quarantaine.", show_default=False)] = None,
     partner: Annotated[str | None, typer.Option("--partner", "-p",

@@ -39,6 +39,7 @@ DATA_FILES = {
     "shipped sample configuration": "vroeg/config/shipped/*",
     "DDAS schema": "vroeg/ddas/*.json",
     "Alembic migration or template": "vroeg/opsdb/migrations/*",
+    "CLI's Dutch catalogue (source and compiled)": "cli/locale/*",
 }
 
 
@@ -223,12 +224,17 @@ def test_the_installed_package_needs_no_checkout(installed, files, tmp_path):
 
 
 def test_the_installed_vroeg_command_runs_without_a_checkout(installed, files, tmp_path):
-    """`vroeg --help`, and a command that reads the shipped sample configuration, run from an
-    empty folder with an empty VROEG_HOME."""
+    """`vroeg --help` (in Dutch), a usage error (in Dutch), and a command that reads the
+    shipped sample configuration, run from an empty folder with an empty VROEG_HOME."""
     vroeg = str(installed / "bin" / "vroeg")
     help_text = run_installed(installed, [vroeg, "--help"], tmp_path)
     assert help_text.returncode == 0, help_text.stderr
     assert "demo" in help_text.stdout
+    assert "Opdrachten" in help_text.stdout and "Toon deze hulp en stop." in help_text.stdout
+    # The compiled Dutch catalogue of Typer's messages is installed and found.
+    usage_error = run_installed(installed, [vroeg, "run", "--bestaat-niet"], tmp_path)
+    assert usage_error.returncode == 2
+    assert "Onbekende optie: --bestaat-niet" in usage_error.stderr, usage_error.stderr
     listed = run_installed(installed, [vroeg, "partners", "list", "--json"], tmp_path)
     assert listed.returncode == 0, listed.stderr
     answer = json.loads(listed.stdout)
