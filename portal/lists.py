@@ -115,14 +115,25 @@ def published_file(outbox: Path, publication: Publication, kind: str) -> Path:
     return path
 
 
-def households(s, publication_id: int) -> list[PublicationHousehold]:
-    return list(s.scalars(select(PublicationHousehold)
-                          .where(PublicationHousehold.publication_id == publication_id)
-                          .order_by(PublicationHousehold.regel)).all())
+@dataclass(frozen=True)
+class Pair:
+    """One line's number, rank and household pseudonym, as publication_households holds them."""
+
+    regel: int
+    rang: int
+    huishouden_pseudoniem: str
 
 
-def load(outbox: Path, publication: Publication,
-         pairs: list[PublicationHousehold]) -> LoadedList:
+def households(s, publication_id: int) -> list[Pair]:
+    # Plain rows, not ORM objects: a list of thousands of households is read on every view.
+    rows = s.execute(select(PublicationHousehold.regel, PublicationHousehold.rang,
+                            PublicationHousehold.huishouden_pseudoniem)
+                     .where(PublicationHousehold.publication_id == publication_id)
+                     .order_by(PublicationHousehold.regel))
+    return [Pair(*row) for row in rows]
+
+
+def load(outbox: Path, publication: Publication, pairs: list[Pair]) -> LoadedList:
     path = published_file(outbox, publication, "csv")
     raw = path.read_bytes()
     if hashlib.sha256(raw).hexdigest() != publication.csv_sha256:
