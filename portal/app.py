@@ -7,6 +7,7 @@ check, static files) or declares its rule with one dependency from portal.web.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -23,7 +24,8 @@ from portal.routes import admin, coordinator, data, privacy, session
 from portal.settings import PortalSettings
 from portal.web import Access, PortalState, PostAccess, Refused, SignInRequired, render
 from privacy.context import Context, context
-from vroeg.opsdb import db
+from vroeg.errors import DatabaseMismatch
+from vroeg.opsdb import db, schema_check
 from vroeg.process import harden
 
 STATIC = Path(__file__).parent / "static"
@@ -141,6 +143,11 @@ def app_from_env() -> FastAPI:
     harden()  # a process started by uvicorn, not by `vroeg`: no telemetry
     ctx = context()
     ctx.keys  # noqa: B018 - refuse to start without the municipality's key
+    try:
+        schema_check.check(ctx.database_url)  # as `vroeg` does before every command
+    except DatabaseMismatch as exc:
+        print(f"Fout: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     settings = PortalSettings.from_env(ctx.gemeente, ctx.database_url)
     db.set_lock_wait(settings.lock_wait_s)
     return create_app(settings, ctx)

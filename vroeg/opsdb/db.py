@@ -107,7 +107,7 @@ def engine(url: str) -> Engine:
 
     First checked against this version's migrations and models (vroeg.opsdb.schema_check): a
     database with an unknown revision, or marked at the newest one with tables missing, raises
-    SchemaMismatch with what to do, instead of failing in Alembic or in every query after."""
+    DatabaseMismatch with what to do, instead of failing in Alembic or in every query after."""
     eng = create(url)
     with eng.connect() as connection:
         schema_check.check_connection(connection, url)

@@ -20,17 +20,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, inspect, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from vroeg.errors import DatabaseMismatch
 from vroeg.opsdb.models import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 #: Where docs/operations.md explains the two cases (shown in the message).
 DOCS = "docs/operations.md, 'De database klopt niet met deze versie'"
-
-
-class SchemaMismatch(Exception):
-    """The operational database does not match this version's migrations or models. The
-    message (Dutch) says what is wrong and what to do; it names tables, never data."""
 
 
 @cache
@@ -63,7 +59,7 @@ def missing(connection: Connection) -> list[str]:
 
 
 def check_connection(connection: Connection, url: str) -> None:
-    """Raise SchemaMismatch when the database's revision is unknown, or when it is marked at the
+    """Raise DatabaseMismatch when the database's revision is unknown, or when it is marked at the
     newest revision but lacks tables or columns. A database behind the newest revision passes:
     migrating it is what happens next."""
     known = scripts()
@@ -71,7 +67,7 @@ def check_connection(connection: Connection, url: str) -> None:
     current = MigrationContext.configure(connection).get_current_heads()
     for revision in current:
         if revision not in {r.revision for r in known.walk_revisions()}:
-            raise SchemaMismatch(
+            raise DatabaseMismatch(
                 f"De operationele database ({where(url)}) staat op migratie '{revision}', die "
                 f"deze versie van vroeg niet kent (de nieuwste die zij kent is '{head}'). De "
                 "database is bijgewerkt door een andere versie van vroeg. Wat te doen: start de "
@@ -84,7 +80,7 @@ def check_connection(connection: Connection, url: str) -> None:
     if lacking:
         shown = ", ".join(lacking[:12]) + (f" en nog {len(lacking) - 12}" if len(lacking) > 12
                                            else "")
-        raise SchemaMismatch(
+        raise DatabaseMismatch(
             f"De operationele database ({where(url)}) is gemarkeerd als bijgewerkt tot de "
             f"nieuwste migratie ('{head}'), maar mist {len(lacking)} tabel(len) of kolom(men): "
             f"{shown}. Zo'n database is gemaakt met een versie van vroeg waarvan de migraties "
