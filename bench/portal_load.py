@@ -8,7 +8,7 @@ with names and addresses, and its audit lines, committed before the answer):
 - idle: one coordinator, one view after the other;
 - under load: N coordinators in threads, each viewing the list `rounds` times without pause,
   while another process appends to the audit chain in a loop as a run publishing teams does
-  (3,000 lines per transaction).
+  (3,000 lines per transaction, a pause of WRITER_PAUSE_S between two).
 
 Reported: latency percentiles, HTTP statuses (500 must not occur; 503 is the portal saying the
 database was busy), and p95 under load over the idle median, both measured in this one run.
@@ -36,8 +36,12 @@ PASSWORD = "Bench-wachtwoord-2026"
 MAX_HOUSEHOLDS = 3600
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
+#: Seconds the writer pauses between its appends. A run publishing its teams spends seconds per
+#: team on ranking, re-identification and files between two appends; 0.5 s is a harsher writer.
+WRITER_PAUSE_S = 0.5
+
 WRITER = """
-import sys
+import sys, time
 from pathlib import Path
 from privacy.audit import Audit, new_trace_id
 from privacy.keys import load_keys
@@ -51,6 +55,7 @@ while True:  # until the benchmark stops it
                    [f"k1_{batches:06d}{i:010d}" for i in range(3000)], bench="portal")
     batches += 1
     print(batches, flush=True)
+    time.sleep(float(sys.argv[2]))  # a run does other work between teams (ranking, files)
 """
 
 
@@ -137,7 +142,8 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, coordinato
         view(cookies[0])  # warm-up: templates, connections
         idle = [view(cookies[0]) for _ in range(5)]
 
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(ctx.home.root)],
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(ctx.home.root),
+                                   str(WRITER_PAUSE_S)],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                   cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
         if writer.stdout.readline().strip() != "begonnen":
@@ -171,6 +177,7 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, coordinato
         "list_households": households, "wijkteam": team, "coordinators": coordinators,
         "rounds": rounds, "idle": idle_summary, "under_load": load_summary,
         "statuses": statuses, "writer_batches": batches[0], "writer_lines_per_batch": 3000,
+        "writer_pause_s": WRITER_PAUSE_S,
         "under_load_wall_s": round(under_load_s, 2),
         "p95_over_idle": round(load_summary["p95_s"] / idle_summary["p50_s"], 2),
         "counts": built["counts"],
