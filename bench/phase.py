@@ -18,13 +18,14 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.phase")
-    parser.add_argument("phase", choices=("steps", "floor", "peer", "prefect"))
+    parser.add_argument("phase", choices=("steps", "floor", "peer", "prefect", "portal"))
     parser.add_argument("--csv", type=Path, required=True)
     parser.add_argument("--home", type=Path, required=True, help="VROEG_HOME for this phase")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--today", required=True)
     parser.add_argument("--period", required=True)
     parser.add_argument("--server-pid", type=int, default=None)
+    parser.add_argument("--coordinators", type=int, default=20)
     args = parser.parse_args(argv)
 
     # Before anything imports Prefect or reads VROEG_HOME.
@@ -47,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
 
         result = floor.run(args.csv, today=today, period=args.period, meter=meter,
                            workdir=args.home)
+    elif args.phase == "portal":
+        from bench import portal_load
+
+        result = portal_load.run(args.csv, today=today, period=args.period, meter=meter,
+                                 coordinators=args.coordinators)
     elif args.phase == "peer":
         from bench import peer
 

@@ -120,6 +120,23 @@ def print_scenario(console: Console, name: str, scenario: dict) -> None:
                       f"{t['peer_over_ours']:.2f}x.")
 
 
+def print_portal(console: Console, scenario: dict) -> None:
+    m = scenario["portal"]
+    table = Table(title=f"Portal: list page of {m['list_households']:,} households "
+                        f"({m['wijkteam']}), {m['coordinators']} coordinators x {m['rounds']} "
+                        f"views, writer: {m['writer_batches']} x {m['writer_lines_per_batch']:,} "
+                        "audit lines", title_justify="left")
+    for col in ("load", "views", "p50 s", "p95 s", "max s", "mean s"):
+        table.add_column(col, justify="left" if col == "load" else "right")
+    for label, key in (("idle (one coordinator)", "idle"), ("under load", "under_load")):
+        s = m[key]
+        table.add_row(label, str(s["views"]), _f(s["p50_s"]), _f(s["p95_s"]), _f(s["max_s"]),
+                      _f(s["mean_s"]))
+    console.print(table)
+    console.print(f"HTTP statuses under load: {m['statuses']}; p95 under load / idle median: "
+                  f"{m['p95_over_idle']}x")
+
+
 def print_targets(console: Console, targets: list[dict]) -> None:
     table = Table(title="Targets (issue 9)", title_justify="left")
     for col in ("target", "value", "limit", "result"):

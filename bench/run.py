@@ -38,6 +38,9 @@ TODAY = "2026-11-22"
 END_MONTH = "2026-10"
 SMALL_SIGNALS = 450
 SMALL_HOUSEHOLDS_SHARE = 0.89  # 11 % of signalled households have more than one signal a month
+#: The portal scenario: one month with enough signals that a wijkteam's list holds 2,000-3,600
+#: households (issue 19, point 19), as in a large municipality.
+PORTAL_SIGNALS = 30_000
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -48,7 +51,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="signals in the small scenario: one month of a municipality of "
                         "100,000 inhabitants (default 450)")
     p.add_argument("--months", type=int, default=12, help="months in the large scenario")
-    p.add_argument("--scenario", choices=("small", "large", "all"), default="all")
+    p.add_argument("--scenario", choices=("small", "large", "portal", "all"), default="all")
+    p.add_argument("--portal-signals", type=int, default=PORTAL_SIGNALS,
+                   help="signals (one month) in the portal scenario (default 30,000)")
+    p.add_argument("--coordinators", type=int, default=20,
+                   help="coordinators viewing a list at once in the portal scenario")
     p.add_argument("--no-prefect", action="store_true", help="skip the end to end through Prefect")
     p.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
     p.add_argument("--no-floor", action="store_true", help="skip the DuckDB floor")
@@ -63,12 +70,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _phase(name: str, scenario_dir: Path, csv: Path, env: dict, console: Console, *,
-           server=None, profile_to: Path | None = None, py_spy: str | None = None) -> dict:
+           server=None, profile_to: Path | None = None, py_spy: str | None = None,
+           extra: tuple[str, ...] = ()) -> dict:
     home = scenario_dir / name
     home.mkdir(parents=True, exist_ok=True)
     out = scenario_dir / f"{name}.json"
     cmd = [sys.executable, "-m", "bench.phase", name, "--csv", str(csv), "--home", str(home),
-           "--out", str(out), "--today", TODAY, "--period", END_MONTH]
+           "--out", str(out), "--today", TODAY, "--period", END_MONTH, *extra]
     phase_env = dict(env)
     if server is not None:
         cmd += ["--server-pid", str(server.pid)]
@@ -106,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         **OFFLINE,  # the phases and the Prefect server it starts: no telemetry (vroeg/process.py)
         "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     })
-    chosen = ["large", "small"] if args.scenario == "all" else [args.scenario]
+    chosen = ["large", "small", "portal"] if args.scenario == "all" else [args.scenario]
     py_spy = None
     if args.profile:
         from bench.profile import available
@@ -133,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     server = None
     try:
-        if not args.no_prefect:
+        if not args.no_prefect and set(chosen) - {"portal"}:  # the portal needs no Prefect
             from bench import prefect_server
 
             console.print("Starting a Prefect server (not counted) ...", end="")
@@ -142,6 +150,19 @@ def main(argv: list[str] | None = None) -> int:
             results["prefect_server"] = {"startup_s": round(server.startup_s, 2), "url": server.url}
         for name in chosen:
             scenario_dir = workdir / name
+            if name == "portal":
+                console.print(f"[bold]portal[/bold]: generating {args.portal_signals:,} signals "
+                              "...", end="")
+                gen = generate(municipality, scenario_dir / "signalen_portal.csv",
+                               signals=args.portal_signals, months=1, end=END_MONTH,
+                               households=round(args.portal_signals * SMALL_HOUSEHOLDS_SHARE),
+                               seed=args.seed)
+                console.print(f" {gen.seconds:.1f} s")
+                results["scenarios"][name] = {
+                    "signals": args.portal_signals, "generate": gen.as_dict(),
+                    "portal": _phase("portal", scenario_dir, gen.path, env, console,
+                                     extra=("--coordinators", str(args.coordinators)))}
+                continue
             if name == "large":
                 signals, months, households = args.signals, args.months, None
             else:
@@ -188,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     m = results["machine"]
     console.print(f"\nMachine: {m['cores']} cores, {m['ram_gb']} GB RAM, {m['cpu']}; Python "
                   f"{m['python']}; memory: "
-                  f"{results['scenarios'][chosen[0]]['steps']['memory_method']}")
+                  f"{results['scenarios'][chosen[0]].get('steps', {}).get('memory_method')}")
     busy = max((m.get("load_average_at_start") or [0])[0],
                (m.get("load_average_at_end") or [0])[0])
     if busy > 0.5 * m["cores"]:
@@ -199,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"Prefect server start-up (not counted): "
                       f"{results['prefect_server']['startup_s']:.1f} s")
     for name in chosen:
+        if name == "portal":
+            report.print_portal(console, results["scenarios"][name])
+            continue
         report.print_scenario(console, name, results["scenarios"][name])
         if "profile" in results["scenarios"][name]:
             from bench.profile import print_summary

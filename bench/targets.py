@@ -7,12 +7,14 @@ scenario); at other sizes they are still computed but marked `at_reference_size:
 
 from __future__ import annotations
 
-REFERENCE_SIGNALS = {"large": 1_000_000, "small": 450}
+REFERENCE_SIGNALS = {"large": 1_000_000, "small": 450, "portal": 30_000}
 E2E_LARGE_S = 30.0
 E2E_LARGE_MB = 4096.0
 PEER_FACTOR = 3.0
 FLOOR_FACTOR = 3.0
 E2E_SMALL_S = 10.0
+#: Issue 19, point 19: a list page "a matter of a second or two" with N coordinators and a writer.
+PORTAL_P95_S = 2.0
 
 
 def _target(id_: str, description: str, scenario: str, signals: int, value, limit: float,
@@ -57,4 +59,16 @@ def evaluate(scenarios: dict) -> list[dict]:
             "small.e2e_wall", "monthly run of one municipality of 100,000 inhabitants, end to "
             "end through Prefect (server start-up not counted)", "small", small["signals"],
             e2e and e2e["wall_s"], E2E_SMALL_S, "s", "lower"))
+    portal = scenarios.get("portal")
+    if portal:
+        measured = portal["portal"]
+        n = portal["signals"]
+        out.append(_target(
+            "portal.list_p95_under_load", f"list page ({measured['list_households']:,} "
+            f"households), p95 with {measured['coordinators']} coordinators at once and a "
+            "writer appending to the audit chain", "portal", n,
+            measured["under_load"]["p95_s"], PORTAL_P95_S, "s", "lower"))
+        out.append(_target(
+            "portal.server_errors", "HTTP 500 answers under that load", "portal", n,
+            measured["statuses"].get("500", 0), 1, "", "lower"))
     return out

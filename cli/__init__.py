@@ -7,6 +7,8 @@ after Prefect has been pointed at VROEG_HOME (see common.run_flow), so `vroeg --
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from cli import (
@@ -22,7 +24,9 @@ from cli import (
     serve,
 )
 from cli import portal as portal_cli
+from cli.common import check_database, print_error
 from cli.dutch import run
+from vroeg.errors import DatabaseMismatch
 from vroeg.process import harden
 
 app = typer.Typer(
@@ -30,6 +34,17 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+@app.callback()
+def _start(ctx: typer.Context) -> None:
+    # Every command starts by checking the operational database (not for help texts, which
+    # must answer at once).
+    if ctx.resilient_parsing or {"--help", "-h"} & set(sys.argv[1:]):
+        return
+    check_database()
+
+
 pipeline.register(app)
 app.add_typer(keys.app, name="keys")
 app.add_typer(partners.app, name="partners")
@@ -46,5 +61,9 @@ app.add_typer(exclusions.app, name="exclusions")
 def main() -> None:
     # Before anything is imported: no telemetry (vroeg/process.py).
     harden()
-    # Typer's own messages (usage errors, help titles) in Dutch like the rest (cli/dutch.py).
-    run(app)
+    try:
+        # Typer's own messages (usage errors, help titles) in Dutch like the rest (cli/dutch.py).
+        run(app)
+    except DatabaseMismatch as exc:  # found later than at the start (e.g. a database switched)
+        print_error(str(exc))
+        sys.exit(1)

@@ -122,9 +122,13 @@ def run_flow(label: str, verbose: bool, flow_path: str, /, **kwargs):
             logger.removeHandler(handler)
 
 
-def fail(message: str, code: int = 2) -> None:
+def print_error(message: str) -> None:
     # The message may quote a file name or header from a delivery: printed inert.
     err.print(Text.assemble(("Fout:", "bold red"), " ", inert(message)), highlight=False)
+
+
+def fail(message: str, code: int = 2) -> None:
+    print_error(message)
     raise typer.Exit(code)
 
 
@@ -153,6 +157,19 @@ def confirm_or_abort(question: str) -> None:
         agreed = False
     if not agreed:
         raise typer.Abort()
+
+
+def check_database() -> None:
+    """Before a command does anything: is the operational database one this version can use
+    (vroeg.opsdb.schema_check)? If not, say so in Dutch with what to do, and exit 1, before
+    Prefect or the portal start and fail with a traceback."""
+    from vroeg.errors import DatabaseMismatch
+    from vroeg.opsdb.schema_check import check
+
+    try:
+        check(Home.from_env().database_url)
+    except DatabaseMismatch as exc:
+        fail(str(exc), code=1)
 
 
 def context_or_exit(gemeente: str | None):

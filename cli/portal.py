@@ -47,10 +47,12 @@ def portal(
     from portal import accounts
     from portal.app import create_app
     from portal.settings import PortalSettings
+    from vroeg.opsdb import db
 
     ctx = context_or_exit(gemeente)
     overrides = {"secure_cookies": False} if insecure_cookies else {}
     settings = PortalSettings.from_env(ctx.gemeente, ctx.database_url, **overrides)
+    db.set_lock_wait(settings.lock_wait_s)  # before the portal's first connection
     app = create_app(settings, ctx)
     if not accounts.list_users(ctx.database_url, ctx.gemeente):
         err.print("[yellow]Er is nog geen account.[/] Maak er een met bijvoorbeeld:\n"

@@ -7,6 +7,7 @@ check, static files) or declares its rule with one dependency from portal.web.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -14,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount
 
@@ -22,12 +24,19 @@ from portal.routes import admin, coordinator, data, privacy, session
 from portal.settings import PortalSettings
 from portal.web import Access, PortalState, PostAccess, Refused, SignInRequired, render
 from privacy.context import Context, context
+from vroeg.errors import DatabaseMismatch
+from vroeg.opsdb import db, schema_check
 from vroeg.process import harden
 
 STATIC = Path(__file__).parent / "static"
 
 #: Routes without a session: (method, path). Static files are a mount of their own.
 PUBLIC_ROUTES = session.PUBLIC
+
+#: Seconds a browser (or script) is asked to wait after a 503 because the database was busy.
+RETRY_AFTER_S = 5
+BUSY_MESSAGE = ("De database is op dit moment bezet door een ander proces (bijvoorbeeld de "
+                "maandelijkse run). Probeer het over een paar seconden opnieuw.")
 
 
 def access_rule(route: APIRoute) -> Access | None:
@@ -105,6 +114,18 @@ def create_app(settings: PortalSettings, ctx: Context) -> FastAPI:
         return render(request, "error.html", http_status=404, titel="Niet gevonden",
                       melding="Deze pagina bestaat niet.")
 
+    @app.exception_handler(DBAPIError)
+    async def database_busy(request: Request, exc: DBAPIError):
+        # Another writer held the lock longer than this process waits (settings.lock_wait_s):
+        # a moment's congestion, not a defect, so 503 with Retry-After instead of a 500.
+        # Anything else (a full disk, a missing table) stays a server error.
+        if not db.busy(exc):
+            raise exc
+        response = render(request, "error.html", http_status=503, titel="Even bezet",
+                          melding=BUSY_MESSAGE)
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         messages = {404: "Deze pagina bestaat niet.",
@@ -122,4 +143,11 @@ def app_from_env() -> FastAPI:
     harden()  # a process started by uvicorn, not by `vroeg`: no telemetry
     ctx = context()
     ctx.keys  # noqa: B018 - refuse to start without the municipality's key
-    return create_app(PortalSettings.from_env(ctx.gemeente, ctx.database_url), ctx)
+    try:
+        schema_check.check(ctx.database_url)  # as `vroeg` does before every command
+    except DatabaseMismatch as exc:
+        print(f"Fout: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    settings = PortalSettings.from_env(ctx.gemeente, ctx.database_url)
+    db.set_lock_wait(settings.lock_wait_s)
+    return create_app(settings, ctx)

@@ -91,6 +91,37 @@ class LoadedList:
         return len(self.lines) - self.waiting
 
 
+#: Households per list page. A page shows (and the audit trail records) only the households on
+#: it: a list of thousands on one page cost every view seconds of rendering and thousands of audit
+#: lines, which many coordinators at once turned into waits of half a minute. Printing and the
+#: downloads still give the whole list.
+PAGE_SIZE = 250
+
+
+@dataclass(frozen=True)
+class ListPage:
+    number: int
+    pages: int
+    lines: tuple[ListLine, ...]
+
+    @property
+    def first(self) -> int:
+        """Position (1-based) of the page's first line in the list, for "1-250 van 2.577"."""
+        return (self.number - 1) * PAGE_SIZE + 1 if self.lines else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.lines) - 1 if self.lines else 0
+
+
+def page_of(loaded: LoadedList, number: int) -> ListPage:
+    """Page `number` (1-based; out of range: the nearest page) of the list's lines."""
+    pages = max(1, -(-len(loaded.lines) // PAGE_SIZE))
+    number = min(max(number, 1), pages)
+    start = (number - 1) * PAGE_SIZE
+    return ListPage(number, pages, loaded.lines[start:start + PAGE_SIZE])
+
+
 def euro(text: str) -> str:
     """'1234,56' (the list's CSV) as '€ 1.234,56'; anything else unchanged."""
     cents = parse_decimal_comma(text)
@@ -115,14 +146,25 @@ def published_file(outbox: Path, publication: Publication, kind: str) -> Path:
     return path
 
 
-def households(s, publication_id: int) -> list[PublicationHousehold]:
-    return list(s.scalars(select(PublicationHousehold)
-                          .where(PublicationHousehold.publication_id == publication_id)
-                          .order_by(PublicationHousehold.regel)).all())
+@dataclass(frozen=True)
+class Pair:
+    """One line's number, rank and household pseudonym, as publication_households holds them."""
+
+    regel: int
+    rang: int
+    huishouden_pseudoniem: str
 
 
-def load(outbox: Path, publication: Publication,
-         pairs: list[PublicationHousehold]) -> LoadedList:
+def households(s, publication_id: int) -> list[Pair]:
+    # Plain rows, not ORM objects: a list of thousands of households is read on every view.
+    rows = s.execute(select(PublicationHousehold.regel, PublicationHousehold.rang,
+                            PublicationHousehold.huishouden_pseudoniem)
+                     .where(PublicationHousehold.publication_id == publication_id)
+                     .order_by(PublicationHousehold.regel))
+    return [Pair(*row) for row in rows]
+
+
+def load(outbox: Path, publication: Publication, pairs: list[Pair]) -> LoadedList:
     path = published_file(outbox, publication, "csv")
     raw = path.read_bytes()
     if hashlib.sha256(raw).hexdigest() != publication.csv_sha256:

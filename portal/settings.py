@@ -28,11 +28,17 @@ class PortalSettings:
     throttle_window: dt.timedelta = dt.timedelta(minutes=15)
     max_failures_account: int = 5
     max_failures_ip: int = 20
+    #: How long a request waits for another writer's lock on the operational database (a run
+    #: writing its audit lines, another coordinator's view) before the portal answers 503 with
+    #: Retry-After: VROEG_PORTAL_LOCK_WAIT, in seconds.
+    lock_wait_s: float = 5.0
     #: Prefect's API, to show upcoming and recent flow runs; None: the runs table only.
     prefect_api_url: str | None = field(default_factory=lambda: os.environ.get("PREFECT_API_URL"))
 
     @classmethod
     def from_env(cls, gemeente: str, database_url: str, **overrides) -> PortalSettings:
-        values = {"secure_cookies": _flag("VROEG_PORTAL_SECURE_COOKIES", True)}
+        values: dict = {"secure_cookies": _flag("VROEG_PORTAL_SECURE_COOKIES", True)}
+        if os.environ.get("VROEG_PORTAL_LOCK_WAIT"):
+            values["lock_wait_s"] = float(os.environ["VROEG_PORTAL_LOCK_WAIT"])
         values.update(overrides)
         return cls(gemeente=gemeente, database_url=database_url, **values)

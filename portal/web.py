@@ -129,13 +129,13 @@ def audit_subjects(request: Request, principal: Principal, action: str, subject_
                    pseudonyms: list[str], **attributes) -> None:
     """One bulk line for the action and, under it, one line per household (the Logboek way).
 
-    Written, and committed, before the response with the personal data is sent.
+    All of them in one transaction, committed before the response with the personal data is
+    sent: a list of thousands of households takes the database's write lock once.
     """
     st = state(request)
-    trace = new_trace_id()
-    common = {"gebruiker": principal.name, **attributes}
-    with st.ctx.audit.operation(action, trace, huishoudens=len(pseudonyms), **common) as op:
-        st.ctx.audit.subjects(subject_line, trace, op.operation_id, pseudonyms, **common)
+    st.ctx.audit.operation_with_subjects(
+        action, new_trace_id(), subject_line, pseudonyms, bulk={"huishoudens": len(pseudonyms)},
+        gebruiker=principal.name, **attributes)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -130,6 +130,26 @@ class Audit:
             lines.append(self._line(op, now, self.encrypt_subject(subject)))
         self._write(lines)
 
+    def operation_with_subjects(self, name: str, trace_id: str, subject_name: str,
+                                subjects: list[str], parent: str | None = None, *,
+                                bulk: dict | None = None, **attributes) -> str:
+        """One bulk line and, under it, one line per data subject, in one chain append (one
+        transaction, one commit): a portal view of a list of thousands of households takes the
+        database's write lock once, not twice, and its lines are confirmed together or not at
+        all. `bulk`: attributes of the bulk line only (e.g. counts). Returns the bulk line's
+        operation id."""
+        now = _now()
+        op = Operation(name, trace_id, new_operation_id(), parent, now,
+                       {**(bulk or {}), **attributes})
+        shared = dict(attributes)  # the same for every subject line (normalised once)
+        lines = [self._line(op, now, None)]
+        for subject in subjects:
+            child = Operation(subject_name, trace_id, new_operation_id(), op.operation_id, now,
+                              shared)
+            lines.append(self._line(child, now, self.encrypt_subject(subject)))
+        self._write(lines)
+        return op.operation_id
+
     def _line(self, op: Operation, end: dt.datetime, subject: str | None) -> dict:
         return {
             "gemeente": self._gemeente,

@@ -163,6 +163,37 @@ def _lock_head(connection: Connection, gemeente: str) -> tuple[int, str]:
     return seq, last
 
 
+def _insert_lines(connection: Connection, rows: list[dict]) -> None:
+    """The lines as one driver-level executemany, the INSERT compiled once.
+
+    SQLAlchemy's per-row work (parameters, timestamp and JSON processing) cost more than the
+    insert itself, and it runs while the chain's lock is held: a portal view of thousands of
+    households or a team's publication. Values that need processing (timestamps, attributes) are
+    the same objects for the lines of one call, so each is processed once."""
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    dialect = connection.dialect
+    compiled = insert(_LINES).compile(dialect=dialect, column_keys=names)
+    order = list(compiled.positiontup) if compiled.positional else names
+    processors = {name: _LINES.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in order}
+    done: dict[tuple[str, int], object] = {}
+
+    def value(name: str, raw: object) -> object:
+        process = processors[name]
+        if process is None or raw is None:
+            return raw
+        key = (name, id(raw))  # the rows hold every raw value, so ids are not reused meanwhile
+        if key not in done:
+            done[key] = process(raw)
+        return done[key]
+
+    if compiled.positional:
+        params: list = [tuple(value(n, row.get(n)) for n in order) for row in rows]
+    else:
+        params = [{n: value(n, row.get(n)) for n in order} for row in rows]
+    connection.exec_driver_sql(compiled.string, params)
+
+
 def append(url: str, keys: KeyRing, lines: list[dict]) -> None:
     """Add lines (dicts of audit_log columns, without chain fields) to the end of the chain.
 
@@ -187,7 +218,7 @@ def append(url: str, keys: KeyRing, lines: list[dict]) -> None:
                        recorded_at=now, attributes=normalised[id(attributes)])
             row["line_hash"] = prev = line_hash(key, row)
             rows.append(row)
-        connection.execute(insert(_LINES), rows)
+        _insert_lines(connection, rows)
         connection.execute(update(_HEAD).where(_HEAD.c.gemeente == gemeente)
                            .values(seq=seq, line_hash=prev, updated_at=now))
 

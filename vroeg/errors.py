@@ -31,3 +31,9 @@ class DeliveryRejected(DeliveryError):
     """The file was read but is rejected whole (missing columns, too many bad rows)."""
 
     code = "BESTAND_AFGEKEURD"
+
+
+class DatabaseMismatch(Exception):
+    """The operational database does not match this version's migrations or models
+    (vroeg.opsdb.schema_check). The message (Dutch) says what is wrong and what to do; it names
+    tables, never data."""

@@ -110,11 +110,18 @@ def overview(request: Request, user: Principal = Depends(COORDINATOR)):
 def visit_list(request: Request, publication_id: int, user: Principal = Depends(COORDINATOR)):
     publication = _publication(request, user, publication_id)
     loaded = _load(request, publication)
+    try:
+        number = int(request.query_params.get("pagina") or 1)
+    except ValueError:
+        number = 1
+    page = lists.page_of(loaded, number)
     found = cases.cases_of_publication(state(request).settings.database_url, publication.id)
-    audit_subjects(request, user, "inzage-lijst", "inzage", loaded.pseudonyms,
-                   **_attributes(publication, weergave="lijst"))
+    # Only the households on this page are shown, so only they are recorded as seen.
+    audit_subjects(request, user, "inzage-lijst", "inzage",
+                   [line.pseudonym for line in page.lines],
+                   **_attributes(publication, weergave="lijst", pagina=page.number))
     return render(request, "coordinator/list.html", lijst=loaded, publication=publication,
-                  cases=found)
+                  cases=found, pagina=page)
 
 
 @router.get("/lijsten/{publication_id}/afdrukken")

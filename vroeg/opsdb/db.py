@@ -9,11 +9,48 @@ from functools import cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vroeg.files import private_file
+from vroeg.opsdb import schema_check
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+#: How long a statement waits for another writer's lock before it fails, in milliseconds: SQLite's
+#: busy_timeout, PostgreSQL's lock_timeout (None: PostgreSQL's default, wait indefinitely). The
+#: flows wait long (a run's writes queue behind each other and nobody watches them); the portal
+#: waits briefly (`set_lock_wait`) and answers 503 instead, as a person is waiting.
+_lock_wait: dict[str, int | None] = {"sqlite": 30_000, "postgresql": None}
+
+#: SQLSTATEs of PostgreSQL that mean "another transaction is in the way, try again":
+#: lock_not_available (lock_timeout), serialization_failure, deadlock_detected.
+_PG_BUSY = {"55P03", "40001", "40P01"}
+#: SQLite's primary result codes SQLITE_BUSY and SQLITE_LOCKED ("database is locked").
+_SQLITE_BUSY = {5, 6}
+
+
+def set_lock_wait(seconds: float) -> None:
+    """How long statements of this process wait for another writer's lock (SQLite's
+    busy_timeout, PostgreSQL's lock_timeout). SQLite's applies from the next statement on;
+    PostgreSQL's is read when a connection is opened, so call it when the process starts (the
+    portal does)."""
+    ms = max(int(seconds * 1000), 1)
+    _lock_wait.update(sqlite=ms, postgresql=ms)
+
+
+def busy(error: BaseException) -> bool:
+    """The database was busy with another writer (locked, or a conflicting transaction): the
+    same request may well succeed in a moment. Not: a full disk, a missing table, bad SQL."""
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) in _PG_BUSY:
+        return True
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_BUSY  # extended codes (SQLITE_BUSY_SNAPSHOT, ...) too
+    return False
 
 
 def create(url: str, *, wal: bool = True, foreign_keys: bool = True) -> Engine:
@@ -41,15 +78,39 @@ def create(url: str, *, wal: bool = True, foreign_keys: bool = True) -> Engine:
             # are zeroed on disk, not left in free pages; Debian's SQLite does this by default,
             # other builds not.
             cursor.execute("PRAGMA secure_delete=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+        _busy_timeout_on_checkout(eng)
+    elif eng.dialect.name == "postgresql":
+        @event.listens_for(eng, "connect")
+        def _pg_lock_timeout(dbapi_connection, _record):  # pragma: no cover - trivial
+            if _lock_wait["postgresql"] is not None:
+                with dbapi_connection.cursor() as cursor:
+                    cursor.execute(f"SET lock_timeout = {int(_lock_wait['postgresql'])}")
+                dbapi_connection.commit()
     return eng
+
+
+def _busy_timeout_on_checkout(eng: Engine) -> None:
+    """SQLite's busy_timeout set each time a pooled connection is handed out (a PRAGMA costs
+    microseconds), so `set_lock_wait` holds for connections opened before it was called too."""
+
+    @event.listens_for(eng, "checkout")
+    def _busy_timeout(dbapi_connection, _record, _proxy):  # pragma: no cover - trivial
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(_lock_wait['sqlite'])}")
+        cursor.close()
 
 
 @cache
 def engine(url: str) -> Engine:
-    """The operational database, migrated to the newest schema."""
+    """The operational database, migrated to the newest schema.
+
+    First checked against this version's migrations and models (vroeg.opsdb.schema_check): a
+    database with an unknown revision, or marked at the newest one with tables missing, raises
+    DatabaseMismatch with what to do, instead of failing in Alembic or in every query after."""
     eng = create(url)
+    with eng.connect() as connection:
+        schema_check.check_connection(connection, url)
     migrate(eng)
     return eng
 
@@ -107,10 +168,11 @@ def immediate_engine(url: str) -> Engine:
     def _connect(dbapi_connection, _record):  # pragma: no cover - trivial
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
+
+    _busy_timeout_on_checkout(eng)
 
     @event.listens_for(eng, "begin")
     def _begin(connection):  # pragma: no cover - trivial
