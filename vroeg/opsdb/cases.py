@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -166,7 +167,7 @@ def check_contact(publication: Publication, soort: str, bereikt: bool | None, da
             f"De datum ligt vóór de periode van deze lijst ({publication.period}).")
 
 
-def _serialised(database_url: str, publication: Publication):
+def _serialised(database_url: str, publication: Publication) -> AbstractContextManager[Session]:
     """One find-or-create of a month's case at a time per municipality, so two coordinators
     recording on the same household at once (or on two versions of its list) share one case."""
     return db.serialised(database_url, f"zaken-{publication.gemeente}")
