@@ -55,6 +55,14 @@ def _case_follows_the_household(url: str) -> None:
     first_on_old = _contact(url, centrum_1, "k1_a", "coord-centrum")
     assert (first_on_old.publication_id, first_on_old.wijkteam) == (centrum_2.id, "wt-centrum")
 
+    # End results chosen on two versions: one closed case, the later choice (what matching's
+    # exclusions and the DDAS export read).
+    for publication, result in ((centrum_1, cases.END_RESULTS[0]), (oost, cases.NO_HELP_NEEDED)):
+        cases.record_end_result(url, publication, regel=1, rang=1, pseudonym="k1_b",
+                                eindresultaat=result, by="coord")
+    [closed] = cases.closed_cases(url, "0080")
+    assert (closed.id, closed.eindresultaat) == (case.id, cases.NO_HELP_NEEDED)
+
     # Two coordinators record at the same moment, on version 1 and version 2: one case.
     later_1 = _publish(url, "wt-west", "r-3", ["k1_z"])
     later_2 = _publish(url, "wt-west", "r-4", ["k1_y", "k1_z"])
