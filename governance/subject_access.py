@@ -47,9 +47,12 @@ def _warehouse_facts(ctx: Context, signals: list[str], households: list[str]) ->
 
 
 def _publications(ctx: Context, scores: list[dict], households: set[str]) -> list[dict]:
-    """The visit lists the household was on: from its scores in the warehouse (runs it was
-    listed in) and from the lists' own record of their lines (publication_households, which the
-    portal keeps, also after the warehouse's scores are gone), with the rank where known."""
+    """The visit lists the household was on, one listing per month: from its scores in the
+    warehouse (runs it was listed in) and from the lists' own record of their lines
+    (publication_households, which the portal keeps, also after the warehouse's scores are gone),
+    with the rank where known. A month whose list was published in more than one version (a
+    re-run after new data) is one listing, described by its newest version, with every version
+    it appeared on under `versies`."""
     listed = {(s["run_id"], s["wijkteam"]) for s in scores if s["op_lijst"]}
     with db.session(ctx.database_url) as s:
         lines = s.execute(select(PublicationHousehold.publication_id, PublicationHousehold.rang)
@@ -63,22 +66,31 @@ def _publications(ctx: Context, scores: list[dict], households: set[str]) -> lis
             clauses.append(Publication.id.in_(ranks))
         rows = s.scalars(select(Publication).where(
             Publication.gemeente == ctx.gemeente, or_(*clauses))
-            .order_by(Publication.created_at)).all() if clauses else []
-    out = []
+            .order_by(Publication.created_at, Publication.id)).all() if clauses else []
+    months: dict[str, list[dict]] = {}
     for p in rows:
         if (p.run_id, p.wijkteam) not in listed and p.id not in ranks:
             continue
         csv_file, xlsx_file = list_files(ctx, p)
-        out.append({"run": p.run_id, "wijkteam": p.wijkteam, "periode": p.period,
-                    "gepubliceerd_op": p.created_at, "csv": str(csv_file), "xlsx": str(xlsx_file),
-                    "rang": ranks.get(p.id),
-                    "bestand_aanwezig": csv_file.exists() or xlsx_file.exists()})
+        months.setdefault(p.period, []).append({
+            "versie": p.version, "run": p.run_id, "wijkteam": p.wijkteam,
+            "gepubliceerd_op": p.created_at, "vervangen_op": p.superseded_at,
+            "csv": str(csv_file), "xlsx": str(xlsx_file), "rang": ranks.get(p.id),
+            "bestand_aanwezig": csv_file.exists() or xlsx_file.exists()})
+    out = []
+    for period, versions in months.items():  # in order of first publication
+        newest = versions[-1]
+        out.append({**{k: v for k, v in newest.items() if k not in ("versie", "vervangen_op")},
+                    "periode": period, "gepubliceerd_op": versions[0]["gepubliceerd_op"],
+                    "bestand_aanwezig": any(v["bestand_aanwezig"] for v in versions),
+                    "versies": versions})
     return out
 
 
 def _cases(ctx: Context, households: set[str]) -> list[dict]:
-    """The cases the wijkteams recorded about the household (contact attempts, end result).
-    The names of the employees who recorded them are not the resident's data: left out."""
+    """The cases the wijkteams recorded about the household (contact attempts, end result):
+    one per month, whichever versions of the lists they were recorded on. The names of the
+    employees who recorded them are not the resident's data: left out."""
     return [{"wijkteam": c.wijkteam, "periode": c.period, "rang": c.rang,
              "aangemaakt_op": c.aangemaakt_op, "opgepakt_op": c.opgepakt_op,
              "eindresultaat": c.eindresultaat, "eindresultaat_op": c.eindresultaat_op,
@@ -204,8 +216,11 @@ def summary_text(report: dict) -> str:
     if report["bezoeklijsten"]:
         lines.append("Bezoeklijsten waarop het huishouden stond:")
         for p in report["bezoeklijsten"]:
+            versions = p.get("versies") or []
             lines.append(f"  - {p['wijkteam']}, periode {p['periode']}"
                          + (f", plaats {p['rang']}" if p.get("rang") else "")
+                         + (f" (in {len(versions)} versies van de lijst van die maand)"
+                            if len(versions) > 1 else "")
                          + ("" if p["bestand_aanwezig"] else " (lijst inmiddels vernietigd)"))
     if report.get("zaken"):
         lines.append("Contact met het wijkteam (zaken):")

@@ -89,7 +89,8 @@ def overview(request: Request, user: Principal = Depends(COORDINATOR)):
             rows = []
             for p in publications:
                 run = s.get(Run, p.run_id)
-                found = s.scalars(select(Case).where(Case.publication_id == p.id)).all()
+                # The month's cases of the households on this version (wherever recorded).
+                found = cases.cases_on_list(s, p)
                 # Both sections' lines; `households` counts the bezoeklijst only (as the list
                 # page does), so the wachtlijst is the difference.
                 lines = s.scalar(select(func.count()).select_from(PublicationHousehold).where(
@@ -158,11 +159,12 @@ def _household_page(request: Request, user: Principal, publication: Publication,
                     fout: str | None = None, form: dict | None = None):
     st = state(request)
     with db.session(st.settings.database_url) as s:
-        case = cases.find_case(s, publication.id, line.pseudonym)
+        # The household's case of this month, on whichever version of a list it was recorded.
+        case = cases.find_case(s, publication.gemeente, publication.period, line.pseudonym)
         earlier = s.scalars(
             select(Case).where(Case.gemeente == st.ctx.gemeente,
                                Case.huishouden_pseudoniem == line.pseudonym,
-                               Case.publication_id != publication.id,
+                               Case.period != publication.period,
                                Case.wijkteam.in_(user.teams))
             .order_by(Case.period.desc())).all()
     audit_subjects(request, user, "inzage-huishouden", "inzage", [line.pseudonym],

@@ -352,12 +352,13 @@ def test_rotation_on_the_demo_resumes_and_keeps_every_household_and_list(
     #    makes the order key-independent, so ranks are compared for untied rows only.
     rerun = run_flow(gemeente="0080", period=demo["periode"])
     lists_after = _lists(home, rerun)
-    # On the new list the coordinator sees the household's earlier case.
+    # The new version of the month's list shows the household's case of that month (issue 19:
+    # a case belongs to the household and the month, not to one copy), re-keyed with it.
     again_published, again_line = listed_line(home, resident_households(home, resident["bsn"]))
     assert again_published.id != publication.id and again_published.run_id == rerun["run"]
     page = coordinator.get(f"/lijsten/{again_published.id}/huishoudens/{again_line.regel}")
-    assert page.status_code == 200 and "Eerder op een lijst van uw team" in page.text
-    assert cases.NO_HELP_NEEDED in html.unescape(page.text)
+    assert page.status_code == 200 and "Huisbezoek" in page.text
+    assert f"Vastgelegd: <strong>{cases.NO_HELP_NEEDED}</strong>" in html.unescape(page.text)
     assert set(lists_after) == set(lists_before)
     for team, rows in lists_before.items():
         again = lists_after[team]

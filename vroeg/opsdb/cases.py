@@ -1,9 +1,15 @@
-"""Cases (DDAS vroegsignaalzaken): what came of a household on a published visit list.
+"""Cases (DDAS vroegsignaalzaken): what came of a household in a month of early warning.
 
-A case is one household on one published list, keyed by the publication and the household's
-pseudonym, never by name. Coordinators record contact attempts (DDAS contact kind, reached or not,
-date, part of day) and an end result (DDAS `EnumEindresultaat`) in the portal. The vocabulary comes
-from the DDAS schema (vroeg/ddas.py), so the export to CBS needs no translation.
+A case is one household in one month of a municipality, keyed by the period and the household's
+pseudonym (never by name), not by the printed copy of a list: when a re-run publishes a new
+version of a team's list, the households on it keep their cases, so what a coordinator recorded
+on version 1 is on version 2 and a colleague does not visit the family a second time (issue 19).
+A case points to the newest list its household stands on that month (team, line, rank):
+publishing moves it along (`follow_list`, called by vroeg.opsdb.runs.record_publication), also
+to another team's list when the household moved. Coordinators record contact attempts (DDAS
+contact kind, reached or not, date, part of day) and an end result (DDAS `EnumEindresultaat`) in
+the portal, on any version of the month's lists: it is the same case. The vocabulary comes from
+the DDAS schema (vroeg/ddas.py), so the export to CBS needs no translation.
 
 Other parts read cases through the query functions at the end of this module:
 - matching (exclusions): `no_help_needed` — households whose case was closed with "hoeft geen
@@ -17,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -24,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from vroeg.ddas import CONTACT_KINDS, END_RESULTS, PARTS_OF_DAY
 from vroeg.opsdb import db
-from vroeg.opsdb.models import Case, ContactAttempt, Publication
+from vroeg.opsdb.models import Case, ContactAttempt, Publication, PublicationHousehold
 
 #: The end result that means "the resident needs no help from early warning" (an exclusion
 #: for later matching runs, for a configurable number of months).
@@ -87,15 +94,33 @@ def _record(case: Case) -> CaseRecord:
 # ----------------------------------------------------------------------------------------------
 
 
-def find_case(s: Session, publication_id: int, pseudonym: str) -> Case | None:
-    return s.scalars(select(Case).where(Case.publication_id == publication_id,
+def find_case(s: Session, gemeente: str, period: str, pseudonym: str) -> Case | None:
+    """The household's case of the month, whichever version of a list it was recorded on."""
+    return s.scalars(select(Case).where(Case.gemeente == gemeente, Case.period == period,
                                         Case.huishouden_pseudoniem == pseudonym)).first()
+
+
+def newest_listing(s: Session, gemeente: str, period: str,
+                   pseudonym: str) -> tuple[Publication, PublicationHousehold] | None:
+    """The newest list of the month the household stands on, with its line there."""
+    found = s.execute(
+        select(Publication, PublicationHousehold)
+        .join(PublicationHousehold, PublicationHousehold.publication_id == Publication.id)
+        .where(Publication.gemeente == gemeente, Publication.period == period,
+               PublicationHousehold.huishouden_pseudoniem == pseudonym)
+        .order_by(Publication.created_at.desc(), Publication.id.desc()).limit(1)).first()
+    return (found[0], found[1]) if found else None
 
 
 def _case_for(s: Session, publication: Publication, regel: int, rang: int, pseudonym: str,
               by: str) -> Case:
-    case = find_case(s, publication.id, pseudonym)
+    case = find_case(s, publication.gemeente, publication.period, pseudonym)
     if case is None:
+        # Recorded on an older version: the case still describes the newest list.
+        newest = newest_listing(s, publication.gemeente, publication.period, pseudonym)
+        if newest is not None:
+            publication, line = newest
+            regel, rang = line.regel, line.rang
         case = Case(id=secrets.token_hex(16), gemeente=publication.gemeente,
                     publication_id=publication.id, run_id=publication.run_id,
                     wijkteam=publication.wijkteam, period=publication.period, regel=regel,
@@ -103,6 +128,25 @@ def _case_for(s: Session, publication: Publication, regel: int, rang: int, pseud
                     created_at=dt.datetime.now(dt.UTC))
         s.add(case)
     return case
+
+
+def follow_list(s: Session, publication: Publication,
+                lines: Iterable[tuple[int, int, str]]) -> int:
+    """Point the month's cases of the households on a newly published list to it: `lines` are
+    its (regel, rang, pseudonym). Called in the transaction that registers the list, so a case
+    never points to a list that is not there. Returns the number of cases moved."""
+    where = {pseudonym: (regel, rang) for regel, rang, pseudonym in lines}
+    wanted = sorted(where)
+    moved = 0
+    for start in range(0, len(wanted), 5000):
+        for case in s.scalars(select(Case).where(
+                Case.gemeente == publication.gemeente, Case.period == publication.period,
+                Case.huishouden_pseudoniem.in_(wanted[start:start + 5000]))).all():
+            case.publication_id, case.run_id = publication.id, publication.run_id
+            case.wijkteam = publication.wijkteam
+            case.regel, case.rang = where[case.huishouden_pseudoniem]
+            moved += 1
+    return moved
 
 
 def check_contact(publication: Publication, soort: str, bereikt: bool | None, datum: dt.date | None,
@@ -123,12 +167,18 @@ def check_contact(publication: Publication, soort: str, bereikt: bool | None, da
             f"De datum ligt vóór de periode van deze lijst ({publication.period}).")
 
 
+def _serialised(database_url: str, publication: Publication) -> AbstractContextManager[Session]:
+    """One find-or-create of a month's case at a time per municipality, so two coordinators
+    recording on the same household at once (or on two versions of its list) share one case."""
+    return db.serialised(database_url, f"zaken-{publication.gemeente}")
+
+
 def record_contact(database_url: str, publication: Publication, *, regel: int, rang: int,
                    pseudonym: str, soort: str, bereikt: bool | None, datum: dt.date | None,
                    dagdeel: str, by: str, today: dt.date | None = None) -> CaseRecord:
     """Add a contact attempt to the household's case (created on first use)."""
     check_contact(publication, soort, bereikt, datum, dagdeel, today or dt.date.today())
-    with db.session(database_url) as s:
+    with _serialised(database_url, publication) as s:
         case = _case_for(s, publication, regel, rang, pseudonym, by)
         case.contact_attempts.append(ContactAttempt(
             soort=soort, bereikt=bool(bereikt), datum=datum, dagdeel=dagdeel, recorded_by=by,
@@ -145,7 +195,7 @@ def record_end_result(database_url: str, publication: Publication, *, regel: int
     """Close the household's case with a DDAS end result (a later choice replaces it)."""
     if eindresultaat not in END_RESULTS:
         raise CaseInputError("Kies een eindresultaat uit de lijst.")
-    with db.session(database_url) as s:
+    with _serialised(database_url, publication) as s:
         case = _case_for(s, publication, regel, rang, pseudonym, by)
         case.eindresultaat = eindresultaat
         case.eindresultaat_op = dt.datetime.now(dt.UTC)
@@ -154,11 +204,25 @@ def record_end_result(database_url: str, publication: Publication, *, regel: int
         return _record(case)
 
 
+def cases_on_list(s: Session, publication: Publication) -> list[Case]:
+    """The month's cases of the households on this list (any version: a replaced one shows
+    what was recorded since, on whichever version)."""
+    return list(s.scalars(
+        select(Case)
+        .join(PublicationHousehold,
+              PublicationHousehold.huishouden_pseudoniem == Case.huishouden_pseudoniem)
+        .where(PublicationHousehold.publication_id == publication.id,
+               Case.gemeente == publication.gemeente, Case.period == publication.period)
+    ).all())
+
+
 def cases_of_publication(database_url: str, publication_id: int) -> dict[str, CaseRecord]:
-    """The cases of one list, by household pseudonym."""
+    """The cases of the households on one list, by household pseudonym."""
     with db.session(database_url) as s:
-        found = s.scalars(select(Case).where(Case.publication_id == publication_id)).all()
-        return {c.huishouden_pseudoniem: _record(c) for c in found}
+        publication = s.get(Publication, publication_id)
+        if publication is None:
+            return {}
+        return {c.huishouden_pseudoniem: _record(c) for c in cases_on_list(s, publication)}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -194,7 +258,8 @@ def no_help_needed(database_url: str, gemeente: str, *, since: dt.datetime) -> s
 
 def cases_between(database_url: str, gemeente: str, first_period: str,
                   last_period: str) -> list[CaseRecord]:
-    """Every case of lists for the periods first_period..last_period (YYYY-MM, inclusive)."""
+    """Every case of the periods first_period..last_period (YYYY-MM, inclusive): one per
+    household and month, however many versions of its list were published."""
     query = (select(Case)
              .where(Case.gemeente == gemeente, Case.period >= first_period,
                     Case.period <= last_period)

@@ -305,11 +305,18 @@ class LoginAttempt(Base):
 
 
 class Case(Base):
-    """A vroegsignaalzaak (DDAS): one household on one published list, and what came of it.
+    """A vroegsignaalzaak (DDAS): one household in one month of a municipality, and what came
+    of it.
 
-    Keyed by publication and household pseudonym, never by name. `eindresultaat` is a DDAS
-    EnumEindresultaat value; `opgepakt_op` the date of the first contact attempt (datumOpgepakt).
-    The publication may be removed by retention; the case then keeps its team and period.
+    Keyed by municipality, period and household pseudonym (never by name), not by the printed
+    copy: every version of the month's lists shows the same case, so what one coordinator
+    recorded on version 1 is on version 2 (issue 19). `publication_id`, `run_id`, `wijkteam`,
+    `regel` and `rang` describe the newest list the household stands on that month (publishing
+    moves them along, vroeg.opsdb.runs.record_publication); a household that moves to another
+    team between versions takes its case along, so the team that visits it next sees what was
+    already done. `eindresultaat` is a DDAS EnumEindresultaat value; `opgepakt_op` the date of
+    the first contact attempt (datumOpgepakt). The publication may be removed by retention; the
+    case then keeps its team and period.
     """
 
     __tablename__ = "cases"
@@ -335,8 +342,9 @@ class Case(Base):
         back_populates="case", cascade="all, delete-orphan", lazy="selectin",
         order_by="ContactAttempt.datum, ContactAttempt.id")
 
-    __table_args__ = (UniqueConstraint("publication_id", "huishouden_pseudoniem",
-                                       name="uq_cases_publication_household"),)
+    # Migration i19_0002 merged the cases that older versions split per copy.
+    __table_args__ = (UniqueConstraint("gemeente", "period", "huishouden_pseudoniem",
+                                       name="uq_cases_household_period"),)
 
 
 class ContactAttempt(Base):

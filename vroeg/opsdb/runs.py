@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from vroeg.opsdb import db
+from vroeg.opsdb import cases, db
 from vroeg.opsdb.models import Publication, PublicationHousehold, Run
 
 
@@ -94,7 +94,8 @@ def record_publication(database_url: str, gemeente: str, run_id: str, period: st
     pairs in file order, both sections: the portal needs them to log each view per household
     and to key cases by pseudonym, never by name. The list it replaces (the month's current
     one, if any) is marked superseded with `reason` in the same transaction, so there is never
-    a moment with two current lists or none.
+    a moment with two current lists or none. The month's cases of the households on it move
+    to it too (vroeg.opsdb.cases.follow_list).
     """
     lines = list(lines)
     now = dt.datetime.now(dt.UTC)
@@ -123,4 +124,8 @@ def record_publication(database_url: str, gemeente: str, run_id: str, period: st
                       [{"publication_id": publication.id, "regel": line, "rang": rang,
                         "huishouden_pseudoniem": pseudonym}
                        for line, (rang, pseudonym) in enumerate(lines, start=1)])
+        # The month's cases of these households (recorded on an earlier version, or on another
+        # team's list before the household moved) now point to this list: same transaction.
+        cases.follow_list(s, publication, [(line, rang, pseudonym) for line, (rang, pseudonym)
+                                           in enumerate(lines, start=1)])
         return publication.id
