@@ -22,6 +22,7 @@ from cli import (
     serve,
 )
 from cli import portal as portal_cli
+from cli.common import fail, stopped
 from vroeg.process import harden
 
 app = typer.Typer(
@@ -45,4 +46,15 @@ app.add_typer(exclusions.app, name="exclusions")
 def main() -> None:
     # Before anything is imported: no telemetry (vroeg/process.py).
     harden()
-    app()
+    try:
+        app()
+    except Exception as error:
+        message = stopped(error)
+        if message is None:
+            raise
+        # One sentence, exit code 1: a full disk or a missing table is not a defect, and its
+        # traceback would only bury the cause (and could quote a statement or a path).
+        try:
+            fail(message, code=1)
+        except typer.Exit as exit_:
+            raise SystemExit(exit_.exit_code) from None

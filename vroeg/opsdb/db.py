@@ -12,21 +12,25 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from vroeg.files import private_file
+from vroeg.stores import Store
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create(url: str, *, wal: bool = True, foreign_keys: bool = True) -> Engine:
+def create(url: str, *, wal: bool = True, foreign_keys: bool = True,
+           store: Store = Store.OPSDB) -> Engine:
     """An engine for any SQLAlchemy URL; on SQLite with the pragmas every store here needs.
 
     Shared by the operational database and the identity vault, which both live in SQLite files
-    by default and on PostgreSQL in production.
+    by default and on PostgreSQL in production. `store` is named on the engine's errors, so a
+    fault (a full disk, a missing table) says which store it hit (vroeg.safety.fault_of).
     """
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         # Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the mode of
         # the database file, so all three are the owner's only, whatever the umask.
         private_file(Path(url.removeprefix("sqlite:///")))
     eng = create_engine(url, future=True)
+    name_store(eng, store)
     if eng.dialect.name == "sqlite":
         @event.listens_for(eng, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
@@ -44,6 +48,14 @@ def create(url: str, *, wal: bool = True, foreign_keys: bool = True) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
     return eng
+
+
+def name_store(eng: Engine, store: Store) -> None:
+    """Mark every database error of `eng` with the store it belongs to."""
+    @event.listens_for(eng, "handle_error")
+    def _name(context) -> None:  # pragma: no cover - trivial
+        if context.sqlalchemy_exception is not None:
+            context.sqlalchemy_exception.vroeg_store = store
 
 
 @cache
@@ -102,6 +114,7 @@ def immediate_engine(url: str) -> Engine:
     the audit chain's appends). SQLAlchemy's
     recipe "pysqlite: serializable isolation": switch off pysqlite's own BEGIN and emit ours."""
     eng = create_engine(url, future=True)
+    name_store(eng, Store.OPSDB)
 
     @event.listens_for(eng, "connect")
     def _connect(dbapi_connection, _record):  # pragma: no cover - trivial
