@@ -26,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from flows.prefect_env import configure
+from vroeg.errors import RunInProgress
 from vroeg.opsdb.statuses import PROBLEMS, DeliveryStatus, NotReceived
 from vroeg.safety import StepFailed, fault_of
 from vroeg.settings import Home
@@ -125,11 +126,12 @@ def run_flow(label: str, verbose: bool, flow_path: str, /, **kwargs):
 
 
 def stopped(error: BaseException) -> str | None:
-    """What to tell the user when a command stops on `error`: a step that failed (its message
+    """What to tell the user when a command stops on `error`: a run of the month still working,
+    a step that failed (its message
     is scrubbed of data, vroeg.safety) or a store's fault (a full or read-only disk, a missing
     table: the cause and the store in words). None for anything else, a defect, whose
     traceback is then shown."""
-    if isinstance(error, StepFailed):
+    if isinstance(error, StepFailed | RunInProgress):
         return str(error)
     fault = fault_of(error)
     return fault.sentence() if fault is not None else None

@@ -31,3 +31,8 @@ class DeliveryRejected(DeliveryError):
     """The file was read but is rejected whole (missing columns, too many bad rows)."""
 
     code = "BESTAND_AFGEKEURD"
+
+
+class RunInProgress(RuntimeError):
+    """A run of the same municipality and month is still working; the message (Dutch) says
+    which run, on which host, and its last sign of life (vroeg.opsdb.runs.claim)."""
