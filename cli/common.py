@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from flows.prefect_env import configure
+from flows.prefect_env import configure, start_temporary_server
 from vroeg.errors import RunInProgress
 from vroeg.opsdb.statuses import PROBLEMS, DeliveryStatus, NotReceived
 from vroeg.safety import StepFailed, fault_of
@@ -111,6 +111,8 @@ def run_flow(label: str, verbose: bool, flow_path: str, /, **kwargs):
     logging once, at import.
     """
     prepare_prefect(verbose)
+    with err.status(f"{label}: Prefect start (~15 s)…"):
+        start_temporary_server()  # before Prefect is imported; dies with this command
     module, name = flow_path.split(":")
     fn = getattr(importlib.import_module(module), name)
     handler = ProgressHandler(level=logging.INFO)
