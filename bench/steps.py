@@ -113,8 +113,8 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter) -> dict:
     run_id = f"{period}-bench-{secrets.token_hex(2)}"
     trace_id = new_trace_id()
     with meter.step("score") as m:
-        runs.start(ctx.database_url, ctx.gemeente, run_id, period, rules_version(municipality),
-                   None)
+        run_id, _ = runs.claim(ctx.database_url, ctx.gemeente, period,
+                               rules_version(municipality), None, run_id)
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
             totals = score_period(con, municipality, chosen, run_id)
         m.rows = totals["signalen"]

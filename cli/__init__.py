@@ -24,7 +24,7 @@ from cli import (
     serve,
 )
 from cli import portal as portal_cli
-from cli.common import check_database, print_error
+from cli.common import check_database, print_error, stopped
 from cli.dutch import run
 from vroeg.errors import DatabaseMismatch
 from vroeg.process import harden
@@ -66,4 +66,12 @@ def main() -> None:
         run(app)
     except DatabaseMismatch as exc:  # found later than at the start (e.g. a database switched)
         print_error(str(exc))
+        sys.exit(1)
+    except Exception as error:
+        message = stopped(error)
+        if message is None:
+            raise
+        # One sentence, exit code 1: a full disk or a missing table is not a defect, and its
+        # traceback would only bury the cause (and could quote a statement or a path).
+        print_error(message)
         sys.exit(1)

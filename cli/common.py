@@ -26,8 +26,10 @@ from rich.prompt import Confirm, InvalidResponse
 from rich.table import Table
 from rich.text import Text
 
-from flows.prefect_env import configure
+from flows.prefect_env import configure, start_temporary_server
+from vroeg.errors import RunInProgress
 from vroeg.opsdb.statuses import PROBLEMS, DeliveryStatus, NotReceived
+from vroeg.safety import StepFailed, fault_of
 from vroeg.settings import Home
 
 # Without a terminal (a pipe, CI, a log file) rich would wrap tables at 80 columns.
@@ -89,7 +91,9 @@ def prepare_prefect(verbose: bool) -> None:
     configure(home())
     if not verbose:
         # Prefect's task-state lines stay in its own log (and UI); the terminal shows progress.
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "ERROR")
+        # Its failure lines too (each with a traceback): the command ends with one sentence
+        # saying what failed (`stopped`).
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 
 class ProgressHandler(logging.Handler):
@@ -108,6 +112,8 @@ def run_flow(label: str, verbose: bool, flow_path: str, /, **kwargs):
     logging once, at import.
     """
     prepare_prefect(verbose)
+    with err.status(f"{label}: Prefect start (~15 s)…"):
+        start_temporary_server()  # before Prefect is imported; dies with this command
     module, name = flow_path.split(":")
     fn = getattr(importlib.import_module(module), name)
     handler = ProgressHandler(level=logging.INFO)
@@ -120,6 +126,18 @@ def run_flow(label: str, verbose: bool, flow_path: str, /, **kwargs):
     finally:
         for logger in loggers:
             logger.removeHandler(handler)
+
+
+def stopped(error: BaseException) -> str | None:
+    """What to tell the user when a command stops on `error`: a run of the month still working,
+    a step that failed (its message
+    is scrubbed of data, vroeg.safety) or a store's fault (a full or read-only disk, a missing
+    table: the cause and the store in words). None for anything else, a defect, whose
+    traceback is then shown."""
+    if isinstance(error, StepFailed | RunInProgress):
+        return str(error)
+    fault = fault_of(error)
+    return fault.sentence() if fault is not None else None
 
 
 def print_error(message: str) -> None:

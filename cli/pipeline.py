@@ -136,6 +136,8 @@ def run(
     geheridentificeerd: per wijkteam ziet u wie erbij komt, eraf gaat of verschuift.
     """
     from scoring.score import Period, PeriodRefused, check_period
+    from vroeg.errors import RunInProgress
+    from vroeg.opsdb import runs
 
     ctx = context_or_exit(gemeente)
     if period:
@@ -156,6 +158,10 @@ def run(
         check_period(ctx.warehouse_path, Period.of(ctx.municipality, period),
                      today_in(ctx.municipality.timezone))
     except PeriodRefused as exc:
+        fail(str(exc), code=1)
+    try:
+        runs.check_free(ctx.database_url, ctx.gemeente, str(Period.of(ctx.municipality, period)))
+    except RunInProgress as exc:
         fail(str(exc), code=1)
     result = run_flow("Matchen, scoren en publiceren", verbose, "flows.run:run_flow",
                       gemeente=ctx.gemeente, period=period)

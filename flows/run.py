@@ -33,6 +33,7 @@ from scoring.whatif import apply_overrides, compare
 from sql import sql_hashes
 from vroeg.formats import today_in
 from vroeg.opsdb import runs
+from vroeg.opsdb.statuses import RunStatus
 from vroeg.safety import scrubbed
 
 
@@ -150,34 +151,35 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
     logger = progress()
     version = rules_version(municipality)
     check_period(ctx.warehouse_path, chosen, today_in(municipality.timezone))
-    # A run of this period that failed half-way is finished under its own id (crash safety):
-    # scoring is repeated (it replaces the run's scores), teams already published are not.
-    run_id = runs.resumable(ctx.database_url, ctx.gemeente, str(chosen), version)
-    if run_id is None:
-        run_id = new_run_id(str(chosen))
-        runs.start(ctx.database_url, ctx.gemeente, run_id, str(chosen), version, flow_run.get_id())
-    else:
-        runs.restart(ctx.database_url, run_id, flow_run.get_id())
+    # A run of this period that failed half-way, or whose process died (killed, a power cut),
+    # is finished under its own id (crash safety): scoring is repeated (it replaces the run's
+    # scores), teams already published are not. A run of the month still working refuses this
+    # one (runs.RunInProgress).
+    run_id, resumed = runs.claim(ctx.database_url, ctx.gemeente, str(chosen), version,
+                                 flow_run.get_id(), new_run_id(str(chosen)))
+    if resumed:
         logger.info("Run %s was onderbroken; die wordt afgemaakt.", run_id)
-    try:
-        lists_used = exclusions_task(gemeente, run_id, trace_id)
-        totals = score_task(gemeente, str(chosen), run_id, trace_id)
-        logger.info(
-            "Periode %s: %d huishoudens gematcht; %d op een bezoeklijst (%d met crisis), %d op "
-            "een wachtlijst; niet op de lijst: %d onder de drempel, %d herhaling, %d buiten de "
-            "termijn, %d uitgesloten.", chosen.label, totals["huishoudens"], totals["op_lijst"],
-            totals["crisis"], totals["wachtlijst"], totals["onder_drempel"], totals["herhaling"],
-            totals["buiten_termijn"], totals["uitgesloten"])
-        card = card_task(gemeente)
-        lists = [publish_task(gemeente, str(chosen), run_id, team.code, trace_id)
-                 for team in municipality.wijkteams]
-    except BaseException:
-        runs.finish(ctx.database_url, run_id, "mislukt", None)
-        raise
-    summary = {"gemeente": gemeente, "periode": str(chosen), "run": run_id,
-               "regelversie": version, **totals, "lijsten": lists,
-               "uitsluitingslijsten": lists_used, "algoritmekaart": card}
-    runs.finish(ctx.database_url, run_id, "gepubliceerd", summary)
+    with runs.heartbeat(ctx.database_url, run_id):
+        try:
+            lists_used = exclusions_task(gemeente, run_id, trace_id)
+            totals = score_task(gemeente, str(chosen), run_id, trace_id)
+            logger.info(
+                "Periode %s: %d huishoudens gematcht; %d op een bezoeklijst (%d met crisis), %d "
+                "op een wachtlijst; niet op de lijst: %d onder de drempel, %d herhaling, %d "
+                "buiten de termijn, %d uitgesloten.", chosen.label, totals["huishoudens"],
+                totals["op_lijst"], totals["crisis"], totals["wachtlijst"],
+                totals["onder_drempel"], totals["herhaling"], totals["buiten_termijn"],
+                totals["uitgesloten"])
+            card = card_task(gemeente)
+            lists = [publish_task(gemeente, str(chosen), run_id, team.code, trace_id)
+                     for team in municipality.wijkteams]
+        except BaseException:
+            runs.finish(ctx.database_url, run_id, RunStatus.MISLUKT, None)
+            raise
+        summary = {"gemeente": gemeente, "periode": str(chosen), "run": run_id,
+                   "regelversie": version, **totals, "lijsten": lists,
+                   "uitsluitingslijsten": lists_used, "algoritmekaart": card}
+        runs.finish(ctx.database_url, run_id, RunStatus.GEPUBLICEERD, summary)
     unchanged = sum(1 for item in lists if item["status"] == "ongewijzigd")
     logger.info("%d bezoeklijsten gepubliceerd, %d ongewijzigd (regelversie %s).",
                 len(lists) - unchanged, unchanged, version)

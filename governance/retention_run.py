@@ -27,6 +27,7 @@ from scoring import warehouse
 from sql import sql
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Run
+from vroeg.opsdb.statuses import RunStatus
 
 
 def _runs(ctx: Context, cut: Cutoffs) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -34,10 +35,10 @@ def _runs(ctx: Context, cut: Cutoffs) -> tuple[pl.DataFrame, pl.DataFrame]:
     with db.session(ctx.database_url) as s:
         runs = s.execute(select(Run.id, Run.status, Run.started_at)
                          .where(Run.gemeente == ctx.gemeente)).all()
-    published = [r for r, status, _ in runs if status == "gepubliceerd"]
+    published = [r for r, status, _ in runs if status == RunStatus.GEPUBLICEERD]
     expired = [
         r for r, status, started in runs
-        if _aware(started) < (cut.published_lists if status == "gepubliceerd"
+        if _aware(started) < (cut.published_lists if status == RunStatus.GEPUBLICEERD
                               else cut.unpublished_signals)
     ]
     return (pl.DataFrame({"run_id": published}, schema={"run_id": pl.String}),

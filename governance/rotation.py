@@ -45,7 +45,7 @@ from scoring import warehouse
 from sql import sql
 from vroeg.opsdb import db
 from vroeg.opsdb.models import Case, Delivery, KeyRotation, Publication, PublicationHousehold, Run
-from vroeg.opsdb.statuses import DeliveryStatus
+from vroeg.opsdb.statuses import DeliveryStatus, RunStatus
 from vroeg.settings import Home
 
 STEPS = ("sleutel", "kluis", "pakhuis", "portaal", "archief", "activeren")
@@ -117,7 +117,7 @@ def _busy(url: str, gemeente: str) -> tuple[int, int]:
             Delivery.gemeente == gemeente, Delivery.status == DeliveryStatus.ONTVANGEN,
             Delivery.received_at >= since))
         runs = s.scalar(select(func.count()).select_from(Run).where(
-            Run.gemeente == gemeente, Run.status == "gestart", Run.started_at >= since))
+            Run.gemeente == gemeente, Run.status == RunStatus.GESTART, Run.started_at >= since))
     return int(deliveries or 0), int(runs or 0)
 
 

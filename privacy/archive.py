@@ -17,7 +17,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from privacy.keys import KeyProblem, KeyRing
-from vroeg.files import PRIVATE_FILE, private_dir
+from vroeg.files import PRIVATE_FILE, name_file, private_dir
 
 MAGIC = b"VROEGARCH1"
 CHUNK = 1024 * 1024
@@ -51,18 +51,25 @@ def _write(path: Path, data: bytes, digest: str, keys: KeyRing) -> None:
     prefix = os.urandom(8)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     chunks = max(1, -(-len(data) // CHUNK))
-    # Created 0600 whatever the umask: an original delivery, even sealed, is the owner's only.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-    os.fchmod(fd, PRIVATE_FILE)
-    with os.fdopen(fd, "wb") as out:
-        out.write(MAGIC + struct.pack(">I", keys.version) + prefix)
-        for index in range(chunks):
-            piece = data[index * CHUNK:(index + 1) * CHUNK]
-            nonce = prefix + struct.pack(">I", index)
-            out.write(aead.encrypt(nonce, piece, _aad(digest, index, index == chunks - 1)))
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)  # atomic: a reader sees the whole archive or none
+    try:
+        # Created 0600 whatever the umask: an original delivery, even sealed, is the owner's only.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        os.fchmod(fd, PRIVATE_FILE)
+        with os.fdopen(fd, "wb") as out:
+            out.write(MAGIC + struct.pack(">I", keys.version) + prefix)
+            for index in range(chunks):
+                piece = data[index * CHUNK:(index + 1) * CHUNK]
+                nonce = prefix + struct.pack(">I", index)
+                out.write(aead.encrypt(nonce, piece, _aad(digest, index, index == chunks - 1)))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)  # atomic: a reader sees the whole archive or none
+    except OSError as exc:
+        name_file(exc, path)
+        raise
+    finally:
+        # A write that failed (a full disk) leaves no half-sealed file behind.
+        tmp.unlink(missing_ok=True)
 
 
 def version_of(path: Path) -> int:

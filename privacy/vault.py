@@ -46,6 +46,7 @@ from privacy.audit import Audit
 from privacy.keys import KeyRing
 from privacy.pseudonymise import IDENTITY_COLUMNS, REKEY_COLUMNS
 from vroeg.opsdb import db
+from vroeg.stores import Store
 
 metadata = MetaData()
 identities = Table(
@@ -81,7 +82,7 @@ _CACHE_KIB = 256 * 1024
 @cache
 def _engine(url: str) -> Engine:
     # The vault keeps the rollback journal: it is written in bulk by one flow at a time.
-    eng = db.create(url, wal=False, foreign_keys=False)
+    eng = db.create(url, wal=False, foreign_keys=False, store=Store.VAULT)
     if eng.dialect.name == "sqlite":
         @event.listens_for(eng, "connect")
         def _page_cache(dbapi_connection, _record):  # pragma: no cover - trivial

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from privacy import purposes
 from privacy.context import Context
-from publishing.visit_list import WACHTLIJST, WrittenList, build_rows, write_list
+from publishing.visit_list import WACHTLIJST, WrittenList, build_rows, list_paths, write_list
 from scoring import warehouse
 from scoring.score import Period, ranked_list, rules_version
 from sql import sql
@@ -153,16 +153,26 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     ]
     folder = ctx.home.outbox_dir(ctx.gemeente) / wijkteam
     stem = f"bezoeklijst_{wijkteam}_{run_id}"  # the run id starts with the period
-    written = write_list(folder, stem, wijkteam, rows, title=f"Bezoeklijst {team.name} {period}",
-                         about=about)
-    if before_register is not None:
-        before_register(written)
-    runs.record_publication(
-        ctx.database_url, ctx.gemeente, run_id, str(period), wijkteam=written.wijkteam,
-        csv_path=written.csv_path, xlsx_path=written.xlsx_path, csv_sha256=written.csv_sha256,
-        households=written.households,
-        lines=[(r["rang"], r["huishouden_pseudoniem"]) for r in ranked],
-        content_sha256=digest, reason=planned.reason if planned else None)
+    csv_path, xlsx_path = list_paths(folder, stem)
+    try:
+        written = write_list(folder, stem, wijkteam, rows,
+                             title=f"Bezoeklijst {team.name} {period}", about=about)
+        if before_register is not None:
+            before_register(written)
+        runs.record_publication(
+            ctx.database_url, ctx.gemeente, run_id, str(period), wijkteam=written.wijkteam,
+            csv_path=written.csv_path, xlsx_path=written.xlsx_path,
+            csv_sha256=written.csv_sha256, households=written.households,
+            lines=[(r["rang"], r["huishouden_pseudoniem"]) for r in ranked],
+            content_sha256=digest, reason=planned.reason if planned else None)
+    except BaseException:
+        # Not registered, so not published: a list of names nobody tracks must not stay in the
+        # outbox (a full disk after the .xlsx, a registration that failed). This run's files of
+        # this team are never registered at this point (publish_task skips a registered team),
+        # so nothing published is removed.
+        for path in (csv_path, xlsx_path):
+            path.unlink(missing_ok=True)
+        raise
     return written
 
 

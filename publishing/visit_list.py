@@ -234,10 +234,15 @@ class WrittenList:
     waiting: int = 0
 
 
+def list_paths(folder: Path, stem: str) -> tuple[Path, Path]:
+    """The CSV and XLSX files of one list."""
+    return folder / f"{stem}.csv", folder / f"{stem}.xlsx"
+
+
 def write_list(folder: Path, stem: str, wijkteam: str, rows: list[ListRow], *, title: str,
                about: list[tuple[str, str]]) -> WrittenList:
     csv_bytes = render_csv(rows)
-    csv_path, xlsx_path = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
+    csv_path, xlsx_path = list_paths(folder, stem)
     write_atomic(xlsx_path, render_xlsx(rows, title=title, about=about))
     write_atomic(csv_path, csv_bytes)
     return WrittenList(

@@ -18,6 +18,7 @@ from sql import sql
 from vroeg.opsdb import cases, db
 from vroeg.opsdb.cases import CaseRecord
 from vroeg.opsdb.models import Run
+from vroeg.opsdb.statuses import RunStatus
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def month(day: dt.date) -> str:
 def current_runs(database_url: str, gemeente: str) -> dict[str, tuple[str, dt.date]]:
     """period -> (run id, date) of the newest published run of each period."""
     query = (select(Run.period, Run.id, Run.started_at)
-             .where(Run.gemeente == gemeente, Run.status == "gepubliceerd")
+             .where(Run.gemeente == gemeente, Run.status == RunStatus.GEPUBLICEERD)
              .order_by(Run.started_at))
     with db.session(database_url) as s:
         return {period: (run_id, started.date()) for period, run_id, started in s.execute(query)}

@@ -37,3 +37,8 @@ class DatabaseMismatch(Exception):
     """The operational database does not match this version's migrations or models
     (vroeg.opsdb.schema_check). The message (Dutch) says what is wrong and what to do; it names
     tables, never data."""
+
+
+class RunInProgress(RuntimeError):
+    """A run of the same municipality and month is still working; the message (Dutch) says
+    which run, on which host, and its last sign of life (vroeg.opsdb.runs.claim)."""

@@ -90,8 +90,19 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = PRIVATE_FILE) ->
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        name_file(exc, path)
+        raise
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def name_file(error: OSError, path: Path) -> None:
+    """Name the file a write failed on, where the error does not (a write to an open file says
+    only "No space left on device"), so the failure can say which store is full
+    (vroeg.safety.fault_of)."""
+    if not error.filename:
+        error.filename = str(path)
 
 
 def safe_filename(name: str) -> str:

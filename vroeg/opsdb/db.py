@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vroeg.files import private_file
 from vroeg.opsdb import schema_check
+from vroeg.safety import Cause, fault_of
+from vroeg.stores import Store
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -22,12 +24,6 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 #: flows wait long (a run's writes queue behind each other and nobody watches them); the portal
 #: waits briefly (`set_lock_wait`) and answers 503 instead, as a person is waiting.
 _lock_wait: dict[str, int | None] = {"sqlite": 30_000, "postgresql": None}
-
-#: SQLSTATEs of PostgreSQL that mean "another transaction is in the way, try again":
-#: lock_not_available (lock_timeout), serialization_failure, deadlock_detected.
-_PG_BUSY = {"55P03", "40001", "40P01"}
-#: SQLite's primary result codes SQLITE_BUSY and SQLITE_LOCKED ("database is locked").
-_SQLITE_BUSY = {5, 6}
 
 
 def set_lock_wait(seconds: float) -> None:
@@ -41,29 +37,27 @@ def set_lock_wait(seconds: float) -> None:
 
 def busy(error: BaseException) -> bool:
     """The database was busy with another writer (locked, or a conflicting transaction): the
-    same request may well succeed in a moment. Not: a full disk, a missing table, bad SQL."""
-    if not isinstance(error, DBAPIError):
-        return False
-    orig = error.orig
-    if getattr(orig, "sqlstate", None) in _PG_BUSY:
-        return True
-    code = getattr(orig, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in _SQLITE_BUSY  # extended codes (SQLITE_BUSY_SNAPSHOT, ...) too
-    return False
+    same request may well succeed in a moment. Not: a full disk, a missing table, bad SQL.
+    One home for what counts as locked: vroeg.safety (SQLite's and DuckDB's phrases, PostgreSQL's
+    lock_not_available, serialization_failure and deadlock_detected)."""
+    fault = fault_of(error) if isinstance(error, DBAPIError) else None
+    return fault is not None and fault.cause is Cause.LOCKED
 
 
-def create(url: str, *, wal: bool = True, foreign_keys: bool = True) -> Engine:
+def create(url: str, *, wal: bool = True, foreign_keys: bool = True,
+           store: Store = Store.OPSDB) -> Engine:
     """An engine for any SQLAlchemy URL; on SQLite with the pragmas every store here needs.
 
     Shared by the operational database and the identity vault, which both live in SQLite files
-    by default and on PostgreSQL in production.
+    by default and on PostgreSQL in production. `store` is named on the engine's errors, so a
+    fault (a full disk, a missing table) says which store it hit (vroeg.safety.fault_of).
     """
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         # Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the mode of
         # the database file, so all three are the owner's only, whatever the umask.
         private_file(Path(url.removeprefix("sqlite:///")))
     eng = create_engine(url, future=True)
+    name_store(eng, store)
     if eng.dialect.name == "sqlite":
         @event.listens_for(eng, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
@@ -99,6 +93,14 @@ def _busy_timeout_on_checkout(eng: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={int(_lock_wait['sqlite'])}")
         cursor.close()
+
+
+def name_store(eng: Engine, store: Store) -> None:
+    """Mark every database error of `eng` with the store it belongs to."""
+    @event.listens_for(eng, "handle_error")
+    def _name(context) -> None:  # pragma: no cover - trivial
+        if context.sqlalchemy_exception is not None:
+            context.sqlalchemy_exception.vroeg_store = store
 
 
 @cache
@@ -163,6 +165,7 @@ def immediate_engine(url: str) -> Engine:
     the audit chain's appends). SQLAlchemy's
     recipe "pysqlite: serializable isolation": switch off pysqlite's own BEGIN and emit ours."""
     eng = create_engine(url, future=True)
+    name_store(eng, Store.OPSDB)
 
     @event.listens_for(eng, "connect")
     def _connect(dbapi_connection, _record):  # pragma: no cover - trivial

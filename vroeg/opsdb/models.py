@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from vroeg.opsdb.statuses import DeliveryStatus
+from vroeg.opsdb.statuses import DeliveryStatus, RunStatus
 
 
 class Base(DeclarativeBase):
@@ -38,6 +38,8 @@ def _now() -> dt.datetime:
 
 #: The deliveries.status column accepts a DeliveryStatus and nothing else.
 STATUS_CHECK = "status IN ({})".format(", ".join(f"'{s.value}'" for s in DeliveryStatus))
+#: The runs.status column accepts a RunStatus and nothing else (migration i19_0003).
+RUN_STATUS_CHECK = "status IN ({})".format(", ".join(f"'{s.value}'" for s in RunStatus))
 
 
 class Delivery(Base):
@@ -125,11 +127,20 @@ class Run(Base):
     period: Mapped[str] = mapped_column(String(7))
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    #: gestart -> gepubliceerd | mislukt
-    status: Mapped[str] = mapped_column(String(16), default="gestart")
+    #: A RunStatus: gestart -> gepubliceerd | mislukt | afgebroken (vroeg.opsdb.statuses).
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.GESTART)
     rules_version: Mapped[str] = mapped_column(String(64))
     summary: Mapped[dict | None] = mapped_column(JSON)
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    #: The process doing the run and its last sign of life (vroeg.opsdb.runs.claim): a run
+    #: whose process is gone is taken over by the next run of its month.
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(RUN_STATUS_CHECK, name="ck_runs_status"),
+    )
 
 
 class Publication(Base):

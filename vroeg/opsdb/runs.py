@@ -3,43 +3,138 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import os
+import socket
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
+from vroeg.errors import RunInProgress
 from vroeg.opsdb import cases, db
 from vroeg.opsdb.models import Publication, PublicationHousehold, Run
+from vroeg.opsdb.statuses import RESUMABLE, RunStatus
+
+#: How often a working run records that it is alive, and after how long without a sign of
+#: life it counts as dead (a process on another host, whose id cannot be checked from here).
+HEARTBEAT_SECONDS = 10
+STALE_AFTER = dt.timedelta(minutes=2)
 
 
-def start(database_url: str, gemeente: str, run_id: str, period: str, rules: str,
-          flow_run_id: str | None) -> None:
-    with db.session(database_url) as s:
-        s.add(Run(id=run_id, gemeente=gemeente, period=period, rules_version=rules,
-                  flow_run_id=flow_run_id))
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
-def resumable(database_url: str, gemeente: str, period: str, rules: str) -> str | None:
-    """The run to resume for this period: the newest one, if it failed under the same rules.
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    # SQLite gives naive datetimes back (stored as UTC).
+    return moment.replace(tzinfo=dt.UTC) if moment and moment.tzinfo is None else moment
 
-    A run that failed half-way may have published some teams' lists; running it again under
-    its own id publishes only the teams still missing, so no list is published twice. Runs
-    still marked "gestart" are left alone: another worker may be running them.
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: it exists
+    return True
+
+
+def is_alive(run: Run, now: dt.datetime | None = None) -> bool:
+    """Whether the process of a "gestart" run is still working on it.
+
+    On this host its process id says it at once (killed: gone). Elsewhere, and for an id that
+    may have been reused, the heartbeat decides: no sign of life for STALE_AFTER means dead.
     """
-    with db.session(database_url) as s:
-        newest = s.scalars(select(Run).where(Run.gemeente == gemeente, Run.period == period)
-                           .order_by(Run.started_at.desc()).limit(1)).first()
-        if newest is not None and newest.status == "mislukt" and newest.rules_version == rules:
-            return newest.id
-    return None
+    now = now or _now()
+    last = _aware(run.heartbeat_at) or _aware(run.started_at)
+    fresh = last is not None and now - last < STALE_AFTER
+    if run.pid is not None and run.host == socket.gethostname():
+        return fresh and _process_exists(run.pid)
+    return fresh
 
 
-def restart(database_url: str, run_id: str, flow_run_id: str | None) -> None:
+def _in_progress(run: Run) -> RunInProgress:
+    return RunInProgress(
+        f"Run {run.id} van {run.period} loopt nog (proces {run.pid or '?'} op "
+        f"{run.host or 'onbekende host'}, laatste teken van leven "
+        f"{_aware(run.heartbeat_at or run.started_at):%Y-%m-%d %H:%M:%S} UTC). Wacht tot die "
+        "klaar is; een run waarvan het proces gestopt is, wordt door de volgende overgenomen.")
+
+
+def check_free(database_url: str, gemeente: str, period: str) -> None:
+    """Raise RunInProgress when a run of the month is still working (nothing is written)."""
     with db.session(database_url) as s:
-        run = s.get(Run, run_id)
-        run.status = "gestart"
-        run.finished_at = None
-        run.flow_run_id = flow_run_id
+        for run in s.scalars(select(Run).where(Run.gemeente == gemeente, Run.period == period,
+                                               Run.status == RunStatus.GESTART)):
+            if is_alive(run):
+                raise _in_progress(run)
+
+
+def claim(database_url: str, gemeente: str, period: str, rules: str, flow_run_id: str | None,
+          new_id: str) -> tuple[str, bool]:
+    """Register this process's run of the month: (run id, whether it takes over an earlier one).
+
+    A run of the month that is still working refuses a second one (RunInProgress). One that
+    stays "gestart" while its process is gone (killed, a power cut) is marked "afgebroken".
+    The newest run of the month that failed or broke off under the same rules is then finished
+    under its own id: scoring is repeated (it replaces the run's scores), teams it already
+    published are not published again. Otherwise a new run `new_id` starts. One transaction,
+    serialised, so two runs starting at once cannot both go ahead.
+    """
+    now = _now()
+    with db.serialised(database_url, f"run:{gemeente}:{period}") as s:
+        of_month = s.scalars(select(Run).where(Run.gemeente == gemeente, Run.period == period)
+                             .order_by(Run.started_at.desc())).all()
+        for run in of_month:
+            if run.status != RunStatus.GESTART:
+                continue
+            if is_alive(run, now):
+                raise _in_progress(run)
+            run.status = RunStatus.AFGEBROKEN
+            run.finished_at = now
+        newest = of_month[0] if of_month else None
+        mine = {"pid": os.getpid(), "host": socket.gethostname(), "heartbeat_at": now,
+                "flow_run_id": flow_run_id}
+        if newest is not None and newest.status in RESUMABLE and newest.rules_version == rules:
+            for key, value in mine.items():
+                setattr(newest, key, value)
+            newest.status = RunStatus.GESTART
+            newest.finished_at = None
+            return newest.id, True
+        s.add(Run(id=new_id, gemeente=gemeente, period=period, rules_version=rules,
+                  started_at=now, **mine))
+        return new_id, False
+
+
+def beat(database_url: str, run_id: str) -> None:
+    """Record that the run's process is alive."""
+    with db.session(database_url) as s:
+        s.execute(update(Run).where(Run.id == run_id, Run.status == RunStatus.GESTART)
+                  .values(heartbeat_at=_now()))
+
+
+@contextmanager
+def heartbeat(database_url: str, run_id: str) -> Iterator[None]:
+    """Record the run's heartbeat every HEARTBEAT_SECONDS while the block works (a thread)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            try:
+                beat(database_url, run_id)
+            except Exception:
+                pass
+
+    thread = threading.Thread(target=loop, name=f"heartbeat-{run_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def published(database_url: str, run_id: str) -> dict[str, Publication]:
@@ -50,12 +145,13 @@ def published(database_url: str, run_id: str) -> dict[str, Publication]:
         return {p.wijkteam: p for p in rows}
 
 
-def finish(database_url: str, run_id: str, status: str, summary: dict | None) -> None:
+def finish(database_url: str, run_id: str, status: RunStatus,
+           summary: dict | None) -> None:
     with db.session(database_url) as s:
         run = s.get(Run, run_id)
         run.status = status
         run.summary = summary
-        run.finished_at = dt.datetime.now(dt.UTC)
+        run.finished_at = _now()
 
 
 def current_publication(database_url: str, gemeente: str, wijkteam: str,

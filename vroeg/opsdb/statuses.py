@@ -50,3 +50,21 @@ FINAL: tuple[DeliveryStatus, ...] = (DeliveryStatus.GELADEN, DeliveryStatus.AFGE
 #: Outcomes that need the data officer (notified; `vroeg ingest` and `collect` exit 1).
 PROBLEMS: tuple[str, ...] = (DeliveryStatus.AFGEKEURD, DeliveryStatus.ONLEESBAAR,
                              NotReceived.GEWEIGERD, DeliveryStatus.MISLUKT)
+
+
+class RunStatus(StrEnum):
+    """The `status` of a row in `runs` (a CHECK constraint, migration i19_0003)."""
+
+    #: Working: its process records a heartbeat (vroeg.opsdb.runs.HEARTBEAT_SECONDS).
+    GESTART = "gestart"
+    #: Every team's list is published (or left as it was, unchanged).
+    GEPUBLICEERD = "gepubliceerd"
+    #: Stopped with an error; the next run of the month finishes it under its own id.
+    MISLUKT = "mislukt"
+    #: Its process died without a word (killed, a power cut): found by the next run of the
+    #: month, which finishes it like a failed one.
+    AFGEBROKEN = "afgebroken"
+
+
+#: Runs the next run of their month takes over (same rules): teams already published are kept.
+RESUMABLE: tuple[RunStatus, ...] = (RunStatus.MISLUKT, RunStatus.AFGEBROKEN)

@@ -1,0 +1,86 @@
+"""Issue 19, point 17: Prefect's temporary server does not outlive a command killed outright.
+
+A real `vroeg run` without PREFECT_API_URL starts a temporary Prefect server for itself; the
+command is killed with SIGKILL (no exit handler runs) once its run has started, and the server
+process must be gone shortly after.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.demo_home import demo_copy
+from tests.flows.test_faults import VROEG, _forget_digests
+from tests.processes import Processes
+
+PROC = Path("/proc")
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Child processes of `pid`: their id and command line."""
+    found = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == pid:
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(
+                    b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not PROC.is_dir(), reason="zonder /proc zijn de kindprocessen niet te zien")
+def test_the_temporary_server_dies_with_a_killed_command(tmp_path, monkeypatch):
+    home, demo = demo_copy(tmp_path, monkeypatch)
+    _forget_digests(home)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("VROEG_") and k != "PREFECT_API_URL"}
+    env.update(VROEG_HOME=str(home.root))
+    runs_before = sqlite3.connect(home.root / "vroeg.sqlite").execute(
+        "SELECT count(*) FROM runs").fetchone()[0]
+
+    processes = Processes(tmp_path)
+    server = None
+    try:
+        command = processes.start("run", [VROEG, "run", "--period", demo["periode"]], env)
+        deadline = time.monotonic() + 240
+        started = False
+        while time.monotonic() < deadline and command.poll() is None and not started:
+            connection = sqlite3.connect(home.root / "vroeg.sqlite", timeout=30)
+            started = connection.execute("SELECT count(*) FROM runs").fetchone()[0] > runs_before
+            connection.close()
+            time.sleep(0.2)
+        assert started, processes.log("run")
+        servers = [pid for pid, line in _children(command.pid).items()
+                   if "prefect.server.api.server" in line or "flows.temporary_server" in line]
+        assert len(servers) == 1, _children(command.pid)
+        server = servers[0]
+
+        os.kill(command.pid, signal.SIGKILL)
+        command.wait(timeout=30)
+        gone_by = time.monotonic() + 30
+        while time.monotonic() < gone_by and _running(server):
+            time.sleep(0.2)
+        assert not _running(server), "de tijdelijke Prefect-server draait nog"
+    finally:
+        if server is not None and _running(server):
+            os.kill(server, signal.SIGKILL)  # the server this test's command started
+        processes.stop()
