@@ -118,28 +118,28 @@ def ingest_state(home) -> dict:
 
 @pytest.fixture(scope="module")
 def ingest_baseline(prefect_server, tmp_path_factory):
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
 
     tmp = tmp_path_factory.mktemp("crash-ingest-baseline")
     with pytest.MonkeyPatch.context() as mp:
         home, _ = demo_copy(tmp, mp)
         path = delivery_file(tmp)
-        ingest_flow(gemeente="0080", paths=[str(path)], today="2026-11-22")
+        ingest(gemeente="0080", paths=[str(path)], today="2026-11-22")
         return ingest_state(home)
 
 
 @pytest.mark.parametrize("task_name", INGEST_TASKS)
 def test_ingestion_killed_after_each_task_and_run_again_ends_as_uninterrupted(
         task_name, ingest_baseline, prefect_server, tmp_path, monkeypatch):
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
 
     home, _ = demo_copy(tmp_path, monkeypatch)
     path = delivery_file(tmp_path)
     calls = crash_once_after(monkeypatch, module_tasks("flows.ingest")[task_name])
     with pytest.raises(Crash):
-        ingest_flow(gemeente="0080", paths=[str(path)], today="2026-11-22")
+        ingest(gemeente="0080", paths=[str(path)], today="2026-11-22")
     assert calls, f"task {task_name} was never called by the ingestion flow"
-    summary = ingest_flow(gemeente="0080", paths=[str(path)], today="2026-11-22")
+    summary = ingest(gemeente="0080", paths=[str(path)], today="2026-11-22")
 
     state = ingest_state(home)
     assert summary[0]["status"] in ("geladen", "dubbel")

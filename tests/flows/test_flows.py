@@ -198,7 +198,7 @@ def test_only_listed_households_are_reidentified_and_each_is_logged(demo):
 
 
 def test_same_delivery_twice_is_a_duplicate_and_loads_nothing(demo, prefect_server):
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
 
     home = demo["home"]
     first = sorted((home.root / "demo" / "0080" / "zorg-noord").glob("*.csv"))[0]
@@ -214,7 +214,7 @@ def test_same_delivery_twice_is_a_duplicate_and_loads_nothing(demo, prefect_serv
     before = signal_count()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("VROEG_HOME", str(home.root))
-        again = ingest_flow(gemeente="0080", paths=[str(first)], partner_id="zorg-noord")[0]
+        again = ingest(gemeente="0080", paths=[str(first)], partner_id="zorg-noord")[0]
     assert again["status"] == "dubbel"
     assert again["rijen_geladen"] == 0
     assert again["rijen_dubbel"] == again["rijen_gelezen"] > 0

@@ -80,14 +80,14 @@ def notifications(home) -> list:
 
 def test_a_rejected_delivery_is_mailed_without_personal_data(notifying_home, smtp,
                                                               prefect_server, tmp_path):
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
 
     inbox, _ = smtp
     # The canary's values in a file that lacks a required column: refused whole.
     columns = tuple(c for c in row() if c != "bedrag")
     path = tmp_path / "kapot.csv"
     path.write_bytes(standard_file([CANARY], columns=columns))
-    summary = ingest_flow(gemeente="0080", paths=[str(path)], today="2026-11-22")
+    summary = ingest(gemeente="0080", paths=[str(path)], today="2026-11-22")
     assert summary[0]["status"] == "afgekeurd"
 
     assert inbox.subjects() == ["[Vroegsignalering 0080] Levering afgekeurd: kapot.csv"]
