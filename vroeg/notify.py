@@ -82,8 +82,7 @@ def without_filename(text: str, filename: str | None) -> str:
     """A delivery's message without the file's name (messages start with it: "naam.csv: ...")."""
     if not filename:
         return text
-    if text.startswith(f"{filename}: "):
-        text = "het bestand: " + text[len(filename) + 2:]
+    text = text.removeprefix(f"{filename}: ")
     return text.replace(filename, "(bestandsnaam)")
 
 
