@@ -154,6 +154,27 @@ def test_ingestion_killed_after_each_task_and_run_again_ends_as_uninterrupted(
     assert {state["statuses"][owner] for owner in state["owners"]} == {"geladen"}
 
 
+def test_ingestion_killed_between_receiving_and_the_flow_ends_as_uninterrupted(
+        ingest_baseline, prefect_server, tmp_path, monkeypatch):
+    """A file is received before its flow starts (a partner's file name stays out of Prefect):
+    a command that dies in between leaves a delivery `ontvangen`, which the next attempt at the
+    same file closes."""
+    from flows.ingest import Receipt, ingest, receive_file
+
+    home, _ = demo_copy(tmp_path, monkeypatch)
+    path = delivery_file(tmp_path)
+    assert isinstance(receive_file("0080", str(path), None), Receipt)  # ... and then it died
+    summary = ingest(gemeente="0080", paths=[str(path)], today="2026-11-22")
+
+    state = ingest_state(home)
+    assert summary[0]["status"] == "geladen"
+    for key in ("signals", "updates", "vault", "loaded"):
+        assert state[key] == ingest_baseline[key], key
+    assert "ontvangen" not in state["statuses"].values()
+    failed = [list(s["statuses"].values()).count("mislukt") for s in (state, ingest_baseline)]
+    assert failed[0] == failed[1] + 1  # the abandoned attempt, closed
+
+
 # ----------------------------------------------------------------------------------------------
 # Publication
 # ----------------------------------------------------------------------------------------------
