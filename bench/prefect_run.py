@@ -1,4 +1,5 @@
-"""End to end through Prefect: ingest_flow then run_flow on the benchmark's file.
+"""End to end through Prefect: ingest (receiving, then ingest_flow) and run_flow on the
+benchmark's file.
 
 Runs in its own process against a Prefect server the benchmark started beforehand (see
 bench/prefect_server.py), so the server's one-off start-up is not in these figures. The process
@@ -28,7 +29,7 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter,
     with meter.step("import") as m:
         from prefect import flow
 
-        from flows.ingest import ingest_flow
+        from flows.ingest import ingest
         from flows.run import run_flow
     measured.append(m)
 
@@ -43,7 +44,7 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter,
     server_cpu = _tree_cpu(server_pid) if server_pid else None
     with meter.step("end to end") as total:
         with meter.step("ingest_flow") as m:
-            deliveries = ingest_flow("0080", [str(csv_path)], None, today=today.isoformat())
+            deliveries = ingest("0080", [str(csv_path)], None, today=today.isoformat())
             m.rows = deliveries[0]["rijen_gelezen"]
         with meter.step("run_flow") as m:
             summary = run_flow("0080", period)

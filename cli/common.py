@@ -106,7 +106,8 @@ class ProgressHandler(logging.Handler):
 
 
 def run_flow(label: str, verbose: bool, flow_path: str, /, **kwargs):
-    """Run a flow ("module:function") with a spinner and progress lines on standard error.
+    """Run a flow ("module:function"), or a function that starts one, with a spinner and
+    progress lines on standard error.
 
     Prefect is imported here, after its environment is set: it reads its settings and configures
     logging once, at import.

@@ -96,7 +96,10 @@ def ingest(
             ctx.municipality.partner(partner)
         except ConfigError as exc:
             fail(str(exc))
-    rows = run_flow("Leveringen inlezen", verbose, "flows.ingest:ingest_flow",
+    # flows.ingest.ingest receives (archives, registers) each file here, outside Prefect, and
+    # gives the flow delivery ids only: a partner's file name may hold a resident's name. This
+    # table and the messages below may show the names: they are the data officer's terminal.
+    rows = run_flow("Leveringen inlezen", verbose, "flows.ingest:ingest",
                     gemeente=ctx.gemeente, paths=[str(p.resolve()) for p in paths],
                     partner_id=partner)
     totals = ingest_totals(rows)

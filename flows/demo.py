@@ -6,7 +6,7 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from flows.ingest import ingest_flow
+from flows.ingest import ingest
 from flows.policy import TASK
 from flows.progress import progress
 from flows.run import run_flow
@@ -35,6 +35,6 @@ def demo_flow(gemeente: str = "0080", seed: int = 80, months: int = 6) -> dict:
     ingested: list[dict] = []
     for partner in sorted({f["partner"] for f in files}):
         paths = sorted(f["path"] for f in files if f["partner"] == partner)
-        ingested += ingest_flow(gemeente, paths, partner)
+        ingested += ingest(gemeente, paths, partner)
     run = run_flow(gemeente, str(period))
     return {"gemeente": gemeente, "periode": str(period), "leveringen": ingested, "run": run}

@@ -1,6 +1,9 @@
 """Channels that deliver by themselves: inbox folders and partners' database views.
 
-Inbox files are claimed atomically by connectors.inbox (two scans never take one file). After
+Inbox files are claimed atomically by connectors.inbox (two scans never take one file) and
+received (archived, registered) in the same step, so the rest of the flow knows them by delivery
+id only: the names partners give their files may hold a resident's name, and stay out of Prefect
+(no task parameter, no log line; the claim step's result lives in memory only). After
 processing, the claimed copy is deleted: the original is kept encrypted in the archive, and a
 plain copy of personal data has no reason to stay. A file refused before it could be archived
 (too large, unreadable) is moved to geweigerd/. A file left in claimed/ was interrupted (the run
@@ -17,7 +20,7 @@ from pathlib import Path
 from prefect import flow, task
 
 from connectors.inbox import CLAIMED, REFUSED, Claimed, claim, ensure_inbox, inbox_dir, waiting
-from flows.ingest import STEPS, TASK, TASKS, Steps, fetch_one, ingest_one
+from flows.ingest import STEPS, TASK, TASKS, Receipt, Steps, fetch_one, process, receive_file
 from flows.policy import flow_failed
 from flows.progress import progress
 from privacy.context import context
@@ -29,12 +32,22 @@ __all__ = ["CLAIMED", "REFUSED", "Claimed", "claim", "collect", "collect_flow", 
            "inbox_dir", "waiting"]
 
 
-def claim_step(gemeente: str, partner_id: str) -> list[Claimed]:
+def claim_step(gemeente: str, partner_id: str) -> list[tuple[Claimed, Receipt | dict]]:
+    """Claim every ready file of a partner's inbox and receive it at once: each with its receipt
+    (ids, for the flow), or the summary of a file refused before it was received, which is moved
+    to geweigerd/ here."""
     ctx = context(gemeente)
     partner = ctx.municipality.partner(partner_id)
     folder = ensure_inbox(ctx.home, gemeente, partner.id)
-    return claim(folder, pattern=partner.inbox.pattern,
-                 min_age_seconds=partner.inbox.min_age_seconds)
+    taken = []
+    for item in claim(folder, pattern=partner.inbox.pattern,
+                      min_age_seconds=partner.inbox.min_age_seconds):
+        outcome = receive_file(gemeente, item.path, partner.id, filename=item.filename,
+                               channel="inbox")
+        if not isinstance(outcome, Receipt):
+            settle(item, outcome)
+        taken.append((item, outcome))
+    return taken
 
 
 claim_task = task(name="inbox-claimen", **TASK)(claim_step)
@@ -50,14 +63,6 @@ def settle(claimed: Claimed, summary: dict) -> None:
         refused = path.parent.parent / REFUSED
         refused.mkdir(exist_ok=True)
         os.replace(path, refused / path.name)
-
-
-def ingest_claimed(gemeente: str, claimed: Claimed, partner_id: str, today: str | None = None,
-                   steps: Steps = TASKS) -> dict:
-    summary = ingest_one(gemeente, claimed.path, partner_id, today, steps=steps,
-                         filename=claimed.filename, channel="inbox")
-    settle(claimed, summary)
-    return summary
 
 
 def collecting_partners(gemeente: str, partner_id: str | None = None) -> list[Partner]:
@@ -77,11 +82,19 @@ def collect(gemeente: str, partner_id: str | None = None, today: str | None = No
         if partner.channel == "sql":
             results.append(fetch_one(gemeente, partner.id, today, steps=steps))
             continue
-        claimed = claim_fn(gemeente, partner.id)
-        if not claimed:
+        taken = claim_fn(gemeente, partner.id)
+        if not taken:
             logger.info("%s: geen nieuwe bestanden in de inbox.", partner.id)
-        for item in claimed:
-            results.append(ingest_claimed(gemeente, item, partner.id, today, steps))
+        for item, outcome in taken:
+            if isinstance(outcome, Receipt):
+                summary = process(gemeente, outcome, today, steps)
+                settle(item, summary)
+            else:
+                # Its message names the file: the CLI's table and the portal show it, not the log.
+                logger.warning("%s: een bestand is geweigerd voordat het werd ontvangen (%s); "
+                               "het staat in %s/.", partner.id, outcome["foutcode"], REFUSED)
+                summary = outcome
+            results.append(summary)
     return results
 
 

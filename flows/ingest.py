@@ -1,11 +1,18 @@
-"""Ingestion flow: receive -> read -> validate -> pseudonymise -> load, for each delivery.
+"""Ingestion: receive, then read -> validate -> pseudonymise -> load, for each delivery.
+
+A file is received (archived, registered) before its flow starts and outside Prefect
+(`receive_file`, called by `ingest`, the CLI and the inbox claim): the name a partner gave a
+file may hold a resident's name, and Prefect's database keeps flow parameters and log lines. The
+flow is given receipts (delivery id and trace id); its tasks take delivery ids and look the
+delivery up in the registry; its log lines name a delivery by the start of its id. The file name
+stays in the operational database, which the data officer's pages and `vroeg quarantine` show.
 
 Each step is a plain function of codes, ids and frames (`*_step`), so it can run without Prefect
 (tests, the benchmark); the flow runs the same functions as Prefect tasks (`*_task`). Tasks pass
 frames to each other in memory only: results are not persisted and not cached (`NO_CACHE`), so
-no personal data reaches Prefect's database or result storage. Parameters are paths, ids and
-codes. Bad data is not a failure: it ends as a quarantined row or a refused file, and the flow
-carries on with the next delivery; only defects fail the flow.
+no personal data reaches Prefect's database or result storage. Bad data is not a failure: it
+ends as a quarantined row or a refused file, and the flow carries on with the next delivery;
+only defects fail the flow.
 """
 
 from __future__ import annotations
@@ -77,10 +84,17 @@ def today_for(ctx: Context, today: str | None) -> dt.date:
 # ----------------------------------------------------------------------------------------------
 
 
+def label(delivery_id: str) -> str:
+    """How log lines and notifications name a delivery: by its id's first characters (enough for
+    `vroeg quarantine`), never by the partner's file name."""
+    return f"levering {delivery_id[:8]}"
+
+
 def receive_step(gemeente: str, path: str, partner_id: str | None, trace_id: str,
                  filename: str | None = None, channel: str = "bestand") -> Received:
     """Archive a file's bytes and register the delivery. `filename` is the name to show (for a
-    claimed inbox file, the name the partner gave it); it never becomes a path."""
+    claimed inbox file, the name the partner gave it); it never becomes a path. Runs before the
+    flow, never as a task (see the module's docstring)."""
     ctx = context(gemeente)
     partner = partner_for(ctx, partner_id)
     source = Path(path)
@@ -100,7 +114,7 @@ def receive_step(gemeente: str, path: str, partner_id: str | None, trace_id: str
             raise DeliveryError(
                 f"{safe_filename(name)}: het bestand kan niet worden gelezen "
                 f"({type(exc).__name__}).", "BESTAND_NIET_LEESBAAR") from None
-        received = receive_bytes(ctx, data, name, partner.id, flow_run.get_id(), channel)
+        received = receive_bytes(ctx, data, name, partner.id, None, channel)
         op.attributes.update(levering=received.delivery_id, sha256=received.sha256,
                              bytes=received.size_bytes, dubbel=received.is_duplicate,
                              uitvoer_sha256=received.sha256)
@@ -128,10 +142,11 @@ def fetch_step(gemeente: str, partner_id: str, trace_id: str) -> Received | None
     return received
 
 
-def read_step(gemeente: str, received: Received,
+def read_step(gemeente: str, delivery_id: str,
               trace_id: str) -> tuple[pl.DataFrame, list[str]] | None:
     """Read the archived bytes (exactly what was hashed) into typed standard columns."""
     ctx = context(gemeente)
+    received = deliveries.received_by_id(ctx.database_url, delivery_id)
     partner = partner_for(ctx, received.partner_id)
     with scrubbed("inlezen"), ctx.audit.operation("inlezen", trace_id,
                                                    levering=received.delivery_id) as op:
@@ -148,7 +163,9 @@ def read_step(gemeente: str, received: Received,
             # Refused whole: every row it has (if any could be counted) is quarantined with it.
             deliveries.record_error(ctx.database_url, received.delivery_id, error, rows_read=rows)
             op.attributes.update(fout=error.code, rijen=rows)
-            progress().warning("%s", error.message)
+            # The message names the file: it is in the registry, the log line gives the id.
+            progress().warning("%s: niet ingelezen (%s); zie 'vroeg quarantine %s'.",
+                               label(delivery_id), error.code, delivery_id[:8])
             return None
         parsed = connectors.parse(mapped, ctx.municipality)
         op.attributes.update(rijen=parsed.height, genegeerde_kolommen=len(mapped.ignored_columns),
@@ -161,9 +178,10 @@ def read_step(gemeente: str, received: Received,
     return parsed, notes
 
 
-def validate_step(gemeente: str, received: Received, parsed: pl.DataFrame, notes: list[str],
+def validate_step(gemeente: str, delivery_id: str, parsed: pl.DataFrame, notes: list[str],
                   trace_id: str, today: str | None = None) -> ValidationOutcome:
     ctx = context(gemeente)
+    received = deliveries.received_by_id(ctx.database_url, delivery_id)
     day = today_for(ctx, today)
     with scrubbed("valideren"), ctx.audit.operation("validatie", trace_id,
                                                      levering=received.delivery_id) as op:
@@ -178,16 +196,17 @@ def validate_step(gemeente: str, received: Received, parsed: pl.DataFrame, notes
                              invoer_sha256=frame_sha256(parsed),
                              uitvoer_sha256=frame_sha256(outcome.clean))
     if outcome.rejected:
-        progress().warning("%s", outcome.entries[0].message)
+        progress().warning("%s: afgekeurd (%s); zie 'vroeg quarantine %s'.", label(delivery_id),
+                           outcome.entries[0].reason, delivery_id[:8])
     return outcome
 
 
-def pseudonymise_step(gemeente: str, received: Received, clean: pl.DataFrame,
+def pseudonymise_step(gemeente: str, delivery_id: str, clean: pl.DataFrame,
                       trace_id: str) -> pl.DataFrame:
     """Identities into the vault, facts (pseudonyms only) returned for the warehouse."""
     ctx = context(gemeente)
     with scrubbed("pseudonimiseren"), ctx.audit.operation(
-            "pseudonimisering", trace_id, levering=received.delivery_id,
+            "pseudonimisering", trace_id, levering=delivery_id,
             sleutelversie=ctx.keys.version) as op:
         result = pseudonymise(clean, ctx.keys)
         stored = 0
@@ -198,8 +217,9 @@ def pseudonymise_step(gemeente: str, received: Received, clean: pl.DataFrame,
     return result.facts
 
 
-def load_step(gemeente: str, received: Received, facts: pl.DataFrame, trace_id: str) -> LoadCounts:
+def load_step(gemeente: str, delivery_id: str, facts: pl.DataFrame, trace_id: str) -> LoadCounts:
     ctx = context(gemeente)
+    received = deliveries.received_by_id(ctx.database_url, delivery_id)
     with scrubbed("laden"), ctx.audit.operation("laden", trace_id,
                                                  levering=received.delivery_id,
                                                  sql=sql_hashes(LOAD_SQL)) as op:
@@ -222,7 +242,6 @@ def load_step(gemeente: str, received: Received, facts: pl.DataFrame, trace_id: 
     return counts
 
 
-receive_task = task(name="ontvangen", **TASK)(receive_step)
 fetch_task = task(name="ophalen", **TASK)(fetch_step)
 read_task = task(name="inlezen", **TASK)(read_step)
 validate_task = task(name="valideren", **TASK)(validate_step)
@@ -232,9 +251,9 @@ load_task = task(name="laden", **TASK)(load_step)
 
 @dataclass(frozen=True)
 class Steps:
-    """The functions one delivery goes through: Prefect tasks in a flow, plain functions outside."""
+    """The functions one delivery goes through: Prefect tasks in a flow, plain functions outside.
+    Receiving a file is not among them: it happens before the flow (receive_file)."""
 
-    receive: Callable[..., Received]
     fetch: Callable[..., Received | None]
     read: Callable[..., tuple[pl.DataFrame, list[str]] | None]
     validate: Callable[..., ValidationOutcome]
@@ -242,13 +261,21 @@ class Steps:
     load: Callable[..., LoadCounts]
 
 
-TASKS = Steps(receive_task, fetch_task, read_task, validate_task, pseudonymise_task, load_task)
-STEPS = Steps(receive_step, fetch_step, read_step, validate_step, pseudonymise_step, load_step)
+TASKS = Steps(fetch_task, read_task, validate_task, pseudonymise_task, load_task)
+STEPS = Steps(fetch_step, read_step, validate_step, pseudonymise_step, load_step)
 
 
 # ----------------------------------------------------------------------------------------------
 # One delivery
 # ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A received delivery as a flow is given it: ids only, never the file's name."""
+
+    delivery_id: str
+    trace_id: str
 
 
 def refused(name: str, partner_id: str | None, message: str, code: str) -> dict:
@@ -259,67 +286,81 @@ def refused(name: str, partner_id: str | None, message: str, code: str) -> dict:
             "rijen_quarantaine": 0, "rijen_dubbel": 0, "opmerkingen": [], "klopt": True}
 
 
-def process(gemeente: str, received: Received, trace_id: str, today: str | None = None,
+def receive_file(gemeente: str, path: str, partner_id: str | None, *,
+                 filename: str | None = None, channel: str = "bestand") -> Receipt | dict:
+    """Archive and register one file, before any flow starts: its receipt for the flow, or the
+    summary of a file refused before it was received (unknown partner, a partner that delivers
+    through its database, too large, unreadable), which the caller reports. Logs nothing: the
+    refusal's message names the file."""
+    name = filename or Path(path).name
+    try:
+        partner = partner_for(context(gemeente), partner_id)
+    except ConfigError as error:
+        return refused(name, partner_id, str(error), "PARTNER_ONBEKEND")
+    if partner.channel == "sql":
+        message = (f"{safe_filename(name)}: partner {partner.id} levert via zijn "
+                   f"database (channel: sql); gebruik 'vroeg collect --partner {partner.id}'.")
+        return refused(name, partner_id, message, "KANAAL_SQL")
+    trace_id = new_trace_id()
+    try:
+        received = receive_step(gemeente, path, partner_id, trace_id, name, channel)
+    except DeliveryError as error:
+        # Refused before it was read (too large, unreadable): nothing registered.
+        return refused(name, partner_id, error.message, error.code)
+    return Receipt(received.delivery_id, trace_id)
+
+
+def process(gemeente: str, receipt: Receipt, today: str | None = None,
             steps: Steps = TASKS) -> dict:
-    """Read, validate, pseudonymise and load a received delivery; its summary (no personal data)."""
+    """Read, validate, pseudonymise and load a received delivery; its summary (no personal data).
+    Log lines name the delivery by id (label)."""
     ctx = context(gemeente)
     logger = progress()
+    delivery_id, trace_id = receipt.delivery_id, receipt.trace_id
+    received = deliveries.received_by_id(ctx.database_url, delivery_id)
     if received.is_duplicate:
-        logger.info("%s: al eerder aangeleverd (levering %s); niets geladen.", received.filename,
-                    received.duplicate_of)
-        return deliveries.summary(ctx.database_url, received.delivery_id)
+        logger.info("%s: al eerder aangeleverd (%s); niets geladen.", label(delivery_id),
+                    label(received.duplicate_of))
+        return deliveries.summary(ctx.database_url, delivery_id)
+    deliveries.attach_flow_run(ctx.database_url, delivery_id, flow_run.get_id())
     try:
-        read = steps.read(gemeente, received, trace_id)
+        read = steps.read(gemeente, delivery_id, trace_id)
         if read is not None:
             parsed, notes = read
             del read
-            outcome = steps.validate(gemeente, received, parsed, notes, trace_id, today)
+            outcome = steps.validate(gemeente, delivery_id, parsed, notes, trace_id, today)
             del parsed
             if not outcome.rejected:
-                facts = steps.pseudonymise(gemeente, received, outcome.clean, trace_id)
+                facts = steps.pseudonymise(gemeente, delivery_id, outcome.clean, trace_id)
                 del outcome
-                steps.load(gemeente, received, facts, trace_id)
+                steps.load(gemeente, delivery_id, facts, trace_id)
     except BaseException as exc:
-        deliveries.mark_failed(ctx.database_url, received.delivery_id, str(exc)[:500])
+        deliveries.mark_failed(ctx.database_url, delivery_id, str(exc)[:500])
         raise
-    result = deliveries.summary(ctx.database_url, received.delivery_id)
+    result = deliveries.summary(ctx.database_url, delivery_id)
     logger.info(
         "%s: %d gelezen, %d geladen (%d bijgewerkt), %d in quarantaine, %d dubbel (%s).",
-        result["bestand"], result["rijen_gelezen"], result["rijen_geladen"],
+        label(delivery_id), result["rijen_gelezen"], result["rijen_geladen"],
         result["waarvan_bijgewerkt"], result["rijen_quarantaine"], result["rijen_dubbel"],
         result["status"])
     return result
 
 
 def ingest_one(gemeente: str, path: str, partner_id: str | None, today: str | None = None, *,
-               steps: Steps = TASKS, filename: str | None = None,
+               steps: Steps = STEPS, filename: str | None = None,
                channel: str = "bestand") -> dict:
-    """One file through every step; returns its summary (counts, no personal data)."""
-    logger = progress()
-    name = filename or Path(path).name
-    try:
-        partner = partner_for(context(gemeente), partner_id)
-    except ConfigError as error:
-        logger.warning("%s", error)
-        return refused(name, partner_id, str(error), "PARTNER_ONBEKEND")
-    if partner.channel == "sql":
-        message = (f"{safe_filename(name)}: partner {partner.id} levert via zijn "
-                   f"database (channel: sql); gebruik 'vroeg collect --partner {partner.id}'.")
-        logger.warning("%s", message)
-        return refused(name, partner_id, message, "KANAAL_SQL")
-    trace_id = new_trace_id()
-    try:
-        received = steps.receive(gemeente, path, partner_id, trace_id, name, channel)
-    except DeliveryError as error:
-        # Refused before it was read (too large, unreadable): nothing registered.
-        logger.warning("%s", error.message)
-        return refused(name, partner_id, error.message, error.code)
-    return process(gemeente, received, trace_id, today, steps)
+    """One file received and taken through every step, without a flow around it; its summary
+    (counts, no personal data)."""
+    receipt = receive_file(gemeente, path, partner_id, filename=filename, channel=channel)
+    if not isinstance(receipt, Receipt):
+        return receipt
+    return process(gemeente, receipt, today, steps)
 
 
 def fetch_one(gemeente: str, partner_id: str, today: str | None = None, *,
               steps: Steps = TASKS) -> dict:
-    """Query one SQL partner and process the result; a summary like a file's."""
+    """Query one SQL partner and process the result; a summary like a file's. (The name of a
+    query's result is made from the partner id and the time, never chosen by the partner.)"""
     logger = progress()
     trace_id = new_trace_id()
     try:
@@ -332,20 +373,34 @@ def fetch_one(gemeente: str, partner_id: str, today: str | None = None, *,
         summary = refused(f"{partner_id} (database)", partner_id, "de query gaf geen rijen",
                           "GEEN_RIJEN")
         return {**summary, "status": NotReceived.LEEG, "kanaal": "sql"}
-    return process(gemeente, received, trace_id, today, steps)
+    return process(gemeente, Receipt(received.delivery_id, trace_id), today, steps)
 
 
 @flow(name="inlezen-leveringen", persist_result=False, on_failure=[flow_failed])
-def ingest_flow(gemeente: str, paths: list[str], partner_id: str | None = None,
-                today: str | None = None) -> list[dict]:
-    """Ingest files of one partner (or standard-format files when partner_id is None)."""
+def ingest_flow(gemeente: str, receipts: list[Receipt], today: str | None = None) -> list[dict]:
+    """Process received deliveries (receipts: ids only, see the module's docstring)."""
     ctx = context(gemeente)  # refuse to start without a usable key (missing, unsafe, mid-rotation)
-    results = [ingest_one(gemeente, path, partner_id, today) for path in paths]
+    results = [process(gemeente, receipt, today) for receipt in receipts]
     notify.notify_deliveries(ctx.database_url, ctx.municipality, results)
     return results
 
 
+def ingest(gemeente: str, paths: list[str], partner_id: str | None = None,
+           today: str | None = None) -> list[dict]:
+    """Files of one partner (or standard-format files when partner_id is None): each received
+    here, outside Prefect, then processed by ingest_flow. Summaries in the order of `paths`;
+    files refused before they were received are notified here (the flow never hears of them)."""
+    ctx = context(gemeente)  # a missing or unsafe key: refused before anything is archived
+    outcomes = [receive_file(gemeente, path, partner_id) for path in paths]
+    notify.notify_deliveries(ctx.database_url, ctx.municipality,
+                             [o for o in outcomes if not isinstance(o, Receipt)])
+    receipts = [o for o in outcomes if isinstance(o, Receipt)]
+    processed = iter(ingest_flow(gemeente, receipts, today) if receipts else [])
+    return [next(processed) if isinstance(o, Receipt) else o for o in outcomes]
+
+
 def ingest_files(gemeente: str, paths: list[str], partner_id: str | None = None,
                  today: str | None = None) -> list[dict]:
-    """The same as ingest_flow, through the plain step functions, without Prefect."""
+    """The same as ingest, through the plain step functions, without Prefect (and without
+    notifications)."""
     return [ingest_one(gemeente, path, partner_id, today, steps=STEPS) for path in paths]

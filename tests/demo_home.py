@@ -106,7 +106,7 @@ def with_extras() -> tuple[Path, dict]:
     first time, from a copy of `pristine()`). The result is the demo's, plus "canary" and
     "formula" (their ingestion summaries) and "rerun" (the second run)."""
     if "extras" not in _SNAPSHOTS:
-        from flows.ingest import ingest_flow
+        from flows.ingest import ingest
         from flows.run import run_flow
         from scoring.score import Period
 
@@ -118,8 +118,8 @@ def with_extras() -> tuple[Path, dict]:
         extra = extra_deliveries(base / "extra", Period.parse(result["periode"]))
         with pytest.MonkeyPatch.context() as mp:
             _as_home(mp, root)
-            canary, formula = ingest_flow(gemeente="0080",
-                                          paths=[str(extra["canary"]), str(extra["formula"])])
+            canary, formula = ingest(gemeente="0080",
+                                 paths=[str(extra["canary"]), str(extra["formula"])])
             rerun = run_flow(gemeente="0080", period=result["periode"])
         result.update(canary=[canary], formula=[formula], rerun=rerun)
         _sealed("extras", root, result)

@@ -123,6 +123,36 @@ def scan_duckdb(path: Path, canaries: list[str]) -> list[Finding]:
             con.close()
 
 
+def scan_sqlite(path: Path, canaries: list[str]) -> list[Finding]:
+    """Every column of every table of a SQLite database, as text: which table and column hold a
+    value (a byte search says only which file). Read from a copy, with its write-ahead log."""
+    import sqlite3
+
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / path.name
+        for suffix in ("", "-wal"):
+            if path.with_name(path.name + suffix).exists():
+                shutil.copyfile(path.with_name(path.name + suffix),
+                                copy.with_name(copy.name + suffix))
+        con = sqlite3.connect(copy)
+        try:
+            found = []
+            tables = [t for (t,) in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for table in tables:
+                for column in [c[1] for c in con.execute(f'PRAGMA table_info("{table}")')]:
+                    values = con.execute(
+                        f'SELECT DISTINCT lower(CAST("{column}" AS TEXT)) FROM "{table}"')
+                    text = "\n".join(v for (v,) in values if v)
+                    for canary in canaries:
+                        if canary.lower() in text:
+                            found.append(Finding(f"{path}#{table}.{column}", canary,
+                                                 "SQLite-kolom"))
+            return found
+        finally:
+            con.close()
+
+
 def scan_tree(root: Path, canaries: list[str], *, skip: set[Path] = frozenset()) -> tuple[
         list[Finding], int]:
     """(findings, number of files searched) for every file under root, except those in skip."""

@@ -3,9 +3,11 @@ them) and sent by e-mail when the municipality's configuration names an SMTP ser
 
 What is notified: a delivery refused, rejected, unreadable or failed; a flow that failed after its
 retries (Prefect's on_failure hook); a partner without a delivery for longer than its expected
-interval. Messages are built here from codes, ids, file names (already made safe), counts and
-error codes only. An exception's message is never included, only its type: library messages can
-quote data.
+interval. Messages are built here from codes, ids, counts and error codes only. An exception's
+message is never included, only its type: library messages can quote data. Nor is a delivery's
+file name, in the subject or the body: partners choose them and one may hold a resident's name,
+and e-mail travels and is kept beyond our stores. A notification names the delivery by its id;
+the data officer's delivery page (and `vroeg quarantine`) shows the name.
 """
 
 from __future__ import annotations
@@ -76,22 +78,40 @@ def notify(database_url: str, municipality: Municipality, message: Message) -> N
 # ----------------------------------------------------------------------------------------------
 
 
+def without_filename(text: str, filename: str | None) -> str:
+    """A delivery's message without the file's name (messages start with it: "naam.csv: ...")."""
+    if not filename:
+        return text
+    text = text.removeprefix(f"{filename}: ")
+    return text.replace(filename, "(bestandsnaam)")
+
+
 def delivery_message(row: dict) -> Message | None:
-    """A delivery summary (flows.ingest) that needs attention, as a message; else None."""
+    """A delivery summary (flows.ingest) that needs attention, as a message; else None. Neither
+    subject nor body holds the file name (see the module's docstring)."""
     if row.get("status") not in PROBLEMS:
         return None
+    partner = row.get("partner") or "standaardformaat"
+    delivery = row.get("levering")
     lines = [
-        f"Levering: {row.get('bestand')} van partner {row.get('partner') or 'standaardformaat'}",
+        f"Levering: {delivery} van partner {partner}" if delivery else
+        f"Een levering van partner {partner} is geweigerd voordat ze werd ontvangen (niets "
+        f"gearchiveerd of geregistreerd).",
         f"Status: {row['status']}" + (f" ({row['foutcode']})" if row.get("foutcode") else ""),
         f"Rijen gelezen: {row.get('rijen_gelezen', 0)}, in quarantaine: "
         f"{row.get('rijen_quarantaine', 0)}",
     ]
     if row.get("melding"):
-        lines.append(f"Melding: {row['melding']}")  # DeliveryError messages never hold a value
-    if row.get("levering"):
-        lines.append(f"Levering-id: {row['levering']} (portaal: Leveringen)")
-    return Message("levering", row.get("levering") or row.get("bestand"),
-                   f"Levering {row['status']}: {row.get('bestand')}", "\n".join(lines))
+        # DeliveryError messages never hold a value; they do name the file.
+        lines.append(f"Melding: {without_filename(row['melding'], row.get('bestand'))}")
+    if delivery:
+        lines.append(f"Bestandsnaam en meldingen: portaal, Leveringen, of 'vroeg quarantine "
+                     f"{delivery[:8]}'.")
+    else:
+        lines.append("Zie de uitvoer van de opdracht; een geweigerd inboxbestand staat in de map "
+                     "geweigerd/ van de inbox van de partner.")
+    return Message("levering", delivery or partner,
+                   f"Levering {row['status']} van partner {partner}", "\n".join(lines))
 
 
 def notify_deliveries(database_url: str, municipality: Municipality, rows: list[dict]) -> int:

@@ -123,12 +123,12 @@ def test_a_new_partner_is_onboarded_by_configuration_alone(prefect_server, home,
     """The done-when: a new YAML, the partner's own file, through the real ingest flow."""
     import duckdb
 
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
 
     add_partner(home, "woonbron-noord", WOONBRON)
     export = tmp_path / "WB export oktober.txt"
     export.write_bytes(woonbron_file())
-    (summary,) = ingest_flow(gemeente="0080", paths=[str(export)], partner_id="woonbron-noord",
+    (summary,) = ingest(gemeente="0080", paths=[str(export)], partner_id="woonbron-noord",
                              today=TODAY.isoformat())
     assert (summary["status"], summary["rijen_gelezen"], summary["rijen_geladen"],
             summary["rijen_quarantaine"]) == ("geladen", 4, 3, 1)

@@ -195,7 +195,7 @@ def _write_config(root: Path) -> None:
 
 @pytest.fixture(scope="module")
 def golden(prefect_server, tmp_path_factory):
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
     from flows.run import run_flow
     from privacy.keys import init_keys
     from vroeg.settings import Home
@@ -211,7 +211,7 @@ def golden(prefect_server, tmp_path_factory):
         files.mkdir()
         (files / "historie.csv").write_bytes(standard_file(HISTORY))
         (files / "oktober.csv").write_bytes(standard_file(OCTOBER))
-        ingested = [ingest_flow(gemeente="0080", paths=[str(files / name)], today=TODAY)[0]
+        ingested = [ingest(gemeente="0080", paths=[str(files / name)], today=TODAY)[0]
                     for name in ("historie.csv", "oktober.csv")]
         run = run_flow(gemeente="0080", period=PERIOD)
         yield {"home": home, "root": root, "ingested": ingested, "run": run}

@@ -1,7 +1,7 @@
 """Hostile deliveries: each gets a clear error or a quarantined row, none crashes, hangs or
 loses a row, and read = loaded + quarantined + duplicates holds for every one of them.
 
-A representative subset goes through the real Prefect flow (`ingest_flow`, and `run_flow` for
+A representative subset goes through the real Prefect flow (`ingest`, and `run_flow` for
 formula injection); the rest through the same step functions without Prefect (tests/ingesting).
 """
 
@@ -86,7 +86,7 @@ def zip_bomb() -> bytes:
 @pytest.mark.prefect
 def test_hostile_files_through_the_ingest_flow(prefect_server, home, tmp_path, zip_bomb):
     """One flow run with a file of each kind; every file ends with a status, the flow does not."""
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
 
     files = {
         "leeg": write(tmp_path, "leeg.csv", b""),
@@ -100,7 +100,7 @@ def test_hostile_files_through_the_ingest_flow(prefect_server, home, tmp_path, z
             row(signaal_id="D-3", huisnummer="6")])),
     }
     paths = [str(p) for p in files.values()]
-    result = {r["bestand"]: r for r in ingest_flow(gemeente="0080", paths=paths,
+    result = {r["bestand"]: r for r in ingest(gemeente="0080", paths=paths,
                                                    today=TODAY.isoformat())}
     for summary in result.values():
         assert_conserved(summary, home)
@@ -123,7 +123,7 @@ def test_hostile_files_through_the_ingest_flow(prefect_server, home, tmp_path, z
     bomb = write(tmp_path, "bom.xlsx", zip_bomb)
     csv_as_xlsx = write(tmp_path, "oud.xlsx", standard_file(rows(3, woonplaats="Grou",
                                                                postcode="9001 AA")))
-    xlsx = {r["bestand"]: r for r in ingest_flow(gemeente="0080",
+    xlsx = {r["bestand"]: r for r in ingest(gemeente="0080",
                                                  paths=[str(bomb), str(csv_as_xlsx)],
                                                  partner_id="wonen-fryslan",
                                                  today=TODAY.isoformat())}
@@ -132,7 +132,7 @@ def test_hostile_files_through_the_ingest_flow(prefect_server, home, tmp_path, z
     assert "geen geldig Excel" in xlsx["oud.xlsx"]["melding"]
     for summary in xlsx.values():
         assert_conserved(summary, home)
-    unknown = ingest_flow(gemeente="0080", paths=[str(files["shell"])], partner_id="bestaat-niet")
+    unknown = ingest(gemeente="0080", paths=[str(files["shell"])], partner_id="bestaat-niet")
     assert unknown[0]["status"] == "geweigerd" and "Onbekende partner" in unknown[0]["melding"]
     assert_conserved(unknown[0], home)
     assert signal_count(home) == 4
@@ -142,7 +142,7 @@ def test_hostile_files_through_the_ingest_flow(prefect_server, home, tmp_path, z
 def test_formula_injection_never_reaches_a_visit_list_as_a_formula(prefect_server, home, tmp_path):
     """Names and addresses starting with = + - @ go through ingest, scoring and publication and
     come out as text: a leading quote in the CSV, typed text cells in the XLSX."""
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
     from flows.run import run_flow
 
     attacks = [
@@ -156,7 +156,7 @@ def test_formula_injection_never_reaches_a_visit_list_as_a_formula(prefect_serve
             huisnummer="4"),
     ]
     path = write(tmp_path, "formules.csv", standard_file(attacks))
-    ingested = ingest_flow(gemeente="0080", paths=[str(path)], today=TODAY.isoformat())[0]
+    ingested = ingest(gemeente="0080", paths=[str(path)], today=TODAY.isoformat())[0]
     assert ingested["status"] == "geladen" and ingested["rijen_geladen"] == 4
     assert_conserved(ingested, home)
 

@@ -54,7 +54,7 @@ def delivery(folder: Path, own_name: str, own_bsn: str) -> Path:
 @pytest.fixture(scope="module")
 def region(prefect_server, tmp_path_factory):
     """One installation with 0080 and 0081, each ingested and run through Prefect."""
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
     from flows.run import run_flow
     from privacy.keys import init_keys
     from tests.flows.test_flows import _valid_bsn
@@ -71,7 +71,7 @@ def region(prefect_server, tmp_path_factory):
                                    (OTHER, "Alleendaarzq", "9999883")):
             init_keys(home, code)
             path = delivery(root.parent / "in" / code, name, _valid_bsn(prefix))
-            ingested = ingest_flow(gemeente=code, paths=[str(path)], today=TODAY)
+            ingested = ingest(gemeente=code, paths=[str(path)], today=TODAY)
             run = run_flow(gemeente=code, period=PERIOD)
             results[code] = {"ingested": ingested, "run": run, "own": name}
         yield home, results

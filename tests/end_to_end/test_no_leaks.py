@@ -1,13 +1,21 @@
 """No leaks: personal data stays in the vault and the published list, nowhere else.
 
-The canary test runs the demo as a real subprocess (its own Prefect ephemeral server, its Prefect
-home inside VROEG_HOME, TMPDIR and HOME pointed into the test folder), with one extra delivery about
-a canary household whose surname, BSN, phone number, e-mail and street occur nowhere else. Then it
+The canary test runs the demo and the month's run as a data officer does, with the `vroeg`
+command in processes of their own (each with its own Prefect ephemeral server, Prefect's home
+inside VROEG_HOME, TMPDIR and HOME pointed into the test folder), with one extra delivery about a
+canary household whose surname, BSN, phone number, e-mail and street occur nowhere else. Then it
 searches every file the run left behind (Prefect's database and logs, result storage, the
 warehouse, the operational database with the audit trail and validation results, the vault, the
-archive, temporary files, the process's own output) for each canary value, in clear text, UTF-16,
+archive, temporary files, the commands' own output) for each canary value, in clear text, UTF-16,
 base64, hex and URL encoding, inside zip/xlsx, gzip, bz2 and xz, and in every column of every
 DuckDB table. Only the visit list published for the canary's wijkteam may contain them.
+
+Issue 19 adds hostile deliveries that carry the canary's surname where no value should come from:
+a file without a header row (its first signal becomes the header), a workbook without the
+configured sheet (its sheets are named after the canary), and files whose NAMES hold the surname,
+one given on the command line and one dropped in an inbox. A partner's file name may be shown to
+the data officer (their terminal, the delivery registry in the operational database, checked per
+table); it must not reach Prefect (flow parameters, task runs, logs) or a notification.
 
 That the search finds what it looks for is proven twice: on planted files in every encoding, and by
 a flow that deliberately logs a canary name through Prefect, which the search must report.
@@ -22,6 +30,8 @@ import gzip
 import io
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -29,14 +39,17 @@ import urllib.parse
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from tests import REPO_ROOT
 from tests.builders import row, standard_file
-from tests.leakscan import scan_bytes, scan_tree
+from tests.ingesting import add_partner
+from tests.leakscan import Finding, scan_bytes, scan_sqlite, scan_tree
 from vroeg.bsn import first_valid
 
 REPO = REPO_ROOT
+VROEG = shutil.which("vroeg", path=str(Path(sys.executable).parent)) or "vroeg"
 
 
 _valid_bsn = first_valid
@@ -50,69 +63,163 @@ CANARIES = {
     "email": "qwv.kanarie@example.net",
     "straatnaam": "Qwvkanariestraat",
 }
+SURNAME = CANARIES["achternaam"]
 
-SCRIPT = """
-import json, sys
-from vroeg.settings import Home
-from flows.prefect_env import configure
+#: Files whose names a partner chose, holding the canary's surname (issue 19, point 7).
+NAMED_FILE = f"huurachterstand {SURNAME}.csv"
+NAMED_INBOX_FILE = f"{SURNAME} oktober.csv"
 
-home = Home.from_env().ensure()
-configure(home)  # Prefect's home (database, logs, storage) under VROEG_HOME, before importing it
-from privacy.keys import init_keys
-init_keys(home, "0080", development=True)
-from flows.demo import demo_flow
-from flows.ingest import ingest_flow
-from flows.run import run_flow
-
-demo = demo_flow(gemeente="0080", seed=81, months=1)
-canary = ingest_flow(gemeente="0080", paths=[sys.argv[1]])
-run = run_flow(gemeente="0080", period=demo["periode"])
-print(json.dumps({"periode": demo["periode"], "canary": canary, "run": run}))
+INBOX_PARTNER = """
+id: inbox-kanarie
+name: Inbox Kanarie
+partner_type: Huur
+channel: inbox
+format: csv
+inbox: {pattern: "*.csv", min_age_seconds: 0}
+columns: standard
 """
 
+#: The commands given a file named after the canary: their output (the data officer's terminal)
+#: may show that name.
+NAMING_COMMANDS = {"bestandsnaam", "inbox"}
+#: The tables of the operational database that may hold a partner's file name: the delivery
+#: registry and its quarantine, which the data officer's pages and `vroeg quarantine` show.
+#: Notifications may not (their subject and body name the delivery by id).
+OPS_DB_FILE_NAMES = {"deliveries", "quarantine"}
 
-def _canary_delivery(folder: Path) -> Path:
-    from scoring.score import Period
 
-    period = Period.last_complete("Europe/Amsterdam")
-    delivery = folder / "kanarie.csv"
-    delivery.write_bytes(standard_file([row(
-        signaal_id="KAN-1", partner_type="Energie", partner_naam="Energie Fryslân",
-        signaaldatum=(period.start + dt.timedelta(days=9)).isoformat(),
-        ontstaansdatum=(period.start - dt.timedelta(days=30)).isoformat(), bedrag="1234,56",
-        crisis="ja", bsn=CANARIES["bsn"], voornamen="Kwik", tussenvoegsel="",
-        achternaam=CANARIES["achternaam"], straatnaam=CANARIES["straatnaam"],
-        postcode="8911 QW", huisnummer="3", huisnummertoevoeging="", telefoon=CANARIES["telefoon"],
-        email=CANARIES["email"])]))
-    return delivery
+def _canary_row(period, **overrides: str) -> dict:
+    return row(**{
+        "signaal_id": "KAN-1", "partner_type": "Energie", "partner_naam": "Energie Fryslân",
+        "signaaldatum": (period.start + dt.timedelta(days=9)).isoformat(),
+        "ontstaansdatum": (period.start - dt.timedelta(days=30)).isoformat(),
+        "bedrag": "1234,56", "crisis": "ja", "bsn": CANARIES["bsn"], "voornamen": "Kwik",
+        "tussenvoegsel": "", "achternaam": SURNAME, "straatnaam": CANARIES["straatnaam"],
+        "postcode": "8911 QW", "huisnummer": "3", "huisnummertoevoeging": "",
+        "telefoon": CANARIES["telefoon"], "email": CANARIES["email"], **overrides})
+
+
+def _deliveries(folder: Path, period) -> dict[str, Path]:
+    """The canary delivery, and issue 19's hostile ones."""
+    files = {name: folder / name for name in ("kanarie.csv", "zonder-kopregel.csv",
+                                              "wonen.xlsx", NAMED_FILE)}
+    files["kanarie.csv"].write_bytes(standard_file([_canary_row(period)]))
+    # No header row: the first signal is taken for the header, and its surname is repeated (also
+    # the street), which makes a duplicate column name out of a resident's name.
+    headerless = standard_file([_canary_row(period, signaal_id="KAN-H1", straatnaam=SURNAME),
+                                _canary_row(period, signaal_id="KAN-H2")])
+    files["zonder-kopregel.csv"].write_bytes(headerless.split(b"\r\n", 1)[1])
+    # For wonen-fryslan, whose configuration names the sheet "Huurachterstanden": sheets named
+    # after the canary instead.
+    workbook = openpyxl.Workbook()
+    workbook.active.title = SURNAME
+    workbook.create_sheet(f"{SURNAME} 2")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    files["wonen.xlsx"].write_bytes(buffer.getvalue())
+    # A file named after the canary, refused whole (a required column is missing), so that it is
+    # logged as refused and notified. Its content holds no canary value.
+    columns = tuple(c for c in row() if c != "bedrag")
+    files[NAMED_FILE].write_bytes(standard_file([row(signaal_id="NAAM-1")], columns=columns))
+    return files
 
 
 @pytest.fixture(scope="module")
 def canary_run(tmp_path_factory):
-    """The whole demo plus the canary delivery, as a separate process."""
+    """The demo, the canary delivery, the hostile ones and the month's run, through `vroeg`."""
+    from scoring.score import Period
+    from vroeg.settings import Home
+
     base = tmp_path_factory.mktemp("kanarie")
     folders = {name: base / name for name in ("home", "tmp", "gebruiker", "werkmap", "uitvoer",
                                               "invoer")}
     for folder in folders.values():
         folder.mkdir()
-    delivery = _canary_delivery(folders["invoer"])
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("VROEG_", "PREFECT_", "GX_"))}
     env.update(VROEG_HOME=str(folders["home"]), TMPDIR=str(folders["tmp"]),
                HOME=str(folders["gebruiker"]), PYTHONPATH=str(REPO))
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(delivery)], env=env,
-                          cwd=folders["werkmap"], capture_output=True, text=True, timeout=900)
-    # The process's own output is searched too, like any log.
-    (folders["uitvoer"] / "stdout.txt").write_text(done.stdout)
-    (folders["uitvoer"] / "stderr.txt").write_text(done.stderr)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+
+    def vroeg(name: str, *args: str, codes: tuple[int, ...] = (0,)) -> dict:
+        done = subprocess.run([VROEG, *args], env=env, cwd=folders["werkmap"],
+                              capture_output=True, text=True, timeout=900)
+        # The commands' own output is searched too, like any log.
+        (folders["uitvoer"] / f"{name}.stdout.txt").write_text(done.stdout)
+        (folders["uitvoer"] / f"{name}.stderr.txt").write_text(done.stderr)
+        assert done.returncode in codes, done.stderr[-3000:]
+        return json.loads(done.stdout)
+
+    demo = vroeg("demo", "demo", "--seed", "81", "--months", "1", "--json")
+    files = _deliveries(folders["invoer"], Period.parse(demo["periode"]))
+    canary = vroeg("kanarie", "ingest", "--json", str(files["kanarie.csv"]))["leveringen"]
+    hostile = {
+        "zonder-kopregel": vroeg("zonder-kopregel", "ingest", "--json",
+                                 str(files["zonder-kopregel.csv"]), codes=(1,)),
+        "werkblad": vroeg("werkblad", "ingest", "--json", "--partner", "wonen-fryslan",
+                          str(files["wonen.xlsx"]), codes=(1,)),
+        "bestandsnaam": vroeg("bestandsnaam", "ingest", "--json", str(files[NAMED_FILE]),
+                              codes=(1,)),
+    }
+    # A partner that drops its files in an inbox, collected by the flow `vroeg serve` schedules.
+    home = Home(folders["home"])
+    add_partner(home, "inbox-kanarie", INBOX_PARTNER)
+    inbox = home.inbox_dir("0080") / "inbox-kanarie"
+    inbox.mkdir(parents=True)
+    shutil.copyfile(files[NAMED_FILE], inbox / NAMED_INBOX_FILE)
+    hostile["inbox"] = vroeg("inbox", "collect", "--json", "--partner", "inbox-kanarie",
+                             codes=(1,))
+    run = vroeg("run", "run", "--period", demo["periode"], "--json")
+    result = {"periode": demo["periode"], "canary": canary, "run": run,
+              "hostile": {k: v["leveringen"] for k, v in hostile.items()}}
     return {"base": base, "folders": folders, "result": result}
+
+
+def _allowed(canary_run) -> set[Path]:
+    """The canary's visit list (CSV and workbook): the only files that may hold its values."""
+    home, result = canary_run["folders"]["home"], canary_run["result"]
+    centrum = next(i for i in result["run"]["lijsten"] if i["wijkteam"] == "wt-centrum")
+    return {home / "outbox" / "0080" / "wt-centrum" / Path(centrum[kind]).name
+            for kind in ("csv", "xlsx")}
+
+
+def _file_of(finding: Finding) -> Path:
+    return Path(finding.where.split("!")[0].split("#")[0])
+
+
+def _leaks(canary_run, findings: list[Finding]) -> list[Finding]:
+    """Findings where no canary value may be. The surname is also the name of two files: it may
+    be in the output of the commands given them, and in the operational database's delivery
+    registry, which is searched per table instead of as bytes."""
+    folders = canary_run["folders"]
+    ops_db = folders["home"] / "vroeg.sqlite"
+    allowed = _allowed(canary_run)
+    leaks = []
+    for finding in findings:
+        path = _file_of(finding)
+        if path in allowed:
+            continue
+        if finding.canary == SURNAME and (
+                (path.parent == folders["uitvoer"] and path.name.split(".")[0] in NAMING_COMMANDS)
+                or path.name.startswith(ops_db.name)):
+            continue
+        leaks.append(finding)
+    return leaks + [f for f in scan_sqlite(ops_db, [SURNAME])
+                    if f.where.split("#")[1].split(".")[0] not in OPS_DB_FILE_NAMES]
+
+
+def _report(leaks: list[Finding]) -> str:
+    return "\n".join(f"{f.encoding}: {f.canary} in {f.where}" for f in leaks)
 
 
 def test_the_canary_run_leaves_no_personal_data_outside_its_visit_list(canary_run):
     folders, result = canary_run["folders"], canary_run["result"]
     assert result["canary"][0]["status"] == "geladen", result["canary"]
+    hostile = {name: rows[0] for name, rows in result["hostile"].items()}
+    assert "kolom 11 en kolom 13 van de kopregel" in hostile["zonder-kopregel"]["melding"], hostile
+    assert "werkblad 'Huurachterstanden' ontbreekt" in hostile["werkblad"]["melding"], hostile
+    assert hostile["bestandsnaam"]["status"] == "afgekeurd", hostile
+    assert hostile["bestandsnaam"]["bestand"] == NAMED_FILE  # the data officer sees the name
+    assert hostile["inbox"]["status"] == "afgekeurd", hostile
     home = folders["home"]
     # The scan must cover Prefect's database, the warehouse, the vault and the ops database.
     prefect_files = [p for p in (home / "prefect").rglob("*") if p.is_file()]
@@ -121,24 +228,68 @@ def test_the_canary_run_leaves_no_personal_data_outside_its_visit_list(canary_ru
     for expected in ("warehouse/0080.duckdb", "vault/0080.sqlite", "vroeg.sqlite"):
         assert (home / expected).exists(), expected
 
-    centrum = next(i for i in result["run"]["lijsten"] if i["wijkteam"] == "wt-centrum")
-    allowed = {home / "outbox" / "0080" / "wt-centrum" / Path(centrum[kind]).name
-               for kind in ("csv", "xlsx")}
-    canaries = list(CANARIES.values())
-    findings, searched = scan_tree(canary_run["base"], canaries, skip={folders["invoer"]})
+    allowed = _allowed(canary_run)
+    findings, searched = scan_tree(canary_run["base"], list(CANARIES.values()),
+                                   skip={folders["invoer"]})
     # Not a vacuous scan: the whole installation (the run after the canary publishes a new
     # version of wt-centrum's list only; the other teams' inputs did not change).
     assert searched > 30
 
     # Positive control: the published list is where the canary must be, in the CSV and (zipped)
     # in the workbook, so the search does find them where they are.
-    in_list = {(Path(f.where.split("!")[0]), f.canary) for f in findings
-               if Path(f.where.split("!")[0]) in allowed}
+    in_list = {(_file_of(f), f.canary) for f in findings if _file_of(f) in allowed}
     for path in allowed:  # the list shows name, street and phone (not the BSN or e-mail)
         assert {(path, CANARIES[k]) for k in ("achternaam", "straatnaam", "telefoon")} <= in_list
+    # ... and the delivery registry, where the file names may be, does hold them.
+    registry = scan_sqlite(home / "vroeg.sqlite", [SURNAME])
+    assert any(f.where.endswith("#deliveries.filename") for f in registry), registry
 
-    leaks = [f for f in findings if Path(f.where.split("!")[0].split("#")[0]) not in allowed]
-    assert not leaks, "\n".join(f"{f.encoding}: {f.canary} in {f.where}" for f in leaks)
+    leaks = _leaks(canary_run, findings)
+    assert not leaks, _report(leaks)
+
+
+def _prefect_rows(home: Path, query: str) -> list[tuple]:
+    con = sqlite3.connect(f"file:{home / 'prefect' / 'prefect.db'}?mode=ro", uri=True)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
+
+
+def test_prefect_knows_the_named_files_by_delivery_id_only(canary_run):
+    """Issue 19, point 7: flow runs are given delivery ids, and their log lines name deliveries
+    by id; the names the partners chose stay out of Prefect's database."""
+    home, result = canary_run["folders"]["home"], canary_run["result"]
+    named = [rows[0]["levering"] for name, rows in result["hostile"].items()
+             if name in NAMING_COMMANDS]
+    assert all(named), result["hostile"]
+    parameters = "\n".join(p for (p,) in _prefect_rows(home, "SELECT parameters FROM flow_run"))
+    logs = "\n".join(m for (m,) in _prefect_rows(home, "SELECT message FROM log"))
+    tasks = "\n".join(n for (n,) in _prefect_rows(home, "SELECT name FROM task_run"))
+    # What Prefect does hold of them: the id given to the flow, the id's start in its log.
+    assert named[0] in parameters, parameters[:2000]
+    assert all(f"levering {delivery[:8]}" in logs for delivery in named), logs[-3000:]
+    for text in (parameters, logs, tasks):
+        assert SURNAME.lower() not in text.lower()
+
+
+def test_notifications_name_no_file(canary_run):
+    """Every refused delivery is notified (subject and body, as e-mailed) without its file's
+    name: the data officer finds it in the portal by the delivery id the body gives."""
+    home, result = canary_run["folders"]["home"], canary_run["result"]
+    con = sqlite3.connect(f"file:{home / 'vroeg.sqlite'}?mode=ro", uri=True)
+    try:
+        notes = con.execute("SELECT about, subject, body FROM notifications "
+                            "WHERE kind = 'levering'").fetchall()
+    finally:
+        con.close()
+    refused = [rows[0]["levering"] for rows in result["hostile"].values()]
+    assert len(notes) >= len(refused), notes
+    for delivery in refused:
+        assert any(delivery in body for _, _, body in notes), (delivery, notes)
+    for about, subject, body in notes:
+        for text in (about or "", subject, body):
+            assert SURNAME.lower() not in text.lower(), text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,6 +336,20 @@ def test_the_search_finds_planted_values_in_every_encoding(tmp_path):
     assert scan_bytes(b"niets", list(CANARIES.values()), "x") == []
 
 
+def test_the_search_names_the_table_and_column_of_a_sqlite_database(tmp_path):
+    """What lets the delivery registry hold a file name while every other table may not."""
+    con = sqlite3.connect(tmp_path / "ops.sqlite")
+    con.execute("CREATE TABLE deliveries (id TEXT, filename TEXT)")
+    con.execute("CREATE TABLE notifications (subject TEXT)")
+    con.execute("INSERT INTO deliveries VALUES ('1', ?)", (NAMED_FILE,))
+    con.execute("INSERT INTO notifications VALUES ('Levering afgekeurd')")
+    con.commit()
+    con.close()
+    findings = scan_sqlite(tmp_path / "ops.sqlite", list(CANARIES.values()))
+    assert [(f.where.split("#")[1], f.canary) for f in findings] == [
+        ("deliveries.filename", SURNAME)]
+
+
 @pytest.mark.prefect
 def test_a_name_logged_through_prefect_is_found_by_the_search(prefect_server, tmp_path):
     """The deliberate-leak variant: a flow logs a canary surname, and the search must fail."""
@@ -227,7 +392,7 @@ def test_the_portal_keeps_the_canary_out_of_the_operational_database(canary_run)
     from vroeg.opsdb.models import AuditLine, Case, Publication, PublicationHousehold
     from vroeg.settings import Home
 
-    folders, result = canary_run["folders"], canary_run["result"]
+    folders = canary_run["folders"]
     home = Home(folders["home"])
     ps.add_account(home, "kanarie-coord", ["coordinator"], ["wt-centrum"])
     ps.add_account(home, "kanarie-privacy", ["privacy"])
@@ -274,12 +439,9 @@ def test_the_portal_keeps_the_canary_out_of_the_operational_database(canary_run)
     assert re.fullmatch(r"k1_[0-9a-f]{32}", case.huishouden_pseudoniem)
     assert subjects and not [t for t in subjects if t.startswith("k1_")]
 
-    centrum = next(i for i in result["run"]["lijsten"] if i["wijkteam"] == "wt-centrum")
-    allowed = {home.outbox_dir("0080") / "wt-centrum" / Path(centrum[kind]).name
-               for kind in ("csv", "xlsx")}
     findings, _ = scan_tree(folders["home"], list(CANARIES.values()))
-    leaks = [f for f in findings if Path(f.where.split("!")[0].split("#")[0]) not in allowed]
-    assert not leaks, "\n".join(f"{f.encoding}: {f.canary} in {f.where}" for f in leaks)
+    leaks = _leaks(canary_run, findings)
+    assert not leaks, _report(leaks)
 
 
 def test_reporting_outputs_carry_no_canary(canary_run, tmp_path, monkeypatch):
@@ -318,9 +480,6 @@ def test_reporting_outputs_carry_no_canary(canary_run, tmp_path, monkeypatch):
     assert not findings, "\n".join(f"{f.encoding}: {f.canary} in {f.where}" for f in findings)
     assert not scan_bytes(feedback_file.read_bytes(), canaries, str(feedback_file))
     # The whole installation after the three commands: only the canary's visit list.
-    centrum = next(i for i in result["run"]["lijsten"] if i["wijkteam"] == "wt-centrum")
-    allowed = {folders["home"] / "outbox" / "0080" / "wt-centrum" / Path(centrum[kind]).name
-               for kind in ("csv", "xlsx")}
     findings, _ = scan_tree(folders["home"], canaries)
-    leaks = [f for f in findings if Path(f.where.split("!")[0].split("#")[0]) not in allowed]
-    assert not leaks, "\n".join(f"{f.encoding}: {f.canary} in {f.where}" for f in leaks)
+    leaks = _leaks(canary_run, findings)
+    assert not leaks, _report(leaks)

@@ -118,28 +118,28 @@ def ingest_state(home) -> dict:
 
 @pytest.fixture(scope="module")
 def ingest_baseline(prefect_server, tmp_path_factory):
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
 
     tmp = tmp_path_factory.mktemp("crash-ingest-baseline")
     with pytest.MonkeyPatch.context() as mp:
         home, _ = demo_copy(tmp, mp)
         path = delivery_file(tmp)
-        ingest_flow(gemeente="0080", paths=[str(path)], today="2026-11-22")
+        ingest(gemeente="0080", paths=[str(path)], today="2026-11-22")
         return ingest_state(home)
 
 
 @pytest.mark.parametrize("task_name", INGEST_TASKS)
 def test_ingestion_killed_after_each_task_and_run_again_ends_as_uninterrupted(
         task_name, ingest_baseline, prefect_server, tmp_path, monkeypatch):
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
 
     home, _ = demo_copy(tmp_path, monkeypatch)
     path = delivery_file(tmp_path)
     calls = crash_once_after(monkeypatch, module_tasks("flows.ingest")[task_name])
     with pytest.raises(Crash):
-        ingest_flow(gemeente="0080", paths=[str(path)], today="2026-11-22")
+        ingest(gemeente="0080", paths=[str(path)], today="2026-11-22")
     assert calls, f"task {task_name} was never called by the ingestion flow"
-    summary = ingest_flow(gemeente="0080", paths=[str(path)], today="2026-11-22")
+    summary = ingest(gemeente="0080", paths=[str(path)], today="2026-11-22")
 
     state = ingest_state(home)
     assert summary[0]["status"] in ("geladen", "dubbel")
@@ -152,6 +152,27 @@ def test_ingestion_killed_after_each_task_and_run_again_ends_as_uninterrupted(
     # No delivery left half-way, and every signal belongs to a delivery that was loaded.
     assert "ontvangen" not in state["statuses"].values()
     assert {state["statuses"][owner] for owner in state["owners"]} == {"geladen"}
+
+
+def test_ingestion_killed_between_receiving_and_the_flow_ends_as_uninterrupted(
+        ingest_baseline, prefect_server, tmp_path, monkeypatch):
+    """A file is received before its flow starts (a partner's file name stays out of Prefect):
+    a command that dies in between leaves a delivery `ontvangen`, which the next attempt at the
+    same file closes."""
+    from flows.ingest import Receipt, ingest, receive_file
+
+    home, _ = demo_copy(tmp_path, monkeypatch)
+    path = delivery_file(tmp_path)
+    assert isinstance(receive_file("0080", str(path), None), Receipt)  # ... and then it died
+    summary = ingest(gemeente="0080", paths=[str(path)], today="2026-11-22")
+
+    state = ingest_state(home)
+    assert summary[0]["status"] == "geladen"
+    for key in ("signals", "updates", "vault", "loaded"):
+        assert state[key] == ingest_baseline[key], key
+    assert "ontvangen" not in state["statuses"].values()
+    failed = [list(s["statuses"].values()).count("mislukt") for s in (state, ingest_baseline)]
+    assert failed[0] == failed[1] + 1  # the abandoned attempt, closed
 
 
 # ----------------------------------------------------------------------------------------------

@@ -198,7 +198,7 @@ def test_only_listed_households_are_reidentified_and_each_is_logged(demo):
 
 
 def test_same_delivery_twice_is_a_duplicate_and_loads_nothing(demo, prefect_server):
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
 
     home = demo["home"]
     first = sorted((home.root / "demo" / "0080" / "zorg-noord").glob("*.csv"))[0]
@@ -214,7 +214,7 @@ def test_same_delivery_twice_is_a_duplicate_and_loads_nothing(demo, prefect_serv
     before = signal_count()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("VROEG_HOME", str(home.root))
-        again = ingest_flow(gemeente="0080", paths=[str(first)], partner_id="zorg-noord")[0]
+        again = ingest(gemeente="0080", paths=[str(first)], partner_id="zorg-noord")[0]
     assert again["status"] == "dubbel"
     assert again["rijen_geladen"] == 0
     assert again["rijen_dubbel"] == again["rijen_gelezen"] > 0
@@ -223,7 +223,8 @@ def test_same_delivery_twice_is_a_duplicate_and_loads_nothing(demo, prefect_serv
 
 
 def test_prefect_recorded_the_runs_without_parameters_of_people(demo):
-    """Flow runs are in Prefect; their parameters are codes and paths only."""
+    """Flow runs are in Prefect; their parameters are codes and ids only (never a path or a file
+    name: partners name their files, issue 19)."""
     import asyncio
 
     from prefect.client.orchestration import get_client
@@ -239,8 +240,10 @@ def test_prefect_recorded_the_runs_without_parameters_of_people(demo):
     for r in flow_runs:
         text = repr(r.parameters)
         assert "Zzkanariexq" not in text and CANARY["bsn"] not in text
-        assert set(r.parameters) <= {"gemeente", "paths", "partner_id", "today", "period", "seed",
-                                     "months", "dry_run", "overrides"}
+        assert set(r.parameters) <= {"gemeente", "receipts", "partner_id", "today", "period",
+                                     "seed", "months", "dry_run", "overrides"}
+        for receipt in r.parameters.get("receipts") or []:
+            assert set(receipt) == {"delivery_id", "trace_id"}, receipt
         # What-if overrides are rules (weights), never people.
         assert not set(r.parameters.get("overrides") or {}) - {"scoring", "matching",
                                                                "capacity", "wijkteams"}

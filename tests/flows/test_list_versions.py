@@ -33,7 +33,7 @@ def _outbox(home) -> dict[str, bytes]:
 
 def test_rerun_without_changes_publishes_nothing_and_a_late_delivery_a_new_version(
         tmp_path, monkeypatch, prefect_server):
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
     from flows.run import run_flow
     from scoring.score import Period
 
@@ -55,7 +55,7 @@ def test_rerun_without_changes_publishes_nothing_and_a_late_delivery_a_new_versi
         signaal_id="LAAT-1", signaaldatum=(period.start + dt.timedelta(days=5)).isoformat(),
         ontstaansdatum=(period.start - dt.timedelta(days=40)).isoformat(), bedrag="950,00",
         straatnaam="Laatstraat", huisnummer="7", postcode="8911 AB")]))
-    assert ingest_flow(gemeente="0080", paths=[str(late)])[0]["status"] == "geladen"
+    assert ingest(gemeente="0080", paths=[str(late)])[0]["status"] == "geladen"
     third = run_flow(gemeente="0080", period=str(period))
     status = {i["wijkteam"]: (i["status"], i["versie"]) for i in third["lijsten"]}
     assert status.pop("wt-centrum") == ("nieuwe versie", 2)

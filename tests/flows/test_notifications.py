@@ -80,22 +80,26 @@ def notifications(home) -> list:
 
 def test_a_rejected_delivery_is_mailed_without_personal_data(notifying_home, smtp,
                                                               prefect_server, tmp_path):
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
 
     inbox, _ = smtp
-    # The canary's values in a file that lacks a required column: refused whole.
+    # The canary's values in a file that lacks a required column: refused whole. The partner
+    # named the file after the resident (issue 19, point 7): the mail names the delivery by id.
     columns = tuple(c for c in row() if c != "bedrag")
-    path = tmp_path / "kapot.csv"
+    path = tmp_path / "achterstand Zzbestandsnaamxq.csv"
     path.write_bytes(standard_file([CANARY], columns=columns))
-    summary = ingest_flow(gemeente="0080", paths=[str(path)], today="2026-11-22")
+    summary = ingest(gemeente="0080", paths=[str(path)], today="2026-11-22")
     assert summary[0]["status"] == "afgekeurd"
+    assert summary[0]["bestand"] == path.name  # the command's own output shows the name
 
-    assert inbox.subjects() == ["[Vroegsignalering 0080] Levering afgekeurd: kapot.csv"]
+    assert inbox.subjects() == [
+        "[Vroegsignalering 0080] Levering afgekeurd van partner standaard"]
     mail = inbox.messages[0]
     assert mail["To"] == "gegevens@gemeente.test"
     assert summary[0]["levering"] in mail.get_payload()
+    assert "verplichte kolommen ontbreken: bedrag" in mail.get_payload()  # what went wrong
     for value in ("Zzkanariexq", "Kanariepiet", CANARY["bsn"], "Kanariegeelstraat", "8911 KZ",
-                  "0612398745", "kanarie.zzq@example.org"):
+                  "0612398745", "kanarie.zzq@example.org", "Zzbestandsnaamxq"):
         assert value not in inbox.text()
     [recorded] = notifications(notifying_home)
     assert (recorded.kind, recorded.about) == ("levering", summary[0]["levering"])

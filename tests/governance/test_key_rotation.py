@@ -79,7 +79,7 @@ def test_flows_refuse_to_start_with_an_unsafe_key(prefect_server, home):
     from flows.run import run_flow
 
     os.chmod(home.key_file("0080"), 0o640)
-    for start in (lambda: ingest_flow(gemeente="0080", paths=[]),
+    for start in (lambda: ingest_flow(gemeente="0080", receipts=[]),
                   lambda: run_flow(gemeente="0080"),
                   lambda: retention_flow(gemeente="0080", dry_run=True),
                   lambda: rotation_flow(gemeente="0080")):
@@ -235,7 +235,7 @@ def _ops_pseudonym_versions(home) -> dict[str, set[str]]:
 @pytest.mark.prefect
 def test_rotation_on_the_demo_resumes_and_keeps_every_household_and_list(
         prefect_server, tmp_path, monkeypatch):
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest, ingest_flow
     from flows.rotation import rotation_flow
     from flows.run import run_flow
     from governance import rotation
@@ -285,7 +285,7 @@ def test_rotation_on_the_demo_resumes_and_keeps_every_household_and_list(
     with pytest.raises(KeyProblem, match="vroeg keys rotate"):
         context("0080")
     with pytest.raises(KeyProblem, match="niet afgemaakt"):
-        ingest_flow(gemeente="0080", paths=[])
+        ingest_flow(gemeente="0080", receipts=[])
     assert runner.invoke(app, ["audit"]).exit_code == 2
     # The running portal keeps answering, and logs under a key it can still read.
     assert coordinator.get(f"/lijsten/{publication.id}").status_code == 200
@@ -376,7 +376,7 @@ def test_rotation_on_the_demo_resumes_and_keeps_every_household_and_list(
     resent = tmp_path / "opnieuw" / original.name
     resent.parent.mkdir()
     resent.write_bytes(original.read_bytes() + b"\r\n")  # other bytes, same rows
-    again = ingest_flow(gemeente="0080", paths=[str(resent)], partner_id="zorg-noord")[0]
+    again = ingest(gemeente="0080", paths=[str(resent)], partner_id="zorg-noord")[0]
     assert again["status"] == "geladen"
     assert again["rijen_geladen"] == 0 and again["rijen_dubbel"] > 0
     assert _warehouse(home)["signals"] == warehouse_before["signals"]

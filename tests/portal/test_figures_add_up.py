@@ -18,7 +18,7 @@ EQUATION = re.compile(r"(\d+) gelezen = (\d+) geladen\S*.*?\+ (\d+) in quarantai
 
 
 def test_delivery_page_counts_updated_rows_once(home, prefect_server, tmp_path):
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
 
     first = tmp_path / "eerste.csv"
     first.write_bytes(standard_file([row(signaal_id="T-1", bedrag="620,00")]))
@@ -27,8 +27,8 @@ def test_delivery_page_counts_updated_rows_once(home, prefect_server, tmp_path):
     second.write_bytes(standard_file([
         row(signaal_id="T-1", bedrag="700,00"),
         row(signaal_id="T-2", bsn="", huisnummer="14", achternaam="Anders")]))
-    ingest_flow(gemeente="0080", paths=[str(first)])
-    [delivered] = ingest_flow(gemeente="0080", paths=[str(second)])
+    ingest(gemeente="0080", paths=[str(first)])
+    [delivered] = ingest(gemeente="0080", paths=[str(second)])
     assert (delivered["rijen_gelezen"], delivered["waarvan_bijgewerkt"]) == (2, 1), delivered
 
     add_account(home, "data", ["data"])

@@ -110,6 +110,26 @@ def receive(database_url: str, gemeente: str, *, sha256: str, archive_path: Path
                     earlier.id if earlier is not None else None)
 
 
+def received_by_id(database_url: str, delivery_id: str) -> Received:
+    """A registered delivery as the steps know it. The flows are given only its id: its file
+    name is the partner's, and may name a resident, so it stays out of Prefect."""
+    with db.session(database_url) as s:
+        d = s.get(Delivery, delivery_id)
+        if d is None:
+            raise LookupError(f"levering {delivery_id} is niet geregistreerd")
+        return Received(d.id, d.filename, d.partner_id, d.sha256, d.size_bytes, d.duplicate_of)
+
+
+def attach_flow_run(database_url: str, delivery_id: str, flow_run_id: str | None) -> None:
+    """Record which flow run processes a delivery received before the flow started."""
+    if flow_run_id is None:
+        return
+    with db.session(database_url) as s:
+        d = s.get(Delivery, delivery_id)
+        if d is not None:
+            d.flow_run_id = flow_run_id
+
+
 def record_error(database_url: str, delivery_id: str, error: DeliveryError,
                  rows_read: int) -> None:
     """The whole file is refused: unreadable, or rejected with all its rows quarantined."""
