@@ -32,7 +32,7 @@ def _attempt(client, publication_id: int, regel: int, *, reached: str, day: dt.d
 def test_attempts_recorded_on_a_list_are_on_its_next_version(tmp_path, monkeypatch,
                                                              prefect_server):
     from cli import app as cli
-    from flows.ingest import ingest_flow
+    from flows.ingest import ingest
     from flows.run import run_flow
     from scoring.score import Period
     from vroeg.formats import today_in
@@ -61,7 +61,7 @@ def test_attempts_recorded_on_a_list_are_on_its_next_version(tmp_path, monkeypat
         signaal_id="LAAT-1", signaaldatum=(period.start + dt.timedelta(days=5)).isoformat(),
         ontstaansdatum=(period.start - dt.timedelta(days=40)).isoformat(), bedrag="950,00",
         straatnaam="Laatstraat", huisnummer="997", postcode=resident["postcode"])]))
-    assert ingest_flow(gemeente="0080", paths=[str(late)])[0]["status"] == "geladen"
+    assert ingest(gemeente="0080", paths=[str(late)])[0]["status"] == "geladen"
     rerun = run_flow(gemeente="0080", period=str(period))
     status = {i["wijkteam"]: (i["status"], i["versie"]) for i in rerun["lijsten"]}
     assert status[first.wijkteam] == ("nieuwe versie", 2)
