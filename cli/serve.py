@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from cli.common import context_or_exit, err, home, out, prepare_prefect
+from flows.prefect_env import start_temporary_server
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +33,10 @@ def serve(
     codes = gemeenten or home().municipalities()
     contexts = [context_or_exit(code) for code in codes]  # refuse without a usable key
     prepare_prefect(verbose)
+    with err.status("Prefect start (~15 s)…"):
+        # Without PREFECT_API_URL: a temporary server that stops with this command, also when
+        # it is killed outright (flows/temporary_server.py).
+        start_temporary_server()
     # Prefect reads its settings at import: only now that prepare_prefect has set them.
     from flows.serve import SCHEDULED, flow_of
     from flows.serve import serve as run_serve

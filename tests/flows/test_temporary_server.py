@@ -84,3 +84,41 @@ def test_the_temporary_server_dies_with_a_killed_command(tmp_path, monkeypatch):
         if server is not None and _running(server):
             os.kill(server, signal.SIGKILL)  # the server this test's command started
         processes.stop()
+
+
+@pytest.mark.skipif(not PROC.is_dir(), reason="zonder /proc zijn de kindprocessen niet te zien")
+def test_the_temporary_server_dies_with_a_killed_serve(tmp_path, monkeypatch):
+    """`vroeg serve` without PREFECT_API_URL: its temporary server goes when it is killed."""
+    home, _demo = demo_copy(tmp_path, monkeypatch)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("VROEG_") and k != "PREFECT_API_URL"}
+    env.update(VROEG_HOME=str(home.root), COLUMNS="200")
+    processes = Processes(tmp_path)
+    server = None
+    try:
+        command = processes.start("serve", [VROEG, "serve", "--gemeente", "0080"], env)
+        deadline = time.monotonic() + 240
+        # Serving: the deployments are registered with the temporary server.
+        while (time.monotonic() < deadline and command.poll() is None
+               and "Bezig; stop met Ctrl-C" not in processes.log("serve")):
+            time.sleep(0.2)
+        assert "Bezig; stop met Ctrl-C" in processes.log("serve"), processes.log("serve")
+        servers: list[int] = []
+        while time.monotonic() < deadline and command.poll() is None and not servers:
+            servers = [pid for pid, line in _children(command.pid).items()
+                       if "prefect.server.api.server" in line or "flows.temporary_server" in line]
+            time.sleep(0.2)
+        assert len(servers) == 1, _children(command.pid)
+        time.sleep(5)  # serving: the deployments are registered and the runner polls
+        server = servers[0]
+
+        os.kill(command.pid, signal.SIGKILL)
+        command.wait(timeout=30)
+        gone_by = time.monotonic() + 30
+        while time.monotonic() < gone_by and _running(server):
+            time.sleep(0.2)
+        assert not _running(server), "de tijdelijke Prefect-server van vroeg serve draait nog"
+    finally:
+        if server is not None and _running(server):
+            os.kill(server, signal.SIGKILL)
+        processes.stop()
