@@ -44,6 +44,7 @@ from privacy.vault import Vault, identities, rekey_map
 from scoring import warehouse
 from sql import sql
 from vroeg.opsdb import db
+from vroeg.opsdb import runs as run_registry
 from vroeg.opsdb.models import Case, Delivery, KeyRotation, Publication, PublicationHousehold, Run
 from vroeg.opsdb.statuses import DeliveryStatus, RunStatus
 from vroeg.settings import Home
@@ -116,9 +117,12 @@ def _busy(url: str, gemeente: str) -> tuple[int, int]:
         deliveries = s.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.gemeente == gemeente, Delivery.status == DeliveryStatus.ONTVANGEN,
             Delivery.received_at >= since))
-        runs = s.scalar(select(func.count()).select_from(Run).where(
+        started = s.scalars(select(Run).where(
             Run.gemeente == gemeente, Run.status == RunStatus.GESTART, Run.started_at >= since))
-    return int(deliveries or 0), int(runs or 0)
+        # A run whose process is gone (killed) holds no key; the next run of its month takes it
+        # over under whatever key is current then (vroeg.opsdb.runs.claim).
+        alive = sum(1 for run in started if run_registry.is_alive(run))
+    return int(deliveries or 0), alive
 
 
 def start(home: Home, gemeente: str) -> State:

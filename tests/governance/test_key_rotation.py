@@ -117,6 +117,42 @@ def test_a_rotation_does_not_begin_while_a_delivery_is_being_ingested(home):
     assert "pending" not in json.loads(home.key_file("0080").read_text())
 
 
+def test_a_rotation_waits_for_a_live_run_but_not_for_a_killed_one(home):
+    """A run still working holds the old key; one whose process is gone (kill -9) does not, and
+    must not block rotations for hours (issue 19, point 17)."""
+    import socket
+    import subprocess
+    import sys
+
+    from governance import rotation
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import Run
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with db.session(home.database_url) as s:
+        s.add(Run(id="r-dood", gemeente="0080", period="2026-10", rules_version="x",
+                  pid=gone.pid, host=socket.gethostname()))
+    rotation.start(home, "0080")  # the killed run is no reason to wait
+    assert "pending" in json.loads(home.key_file("0080").read_text())
+
+
+def test_a_rotation_does_not_begin_while_a_run_is_working(home):
+    import os
+    import socket
+
+    from governance import rotation
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import Run
+
+    with db.session(home.database_url) as s:
+        s.add(Run(id="r-levend", gemeente="0080", period="2026-10", rules_version="x",
+                  pid=os.getpid(), host=socket.gethostname()))
+    with pytest.raises(rotation.RotationError, match="1 run"):
+        rotation.start(home, "0080")
+    assert "pending" not in json.loads(home.key_file("0080").read_text())
+
+
 def test_the_register_comes_from_configuration(home):
     text = runner.invoke(app, ["register"])
     assert text.exit_code == 0, text.output
