@@ -16,7 +16,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -164,10 +167,48 @@ def households(s, publication_id: int) -> list[Pair]:
     return [Pair(*row) for row in rows]
 
 
-def load(outbox: Path, publication: Publication, pairs: list[Pair]) -> LoadedList:
+#: Lists parsed in this process, by file and publication: (SHA-256 of the file as read, the
+#: list). Parsing a list of thousands of lines and reading its pseudonyms was half of a list
+#: view's work, and twenty coordinators opening pages of one list parsed it twenty times (issue
+#: 19, point 19). A published list changes only by an erasure, which changes the file's digest:
+#: the entry is then replaced at the next view, so an erased household does not stay in the
+#: portal's memory.
+_PARSED_LISTS = 8
+_parsed: OrderedDict[tuple[str, int], tuple[str, LoadedList]] = OrderedDict()
+_parsed_guard = threading.Lock()
+
+
+def open_list(outbox: Path, publication: Publication,
+              pairs_of: Callable[[], list[Pair]]) -> LoadedList:
+    """The list as `load` gives it, parsed once per version of its file in this process. The
+    file is read and its digest checked on every view; `pairs_of` is asked only when the file
+    is parsed."""
     path = published_file(outbox, publication, "csv")
     raw = path.read_bytes()
-    if hashlib.sha256(raw).hexdigest() != publication.csv_sha256:
+    digest = hashlib.sha256(raw).hexdigest()
+    key = (str(path), publication.id)
+    with _parsed_guard:
+        hit = _parsed.get(key)
+        if hit is not None and hit[0] == digest == publication.csv_sha256:
+            _parsed.move_to_end(key)
+            # The publication's own record may have changed (replaced by a newer version).
+            return replace(hit[1], publication=publication)
+    loaded = _parse(raw, digest, publication, pairs_of())
+    with _parsed_guard:
+        _parsed[key] = (digest, loaded)
+        _parsed.move_to_end(key)
+        while len(_parsed) > _PARSED_LISTS:
+            _parsed.popitem(last=False)
+    return loaded
+
+
+def load(outbox: Path, publication: Publication, pairs: list[Pair]) -> LoadedList:
+    raw = published_file(outbox, publication, "csv").read_bytes()
+    return _parse(raw, hashlib.sha256(raw).hexdigest(), publication, pairs)
+
+
+def _parse(raw: bytes, digest: str, publication: Publication, pairs: list[Pair]) -> LoadedList:
+    if digest != publication.csv_sha256:
         raise ListUnavailable("Het bestand van deze lijst is gewijzigd sinds de publicatie en "
                               "wordt daarom niet getoond. Neem contact op met de data-officer.")
     reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";")

@@ -48,10 +48,13 @@ def _publication(request: Request, user: Principal, publication_id: int) -> Publ
 
 def _load(request: Request, publication: Publication) -> LoadedList:
     st = state(request)
-    with db.session(st.settings.database_url) as s:
-        pairs = lists.households(s, publication.id)
+
+    def pairs() -> list[lists.Pair]:
+        with db.session(st.settings.database_url) as s:
+            return lists.households(s, publication.id)
+
     try:
-        return lists.load(st.outbox, publication, pairs)
+        return lists.open_list(st.outbox, publication, pairs)
     except ListUnavailable as exc:
         raise Refused(409, str(exc)) from None
 

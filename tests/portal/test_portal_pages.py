@@ -520,6 +520,47 @@ def _copy(data, tmp_path, change=None):
     return tmp_path / "outbox", publication
 
 
+def test_a_list_is_parsed_once_per_version_of_its_file(data, tmp_path):
+    """Twenty coordinators on one list parse it once (issue 19, point 19); a changed file (an
+    erasure takes a row out and records the new digest) is parsed again and replaces the old
+    entry; a file changed behind the publication's back is refused even when parsed before."""
+    import hashlib
+
+    from portal import lists
+
+    pid = data.current(ps.TEAM_A)
+    with _db(data) as s:
+        pairs = lists.households(s, pid)
+    outbox, publication = _copy(data, tmp_path)
+    asked = []
+
+    def pairs_of():
+        asked.append(1)
+        return list(asked_pairs)
+
+    asked_pairs = pairs
+    first = lists.open_list(outbox, publication, pairs_of)
+    again = lists.open_list(outbox, publication, pairs_of)
+    assert len(asked) == 1 and again.lines == first.lines
+    assert [line.pseudonym for line in again.lines] == ps.list_households(data, pid)
+
+    # As an erasure does: the last household's row out of the file, the new digest recorded.
+    path = Path(publication.csv_path)
+    kept = path.read_bytes().splitlines(keepends=True)[:-1]
+    path.write_bytes(b"".join(kept))
+    publication.csv_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    asked_pairs = pairs[:-1]
+    erased = lists.open_list(outbox, publication, pairs_of)
+    assert len(asked) == 2 and len(erased.lines) == len(first.lines) - 1
+    assert pairs[-1].huishouden_pseudoniem not in erased.pseudonyms
+    assert sum(1 for key in lists._parsed if key[1] == publication.id
+               and key[0] == str(path)) == 1
+
+    path.write_bytes(path.read_bytes() + b"\n")  # changed, digest not recorded
+    with pytest.raises(lists.ListUnavailable, match="gewijzigd"):
+        lists.open_list(outbox, publication, pairs_of)
+
+
 def test_list_reader_refuses_changed_misplaced_or_unpaired_lists(data, tmp_path):
     from portal import lists
     from vroeg.opsdb.models import PublicationHousehold

@@ -35,6 +35,11 @@ def set_lock_wait(seconds: float) -> None:
     _lock_wait.update(sqlite=ms, postgresql=ms)
 
 
+def sqlite_lock_wait() -> float:
+    """How long this process's SQLite statements wait for another writer's lock, in seconds."""
+    return (_lock_wait["sqlite"] or 0) / 1000
+
+
 def busy(error: BaseException) -> bool:
     """The database was busy with another writer (locked, or a conflicting transaction): the
     same request may well succeed in a moment. Not: a full disk, a missing table, bad SQL.
