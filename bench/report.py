@@ -138,7 +138,7 @@ def print_portal(console: Console, scenario: dict) -> None:
 
 
 def print_targets(console: Console, targets: list[dict]) -> None:
-    table = Table(title="Targets (issue 9)", title_justify="left")
+    table = Table(title="Targets (docs/benchmark.md)", title_justify="left")
     for col in ("target", "value", "limit", "result"):
         table.add_column(col, justify="left" if col == "target" else "right")
     for t in targets:
