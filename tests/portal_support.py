@@ -11,11 +11,18 @@ account per role.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.prefect_server import free_port  # noqa: F401 - re-exported: one free-port helper
+from bench.prefect_server import free_port
 
 PASSWORD = "Proef-wachtwoord-2026"
 TEAM_A, TEAM_B = "wt-centrum", "wt-oost"
@@ -320,3 +327,42 @@ def form_for(data: PortalData, template: str, csrf: str | None) -> dict:
     if csrf is not None:
         form["csrf"] = csrf
     return form
+
+
+#: The installed `vroeg` command of this environment.
+VROEG = shutil.which("vroeg", path=str(Path(sys.executable).parent)) or "vroeg"
+
+
+@contextmanager
+def portal_process(data, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`vroeg portal --port N` on the test home as a process of its own, until the block ends:
+    (base URL, process). `env` adds settings (VROEG_PORTAL_LOCK_WAIT, ...)."""
+    import httpx
+    import pytest
+
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("VROEG_")}
+    environment.update(VROEG_HOME=str(data.root), PREFECT_API_URL=data.prefect_api_url, **env)
+    process = subprocess.Popen([VROEG, "portal", "--port", str(port)], env=environment,
+                               cwd=data.root.parent, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(base + "/status", timeout=2).text == "ok":
+                break
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"vroeg portal did not start:\n{process.stdout.read()}")
+        time.sleep(0.3)
+    try:
+        yield base, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -47,6 +47,22 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
+def _servers_of(pid: int) -> list[int]:
+    """The temporary Prefect servers `pid` started (Prefect's own or ours)."""
+    return [child for child, line in _children(pid).items()
+            if "prefect.server.api.server" in line or "flows.temporary_server" in line]
+
+
+def _kill_and_expect_gone(command, server: int, what: str) -> None:
+    """kill -9 the command (no exit handler runs); its server must stop within 30 s."""
+    os.kill(command.pid, signal.SIGKILL)
+    command.wait(timeout=30)
+    gone_by = time.monotonic() + 30
+    while time.monotonic() < gone_by and _running(server):
+        time.sleep(0.2)
+    assert not _running(server), f"de tijdelijke Prefect-server van {what} draait nog"
+
+
 @pytest.mark.skipif(not PROC.is_dir(), reason="zonder /proc zijn de kindprocessen niet te zien")
 def test_the_temporary_server_dies_with_a_killed_command(tmp_path, monkeypatch):
     home, demo = demo_copy(tmp_path, monkeypatch)
@@ -69,17 +85,10 @@ def test_the_temporary_server_dies_with_a_killed_command(tmp_path, monkeypatch):
             connection.close()
             time.sleep(0.2)
         assert started, processes.log("run")
-        servers = [pid for pid, line in _children(command.pid).items()
-                   if "prefect.server.api.server" in line or "flows.temporary_server" in line]
+        servers = _servers_of(command.pid)
         assert len(servers) == 1, _children(command.pid)
         server = servers[0]
-
-        os.kill(command.pid, signal.SIGKILL)
-        command.wait(timeout=30)
-        gone_by = time.monotonic() + 30
-        while time.monotonic() < gone_by and _running(server):
-            time.sleep(0.2)
-        assert not _running(server), "de tijdelijke Prefect-server draait nog"
+        _kill_and_expect_gone(command, server, "vroeg run")
     finally:
         if server is not None and _running(server):
             os.kill(server, signal.SIGKILL)  # the server this test's command started
@@ -105,19 +114,12 @@ def test_the_temporary_server_dies_with_a_killed_serve(tmp_path, monkeypatch):
         assert "Bezig; stop met Ctrl-C" in processes.log("serve"), processes.log("serve")
         servers: list[int] = []
         while time.monotonic() < deadline and command.poll() is None and not servers:
-            servers = [pid for pid, line in _children(command.pid).items()
-                       if "prefect.server.api.server" in line or "flows.temporary_server" in line]
+            servers = _servers_of(command.pid)
             time.sleep(0.2)
         assert len(servers) == 1, _children(command.pid)
         time.sleep(5)  # serving: the deployments are registered and the runner polls
         server = servers[0]
-
-        os.kill(command.pid, signal.SIGKILL)
-        command.wait(timeout=30)
-        gone_by = time.monotonic() + 30
-        while time.monotonic() < gone_by and _running(server):
-            time.sleep(0.2)
-        assert not _running(server), "de tijdelijke Prefect-server van vroeg serve draait nog"
+        _kill_and_expect_gone(command, server, "vroeg serve")
     finally:
         if server is not None and _running(server):
             os.kill(server, signal.SIGKILL)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import httpx
 import pytest
 
 from tests import portal_support as ps
-from tests.portal.test_portal_server import VROEG, _sign_in
+from tests.portal.test_portal_server import _sign_in
 
 pytestmark = pytest.mark.prefect
 
@@ -39,31 +38,8 @@ def data(prefect_server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(data):
-    port = ps.free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VROEG_")}
-    env.update(VROEG_HOME=str(data.root), PREFECT_API_URL=data.prefect_api_url,
-               VROEG_PORTAL_LOCK_WAIT=str(LOCK_WAIT_S))
-    process = subprocess.Popen([VROEG, "portal", "--port", str(port)], env=env,
-                               cwd=data.root.parent, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(base + "/status", timeout=2).text == "ok":
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"vroeg portal did not start:\n{process.stdout.read()}")
-        time.sleep(0.3)
-    yield base, process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with ps.portal_process(data, VROEG_PORTAL_LOCK_WAIT=str(LOCK_WAIT_S)) as running:
+        yield running
 
 
 def _database(data) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ from tests import portal_support as ps
 
 pytestmark = pytest.mark.prefect
 
-VROEG = shutil.which("vroeg", path=str(Path(sys.executable).parent)) or "vroeg"
+VROEG = ps.VROEG
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 
 
@@ -38,30 +37,8 @@ def data(prefect_server, tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(data):
     """`vroeg portal --port N` with the test home, until the module's tests are done."""
-    port = ps.free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VROEG_")}
-    env.update(VROEG_HOME=str(data.root), PREFECT_API_URL=data.prefect_api_url)
-    process = subprocess.Popen([VROEG, "portal", "--port", str(port)], env=env,
-                               cwd=data.root.parent, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(base + "/status", timeout=2).text == "ok":
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"vroeg portal did not start:\n{process.stdout.read()}")
-        time.sleep(0.3)
-    yield base
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with ps.portal_process(data) as (base, _process):
+        yield base
 
 
 @pytest.fixture(scope="module")
