@@ -5,13 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench venv lock clean browser translations
+.PHONY: demo test bench venv lock clean browser office translations
 
 demo: $(STAMP)
 	$(BIN)/vroeg demo
 
 # The checks first (seconds), then the suite: lint, the layer contract (docs/design.md), tests.
-test: $(STAMP) browser
+test: $(STAMP) browser office
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest
@@ -29,6 +29,24 @@ browser:
 	      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }; \
 	  else \
 	    echo "$(CHROMIUM) not found: browser tests will be skipped (sudo apt-get install chromium)"; \
+	  fi; \
+	fi
+
+# The visit list's print test converts the workbook to PDF with Debian's LibreOffice Calc
+# (headless); Carlito has Calibri's measures, so the pages match what Excel prints. Installed like
+# chromium above; without it that test skips locally, saying why, and fails under CI.
+SOFFICE := /usr/bin/soffice
+CARLITO := /usr/share/fonts/truetype/crosextra/Carlito-Regular.ttf
+office:
+	@if [ ! -x $(SOFFICE) ] || [ ! -f $(CARLITO) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's LibreOffice Calc for the visit list's print test"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    packages="libreoffice-calc fonts-crosextra-carlito"; \
+	    apt-get install -y -q --no-install-recommends $$packages >/dev/null 2>&1 \
+	      || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$packages >/dev/null; }; \
+	  else \
+	    echo "$(SOFFICE) not found: the print test will be skipped (sudo apt-get install libreoffice-calc)"; \
 	  fi; \
 	fi
 

@@ -48,6 +48,7 @@ from governance.subject import (
 from privacy.context import Context
 from privacy.purposes import ERASURE
 from privacy.vault import subject_token
+from publishing.visit_list import NAMES_BY_LABEL
 from scoring import warehouse
 from sql import sql
 from vroeg.files import write_atomic
@@ -98,7 +99,8 @@ def _strip_xlsx(path: Path, addresses: set[tuple[str, str, str]], stamp: str) ->
     doomed: list[int] = []
     # Every list sheet (Bezoeklijst and Wachtlijst), not the explanation.
     for sheet in [ws for ws in workbook.worksheets if ws.title != "Toelichting"]:
-        header = [c.value for c in sheet[1]]
+        # Dutch headings (machine names in lists published before they were Dutch).
+        header = [NAMES_BY_LABEL.get(c.value, c.value) for c in sheet[1]]
         rows = [
             index for index, cells in enumerate(sheet.iter_rows(min_row=2, values_only=True),
                                                 start=2)

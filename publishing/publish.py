@@ -15,7 +15,14 @@ from dataclasses import dataclass
 
 from privacy import purposes
 from privacy.context import Context
-from publishing.visit_list import WACHTLIJST, WrittenList, build_rows, list_paths, write_list
+from publishing.visit_list import (
+    WACHTLIJST,
+    PageHeading,
+    WrittenList,
+    build_rows,
+    list_paths,
+    write_list,
+)
 from scoring import warehouse
 from scoring.score import Period, ranked_list, rules_version
 from sql import sql
@@ -142,8 +149,8 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
          f"{capacity} huishoudens per periode, crisissignalen inbegrepen"),
         ("Volgorde", "Eerst crisissignalen, dan de hoogste score; bij gelijke score de oudste "
                      "achterstand, dan het eerste signaal, dan loting (vast per periode)."),
-        ("Score", "De kolommen punten_* tellen op tot de score; 'redenen' zegt in woorden welke "
-                  "punten zijn toegekend en waarom."),
+        ("Score", "De kolommen Punten ... (in het CSV-bestand punten_*) tellen op tot de score; "
+                  "Redenen zegt in woorden welke punten zijn toegekend en waarom."),
         ("Advies", f"Crisis: {rules.advice.crisis}; bezoeklijst: {rules.advice.bezoeklijst}; "
                    f"wachtlijst: {rules.advice.wachtlijst}."),
         ("Menselijke beoordeling", "De lijst is een advies over de volgorde. Het wijkteam "
@@ -156,7 +163,9 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     csv_path, xlsx_path = list_paths(folder, stem)
     try:
         written = write_list(folder, stem, wijkteam, rows,
-                             title=f"Bezoeklijst {team.name} {period}", about=about)
+                             title=f"Bezoeklijst {team.name} {period}", about=about,
+                             heading=PageHeading(team=team.name, period=period.label,
+                                                 rules_version=version))
         if before_register is not None:
             before_register(written)
         runs.record_publication(

@@ -157,39 +157,163 @@ def render_csv(rows: list[ListRow]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-#: How the workbook shows each column: its width in characters, and whether it is a number, an
-#: amount, wrapped text (the reasons) or text.
+#: The workbook's Dutch column headings, one per column of COLUMNS. The CSV keeps the machine
+#: names (other tools read it); the Toelichting sheet lists both.
+LABELS: dict[str, str] = {
+    "rang": "Rang", "score": "Score", "naam": "Naam", "straatnaam": "Straat",
+    "postcode": "Postcode", "huisnummer": "Huisnr.", "huisnummertoevoeging": "Toev.",
+    "woonplaats": "Woonplaats", "telefoon": "Telefoon", "signalen": "Signalen",
+    "totaal_bedrag": "Totaal bedrag", "crisis": "Crisis", "redenen": "Redenen",
+    "advies": "Advies", "sectie": "Sectie", "punten_crisis": "Punten crisis",
+    "punten_partnertype": "Punten soort schuldeiser", "punten_meervoudig": "Punten meervoudig",
+    "punten_bedrag": "Punten bedrag", "punten_duur": "Punten duur",
+    "punten_opeenvolgend": "Punten opeenvolgend", "punten_leeftijd": "Punten leeftijd",
+}
+
+#: Machine name of a workbook heading; readers of a workbook (erasure) also accept the machine
+#: names themselves, which lists published before the headings were Dutch still carry.
+NAMES_BY_LABEL: dict[str, str] = {label: name for name, label in LABELS.items()}
+
+#: The columns printed (the print area): what a coordinator works from. The section is the
+#: sheet's own, and the points per rule are also in the reasons, so printing them would only
+#: shrink the page.
+PRINTED_COLUMNS = (*LIST_COLUMNS, "advies")
+
+#: How the workbook shows each column: its width in characters and its kind: an integer, an
+#: amount in euros, a house number (a number when it is one), wrapped text, a flag (ja/nee) or
+#: text.
 _SHEET_COLUMNS: dict[str, tuple[int, str]] = {
-    "rang": (6, "number"), "score": (7, "number"), "naam": (32, "text"),
-    "straatnaam": (24, "text"), "postcode": (9, "text"), "huisnummer": (10, "text"),
-    "huisnummertoevoeging": (8, "text"), "woonplaats": (16, "text"), "telefoon": (14, "text"),
-    "signalen": (22, "text"), "totaal_bedrag": (12, "money"), "crisis": (7, "text"),
-    "redenen": (90, "wrap"), "advies": (18, "text"), "sectie": (11, "text"),
-    **{name: (9, "number") for name in POINT_COLUMNS},
+    "rang": (6, "integer"), "score": (6, "integer"), "naam": (24, "wrap"),
+    "straatnaam": (20, "wrap"), "postcode": (9, "text"), "huisnummer": (7, "house"),
+    "huisnummertoevoeging": (6, "text"), "woonplaats": (14, "wrap"), "telefoon": (13, "wrap"),
+    "signalen": (16, "wrap"), "totaal_bedrag": (13, "money"), "crisis": (7, "flag"),
+    "redenen": (56, "wrap"), "advies": (16, "wrap"), "sectie": (11, "text"),
+    **{name: (12, "integer") for name in POINT_COLUMNS},
+}
+
+#: A crisis row's fill; the row also says "ja" in Crisis, in bold, so that it is marked in
+#: words too (not by colour alone: a black-and-white print or a screen reader loses the fill).
+CRISIS_FILL = "#F8CBAD"
+
+_CELL_FORMATS: dict[str, dict] = {
+    "integer": {"num_format": "0"},
+    "house": {"num_format": "0"},
+    "money": {"num_format": EXCEL_EUROS},
+    # Text cells are typed text with the Text number format ("@"): Excel never evaluates them,
+    # not even after a coordinator edits the cell, so no leading quote is needed (unlike in CSV).
+    "text": {"num_format": "@"},
+    "wrap": {"num_format": "@", "text_wrap": True},
+    "flag": {"num_format": "@", "align": "center"},
 }
 
 
-def _sheet(workbook, name: str, rows: list[ListRow], formats: dict) -> None:
+@dataclass(frozen=True)
+class PageHeading:
+    """What every printed page of a list says: whose list, which period, under which rules."""
+
+    team: str
+    period: str
+    rules_version: str
+
+
+def _header_text(text: str, limit: int = 60) -> str:
+    """Plain text in a page header or footer: '&' starts a control code there, so it is doubled;
+    cut short because Excel allows 255 characters per header."""
+    return text[:limit].replace("&", "&&")
+
+
+def _print_setup(sheet, heading: PageHeading, *, last_row: int, last_column: int) -> None:
+    """Landscape A4, one page wide, headings repeated, and on every page whose list it is, that
+    it is confidential, and its page number."""
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.set_margins(left=0.4, right=0.4, top=0.8, bottom=0.7)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.print_area(0, 0, max(last_row, 1), last_column)
+    sheet.set_header(f"&L{_header_text(heading.team)}"
+                     f"&C&A {_header_text(heading.period)}&RVertrouwelijk", {"margin": 0.3})
+    sheet.set_footer(f"&LRegelversie {_header_text(heading.rules_version)}"
+                     "&CPagina &P van &N&RPersoonsgegevens: niet doorsturen", {"margin": 0.3})
+
+
+def _house_number(value: str) -> int | str:
+    """A house number as a number (it sorts and filters as one); anything else stays text."""
+    numeric = value.isascii() and value.isdigit() and not value.startswith("0")
+    return int(value) if numeric and len(value) < 10 else value
+
+
+_NOTE_WIDTH = 100  # the Toelichting's text column
+
+#: A line of text in the default font (Calibri 11), in points.
+_LINE_HEIGHT = 15
+
+
+def _lines(text: str, width: int) -> int:
+    """About how many lines a wrapped cell needs: its characters over the column's width (in
+    widths of a digit; a letter is about a tenth narrower, which breaking between words takes
+    back), rounded up: a line too many is blank space, one too few hides text on paper."""
+    return sum(max(1, -(-len(part) * 10 // (width * 11))) for part in text.split("\n"))
+
+
+def _sheet(workbook, name: str, rows: list[ListRow], formats: dict,
+           heading: PageHeading) -> None:
     sheet = workbook.add_worksheet(name)
-    for col, title in enumerate(COLUMNS):
-        sheet.write_string(0, col, title, formats["bold"])
-        sheet.set_column(col, col, _SHEET_COLUMNS[title][0])
+    plan = []
+    wrapped = [(column, _SHEET_COLUMNS[column][0]) for column in COLUMNS
+               if _SHEET_COLUMNS[column][1] == "wrap"]
+    for col, column in enumerate(COLUMNS):
+        width, kind = _SHEET_COLUMNS[column]
+        sheet.set_column(col, col, width)
+        sheet.write_string(0, col, LABELS[column], formats["heading"])
+        crisis_format = formats["crisis_mark"] if column == "crisis" else formats[kind, True]
+        plan.append((col, column, kind, formats[kind, False], crisis_format))
     for r, row in enumerate(rows, start=1):
         cells = _cells(row, safe=_as_text)
-        for col, column in enumerate(COLUMNS):
-            kind, value = _SHEET_COLUMNS[column][1], cells[column]
-            if kind == "number":
-                sheet.write_number(r, col, int(value))
+        marked = row.crisis
+        # The row's height, set here because LibreOffice does not fit rows to wrapped text when
+        # it opens a workbook (Excel does, but only while a height was never set).
+        lines = max(_lines(cells[column], width) for column, width in wrapped)
+        if lines > 1:
+            sheet.set_row(r, _LINE_HEIGHT * lines)
+        for col, column, kind, plain, crisis_format in plan:
+            cell_format = crisis_format if marked else plain
+            if kind == "integer":
+                sheet.write_number(r, col, int(cells[column]), cell_format)
             elif kind == "money":
-                sheet.write_number(r, col, row.totaal_bedrag_cent / 100, formats["money"])
+                sheet.write_number(r, col, row.totaal_bedrag_cent / 100, cell_format)
+            elif kind == "house" and isinstance(number := _house_number(cells[column]), int):
+                sheet.write_number(r, col, number, cell_format)
+            elif kind == "house":  # not a number: typed text, like every other text cell
+                sheet.write_string(r, col, cells[column], formats["text", marked])
             else:
-                sheet.write_string(r, col, value, formats[kind])
+                sheet.write_string(r, col, cells[column], cell_format)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(COLUMNS) - 1)
+    _print_setup(sheet, heading, last_row=len(rows), last_column=len(PRINTED_COLUMNS) - 1)
 
 
-def render_xlsx(rows: list[ListRow], *, title: str, about: list[tuple[str, str]]) -> bytes:
-    """Sheets Bezoeklijst and Wachtlijst (same columns; the latter may be empty), Toelichting."""
+def _workbook_notes() -> list[tuple[str, str]]:
+    """What the Toelichting says about the workbook itself, after the list's own facts."""
+    return [
+        ("Afdrukken", "Liggend, één pagina breed, met de kolomkoppen op elke pagina. Afgedrukt "
+                      f"worden de kolommen {LABELS[PRINTED_COLUMNS[0]]} tot en met "
+                      f"{LABELS[PRINTED_COLUMNS[-1]]}; de punten per regel staan ook in "
+                      "de redenen."),
+        ("Crisismarkering", "Een huishouden met een crisissignaal heeft 'ja' (vet) in de kolom "
+                            "Crisis en een gekleurde rij."),
+        ("Kolomnamen", "Dit werkblad heeft Nederlandse kolomkoppen; het CSV-bestand van "
+                       "dezelfde lijst houdt de technische kolomnamen, zodat andere programma's "
+                       "het kunnen inlezen: "
+                       + "; ".join(f"{LABELS[name]} = {name}" for name in COLUMNS) + "."),
+    ]
+
+
+def render_xlsx(rows: list[ListRow], *, title: str, about: list[tuple[str, str]],
+                heading: PageHeading) -> bytes:
+    """Sheets Bezoeklijst and Wachtlijst (same columns; the latter may be empty), Toelichting.
+    Printed as people print a list: landscape, one page wide, headings on every page, and the
+    team, period, rule version, "Vertrouwelijk" and page numbers in the page's header and footer."""
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -198,25 +322,31 @@ def render_xlsx(rows: list[ListRow], *, title: str, about: list[tuple[str, str]]
         "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
         "strings_to_numbers": False,
     })
-    formats = {
-        "bold": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
-        "money": workbook.add_format({"num_format": EXCEL_EUROS}),
-        # Text cells are typed text with the Text number format ("@"): Excel never evaluates
-        # them, not even after a coordinator edits the cell, so no leading quote is needed
-        # (unlike in CSV).
-        "text": workbook.add_format({"num_format": "@"}),
-        "wrap": workbook.add_format({"num_format": "@", "text_wrap": True, "valign": "top"}),
+    # One format per kind of column, plain and on a crisis row, made once: the rows only pick.
+    formats: dict = {
+        (kind, crisis): workbook.add_format({
+            **properties, "valign": "top", **({"bg_color": CRISIS_FILL} if crisis else {})})
+        for kind, properties in _CELL_FORMATS.items() for crisis in (False, True)
     }
-    _sheet(workbook, "Bezoeklijst", [r for r in rows if r.sectie != WACHTLIJST], formats)
-    _sheet(workbook, "Wachtlijst", [r for r in rows if r.sectie == WACHTLIJST], formats)
+    formats["crisis_mark"] = workbook.add_format({
+        **_CELL_FORMATS["flag"], "valign": "top", "bg_color": CRISIS_FILL, "bold": True})
+    formats["heading"] = workbook.add_format({
+        "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
+    formats["title"] = workbook.add_format({"bold": True, "font_size": 13})
+    _sheet(workbook, "Bezoeklijst", [r for r in rows if r.sectie != WACHTLIJST], formats,
+           heading)
+    _sheet(workbook, "Wachtlijst", [r for r in rows if r.sectie == WACHTLIJST], formats, heading)
 
     info = workbook.add_worksheet("Toelichting")
     info.set_column(0, 0, 28)
-    info.set_column(1, 1, 100)
-    info.write_string(0, 0, title, formats["bold"])
-    for r, (key, value) in enumerate(about, start=2):
-        info.write_string(r, 0, key)
-        info.write_string(r, 1, value, formats["text"])
+    info.set_column(1, 1, _NOTE_WIDTH)
+    info.write_string(0, 0, title, formats["title"])
+    for r, (key, value) in enumerate([*about, *_workbook_notes()], start=2):
+        info.write_string(r, 0, key, formats["text", False])
+        info.write_string(r, 1, value, formats["wrap", False])
+        if (lines := _lines(value, _NOTE_WIDTH)) > 1:
+            info.set_row(r, _LINE_HEIGHT * lines)
+    _print_setup(info, heading, last_row=r, last_column=1)
     workbook.close()
     return buffer.getvalue()
 
@@ -240,10 +370,10 @@ def list_paths(folder: Path, stem: str) -> tuple[Path, Path]:
 
 
 def write_list(folder: Path, stem: str, wijkteam: str, rows: list[ListRow], *, title: str,
-               about: list[tuple[str, str]]) -> WrittenList:
+               about: list[tuple[str, str]], heading: PageHeading) -> WrittenList:
     csv_bytes = render_csv(rows)
     csv_path, xlsx_path = list_paths(folder, stem)
-    write_atomic(xlsx_path, render_xlsx(rows, title=title, about=about))
+    write_atomic(xlsx_path, render_xlsx(rows, title=title, about=about, heading=heading))
     write_atomic(csv_path, csv_bytes)
     return WrittenList(
         wijkteam=wijkteam,

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from publishing.visit_list import NAMES_BY_LABEL
 from tests import portal_support as ps
 from tests.demo_home import (
     demo_copy,
@@ -50,7 +51,8 @@ def _xlsx_rows(home, wijkteam: str) -> tuple[list[dict], str]:
         # Both list sheets (Bezoeklijst and Wachtlijst), not the explanation.
         for sheet in (ws for ws in book.worksheets if ws.title != "Toelichting"):
             values = list(sheet.iter_rows(values_only=True))
-            rows += [dict(zip(values[0], row, strict=False)) for row in values[1:]]
+            names = [NAMES_BY_LABEL.get(label, label) for label in values[0]]  # Dutch headings
+            rows += [dict(zip(names, row, strict=False)) for row in values[1:]]
         notes += [str(v) for row in book["Toelichting"].iter_rows(values_only=True) for v in row
                   if v]
     return rows, "\n".join(notes)

@@ -16,9 +16,11 @@ import pytest
 
 from publishing.visit_list import (
     COLUMNS,
+    LABELS,
     LIST_COLUMNS,
     POINT_COLUMNS,
     ListRow,
+    PageHeading,
     build_rows,
     neutralise,
     render_csv,
@@ -30,6 +32,8 @@ from vroeg.config import Scoring
 from vroeg.formats import euros, full_name
 
 RULES = Scoring()
+HEADING = PageHeading(team="Wijkteam Centrum & Oost", period="oktober 2026",
+                      rules_version="a1b2c3d4e5f6")
 
 
 def household(rang: int, pseudonym: str, types: list[str], cents: int, *, crisis: bool = False,
@@ -245,14 +249,15 @@ def test_csv_keeps_delimiters_and_quotes_inside_names():
 
 def test_xlsx_has_no_formulas_numeric_amounts_and_an_explanation_sheet():
     about = [("Gemeente", "Leeuwarden (0080)"), ("Opmerking", "=1+1")]
-    data = render_xlsx(hostile_rows(), title="Bezoeklijst Wijkteam Centrum 2026-10", about=about)
+    data = render_xlsx(hostile_rows(), title="Bezoeklijst Wijkteam Centrum 2026-10", about=about,
+                       heading=HEADING)
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == ["Bezoeklijst", "Wachtlijst", "Toelichting"]
     # An empty waiting list still has its header, so a coordinator sees the same columns.
-    assert [c.value for c in workbook["Wachtlijst"][1]] == list(COLUMNS)
+    assert [c.value for c in workbook["Wachtlijst"][1]] == [LABELS[c] for c in COLUMNS]
     assert workbook["Wachtlijst"].max_row == 1
     sheet = workbook["Bezoeklijst"]
-    assert [c.value for c in sheet[1]] == list(COLUMNS)
+    assert [c.value for c in sheet[1]] == [LABELS[c] for c in COLUMNS]
     for cells in sheet.iter_rows():
         for cell in cells:
             assert cell.data_type != "f", cell.coordinate
@@ -284,7 +289,8 @@ def test_xlsx_matches_the_csv(ranked):
     """The CSV's rows, split by section: the bezoeklijst on one sheet, the wachtlijst on another."""
     households, identities = ranked
     rows = build_rows(households, identities, RULES)
-    workbook = openpyxl.load_workbook(io.BytesIO(render_xlsx(rows, title="t", about=[])))
+    workbook = openpyxl.load_workbook(io.BytesIO(render_xlsx(rows, title="t", about=[],
+                                                             heading=HEADING)))
     records = parse_csv(render_csv(rows))[1:]
     sheets = [(workbook["Bezoeklijst"], [r for r in records if r[14] == "bezoeklijst"]),
               (workbook["Wachtlijst"], [r for r in records if r[14] == "wachtlijst"])]
@@ -297,6 +303,8 @@ def test_xlsx_matches_the_csv(ranked):
                     assert f"{value:.2f}".replace(".", ",") == record[c - 1]
                 elif name in ("rang", "score", *POINT_COLUMNS):
                     assert str(value) == record[c - 1], name
+                elif name == "huisnummer":  # a number when it is one
+                    assert str(value if value is not None else "") == record[c - 1]
                 else:
                     assert (value or "") == record[c - 1], name
         assert sheet.max_row == len(expected) + 1
@@ -306,7 +314,7 @@ def test_write_list_writes_both_files(tmp_path, ranked):
     households, identities = ranked
     rows = build_rows(households, identities, RULES)
     written = write_list(tmp_path / "wt-centrum", "bezoeklijst_wt-centrum_x", "wt-centrum", rows,
-                         title="Bezoeklijst", about=[("Run", "x")])
+                         title="Bezoeklijst", about=[("Run", "x")], heading=HEADING)
     assert (written.households, written.waiting, written.crisis, written.wijkteam) == (
         2, 1, 1, "wt-centrum")
     assert written.csv_path.read_bytes() == render_csv(rows)
