@@ -18,11 +18,10 @@ import hashlib
 import io
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from publishing.visit_list import LIST_COLUMNS, POINTS_PREFIX, WACHTLIJST, published_paths
 from vroeg.formats import euros, parse_decimal_comma, postal_address
@@ -168,34 +167,46 @@ def households(s, publication_id: int) -> list[Pair]:
 
 
 #: Lists parsed in this process, by file and publication: (SHA-256 of the file as read, the
-#: list). Parsing a list of thousands of lines and reading its pseudonyms was half of a list
-#: view's work, and twenty coordinators opening pages of one list parsed it twenty times (issue
-#: 19, point 19). A published list changes only by an erasure, which changes the file's digest:
-#: the entry is then replaced at the next view, so an erased household does not stay in the
+#: signature of its pseudonyms, the list). Parsing a list of thousands of lines and reading its
+#: pseudonyms was half of a list view's work, and twenty coordinators opening pages of one list
+#: parsed it twenty times (issue 19, point 19). Either half can change after publication: an
+#: erasure takes a row out of the file and its pseudonym out of publication_households, a key
+#: rotation re-keys every pseudonym and leaves the file alone. Both are checked on every view,
+#: and the entry is replaced when either differs, so an erased household does not stay in the
 #: portal's memory.
 _PARSED_LISTS = 8
-_parsed: OrderedDict[tuple[str, int], tuple[str, LoadedList]] = OrderedDict()
+_parsed: OrderedDict[tuple[str, int], tuple[str, tuple, LoadedList]] = OrderedDict()
 _parsed_guard = threading.Lock()
 
 
-def open_list(outbox: Path, publication: Publication,
-              pairs_of: Callable[[], list[Pair]]) -> LoadedList:
-    """The list as `load` gives it, parsed once per version of its file in this process. The
-    file is read and its digest checked on every view; `pairs_of` is asked only when the file
-    is parsed."""
+def households_signature(s, publication_id: int) -> tuple:
+    """What changes whenever the list's pseudonyms do: their number (an erasure), the least and
+    the greatest (a rotation re-keys them all, under a new key version's prefix). One indexed
+    aggregate instead of thousands of rows."""
+    column = PublicationHousehold.huishouden_pseudoniem
+    return tuple(s.execute(select(func.count(), func.min(column), func.max(column))
+                           .where(PublicationHousehold.publication_id == publication_id)).one())
+
+
+def open_list(outbox: Path, publication: Publication, s) -> LoadedList:
+    """The list as `load` gives it, parsed once per version of its file and its pseudonyms in
+    this process. On every view the file is read and its digest checked, and the pseudonyms'
+    signature is read (`s`, a session of the operational database)."""
     path = published_file(outbox, publication, "csv")
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
+    signature = households_signature(s, publication.id)
     key = (str(path), publication.id)
     with _parsed_guard:
         hit = _parsed.get(key)
-        if hit is not None and hit[0] == digest == publication.csv_sha256:
+        if (hit is not None and hit[0] == digest == publication.csv_sha256
+                and hit[1] == signature):
             _parsed.move_to_end(key)
             # The publication's own record may have changed (replaced by a newer version).
-            return replace(hit[1], publication=publication)
-    loaded = _parse(raw, digest, publication, pairs_of())
+            return replace(hit[2], publication=publication)
+    loaded = _parse(raw, digest, publication, households(s, publication.id))
     with _parsed_guard:
-        _parsed[key] = (digest, loaded)
+        _parsed[key] = (digest, signature, loaded)
         _parsed.move_to_end(key)
         while len(_parsed) > _PARSED_LISTS:
             _parsed.popitem(last=False)

@@ -48,13 +48,9 @@ def _publication(request: Request, user: Principal, publication_id: int) -> Publ
 
 def _load(request: Request, publication: Publication) -> LoadedList:
     st = state(request)
-
-    def pairs() -> list[lists.Pair]:
-        with db.session(st.settings.database_url) as s:
-            return lists.households(s, publication.id)
-
     try:
-        return lists.open_list(st.outbox, publication, pairs)
+        with db.session(st.settings.database_url) as s:
+            return lists.open_list(st.outbox, publication, s)
     except ListUnavailable as exc:
         raise Refused(409, str(exc)) from None
 

@@ -29,7 +29,7 @@ def results(tmp_path_factory) -> dict:
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "Targets (issue 9)" in done.stdout
+    assert "Targets (docs/benchmark.md)" in done.stdout
     return json.loads(out.read_text(encoding="utf-8"))
 
 

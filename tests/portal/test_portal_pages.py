@@ -520,45 +520,60 @@ def _copy(data, tmp_path, change=None):
     return tmp_path / "outbox", publication
 
 
-def test_a_list_is_parsed_once_per_version_of_its_file(data, tmp_path):
-    """Twenty coordinators on one list parse it once (issue 19, point 19); a changed file (an
-    erasure takes a row out and records the new digest) is parsed again and replaces the old
-    entry; a file changed behind the publication's back is refused even when parsed before."""
+def test_a_list_is_parsed_once_per_version_of_its_file(data, tmp_path, monkeypatch):
+    """Twenty coordinators on one list parse it once (issue 19, point 19). It is parsed again
+    when the file changes with its recorded digest (an erasure), or when its pseudonyms do (a
+    key rotation re-keys them and leaves the file); a file changed behind the publication's
+    back is refused even when parsed before."""
     import hashlib
 
+    from sqlalchemy import delete, update
+
     from portal import lists
+    from vroeg.opsdb.models import PublicationHousehold
 
+    parsed = []
+    real = lists.households
+
+    def households(s, publication_id):
+        parsed.append(publication_id)
+        return real(s, publication_id)
+
+    monkeypatch.setattr(lists, "households", households)
     pid = data.current(ps.TEAM_A)
-    with _db(data) as s:
-        pairs = lists.households(s, pid)
     outbox, publication = _copy(data, tmp_path)
-    asked = []
+    # One transaction that is never committed: the test home stays as it was for other tests.
+    with _db(data) as s:
+        first = lists.open_list(outbox, publication, s)
+        again = lists.open_list(outbox, publication, s)
+        assert len(parsed) == 1 and again.lines == first.lines
+        assert [line.pseudonym for line in again.lines] == ps.list_households(data, pid)
 
-    def pairs_of():
-        asked.append(1)
-        return list(asked_pairs)
+        # As a key rotation does: every pseudonym re-keyed, the file unchanged.
+        rows = PublicationHousehold.__table__
+        s.execute(update(rows).where(rows.c.publication_id == pid).values(
+            huishouden_pseudoniem="k9_" + rows.c.huishouden_pseudoniem))
+        rekeyed = lists.open_list(outbox, publication, s)
+        assert len(parsed) == 2
+        assert all(p.startswith("k9_") for p in rekeyed.pseudonyms)
 
-    asked_pairs = pairs
-    first = lists.open_list(outbox, publication, pairs_of)
-    again = lists.open_list(outbox, publication, pairs_of)
-    assert len(asked) == 1 and again.lines == first.lines
-    assert [line.pseudonym for line in again.lines] == ps.list_households(data, pid)
+        # As an erasure does: the last household's row out of the file and its pseudonym out of
+        # publication_households, the new digest recorded.
+        last = rekeyed.lines[-1]
+        s.execute(delete(rows).where(rows.c.publication_id == pid, rows.c.regel == last.regel))
+        path = Path(publication.csv_path)
+        path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:-1]))
+        publication.csv_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        erased = lists.open_list(outbox, publication, s)
+        assert len(parsed) == 3 and len(erased.lines) == len(first.lines) - 1
+        assert last.pseudonym not in erased.pseudonyms
+        assert [key for key in lists._parsed if key == (str(path), publication.id)] == [
+            (str(path), publication.id)]
 
-    # As an erasure does: the last household's row out of the file, the new digest recorded.
-    path = Path(publication.csv_path)
-    kept = path.read_bytes().splitlines(keepends=True)[:-1]
-    path.write_bytes(b"".join(kept))
-    publication.csv_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-    asked_pairs = pairs[:-1]
-    erased = lists.open_list(outbox, publication, pairs_of)
-    assert len(asked) == 2 and len(erased.lines) == len(first.lines) - 1
-    assert pairs[-1].huishouden_pseudoniem not in erased.pseudonyms
-    assert sum(1 for key in lists._parsed if key[1] == publication.id
-               and key[0] == str(path)) == 1
-
-    path.write_bytes(path.read_bytes() + b"\n")  # changed, digest not recorded
-    with pytest.raises(lists.ListUnavailable, match="gewijzigd"):
-        lists.open_list(outbox, publication, pairs_of)
+        path.write_bytes(path.read_bytes() + b"\n")  # changed, digest not recorded
+        with pytest.raises(lists.ListUnavailable, match="gewijzigd"):
+            lists.open_list(outbox, publication, s)
+        s.rollback()
 
 
 def test_list_reader_refuses_changed_misplaced_or_unpaired_lists(data, tmp_path):
