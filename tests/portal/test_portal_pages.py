@@ -632,3 +632,52 @@ def test_amounts_are_shown_the_dutch_way():
     assert euro("-5,00") == "€ -5,00"
     assert euro("75") == "€ 75,00"
     assert euro("onbekend") == "onbekend"
+
+
+# ----------------------------------------------------------------------------------------------
+# The small things (issue 18, point 5)
+# ----------------------------------------------------------------------------------------------
+
+
+def test_head_is_answered_wherever_get_is(data, app, coord, officer):
+    anonymous = ps.client_for(app, None)
+    pid = data.current(ps.TEAM_A)
+    for client, url in ((anonymous, "/status"), (anonymous, "/inloggen"), (coord, "/"),
+                        (coord, f"/lijsten/{pid}"), (officer, "/privacy/logboek")):
+        got = client.get(url, follow_redirects=False)
+        head = client.head(url, follow_redirects=False)
+        assert head.status_code == got.status_code != 405, url
+        assert head.content == b"", url
+        for name in ("content-type", "location", "content-security-policy", "cache-control"):
+            assert head.headers.get(name) == got.headers.get(name), (url, name)
+    # The same access rules as GET: a HEAD is not a way around them.
+    assert anonymous.head(f"/lijsten/{pid}", follow_redirects=False).status_code == 303
+    assert officer.head(f"/lijsten/{pid}", follow_redirects=False).status_code == 403
+    # A route that only takes POST still says so.
+    assert coord.head("/uitloggen").status_code == 405
+
+
+def test_every_page_has_a_favicon(app):
+    anonymous = ps.client_for(app, None)
+    page = anonymous.get("/inloggen").text
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    response = anonymous.get("/favicon.ico", follow_redirects=False)
+    assert response.status_code == 301 and response.headers["location"] == "/static/favicon.svg"
+    icon = anonymous.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert ET.fromstring(icon.text).tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def test_reidentification_is_in_the_privacy_officers_menu(officer, coord):
+    menu = officer.get("/privacy/logboek").text.split('aria-label="Hoofdmenu"')[1]
+    menu = menu.split("</nav>")[0]
+    assert '<a href="/privacy/heridentificatie"' in menu and "Heridentificatie" in menu
+    assert "/privacy/heridentificatie" not in coord.get("/lijsten").text
+
+
+def test_charts_page_lets_the_charts_fill_their_card(data_officer):
+    page = data_officer.get("/data/grafieken").text
+    assert page.count('<img src="/data/grafieken/') == 2
+    css = data_officer.get("/static/portal.css").text
+    rule = next(line for line in css.splitlines() if line.startswith("figure img"))
+    assert "width: 100%" in rule.replace("max-width: 100%", "")
