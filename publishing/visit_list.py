@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scoring.explanations import advice, reasons
+from scoring.explanations import Attempt, advice, reasons
 from vroeg.config import Scoring
 from vroeg.files import write_atomic
 from vroeg.formats import EXCEL_EUROS, decimal_comma, full_name
@@ -39,9 +39,10 @@ LIST_COLUMNS = (
     "woonplaats", "telefoon", "signalen", "totaal_bedrag", "crisis", "redenen",
 )
 
-#: Every column of a published list: the first model's, then the advice term, the section and
-#: the points per rule.
-COLUMNS = (*LIST_COLUMNS, "advies", "sectie", *POINT_COLUMNS)
+#: Every column of a published list: the first model's, then the advice, the creditors by name
+#: (from the partner registry: whom to call about a payment plan), the section and the points
+#: per rule.
+COLUMNS = (*LIST_COLUMNS, "advies", "schuldeisers", "sectie", *POINT_COLUMNS)
 
 BEZOEKLIJST, WACHTLIJST = "bezoeklijst", "wachtlijst"
 
@@ -86,6 +87,8 @@ class ListRow:
     redenen: str
     advies: str = ""
     sectie: str = BEZOEKLIJST
+    #: The partners that sent the household's counted signals, by name.
+    schuldeisers: str = ""
     #: Points per rule (POINT_COLUMNS -> points).
     punten: dict[str, int] | None = None
 
@@ -100,8 +103,12 @@ def points(household: dict) -> dict[str, int]:
 
 
 def build_rows(ranked: list[dict], identities: dict[str, list[dict]], rules: Scoring, *,
-               period_months: int = 1) -> list[ListRow]:
-    """One row per ranked household. `identities` are newest first per household."""
+               period_months: int = 1, creditors: dict[str, list[str]] | None = None,
+               history: dict[str, list[Attempt]] | None = None) -> list[ListRow]:
+    """One row per ranked household. `identities` are newest first per household;
+    `creditors` are the partners' names per household, `history` its contact attempts known
+    at publication (any month), for the advice."""
+    creditors, history = creditors or {}, history or {}
     rows = []
     for household in ranked:
         people = identities.get(household["huishouden_pseudoniem"]) or []
@@ -120,8 +127,10 @@ def build_rows(ranked: list[dict], identities: dict[str, list[dict]], rules: Sco
             totaal_bedrag_cent=household["totaal_bedrag_cent"],
             crisis=household["crisis"],
             redenen=reasons(household, rules, period_months=period_months),
-            advies=advice(household, rules),
+            advies=advice(household, rules, history.get(household["huishouden_pseudoniem"], ())),
             sectie=household.get("sectie") or BEZOEKLIJST,
+            schuldeisers=", ".join(_distinct(creditors.get(household["huishouden_pseudoniem"],
+                                                           []))),
             punten=points(household),
         ))
     return rows
@@ -137,7 +146,7 @@ def _cells(row: ListRow, safe=neutralise) -> dict[str, str]:
         "woonplaats": safe(row.woonplaats), "telefoon": safe(row.telefoon),
         "signalen": safe(row.signalen), "totaal_bedrag": decimal_comma(row.totaal_bedrag_cent),
         "crisis": "ja" if row.crisis else "nee", "redenen": safe(row.redenen),
-        "advies": safe(row.advies), "sectie": row.sectie,
+        "advies": safe(row.advies), "schuldeisers": safe(row.schuldeisers), "sectie": row.sectie,
         **{name: str(points_by_rule.get(name, 0)) for name in POINT_COLUMNS},
     }
 
@@ -164,7 +173,8 @@ _SHEET_COLUMNS: dict[str, tuple[int, str]] = {
     "straatnaam": (24, "text"), "postcode": (9, "text"), "huisnummer": (10, "text"),
     "huisnummertoevoeging": (8, "text"), "woonplaats": (16, "text"), "telefoon": (14, "text"),
     "signalen": (22, "text"), "totaal_bedrag": (12, "money"), "crisis": (7, "text"),
-    "redenen": (90, "wrap"), "advies": (18, "text"), "sectie": (11, "text"),
+    "redenen": (90, "wrap"), "advies": (18, "text"), "schuldeisers": (28, "text"),
+    "sectie": (11, "text"),
     **{name: (9, "number") for name in POINT_COLUMNS},
 }
 
