@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount
 
 from portal import security
+from portal.head import HeadAsGet
 from portal.routes import admin, coordinator, data, privacy, session
 from portal.settings import PortalSettings
 from portal.web import Access, PortalState, PostAccess, Refused, SignInRequired, render
@@ -135,6 +136,8 @@ def create_app(settings: PortalSettings, ctx: Context) -> FastAPI:
                       melding=messages.get(exc.status_code, "Er ging iets mis."))
 
     check_routes(app)
+    # Outermost, so a HEAD passes the security headers and error pages as its GET would.
+    app.add_middleware(HeadAsGet)
     return app
 
 

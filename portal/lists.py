@@ -23,7 +23,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from publishing.visit_list import LIST_COLUMNS, POINTS_PREFIX, WACHTLIJST, published_paths
+from publishing.visit_list import (
+    BEZOEKLIJST,
+    LIST_COLUMNS,
+    POINTS_PREFIX,
+    WACHTLIJST,
+    published_paths,
+)
 from vroeg.formats import euros, parse_decimal_comma, postal_address
 from vroeg.opsdb.models import Publication, PublicationHousehold
 
@@ -54,6 +60,16 @@ class ListLine:
     def bedrag(self) -> str:
         return euro(self.get("totaal_bedrag"))
 
+    @property
+    def sectie(self) -> str:
+        """Lists published before sections were marked are all bezoeklijst."""
+        return self.get("sectie") or BEZOEKLIJST
+
+
+#: Extra columns the list page shows in a place of their own (the advice in its column, the
+#: creditors under the signals, the section as headings), not as a generic column.
+SHOWN_APART = ("advies", "schuldeisers", "sectie")
+
 
 @dataclass(frozen=True)
 class LoadedList:
@@ -69,7 +85,8 @@ class LoadedList:
     @property
     def table_extras(self) -> tuple[str, ...]:
         """Extra columns for the list table; points per rule stay on the household page."""
-        return tuple(c for c in self.extra_columns if not c.startswith(POINTS_PREFIX))
+        return tuple(c for c in self.extra_columns
+                     if not c.startswith(POINTS_PREFIX) and c not in SHOWN_APART)
 
     def line(self, regel: int) -> ListLine | None:
         # By number, not position: after an erasure (governance/erasure.py) took a household's row
@@ -91,6 +108,14 @@ class LoadedList:
         """Households on the bezoeklijst section: the number `publications.households` holds and
         the overview shows, so both pages name the same figure the same way."""
         return len(self.lines) - self.waiting
+
+    def sections(self, lines: tuple[ListLine, ...]) -> list[tuple[str, int, list[ListLine]]]:
+        """The bezoeklijst and the wachtlijst, each with its count in the whole list and its
+        lines among `lines` (a page); a section without lines on the page is left out, except
+        that an empty list still shows its (empty) bezoeklijst."""
+        found = [(BEZOEKLIJST, self.visits, [x for x in lines if x.sectie != WACHTLIJST]),
+                 (WACHTLIJST, self.waiting, [x for x in lines if x.sectie == WACHTLIJST])]
+        return [s for s in found if s[2]] or found[:1]
 
 
 #: Households per list page. A page shows (and the audit trail records) only the households on

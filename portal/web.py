@@ -232,7 +232,8 @@ def nav(principal: Principal | None) -> list[tuple[str, str]]:
     if principal.has("privacy"):
         items += [("/privacy/logboek", "Logboek"), ("/privacy/inzage", "Wie zag wat"),
                   ("/privacy/register", "Register"),
-                  ("/privacy/bewaartermijnen", "Bewaartermijnen")]
+                  ("/privacy/bewaartermijnen", "Bewaartermijnen"),
+                  ("/privacy/heridentificatie", "Heridentificatie")]
     if principal.has("admin"):
         items.append(("/beheer/gebruikers", "Gebruikers"))
     return items

@@ -38,28 +38,53 @@ def _nice_max(value: int) -> int:
         step *= 10
 
 
+#: Width of one character of FONT, generously (sans-serif digits are about 0.56 em): labels are
+#: spaced by it so that month labels and totals never run together.
+CHAR_W = 0.62 * 12
+
+
+def text_width(text: str) -> float:
+    return len(text) * CHAR_W
+
+
+def axis_ticks(ymax: int) -> list[int]:
+    """Whole-number ticks from 0 to ymax, at most five steps, each value once (ymax=2 gave
+    0, 0, 1, 1, 2 when it was cut in quarters)."""
+    steps = next(n for n in (4, 5, 2, 1) if ymax % n == 0)
+    return [ymax * i // steps for i in range(steps + 1)]
+
+
 def signals_per_month(counts: list[tuple[str, str, int]], title: str) -> str:
-    """Stacked bars: one bar per month, one segment per partner type. counts: (maand, type, n)."""
+    """Stacked bars: one bar per month, one segment per partner type. counts: (maand, type, n).
+
+    Each month gets a slot wide enough for its label and its total, so the labels stay apart
+    however many months there are; the chart is at least 880 wide so that it fills a card
+    (the page scales it to the card's width)."""
     months = sorted({m for m, _, _ in counts})
     types = sorted({t for _, t, _ in counts}, key=lambda t: (t not in COLOURS, t))
     table = {(m, t): n for m, t, n in counts}
     totals = {m: sum(table.get((m, t), 0) for t in types) for m in months}
-    left, top, plot_h, bar_w, gap = 56, 30, 240, 36, 14
-    width = max(420, left + len(months) * (bar_w + gap) + 190)
+    left, top, plot_h, bar_w = 56, 30, 240, 36
+    widest = max([text_width(m) for m in months] + [text_width(str(n)) for n in totals.values()]
+                 + [0])
+    slot = max(bar_w + 14, widest + 12)
+    legend_w = 30 + max([text_width(t) for t in types] + [0])
+    width = int(max(880, left + len(months) * slot + legend_w))
     height = top + plot_h + 50
     body = [f'<text x="{left}" y="18" {FONT} font-weight="bold">{escape(title)}</text>']
     if not months:
         body.append(f'<text x="{left}" y="{top + 40}" {FONT}>Nog geen signalen geladen.</text>')
         return _svg(width, height, title, body)
     ymax = _nice_max(max(totals.values()))
-    for i in range(5):
-        value = ymax * i // 4
-        y = top + plot_h - plot_h * i / 4
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + len(months) * (bar_w + gap)}" '
+    for value in axis_ticks(ymax):
+        y = top + plot_h - plot_h * value / ymax
+        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + len(months) * slot:.1f}" '
                     f'y2="{y:.1f}" stroke="#dddddd"/>')
-        body.append(f'<text x="{left - 6}" y="{y + 4:.1f}" {FONT} text-anchor="end">{value}</text>')
+        body.append(f'<text x="{left - 6}" y="{y + 4:.1f}" {FONT} text-anchor="end" '
+                    f'class="tick-y">{value}</text>')
     for i, month in enumerate(months):
-        x = left + gap / 2 + i * (bar_w + gap)
+        centre = left + slot / 2 + i * slot
+        x = centre - bar_w / 2
         y = top + plot_h
         for t in types:
             n = table.get((month, t), 0)
@@ -70,16 +95,16 @@ def signals_per_month(counts: list[tuple[str, str, int]], title: str) -> str:
             body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w}" height="{h:.1f}" '
                         f'fill="{COLOURS.get(t, "#aaaaaa")}"><title>{escape(month)} '
                         f'{escape(t)}: {n}</title></rect>')
-        body.append(f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 16}" {FONT} '
-                    f'text-anchor="middle">{escape(month)}</text>')
-        body.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" {FONT} '
+        body.append(f'<text x="{centre:.1f}" y="{top + plot_h + 16}" {FONT} '
+                    f'text-anchor="middle" class="tick-x">{escape(month)}</text>')
+        body.append(f'<text x="{centre:.1f}" y="{y - 4:.1f}" {FONT} '
                     f'text-anchor="middle">{totals[month]}</text>')
-    legend_x = left + len(months) * (bar_w + gap) + 20
+    legend_x = left + len(months) * slot + 20
     for i, t in enumerate(types):
         y = top + 10 + i * 20
-        body.append(f'<rect x="{legend_x}" y="{y - 10}" width="12" height="12" '
+        body.append(f'<rect x="{legend_x:.1f}" y="{y - 10}" width="12" height="12" '
                     f'fill="{COLOURS.get(t, "#aaaaaa")}"/>')
-        body.append(f'<text x="{legend_x + 18}" y="{y}" {FONT}>{escape(t)}</text>')
+        body.append(f'<text x="{legend_x + 18:.1f}" y="{y}" {FONT}>{escape(t)}</text>')
     return _svg(width, height, title, body)
 
 

@@ -24,9 +24,10 @@ from publishing.visit_list import (
     write_list,
 )
 from scoring import warehouse
+from scoring.explanations import Attempt
 from scoring.score import Period, ranked_list, rules_version
 from sql import sql
-from vroeg.opsdb import runs
+from vroeg.opsdb import cases, runs
 from vroeg.opsdb.models import Publication
 
 
@@ -62,8 +63,10 @@ def content_digest(version: str, period: Period, ranked: list[dict],
     row or a counted signal; new rules change the version. (A key rotation changes the
     pseudonyms, so a re-run after one publishes a new version with the same people.)
     """
+    # (household, signal, date) per signal: the partner is already in the signal's pseudonym,
+    # and leaving it out keeps the digests of lists published before it was read.
     document = {"regelversie": version, "periode": str(period), "maanden": period.months,
-                "huishoudens": ranked, "signalen": [list(s) for s in period_signals]}
+                "huishoudens": ranked, "signalen": [list(s[:3]) for s in period_signals]}
     text = json.dumps(document, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -96,6 +99,16 @@ def _reason(ctx: Context, current: Publication, ranked: list[dict], version: str
             f"erbij, {removed} eraf, {moved} van plaats veranderd.")
 
 
+def contact_history(ctx: Context, pseudonyms: list[str]) -> dict[str, list[Attempt]]:
+    """The contact attempts recorded so far for these households, in any month and by any
+    team, for the advice on the list (pseudonyms and DDAS codes only)."""
+    found: dict[str, list[Attempt]] = {}
+    for case in cases.cases_of_households(ctx.database_url, ctx.gemeente, pseudonyms):
+        found.setdefault(case.huishouden_pseudoniem, []).extend(
+            (a.soort, a.bereikt, a.datum) for a in case.contactpogingen)
+    return found
+
+
 def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace_id: str,
                  parent_operation: str | None = None, *,
                  before_register: Callable[[WrittenList], None] | None = None,
@@ -113,7 +126,7 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
 
     # One audit line per household, saying on which section of the list it was published.
     # Only the signals that count this period are decrypted (not a household's whole history).
-    counted = [signal for _household, signal, _date in period_signals]
+    counted = [signal for _household, signal, _date, _partner in period_signals]
     identities: dict[str, list[dict]] = {}
     for section in sorted({r["sectie"] for r in ranked}):
         identities.update(ctx.vault.reidentify(
@@ -126,13 +139,17 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
                  for household, found in identities.items() for i in found}
     # Newest signal first per household (the SQL orders them), this period's signals only.
     newest_first: dict[str, list[dict]] = {}
-    for household, signal, _date in period_signals:
+    creditors: dict[str, list[str]] = {}
+    for household, signal, _date, partner_id in period_signals:
         if (household, signal) in by_signal:
             newest_first.setdefault(household, []).append(by_signal[household, signal])
+        partner = municipality.partners.get(partner_id)
+        creditors.setdefault(household, []).append(partner.name if partner else partner_id)
 
     rules = municipality.scoring
     rows = build_rows(ranked, newest_first, rules,
-                      period_months=municipality.matching.period_months)
+                      period_months=municipality.matching.period_months, creditors=creditors,
+                      history=contact_history(ctx, [r["huishouden_pseudoniem"] for r in ranked]))
     waiting = sum(1 for r in rows if r.sectie == WACHTLIJST)
     capacity = team.capacity_for(str(period))
     about = [
@@ -152,7 +169,13 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
         ("Score", "De kolommen Punten ... (in het CSV-bestand punten_*) tellen op tot de score; "
                   "Redenen zegt in woorden welke punten zijn toegekend en waarom."),
         ("Advies", f"Crisis: {rules.advice.crisis}; bezoeklijst: {rules.advice.bezoeklijst}; "
-                   f"wachtlijst: {rules.advice.wachtlijst}."),
+                   f"wachtlijst: {rules.advice.wachtlijst}. Na "
+                   f"{rules.advice.follow_up.unanswered_attempts} contactpogingen van één soort "
+                   "zonder contact (sinds de bewoner voor het laatst bereikt is, ook in eerdere "
+                   "maanden) adviseert de lijst een andere soort, met de reden. Dit is de stand "
+                   "bij publicatie; het portaal toont het advies van nu."),
+        ("Schuldeisers", "De partners die de signalen van het huishouden stuurden, met hun naam "
+                         "uit het partnerregister."),
         ("Menselijke beoordeling", "De lijst is een advies over de volgorde. Het wijkteam "
                                    "beslist wie wanneer bezocht wordt, en mag afwijken."),
         ("Vertrouwelijk", "Deze lijst bevat persoonsgegevens. Alleen gebruiken voor "

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scoring.explanations import advice, reasons
+from scoring.explanations import Attempt, advice, reasons
 from vroeg.config import Scoring
 from vroeg.files import write_atomic
 from vroeg.formats import EXCEL_EUROS, decimal_comma, full_name
@@ -39,9 +39,10 @@ LIST_COLUMNS = (
     "woonplaats", "telefoon", "signalen", "totaal_bedrag", "crisis", "redenen",
 )
 
-#: Every column of a published list: the first model's, then the advice term, the section and
-#: the points per rule.
-COLUMNS = (*LIST_COLUMNS, "advies", "sectie", *POINT_COLUMNS)
+#: Every column of a published list: the first model's, then the advice, the creditors by name
+#: (from the partner registry: whom to call about a payment plan), the section and the points
+#: per rule.
+COLUMNS = (*LIST_COLUMNS, "advies", "schuldeisers", "sectie", *POINT_COLUMNS)
 
 BEZOEKLIJST, WACHTLIJST = "bezoeklijst", "wachtlijst"
 
@@ -86,6 +87,8 @@ class ListRow:
     redenen: str
     advies: str = ""
     sectie: str = BEZOEKLIJST
+    #: The partners that sent the household's counted signals, by name.
+    schuldeisers: str = ""
     #: Points per rule (POINT_COLUMNS -> points).
     punten: dict[str, int] | None = None
 
@@ -100,8 +103,12 @@ def points(household: dict) -> dict[str, int]:
 
 
 def build_rows(ranked: list[dict], identities: dict[str, list[dict]], rules: Scoring, *,
-               period_months: int = 1) -> list[ListRow]:
-    """One row per ranked household. `identities` are newest first per household."""
+               period_months: int = 1, creditors: dict[str, list[str]] | None = None,
+               history: dict[str, list[Attempt]] | None = None) -> list[ListRow]:
+    """One row per ranked household. `identities` are newest first per household;
+    `creditors` are the partners' names per household, `history` its contact attempts known
+    at publication (any month), for the advice."""
+    creditors, history = creditors or {}, history or {}
     rows = []
     for household in ranked:
         people = identities.get(household["huishouden_pseudoniem"]) or []
@@ -120,8 +127,10 @@ def build_rows(ranked: list[dict], identities: dict[str, list[dict]], rules: Sco
             totaal_bedrag_cent=household["totaal_bedrag_cent"],
             crisis=household["crisis"],
             redenen=reasons(household, rules, period_months=period_months),
-            advies=advice(household, rules),
+            advies=advice(household, rules, history.get(household["huishouden_pseudoniem"], ())),
             sectie=household.get("sectie") or BEZOEKLIJST,
+            schuldeisers=", ".join(_distinct(creditors.get(household["huishouden_pseudoniem"],
+                                                           []))),
             punten=points(household),
         ))
     return rows
@@ -137,7 +146,7 @@ def _cells(row: ListRow, safe=neutralise) -> dict[str, str]:
         "woonplaats": safe(row.woonplaats), "telefoon": safe(row.telefoon),
         "signalen": safe(row.signalen), "totaal_bedrag": decimal_comma(row.totaal_bedrag_cent),
         "crisis": "ja" if row.crisis else "nee", "redenen": safe(row.redenen),
-        "advies": safe(row.advies), "sectie": row.sectie,
+        "advies": safe(row.advies), "schuldeisers": safe(row.schuldeisers), "sectie": row.sectie,
         **{name: str(points_by_rule.get(name, 0)) for name in POINT_COLUMNS},
     }
 
@@ -164,7 +173,8 @@ LABELS: dict[str, str] = {
     "postcode": "Postcode", "huisnummer": "Huisnr.", "huisnummertoevoeging": "Toev.",
     "woonplaats": "Woonplaats", "telefoon": "Telefoon", "signalen": "Signalen",
     "totaal_bedrag": "Totaal bedrag", "crisis": "Crisis", "redenen": "Redenen",
-    "advies": "Advies", "sectie": "Sectie", "punten_crisis": "Punten crisis",
+    "advies": "Advies", "schuldeisers": "Schuldeisers", "sectie": "Sectie",
+    "punten_crisis": "Punten crisis",
     "punten_partnertype": "Punten soort schuldeiser", "punten_meervoudig": "Punten meervoudig",
     "punten_bedrag": "Punten bedrag", "punten_duur": "Punten duur",
     "punten_opeenvolgend": "Punten opeenvolgend", "punten_leeftijd": "Punten leeftijd",
@@ -174,10 +184,10 @@ LABELS: dict[str, str] = {
 #: names themselves, which lists published before the headings were Dutch still carry.
 NAMES_BY_LABEL: dict[str, str] = {label: name for name, label in LABELS.items()}
 
-#: The columns printed (the print area): what a coordinator works from. The section is the
-#: sheet's own, and the points per rule are also in the reasons, so printing them would only
-#: shrink the page.
-PRINTED_COLUMNS = (*LIST_COLUMNS, "advies")
+#: The columns printed (the print area): what a coordinator works from, the creditors included
+#: (whom to call about a payment plan). The section is the sheet's own, and the points per rule
+#: are also in the reasons, so printing them would only shrink the page.
+PRINTED_COLUMNS = (*LIST_COLUMNS, "advies", "schuldeisers")
 
 #: How the workbook shows each column: its width in characters and its kind: an integer, an
 #: amount in euros, a house number (a number when it is one), wrapped text, a flag (ja/nee) or
@@ -187,7 +197,8 @@ _SHEET_COLUMNS: dict[str, tuple[int, str]] = {
     "straatnaam": (20, "wrap"), "postcode": (9, "text"), "huisnummer": (7, "house"),
     "huisnummertoevoeging": (6, "text"), "woonplaats": (14, "wrap"), "telefoon": (13, "wrap"),
     "signalen": (16, "wrap"), "totaal_bedrag": (13, "money"), "crisis": (7, "flag"),
-    "redenen": (56, "wrap"), "advies": (16, "wrap"), "sectie": (11, "text"),
+    "redenen": (56, "wrap"), "advies": (16, "wrap"), "schuldeisers": (18, "wrap"),
+    "sectie": (11, "text"),
     **{name: (12, "integer") for name in POINT_COLUMNS},
 }
 

@@ -269,6 +269,13 @@ def markdown(data: dict) -> str:
         f"Adviestermijn: crisis {w['advies']['crisis']}; bezoeklijst "
         f"{w['advies']['bezoeklijst']}; wachtlijst {w['advies']['wachtlijst']}.",
         "",
+        f"Vervolgadvies: na {w['advies']['follow_up']['unanswered_attempts']} contactpogingen "
+        "van één soort zonder contact (sinds de bewoner voor het laatst bereikt is, ook in "
+        "eerdere maanden) adviseert de lijst een andere soort, met de reden: "
+        + "; ".join(f"{a.lower()} → {b.lower()}"
+                    for a, b in w["advies"]["follow_up"]["next_kind"].items())
+        + f"; als alles onbeantwoord bleef: {w['advies']['follow_up']['last_resort']}.",
+        "",
         "## Uitsluitingen",
         "",
         "Lijsten die de gemeente aanlevert; ze worden bij het laden gepseudonimiseerd en alleen "

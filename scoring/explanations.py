@@ -7,6 +7,9 @@ points is not mentioned, except the amount (it explains why the household passed
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
 
 from vroeg.config import Scoring
@@ -80,9 +83,48 @@ def reasons(row: dict, rules: Scoring, *, period_months: int = 1) -> str:
     return text[0].upper() + text[1:]
 
 
-def advice(row: dict, rules: Scoring) -> str:
-    """The advice term: crisis households within days, the rest by section."""
+#: A contact attempt as advice reads it: (DDAS contact kind, resident reached, day).
+Attempt = tuple[str, bool, dt.date]
+
+
+def follow_up(attempts: Iterable[Attempt], rules: Scoring) -> str:
+    """Another kind of contact after unanswered attempts of one kind, with the reason; '' when
+    the team can go on as it does.
+
+    Only attempts since the resident was last reached count, in any month: three closed doors
+    in October and one in November are four. When the kind to try next went unanswered as often
+    too, the chain (`next_kind`) is followed; when every kind in it did, the last resort (a
+    visit with a partner) is advised.
+    """
+    settings = rules.advice.follow_up
+    ordered = sorted(attempts, key=lambda a: a[2])
+    reached = [i for i, (_kind, bereikt, _day) in enumerate(ordered) if bereikt]
+    since = ordered[reached[-1] + 1:] if reached else ordered
+    unanswered = Counter(kind for kind, _bereikt, _day in since)
+    tried = {kind for kind, n in unanswered.items() if n >= settings.unanswered_attempts}
+    if not tried:
+        return ""
+    # The kind tried most recently among those that went unanswered often enough.
+    kind = next(k for k, _bereikt, _day in reversed(since) if k in tried)
+    nxt, seen = settings.next_kind.get(kind), {kind}
+    while nxt is not None and nxt in tried and nxt not in seen:
+        seen.add(nxt)
+        nxt = settings.next_kind.get(nxt)
+    what = settings.last_resort if nxt is None or nxt in tried else nxt.lower()
+    last = max(day for k, _bereikt, day in since if k == kind)
+    reason = "; ".join(
+        f"{unanswered[k]} keer {k.lower()} zonder contact"
+        for k in sorted(tried, key=lambda k: (-unanswered[k], k)))
+    return f"probeer {what}: {reason} (laatste poging {date_nl(last)})"
+
+
+def advice(row: dict, rules: Scoring, attempts: Iterable[Attempt] = ()) -> str:
+    """The advice: the term (crisis households within days, the rest by section), and another
+    kind of contact when earlier attempts went unanswered (`follow_up`)."""
     if row["crisis"]:
-        return rules.advice.crisis
-    return (rules.advice.wachtlijst if row.get("sectie") == "wachtlijst"
-            else rules.advice.bezoeklijst)
+        term = rules.advice.crisis
+    else:
+        term = (rules.advice.wachtlijst if row.get("sectie") == "wachtlijst"
+                else rules.advice.bezoeklijst)
+    change = follow_up(attempts, rules)
+    return f"{term}; {change}" if change else term

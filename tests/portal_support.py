@@ -206,6 +206,7 @@ def list_households(data: PortalData, publication_id: int) -> list[str]:
 PUBLIC, SIGNED_IN = "public", "signed in"
 RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/status"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/inloggen"): PUBLIC,
     ("POST", "/inloggen"): PUBLIC,
     ("GET", "/static"): PUBLIC,
@@ -244,6 +245,7 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
 #: Status of an allowed request when it is not a plain 200 page.
 ALLOWED_STATUS = {
     ("GET", "/"): 303,
+    ("GET", "/favicon.ico"): 301,
     ("POST", "/uitloggen"): 303,
     ("POST", "/wachtwoord"): 400,  # sent with a wrong current password: allowed, not changed
     ("POST", "/lijsten/{publication_id}/huishoudens/{regel}/contactpogingen"): 303,

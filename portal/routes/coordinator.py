@@ -16,6 +16,7 @@ from portal import lists
 from portal.lists import ListLine, ListUnavailable, LoadedList
 from portal.security import Principal
 from portal.web import Posted, Refused, audit_subjects, posted, refuse, render, role, state
+from scoring.explanations import follow_up
 from vroeg.formats import parse_day, today_in
 from vroeg.opsdb import cases, db
 from vroeg.opsdb.models import Case, Publication, PublicationHousehold, Run
@@ -65,6 +66,21 @@ def _line(loaded: LoadedList, regel: int) -> ListLine:
 def _attributes(publication: Publication, **more) -> dict:
     return {"wijkteam": publication.wijkteam, "publicatie": publication.id,
             "periode": publication.period, **more}
+
+
+def _advice_now(request: Request, pseudonyms: list[str]) -> dict[str, str]:
+    """Per household, another kind of contact when attempts went unanswered, from the history
+    as it is now (any month, any team: a household that moved brings its closed doors along).
+    The published list's `advies` knew the history up to its publication only, and the file
+    stays as published (its SHA-256 is checked), so the page adds what was learned since."""
+    st = state(request)
+    attempts: dict[str, list] = {}
+    for case in cases.cases_of_households(st.settings.database_url, st.ctx.gemeente,
+                                          pseudonyms):
+        attempts.setdefault(case.huishouden_pseudoniem, []).extend(
+            (a.soort, a.bereikt, a.datum) for a in case.contactpogingen)
+    rules = st.ctx.municipality.scoring
+    return {p: text for p in pseudonyms if (text := follow_up(attempts.get(p, ()), rules))}
 
 
 def _today(request: Request) -> dt.date:
@@ -121,7 +137,8 @@ def visit_list(request: Request, publication_id: int, user: Principal = Depends(
                    [line.pseudonym for line in page.lines],
                    **_attributes(publication, weergave="lijst", pagina=page.number))
     return render(request, "coordinator/list.html", lijst=loaded, publication=publication,
-                  cases=found, pagina=page)
+                  cases=found, pagina=page,
+                  advies_nu=_advice_now(request, [line.pseudonym for line in page.lines]))
 
 
 @router.get("/lijsten/{publication_id}/afdrukken")
@@ -171,6 +188,7 @@ def _household_page(request: Request, user: Principal, publication: Publication,
     melding = MESSAGES.get(request.query_params.get("melding", ""))
     return render(request, "coordinator/household.html", http_status=status, lijst=loaded,
                   publication=publication, line=line, case=case, earlier=earlier,
+                  advies_nu=_advice_now(request, [line.pseudonym]).get(line.pseudonym, ""),
                   contact_kinds=cases.CONTACT_KINDS, parts_of_day=cases.PARTS_OF_DAY,
                   end_results=cases.END_RESULTS, today=_today(request), fout=fout,
                   melding=melding, form=form or {})

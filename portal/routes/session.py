@@ -12,8 +12,12 @@ from portal.web import START_PAGES, Posted, Refused, posted, render, signed_in, 
 
 router = APIRouter()
 
+#: The site icon (base.html links it; /favicon.ico points to it).
+FAVICON = "/static/favicon.svg"
+
 #: Routes that need no session (the app checks that every other route declares its access).
-PUBLIC = {("GET", "/inloggen"), ("POST", "/inloggen"), ("GET", "/status")}
+PUBLIC = {("GET", "/inloggen"), ("POST", "/inloggen"), ("GET", "/status"),
+          ("GET", "/favicon.ico")}
 
 
 def _safe_next(target: str | None) -> str:
@@ -31,6 +35,13 @@ def _client_ip(request: Request) -> str:
 def status() -> str:
     """For monitoring: answers without a session and without touching any data."""
     return "ok"
+
+
+@router.get("/favicon.ico")
+def favicon() -> RedirectResponse:
+    """Browsers and bookmarks ask for /favicon.ico whatever the page says; the icon is a static
+    SVG (pages link it with <link rel="icon">)."""
+    return RedirectResponse(FAVICON, status_code=301)
 
 
 @router.get("/inloggen")

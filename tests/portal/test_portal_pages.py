@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import html
 import io
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -632,10 +633,11 @@ def test_columns_added_to_lists_later_are_shown_by_name(data, tmp_path):
         pairs = lists.households(s, data.current(ps.TEAM_A))
     outbox, publication = _copy(data, tmp_path, add_columns)
     loaded = lists.load(outbox, publication, pairs)
-    assert loaded.extra_columns == ("advies", "sectie", *POINT_COLUMNS, "later_kolom",
-                                    "punten_later")
-    # Points per rule stay on the household page; the rest is shown in the list table.
-    assert loaded.table_extras == ("advies", "sectie", "later_kolom")
+    assert loaded.extra_columns == ("advies", "schuldeisers", "sectie", *POINT_COLUMNS,
+                                    "later_kolom", "punten_later")
+    # Points per rule stay on the household page; advice, creditors and section have a place
+    # of their own on the list page; the rest is shown in the list table by name.
+    assert loaded.table_extras == ("later_kolom",)
     assert loaded.lines[0].get("advies") in ("binnen 3 werkdagen", "binnen 4 weken")
     assert loaded.lines[0].get("later_kolom") == "iets nieuws"
 
@@ -647,3 +649,166 @@ def test_amounts_are_shown_the_dutch_way():
     assert euro("-5,00") == "€ -5,00"
     assert euro("75") == "€ 75,00"
     assert euro("onbekend") == "onbekend"
+
+
+# ----------------------------------------------------------------------------------------------
+# The small things (issue 18, point 5)
+# ----------------------------------------------------------------------------------------------
+
+
+def test_head_is_answered_wherever_get_is(data, app, coord, officer):
+    anonymous = ps.client_for(app, None)
+    pid = data.current(ps.TEAM_A)
+    for client, url in ((anonymous, "/status"), (anonymous, "/inloggen"), (coord, "/"),
+                        (coord, f"/lijsten/{pid}"), (officer, "/privacy/logboek")):
+        got = client.get(url, follow_redirects=False)
+        head = client.head(url, follow_redirects=False)
+        assert head.status_code == got.status_code != 405, url
+        assert head.content == b"", url
+        for name in ("content-type", "location", "content-security-policy", "cache-control"):
+            assert head.headers.get(name) == got.headers.get(name), (url, name)
+    # The same access rules as GET: a HEAD is not a way around them.
+    assert anonymous.head(f"/lijsten/{pid}", follow_redirects=False).status_code == 303
+    assert officer.head(f"/lijsten/{pid}", follow_redirects=False).status_code == 403
+    # A route that only takes POST still says so.
+    assert coord.head("/uitloggen").status_code == 405
+
+
+def test_every_page_has_a_favicon(app):
+    anonymous = ps.client_for(app, None)
+    page = anonymous.get("/inloggen").text
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    response = anonymous.get("/favicon.ico", follow_redirects=False)
+    assert response.status_code == 301 and response.headers["location"] == "/static/favicon.svg"
+    icon = anonymous.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert ET.fromstring(icon.text).tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def test_reidentification_is_in_the_privacy_officers_menu(officer, coord):
+    menu = officer.get("/privacy/logboek").text.split('aria-label="Hoofdmenu"')[1]
+    menu = menu.split("</nav>")[0]
+    assert '<a href="/privacy/heridentificatie"' in menu and "Heridentificatie" in menu
+    assert "/privacy/heridentificatie" not in coord.get("/lijsten").text
+
+
+def test_charts_page_lets_the_charts_fill_their_card(data_officer):
+    page = data_officer.get("/data/grafieken").text
+    assert page.count('<img src="/data/grafieken/') == 2
+    css = data_officer.get("/static/portal.css").text
+    rule = next(line for line in css.splitlines() if line.startswith("figure img"))
+    assert "width: 100%" in rule.replace("max-width: 100%", "")
+
+
+# ----------------------------------------------------------------------------------------------
+# Lists that work (issue 18, point 3)
+# ----------------------------------------------------------------------------------------------
+
+
+def test_list_shows_the_bezoeklijst_and_the_wachtlijst_as_sections_with_counts(data, coord):
+    pid = data.current(ps.TEAM_A)
+    rows = _rows(data, pid)
+    visits = sum(r["sectie"] == "bezoeklijst" for r in rows)
+    waiting = sum(r["sectie"] == "wachtlijst" for r in rows)
+    assert visits and waiting, "the demo list has both sections"
+    assert _publication(data, pid).households == visits
+    text = html.unescape(coord.get(f"/lijsten/{pid}").text)
+    head_visits = ('<h2 id="sectie-bezoeklijst">Bezoeklijst '
+                   f'<span class="count">({visits} huishoudens)')
+    head_waiting = ('<h2 id="sectie-wachtlijst">Wachtlijst '
+                    f'<span class="count">({waiting} huishoudens)')
+    assert text.count(head_visits) == 1 and text.count(head_waiting) == 1
+    bezoek, wacht = text.split(head_waiting)
+    for r in rows:
+        assert r["naam"] in (bezoek if r["sectie"] == "bezoeklijst" else wacht), r["rang"]
+    # One number per concept: the overview names the same bezoeklijst and wachtlijst figures.
+    overview = coord.get("/lijsten").text
+    assert f"{visits} huishoudens op de bezoeklijst en {waiting} op de wachtlijst" in overview
+    row = next(r for r in overview.split("<tr>") if f'<a href="/lijsten/{pid}">' in r)
+    assert re.findall(r'class="num">(\d+)<', row)[:2] == [str(visits), str(waiting)]
+
+
+def test_list_names_the_creditors_of_each_household_from_the_partner_registry(data, coord):
+    import duckdb
+
+    from vroeg.config import load_municipality
+    from vroeg.settings import Home
+
+    name_of = {p.id: p.name for p in load_municipality(Home(data.root), "0080").partners.values()}
+    pid = data.current(ps.TEAM_A)
+    publication = _publication(data, pid)
+    # The partners whose counted signals put each household on the list (pseudonyms only).
+    with duckdb.connect(str(Home(data.root).warehouse_path("0080")), read_only=True) as con:
+        sent = dict(con.execute(
+            "SELECT h.huishouden_pseudoniem, list(DISTINCT s.partner_id) FROM household_scores h "
+            "CROSS JOIN unnest(h.signaal_pseudoniemen) AS u(sp) "
+            "JOIN signals s ON s.signaal_pseudoniem = u.sp "
+            "WHERE h.run_id = ? AND h.wijkteam = ? GROUP BY 1",
+            [publication.run_id, publication.wijkteam]).fetchall())
+    rows = _rows(data, pid)
+    text = html.unescape(coord.get(f"/lijsten/{pid}").text)
+    for r, pseudonym in zip(rows, ps.list_households(data, pid), strict=True):
+        names = r["schuldeisers"].split(", ")
+        assert sorted(names) == sorted(name_of[p] for p in sent[pseudonym]), r["rang"]
+        assert f'<span class="creditors">{r["schuldeisers"]}</span>' in text
+    page = html.unescape(coord.get(f"/lijsten/{pid}/huishoudens/1").text)
+    assert f"<dt>Schuldeisers</dt><dd>{rows[0]['schuldeisers']}</dd>" in page
+
+
+def _earlier_case(data, pid: int, regel: int, period: str, attempts: list[tuple]) -> None:
+    """A case of an earlier month with these (kind, reached, day) attempts, as the portal
+    records them."""
+    import secrets
+
+    from vroeg.opsdb.models import Case, ContactAttempt
+
+    publication = _publication(data, pid)
+    with _db(data) as s:
+        case = Case(id=secrets.token_hex(16), gemeente="0080", publication_id=None,
+                    run_id=publication.run_id, wijkteam=publication.wijkteam, period=period,
+                    regel=regel, rang=regel,
+                    huishouden_pseudoniem=ps.list_households(data, pid)[regel - 1],
+                    created_by="coord-a")
+        case.contact_attempts = [
+            ContactAttempt(soort=kind, bereikt=reached, datum=day, dagdeel="Middag",
+                           recorded_by="coord-a") for kind, reached, day in attempts]
+        s.add(case)
+
+
+def test_after_unanswered_visits_the_list_advises_another_kind_with_the_reason(data, coord):
+    pid = data.current(ps.TEAM_A)
+    regel = 6
+    url = f"/lijsten/{pid}/huishoudens/{regel}"
+    start = dt.date.fromisoformat(data.period + "-01")
+    earlier = (start - dt.timedelta(days=1)).strftime("%Y-%m")
+    _earlier_case(data, pid, regel, earlier, [
+        ("Huisbezoek", False, start - dt.timedelta(days=20)),
+        ("Huisbezoek", False, start - dt.timedelta(days=10))])
+
+    def row_of(page: str) -> str:
+        return page.split(f'href="{url}"')[1].split("</tr>")[0]
+
+    # Two closed doors (last month): no other advice yet. The earlier month is on the page.
+    page = html.unescape(coord.get(url).text)
+    assert "<h2>Eerdere contactpogingen</h2>" in page and earlier in page
+    assert page.count("<td>Huisbezoek</td><td>nee</td>") == 2
+    assert "Nu:" not in row_of(html.unescape(coord.get(f"/lijsten/{pid}").text))
+
+    # A third one this month, recorded in the portal.
+    day = max(start, dt.date.today() - dt.timedelta(days=1))
+    response = coord.post(url + "/contactpogingen", data={
+        "csrf": ps.csrf_of(coord.get(url).text), "soort": "Huisbezoek", "bereikt": "nee",
+        "datum": day.isoformat(), "dagdeel": "Avond"}, follow_redirects=False)
+    assert response.status_code == 303
+    advice = ("probeer brief: 3 keer huisbezoek zonder contact (laatste poging "
+              f"{day.strftime('%d-%m-%Y')})")
+    assert f"<strong>Nu:</strong> {advice}" in row_of(
+        html.unescape(coord.get(f"/lijsten/{pid}").text))
+    page = html.unescape(coord.get(url).text)
+    assert f"<dt>Advies nu</dt><dd><strong>{advice}</strong></dd>" in page
+
+    # Reached by phone: the count starts again, the advice goes back to the published one.
+    coord.post(url + "/contactpogingen", data={
+        "csrf": ps.csrf_of(page), "soort": "Telefoon", "bereikt": "ja",
+        "datum": day.isoformat(), "dagdeel": "Avond"})
+    assert "Nu:" not in row_of(html.unescape(coord.get(f"/lijsten/{pid}").text))

@@ -114,7 +114,7 @@ def test_coordinator_signs_in_opens_the_list_downloads_records_a_contact_and_sig
 
     # Record a contact attempt for the household ranked first.
     page.goto(f"{server}/lijsten/{pid}")
-    page.click("table.visit-list tbody tr:first-child td:nth-child(2) a")
+    page.click("table.visit-list tbody tr:first-child th[scope=row] a")
     page.wait_for_url(re.compile(rf".*/lijsten/{pid}/huishoudens/1$"))
     page.select_option("#soort", "Huisbezoek")
     page.check("input[name=bereikt][value=nee]")

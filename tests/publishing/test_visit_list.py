@@ -27,7 +27,7 @@ from publishing.visit_list import (
     render_xlsx,
     write_list,
 )
-from scoring.explanations import ARREARS, advice, bill_months, reasons
+from scoring.explanations import ARREARS, advice, bill_months, follow_up, reasons
 from vroeg.config import Scoring
 from vroeg.formats import euros, full_name
 
@@ -162,7 +162,7 @@ def test_first_model_columns_keep_their_place():
     assert LIST_COLUMNS == COLUMNS[:13] == (
         "rang", "score", "naam", "straatnaam", "postcode", "huisnummer", "huisnummertoevoeging",
         "woonplaats", "telefoon", "signalen", "totaal_bedrag", "crisis", "redenen")
-    assert COLUMNS[13:] == ("advies", "sectie", *POINT_COLUMNS)
+    assert COLUMNS[13:] == ("advies", "schuldeisers", "sectie", *POINT_COLUMNS)
 
 
 def test_csv_format_bom_delimiter_header_amounts(ranked):
@@ -292,8 +292,9 @@ def test_xlsx_matches_the_csv(ranked):
     workbook = openpyxl.load_workbook(io.BytesIO(render_xlsx(rows, title="t", about=[],
                                                              heading=HEADING)))
     records = parse_csv(render_csv(rows))[1:]
-    sheets = [(workbook["Bezoeklijst"], [r for r in records if r[14] == "bezoeklijst"]),
-              (workbook["Wachtlijst"], [r for r in records if r[14] == "wachtlijst"])]
+    section = COLUMNS.index("sectie")
+    sheets = [(workbook["Bezoeklijst"], [r for r in records if r[section] == "bezoeklijst"]),
+              (workbook["Wachtlijst"], [r for r in records if r[section] == "wachtlijst"])]
     assert [len(expected) for _, expected in sheets] == [2, 1]
     for sheet, expected in sheets:
         for r, record in enumerate(expected, start=2):
@@ -426,3 +427,80 @@ def test_the_list_amount_cell_reads_back_and_days_parse_one_way():
                            "huisnummertoevoeging": "A", "postcode": "8911AB",
                            "woonplaats": "Leeuwarden"}) == "Kerkstraat 12 A, 8911AB Leeuwarden"
     assert postal_address({"straatnaam": "Kerkstraat", "huisnummer": "12"}) == "Kerkstraat 12"
+
+
+# =================================================================================================
+# Creditors by name and advice after unanswered attempts (issue 18, point 3)
+# =================================================================================================
+
+
+def test_each_row_names_its_creditors_from_the_partner_registry(ranked):
+    households, identities = ranked
+    creditors = {"hh-crisis": ["Woongroep Fryslân", "Energie Fryslân", "Woongroep Fryslân"],
+                 "hh-zorg": ["Zorgverzekeraar Noord"], "hh-none": ["=Waterbedrijf"]}
+    rows = build_rows(households, identities, RULES, creditors=creditors)
+    assert [r.schuldeisers for r in rows] == [
+        "Woongroep Fryslân, Energie Fryslân", "Zorgverzekeraar Noord", "=Waterbedrijf"]
+    body = [dict(zip(COLUMNS, r, strict=True)) for r in parse_csv(render_csv(rows))[1:]]
+    assert [r["schuldeisers"] for r in body] == [
+        "Woongroep Fryslân, Energie Fryslân", "Zorgverzekeraar Noord", "'=Waterbedrijf"]
+    sheet = openpyxl.load_workbook(io.BytesIO(render_xlsx(rows, title="t", about=[],
+                                                          heading=HEADING)))["Bezoeklijst"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(2, header.index("Schuldeisers") + 1).value == (
+        "Woongroep Fryslân, Energie Fryslân")
+
+
+DAY = dt.date(2026, 10, 5)
+
+
+def _tries(kind: str, n: int, *, reached: bool = False, start: dt.date = DAY) -> list:
+    return [(kind, reached, start + dt.timedelta(days=7 * i)) for i in range(n)]
+
+
+def test_after_unanswered_home_visits_the_advice_is_another_kind_with_the_reason():
+    # Two closed doors in October and one in November: three, across months.
+    history = _tries("Huisbezoek", 2) + _tries("Huisbezoek", 1, start=dt.date(2026, 11, 2))
+    assert follow_up(history, RULES) == (
+        "probeer brief: 3 keer huisbezoek zonder contact (laatste poging 02-11-2026)")
+    row = household(2, "hh", ["Huur"], 9000)
+    assert advice(row, RULES, history) == (
+        "binnen 4 weken; probeer brief: 3 keer huisbezoek zonder contact "
+        "(laatste poging 02-11-2026)")
+    # Fewer than the configured number: the plain term.
+    assert follow_up(history[:2], RULES) == ""
+    assert advice(row, RULES, history[:2]) == "binnen 4 weken"
+
+
+def test_the_number_of_unanswered_attempts_is_configurable():
+    two = Scoring.model_validate({"advice": {"follow_up": {"unanswered_attempts": 2}}})
+    assert follow_up(_tries("Telefoon", 2), two).startswith(
+        "probeer huisbezoek: 2 keer telefoon zonder contact")
+    assert follow_up(_tries("Telefoon", 2), RULES) == ""
+    with pytest.raises(ValueError, match="unknown contact kinds"):
+        Scoring.model_validate({"advice": {"follow_up": {"next_kind": {"Duif": "Brief"}}}})
+
+
+def test_reaching_the_resident_starts_the_count_again():
+    history = _tries("Huisbezoek", 3) + [("Telefoon", True, dt.date(2026, 11, 1))]
+    assert follow_up(history, RULES) == ""
+    history += _tries("Huisbezoek", 3, start=dt.date(2026, 11, 2))
+    assert follow_up(history, RULES).startswith("probeer brief: 3 keer huisbezoek")
+
+
+def test_the_chain_skips_kinds_that_went_unanswered_and_ends_with_a_partner_visit():
+    visits, letters = _tries("Huisbezoek", 3), _tries("Brief", 3, start=dt.date(2026, 11, 1))
+    # The letters were the last tried: after them a phone call, not a letter again.
+    assert follow_up(visits + letters, RULES).startswith(
+        "probeer telefoon: 3 keer brief zonder contact; 3 keer huisbezoek zonder contact")
+    calls = _tries("Telefoon", 3, start=dt.date(2026, 12, 1))
+    assert follow_up(visits + letters + calls, RULES).startswith(
+        "probeer huisbezoek samen met een partner (bijvoorbeeld de schuldeiser): ")
+
+
+def test_the_published_advice_column_reflects_the_history_known_then(ranked):
+    households, identities = ranked
+    history = {"hh-zorg": _tries("Huisbezoek", 3)}
+    rows = build_rows(households, identities, RULES, history=history)
+    assert rows[0].advies == "binnen 3 werkdagen"
+    assert rows[1].advies.startswith("binnen 4 weken; probeer brief: 3 keer huisbezoek")

@@ -8,14 +8,43 @@ from pydantic import Field, field_validator, model_validator
 
 from vroeg.config.base import Section, check_partner_types
 from vroeg.config.features import AGE_GROUPS, RULES, check_features
+from vroeg.ddas import CONTACT_KINDS
+
+
+class FollowUp(Section):
+    """What to try after unanswered contact attempts (issue 18): after `unanswered_attempts`
+    attempts of one kind without reaching the resident (since the last time they were reached,
+    in any month), the advice names another kind, with the reason. Kinds are the DDAS contact
+    kinds the portal records."""
+
+    #: Unanswered attempts of one kind after which another kind is advised.
+    unanswered_attempts: int = Field(3, ge=1, le=20)
+    #: The kind to try next after a kind that went unanswered; followed on when that one went
+    #: unanswered too.
+    next_kind: dict[str, str] = Field(default_factory=lambda: {
+        "Huisbezoek": "Brief", "Brief": "Telefoon", "Kaartje": "Telefoon", "Mail": "Telefoon",
+        "SMS/Whatsapp": "Telefoon", "Telefoon": "Huisbezoek",
+    })
+    #: When every kind in the chain went unanswered.
+    last_resort: str = "huisbezoek samen met een partner (bijvoorbeeld de schuldeiser)"
+
+    @field_validator("next_kind")
+    @classmethod
+    def _contact_kinds(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted((set(value) | set(value.values())) - set(CONTACT_KINDS))
+        if unknown:
+            raise ValueError(f"unknown contact kinds {unknown}; use {', '.join(CONTACT_KINDS)}")
+        return value
 
 
 class AdviceTerms(Section):
-    """The advice term printed per household (column `advies`)."""
+    """The advice printed per household (column `advies`): a term, and after unanswered
+    contact attempts another kind of contact (`follow_up`)."""
 
     crisis: str = "binnen 3 werkdagen"
     bezoeklijst: str = "binnen 4 weken"
     wachtlijst: str = "als er ruimte is"
+    follow_up: FollowUp = FollowUp()
 
 
 class Scoring(Section):
