@@ -26,7 +26,7 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 #: Routes that answer with something other than an HTML page (a picture, a file, a redirect).
 NOT_PAGES = ("/", "/static", "/status")
 #: Pages anyone may open, signed in or not.
-PUBLIC_PAGES = ["/inloggen"]
+PUBLIC_PAGES = ["/inloggen", "/toegankelijkheid"]
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def test_every_page_of_every_role_passes_axe_and_fits_a_phone(capsys, data, serv
                 problems += [f"{account or 'anoniem'} {url} {size}: {v}"
                              for v in axe_violations(page)]
                 if size == "390px" and (wider := overflow(page)) > 0:
-                    problems.append(f"{account} {url}: {wider} px wider than a 390 px screen")
+                    problems.append(f"{account or 'anoniem'} {url}: {wider} px wider than 390 px")
                 checked += 1
         context.close()
     assert checked >= 2 * 20
@@ -135,3 +135,20 @@ def test_coordinators_list_at_both_sizes_and_the_keyboard(capsys, data, server, 
     context.close()
     with capsys.disabled():
         print("\n  screenshots of the list page: " + ", ".join(str(s) for s in shots))
+
+
+def test_the_accessibility_statement_is_public_and_has_the_parts_of_the_model(data):
+    """The parts digitoegankelijk.nl's model statement asks for, without signing in, linked
+    from every page, naming the axe-core version the test above really runs."""
+    from portal.routes.statement import AXE_CORE_VERSION
+
+    assert AXE.read_text(encoding="utf-8").startswith(f"/*! axe v{AXE_CORE_VERSION}\n")
+    client = ps.client_for(ps.make_app(data), None)
+    page = client.get("/toegankelijkheid")
+    assert page.status_code == 200
+    for part in ("Toegankelijkheidsverklaring", "Waarop deze verklaring van toepassing is",
+                 "Nalevingsstatus", "Wat nog niet voldoet", "Contact en meldingen",
+                 "Handhavingsprocedure", "WCAG 2.1", f"axe-core {AXE_CORE_VERSION}",
+                 "Leeuwarden"):
+        assert part in page.text, part
+    assert 'href="/toegankelijkheid"' in client.get("/inloggen").text
