@@ -106,7 +106,8 @@ def test_every_page_of_every_role_passes_axe_and_fits_a_phone(capsys, data, serv
 
 def test_coordinators_list_at_both_sizes_and_the_keyboard(capsys, data, server, browser):
     """Screenshots of the list on a desktop and a phone; the first Tab reaches the skip link,
-    which leads to the main content; the focused element is visibly outlined."""
+    which leads to the main content; the focused element is visibly outlined; the look comes
+    from the NL Design System's tokens."""
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(locale="nl-NL", viewport=DESKTOP)
     page = context.new_page()
@@ -132,6 +133,13 @@ def test_coordinators_list_at_both_sizes_and_the_keyboard(capsys, data, server, 
     page.keyboard.press("Enter")
     assert page.evaluate("() => location.hash") == "#inhoud"
     assert page.locator("main#inhoud").count() == 1
+    # The NL Design System's tokens are loaded (from the portal itself) and give the header its
+    # colour.
+    accent, header = page.evaluate(
+        "() => [getComputedStyle(document.body).getPropertyValue("
+        "'--basis-color-accent-1-color-default').trim(),"
+        " getComputedStyle(document.querySelector('header.top')).backgroundColor]")
+    assert accent == "#5115ef" and header == "rgb(81, 21, 239)", (accent, header)
     context.close()
     with capsys.disabled():
         print("\n  screenshots of the list page: " + ", ".join(str(s) for s in shots))
