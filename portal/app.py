@@ -21,7 +21,7 @@ from starlette.routing import Mount
 
 from portal import security
 from portal.head import HeadAsGet
-from portal.routes import admin, coordinator, data, privacy, session
+from portal.routes import admin, coordinator, data, privacy, session, statement
 from portal.settings import PortalSettings
 from portal.web import Access, PortalState, PostAccess, Refused, SignInRequired, render
 from privacy.context import Context, context
@@ -32,7 +32,7 @@ from vroeg.process import harden
 STATIC = Path(__file__).parent / "static"
 
 #: Routes without a session: (method, path). Static files are a mount of their own.
-PUBLIC_ROUTES = session.PUBLIC
+PUBLIC_ROUTES = session.PUBLIC | statement.PUBLIC
 
 #: Seconds a browser (or script) is asked to wait after a 503 because the database was busy.
 RETRY_AFTER_S = 5
@@ -70,7 +70,7 @@ def check_routes(app: FastAPI) -> None:
 def create_app(settings: PortalSettings, ctx: Context) -> FastAPI:
     app = FastAPI(title="Vroegsignalering", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = PortalState(settings, ctx)
-    for module in (session, coordinator, privacy, data, admin):
+    for module in (session, statement, coordinator, privacy, data, admin):
         # The routes themselves, not an included router: FastAPI 0.154 keeps included routers
         # as lazy wrappers, and check_routes (and the tests) must see every route as it is.
         app.router.routes.extend(module.router.routes)

@@ -27,7 +27,7 @@ from portal.settings import PortalSettings
 from privacy.audit import STATUS_ERROR, new_trace_id
 from privacy.context import Context
 from privacy.keys import load_keys
-from vroeg.formats import date_nl, full_name, moment_nl, postal_address
+from vroeg.formats import date_nl, full_name, moment_nl, postal_address, tel_uri
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -267,3 +267,4 @@ TEMPLATES.env.filters["datumtijd"] = fmt_datetime
 TEMPLATES.env.filters["datum"] = date_nl
 TEMPLATES.env.filters["naam"] = full_name
 TEMPLATES.env.filters["adres"] = postal_address
+TEMPLATES.env.filters["tel"] = tel_uri

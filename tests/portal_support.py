@@ -209,6 +209,7 @@ RULES: dict[tuple[str, str], str | frozenset[str]] = {
     ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/inloggen"): PUBLIC,
     ("POST", "/inloggen"): PUBLIC,
+    ("GET", "/toegankelijkheid"): PUBLIC,
     ("GET", "/static"): PUBLIC,
     ("GET", "/"): SIGNED_IN,
     ("POST", "/uitloggen"): SIGNED_IN,

@@ -150,3 +150,14 @@ def postal_address(identity: Mapping) -> str:
     """'Kerkstraat 12 A, 8911AB Leeuwarden', as a list, the portal and subject access show it."""
     place = " ".join(p for p in (identity.get("postcode"), identity.get("woonplaats")) if p)
     return ", ".join(p for p in (street_address(identity), place) if p)
+
+
+def tel_uri(phone: str | None) -> str:
+    """'tel:+31612345678' for '+31 6 1234 5678' or '06-12345678' (RFC 3966 allows no spaces),
+    so that a phone number on a list can be called with one tap; '' when there are no digits."""
+    if not phone:
+        return ""
+    digits = "".join(c for c in phone if c.isdigit())
+    if not digits:
+        return ""
+    return "tel:" + ("+" if phone.strip().startswith("+") else "") + digits

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import subprocess
 import sys
@@ -39,23 +38,6 @@ def server(data):
     """`vroeg portal --port N` with the test home, until the module's tests are done."""
     with ps.portal_process(data) as (base, _process):
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not ps.CHROMIUM.exists():
-        message = (f"{ps.CHROMIUM} is missing: `make test` installs Debian's chromium "
-                   "(apt-get install chromium) when run as root")
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(ps.CHROMIUM),
-                                              args=ps.CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def test_coordinator_signs_in_opens_the_list_downloads_records_a_contact_and_signs_out(
