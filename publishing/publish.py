@@ -139,12 +139,18 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
                  for household, found in identities.items() for i in found}
     # Newest signal first per household (the SQL orders them), this period's signals only.
     newest_first: dict[str, list[dict]] = {}
-    creditors: dict[str, list[str]] = {}
-    for household, signal, _date, partner_id in period_signals:
+    dated_creditors: dict[str, list[tuple]] = {}
+    for household, signal, day, partner_id in period_signals:
         if (household, signal) in by_signal:
             newest_first.setdefault(household, []).append(by_signal[household, signal])
         partner = municipality.partners.get(partner_id)
-        creditors.setdefault(household, []).append(partner.name if partner else partner_id)
+        dated_creditors.setdefault(household, []).append(
+            (day, partner.name if partner else partner_id))
+    # Newest creditor first, and on the same day by name: the SQL breaks ties by signal
+    # pseudonym, which a key rotation changes, and a re-published list must read the same.
+    creditors = {household: [name for _day, name in sorted(
+        sorted(found, key=lambda dn: dn[1]), key=lambda dn: dn[0], reverse=True)]
+        for household, found in dated_creditors.items()}
 
     rules = municipality.scoring
     rows = build_rows(ranked, newest_first, rules,

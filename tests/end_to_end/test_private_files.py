@@ -50,7 +50,7 @@ def test_the_stores_are_private_whatever_the_umask(tmp_path, monkeypatch, umask,
     from flows.ingest import ingest_files
     from privacy.context import context
     from privacy.keys import init_keys
-    from publishing.visit_list import ListRow, write_list
+    from publishing.visit_list import ListRow, PageHeading, write_list
     from vroeg.settings import Home
 
     umask(mask)
@@ -70,7 +70,8 @@ def test_the_stores_are_private_whatever_the_umask(tmp_path, monkeypatch, umask,
                    woonplaats="Leeuwarden", telefoon="0580000001", signalen="Huur",
                    totaal_bedrag_cent=62000, crisis=False, redenen="huur")
     written = write_list(home.outbox_dir("0080") / "wt-centrum", "2026-10", "wt-centrum", [line],
-                         title="Bezoeklijst", about=[])
+                         title="Bezoeklijst", about=[],
+                         heading=PageHeading("Wijkteam Centrum", "oktober 2026", "test"))
     ctx = context("0080")
     assert ctx.vault.count() >= 1  # the vault file exists and holds the identity
 
