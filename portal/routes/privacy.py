@@ -18,7 +18,7 @@ from governance.retention import status as retention_status
 from portal import audit_views
 from portal.audit_views import AuditFilter
 from portal.security import Principal
-from portal.web import Posted, Refused, posted, render, role, state
+from portal.web import FieldError, Posted, posted, render, role, state
 from privacy import purposes
 from privacy.audit import new_trace_id
 from vroeg.formats import parse_day
@@ -118,13 +118,19 @@ def reidentify_form(request: Request, user: Principal = Depends(PRIVACY)):
 def reidentify(request: Request, post: Posted = Depends(posted("privacy"))):
     st = state(request)
     pseudonym, reason = post.text("huishouden", 140), post.text("reden")
-    if not audit_views.PSEUDONYM.match(pseudonym):
-        raise Refused(400, "Vul een huishoudenpseudoniem in zoals het in het logboek staat "
-                           "(k1_…).")
-    if not purposes.is_reason(reason):
-        raise Refused(400, "Kies een reden uit de lijst.")
-    if post.form.get("bevestig") != "ja":
-        raise Refused(400, "Bevestig dat u deze heridentificatie nodig heeft.")
+    try:
+        if not audit_views.PSEUDONYM.match(pseudonym):
+            raise FieldError("huishouden", "Vul een huishoudenpseudoniem in zoals het in het "
+                                           "logboek staat (k1_…).")
+        if not purposes.is_reason(reason):
+            raise FieldError("reden", "Kies een reden uit de lijst.")
+        if post.form.get("bevestig") != "ja":
+            raise FieldError("bevestig", "Bevestig dat u deze heridentificatie nodig heeft.")
+    except FieldError as exc:
+        # The form again with what was typed (nothing here is personal data: a pseudonym and
+        # a reason code), the message at the field.
+        return render(request, "privacy/reidentify.html", http_status=400, fout=exc,
+                      reasons=purposes.REIDENTIFY_REASONS, huishouden=pseudonym, reden=reason)
     # The same function as `vroeg reidentify`: the vault writes the per-subject lines before it
     # decrypts anything; the bulk line names the portal user.
     identities = reidentify_pseudonym(st.ctx, pseudonym, reason=reason, case=None,
