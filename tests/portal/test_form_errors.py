@@ -174,3 +174,21 @@ def test_household_form_refusals_are_at_their_fields(data, app):
             assert "checked" in page.by_id("bereikt-nee")  # what was chosen is kept
     response = coord.post(url + "/eindresultaat", data={"csrf": csrf, "eindresultaat": "Weg"})
     assert_at_field(response, 400, "eindresultaat-keuze", "eindresultaat")
+
+
+@pytest.mark.parametrize("page", ["/privacy/logboek", "/privacy/inzage"])
+def test_audit_filter_refusals_are_at_their_fields(app, page):
+    officer = ps.client_for(app, "privacy")
+    cases = [({"van": "31-02-2026"}, "van", "Vul een datum in"),
+             ({"van": "2026-03-01", "tot": "2026-02-01"}, "tot", "ligt vóór")]
+    if page.endswith("logboek"):
+        cases.append(({"huishouden": "Jansen"}, "huishouden", "k1_"))
+    for query, field, message in cases:
+        response = officer.get(page, params={"gebruiker": "coord-a", **query})
+        found = assert_at_field(response, 400, field, message)
+        assert found.by_id(field)  # the form again, with what was typed
+        assert 'value="coord-a"' in response.text
+        assert "<table" not in response.text  # no rows of a search not asked for
+    if page.endswith("logboek"):
+        kept = officer.get(page, params={"huishouden": "Jansen"}).text
+        assert 'value="Jansen"' in kept
