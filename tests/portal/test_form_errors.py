@@ -192,3 +192,51 @@ def test_audit_filter_refusals_are_at_their_fields(app, page):
     if page.endswith("logboek"):
         kept = officer.get(page, params={"huishouden": "Jansen"}).text
         assert 'value="Jansen"' in kept
+
+
+@pytest.fixture(scope="module")
+def server(data):
+    with ps.portal_process(data) as (base, _process):
+        yield base
+
+
+@pytest.mark.prefect
+def test_refused_forms_in_a_browser_focus_the_summary_and_pass_axe(data, server, browser):
+    """In Chromium: after a refused submission the focus is on the error summary (so a screen
+    reader reads it first), its link moves the focus to the field, and the page with its error
+    still passes axe-core at both sizes."""
+    from tests.portal.test_accessibility import DESKTOP, PHONE, axe_violations, overflow, sign_in
+
+    problems: list[str] = []
+    context = browser.new_context(locale="nl-NL", viewport=DESKTOP, bypass_csp=True)
+    page = context.new_page()
+
+    def check(field: str) -> None:
+        focused = page.evaluate("() => document.activeElement.className")
+        assert focused == "error-summary", (page.url, focused)
+        for size, viewport in (("desktop", DESKTOP), ("390px", PHONE)):
+            page.set_viewport_size(viewport)
+            problems.extend(f"{page.url} {size}: {v}" for v in axe_violations(page))
+            if size == "390px" and (wider := overflow(page)) > 0:
+                problems.append(f"{page.url}: {wider} px wider than 390 px")
+        page.set_viewport_size(DESKTOP)
+        page.click(f".error-summary a[href='#{field}']")
+        assert page.evaluate("() => document.activeElement.id") == field
+
+    page.goto(server + "/inloggen")
+    page.fill("#naam", "coord-a")
+    page.fill("#wachtwoord", "fout-wachtwoord-123")
+    page.click("button:has-text('Inloggen')")
+    page.wait_for_load_state()
+    check("wachtwoord")
+
+    sign_in(page, server, "coord-a")
+    page.goto(f"{server}/lijsten/{data.current(ps.TEAM_A)}/huishoudens/1")
+    page.select_option("#soort", "Brief")
+    page.check("#bereikt")
+    page.fill("#datum", "2001-01-01")  # before the list's period: refused by the server
+    page.click("button:has-text('Contactpoging opslaan')")
+    page.wait_for_load_state()
+    check("datum")
+    context.close()
+    assert not problems, "\n".join(problems)
