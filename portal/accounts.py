@@ -52,7 +52,12 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 
 
 class AccountError(ValueError):
-    """An account cannot be created or changed; the message (Dutch) says why."""
+    """An account cannot be created or changed; the message (Dutch) says why, `field` what it
+    is about ("name", "password", "roles" or "teams"), so a form can show it there."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @cache
@@ -90,17 +95,19 @@ def check_name(name: str) -> str:
     name = normalise_name(name)
     if not _NAME.match(name):
         raise AccountError("Een gebruikersnaam heeft 2 tot 64 tekens: kleine letters, cijfers en "
-                           ". _ @ - (bijvoorbeeld j.devries).")
+                           ". _ @ - (bijvoorbeeld j.devries).", "name")
     return name
 
 
 def check_password(password: str, name: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens.")
+        raise AccountError(f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens.",
+                           "password")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"Een wachtwoord heeft hoogstens {MAX_PASSWORD_LENGTH} tekens.")
+        raise AccountError(f"Een wachtwoord heeft hoogstens {MAX_PASSWORD_LENGTH} tekens.",
+                           "password")
     if normalise_name(name) in password.lower():
-        raise AccountError("Het wachtwoord mag de gebruikersnaam niet bevatten.")
+        raise AccountError("Het wachtwoord mag de gebruikersnaam niet bevatten.", "password")
 
 
 @dataclass(frozen=True)
@@ -145,24 +152,25 @@ def add_user(database_url: str, gemeente: str, name: str, password: str, roles: 
     name = check_name(name)
     roles, teams = sorted(set(roles)), sorted(set(teams))
     if not roles:
-        raise AccountError("Geef minstens één rol: " + ", ".join(ROLES) + ".")
+        raise AccountError("Geef minstens één rol: " + ", ".join(ROLES) + ".", "roles")
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise AccountError(f"Onbekende rol {', '.join(unknown)}; kies uit {', '.join(ROLES)}.")
+        raise AccountError(f"Onbekende rol {', '.join(unknown)}; kies uit {', '.join(ROLES)}.",
+                           "roles")
     known = set(known_teams)
     wrong = [t for t in teams if t not in known]
     if wrong:
         raise AccountError(f"Onbekend wijkteam {', '.join(wrong)}; bekend: "
-                           f"{', '.join(sorted(known))}.")
+                           f"{', '.join(sorted(known))}.", "teams")
     if "coordinator" in roles and not teams:
-        raise AccountError("Een coördinator hoort bij minstens één wijkteam (--team).")
+        raise AccountError("Een coördinator hoort bij minstens één wijkteam (--team).", "teams")
     if teams and "coordinator" not in roles:
-        raise AccountError("Alleen een coördinator hoort bij een wijkteam.")
+        raise AccountError("Alleen een coördinator hoort bij een wijkteam.", "teams")
     check_password(password, name)
     with _audited(audit, by, "account-aangemaakt", name, roles, teams, via), \
             db.session(database_url) as s:
         if find(s, gemeente, name) is not None:
-            raise AccountError(f"Gebruiker {name} bestaat al.")
+            raise AccountError(f"Gebruiker {name} bestaat al.", "name")
         now = dt.datetime.now(dt.UTC)
         user = PortalUser(gemeente=gemeente, name=name, password_hash=hash_password(password),
                           created_at=now, password_changed_at=now,

@@ -100,6 +100,29 @@ class Refused(Exception):
         self.message = message
 
 
+class FieldError(Exception):
+    """Input refused because of one field: the page shows its form again with the message next
+    to that field, the field marked invalid, and a summary at the top linking to it (the NL
+    Design System / GOV.UK error summary pattern; templates use the macros in _form.html).
+
+    `field` is the id of the input (for a group of radio buttons or check boxes: the id of its
+    first input, which the summary links to). Routes pass it to `render` as `fout=`.
+    """
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def on_field(exc: Exception, inputs: dict[str, str]) -> FieldError | str:
+    """A domain error naming what it is about (`exc.field`, e.g. AccountError's "password") as a
+    FieldError on the form's input for that (`inputs` maps the one to the other); else its
+    message, for the top of the page."""
+    field = inputs.get(getattr(exc, "field", None) or "")
+    return FieldError(field, str(exc)) if field else str(exc)
+
+
 class SignInRequired(Exception):
     """No (valid) session: pages redirect to the sign-in page, forms are refused."""
 
@@ -240,7 +263,11 @@ def nav(principal: Principal | None) -> list[tuple[str, str]]:
 
 
 def render(request: Request, template: str, http_status: int = 200, **values: Any):
+    """A page. `fout` may be a message about the whole request (shown at the top) or a
+    FieldError, which the template ties to its field as `veldfout`."""
     st = state(request)
+    if isinstance(values.get("fout"), FieldError):
+        values["veldfout"], values["fout"] = values["fout"], None
     principal = getattr(request.state, "principal", None)
     context = {
         "principal": principal,

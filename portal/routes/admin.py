@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from portal import accounts
 from portal.security import Principal
-from portal.web import Posted, Refused, posted, render, role, state
+from portal.web import FieldError, Posted, Refused, on_field, posted, render, role, state
 from vroeg.opsdb import db
 from vroeg.opsdb.models import LoginAttempt, PortalUser
 
@@ -27,7 +27,13 @@ MESSAGES = {
 }
 
 
-def _page(request: Request, status: int = 200, fout: str | None = None, form: dict | None = None):
+#: The inputs of the form to add a user, per field an AccountError names (a group of check boxes
+#: by its first one).
+ADD_INPUTS = {"name": "naam", "password": "wachtwoord", "roles": "rol", "teams": "team"}
+
+
+def _page(request: Request, status: int = 200, fout: str | FieldError | None = None,
+          form: dict | None = None):
     st = state(request)
     users = accounts.list_users(st.settings.database_url, st.settings.gemeente)
     since = dt.datetime.now(dt.UTC) - st.settings.throttle_window
@@ -54,14 +60,15 @@ def add(request: Request, post: Posted = Depends(posted("admin"))):
     form = {"naam": post.text("naam", 64), "rollen": post.values("rol"),
             "teams": post.values("team")}
     if password != post.secret("herhaling"):
-        return _page(request, 400, "De twee wachtwoorden zijn niet gelijk.", form)
+        return _page(request, 400,
+                     FieldError("herhaling", "De twee wachtwoorden zijn niet gelijk."), form)
     try:
         accounts.add_user(st.settings.database_url, st.settings.gemeente, form["naam"], password,
                           form["rollen"], form["teams"],
                           [t.code for t in st.ctx.municipality.wijkteams],
                           audit=st.ctx.audit, by=post.user.name)
     except accounts.AccountError as exc:
-        return _page(request, 400, str(exc), form)
+        return _page(request, 400, on_field(exc, ADD_INPUTS), form)
     return RedirectResponse("/beheer/gebruikers?melding=toegevoegd", status_code=303)
 
 
@@ -90,11 +97,12 @@ def reset(request: Request, user_id: int, post: Posted = Depends(posted("admin")
     target = _target(request, user_id)
     password = post.secret("wachtwoord")
     if password != post.secret("herhaling"):
-        return _page(request, 400, "De twee wachtwoorden zijn niet gelijk.")
+        return _page(request, 400, FieldError(f"herhaling-{target.id}",
+                                              "De twee wachtwoorden zijn niet gelijk."))
     st = state(request)
     try:
         accounts.set_password(st.settings.database_url, st.settings.gemeente, target.name,
                               password, audit=st.ctx.audit, by=post.user.name)
     except accounts.AccountError as exc:
-        return _page(request, 400, str(exc))
+        return _page(request, 400, on_field(exc, {"password": f"wachtwoord-{target.id}"}))
     return RedirectResponse("/beheer/gebruikers?melding=wachtwoord", status_code=303)

@@ -15,7 +15,18 @@ from sqlalchemy import func, select
 from portal import lists
 from portal.lists import ListLine, ListUnavailable, LoadedList
 from portal.security import Principal
-from portal.web import Posted, Refused, audit_subjects, posted, refuse, render, role, state
+from portal.web import (
+    FieldError,
+    Posted,
+    Refused,
+    audit_subjects,
+    on_field,
+    posted,
+    refuse,
+    render,
+    role,
+    state,
+)
 from scoring.explanations import follow_up
 from vroeg.formats import parse_day, today_in
 from vroeg.opsdb import cases, db
@@ -170,9 +181,15 @@ def download(request: Request, publication_id: int, formaat: str,
         "Content-Disposition": f'attachment; filename="{path.name}"'})
 
 
+#: The inputs of the household page's two forms, per field a CaseInputError names (the radio
+#: buttons by the first one).
+CONTACT_INPUTS = {"soort": "soort", "bereikt": "bereikt", "datum": "datum", "dagdeel": "dagdeel"}
+END_RESULT_INPUTS = {"eindresultaat": "eindresultaat-keuze"}
+
+
 def _household_page(request: Request, user: Principal, publication: Publication,
                     loaded: LoadedList, line: ListLine, *, status: int = 200,
-                    fout: str | None = None, form: dict | None = None):
+                    fout: str | FieldError | None = None, form: dict | None = None):
     st = state(request)
     with db.session(st.settings.database_url) as s:
         # The household's case of this month, on whichever version of a list it was recorded.
@@ -227,7 +244,7 @@ def add_contact(request: Request, publication_id: int, regel: int,
             today=_today(request))
     except cases.CaseInputError as exc:
         return _household_page(request, user, publication, loaded, line, status=400,
-                               fout=str(exc), form=form)
+                               fout=on_field(exc, CONTACT_INPUTS), form=form)
     audit_subjects(request, user, "registratie-contactpoging", "registratie", [line.pseudonym],
                    **_attributes(publication, regel=line.regel))
     return RedirectResponse(f"/lijsten/{publication.id}/huishoudens/{line.regel}?melding=contact",
@@ -247,7 +264,7 @@ def set_end_result(request: Request, publication_id: int, regel: int,
             pseudonym=line.pseudonym, eindresultaat=post.text("eindresultaat"), by=user.name)
     except cases.CaseInputError as exc:
         return _household_page(request, user, publication, loaded, line, status=400,
-                               fout=str(exc))
+                               fout=on_field(exc, END_RESULT_INPUTS))
     audit_subjects(request, user, "registratie-eindresultaat", "registratie", [line.pseudonym],
                    **_attributes(publication, regel=line.regel))
     return RedirectResponse(

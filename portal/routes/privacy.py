@@ -18,7 +18,7 @@ from governance.retention import status as retention_status
 from portal import audit_views
 from portal.audit_views import AuditFilter
 from portal.security import Principal
-from portal.web import Posted, Refused, posted, render, role, state
+from portal.web import FieldError, Posted, posted, render, role, state
 from privacy import purposes
 from privacy.audit import new_trace_id
 from vroeg.formats import parse_day
@@ -29,34 +29,50 @@ router = APIRouter()
 PRIVACY = role("privacy")
 
 
-def _date(text: str | None) -> dt.date | None:
-    try:
-        return parse_day(text) if text else None
-    except ValueError:
-        return None
-
-
-def _filter(request: Request) -> AuditFilter:
+def _filter(request: Request) -> tuple[AuditFilter, FieldError | None]:
+    """The filters as asked, and a FieldError for the first one that cannot be applied (left
+    out of the filter; the page then shows no rows rather than those of a search the officer
+    did not ask for)."""
     q = request.query_params
+    error: FieldError | None = None
+
+    def day(field: str) -> dt.date | None:
+        nonlocal error
+        text = (q.get(field) or "").strip()
+        try:
+            return parse_day(text, "%d-%m-%Y") if text else None
+        except ValueError:
+            error = error or FieldError(field, "Vul een datum in als dd-mm-jjjj.")
+            return None
+
+    van, tot = day("van"), day("tot")
+    if van and tot and tot < van:
+        error, tot = error or FieldError("tot", "De datum ‘tot en met’ ligt vóór de datum "
+                                                "‘van’."), None
     huishouden = (q.get("huishouden") or "").strip()
+    if huishouden and not audit_views.PSEUDONYM.match(huishouden):
+        error, huishouden = error or FieldError(
+            "huishouden", "Vul een huishoudenpseudoniem in zoals het in het logboek staat "
+                          "(k1_…)."), ""
     try:
         pagina = max(1, min(int(q.get("pagina") or 1), 10_000))
     except ValueError:
         pagina = 1
     return AuditFilter(
-        van=_date(q.get("van")), tot=_date(q.get("tot")), stap=(q.get("stap") or "")[:100],
+        van=van, tot=tot, stap=(q.get("stap") or "")[:100],
         gebruiker=(q.get("gebruiker") or "").strip().lower()[:64],
-        wijkteam=(q.get("wijkteam") or "")[:64],
-        huishouden=huishouden if audit_views.PSEUDONYM.match(huishouden) else "",
-        alleen_fouten=q.get("alleen_fouten") == "1", pagina=pagina)
+        wijkteam=(q.get("wijkteam") or "")[:64], huishouden=huishouden,
+        alleen_fouten=q.get("alleen_fouten") == "1", pagina=pagina), error
 
 
 @router.get("/privacy/logboek")
 def audit_log(request: Request, user: Principal = Depends(PRIVACY)):
     st = state(request)
-    f = _filter(request)
-    page = audit_views.audit_page(st.settings.database_url, st.ctx.gemeente, st.ctx.audit, f)
-    return render(request, "privacy/audit.html", filter=f, page=page,
+    f, error = _filter(request)
+    page = None if error else audit_views.audit_page(st.settings.database_url, st.ctx.gemeente,
+                                                     st.ctx.audit, f)
+    return render(request, "privacy/audit.html", http_status=400 if error else 200, fout=error,
+                  filter=f, page=page,
                   steps=audit_views.step_names(st.settings.database_url, st.ctx.gemeente),
                   teams=st.ctx.municipality.wijkteams,
                   inkorting=audit_views.trail_cut(st.settings.database_url, st.ctx.gemeente))
@@ -65,17 +81,19 @@ def audit_log(request: Request, user: Principal = Depends(PRIVACY)):
 @router.get("/privacy/inzage")
 def who_saw_what(request: Request, user: Principal = Depends(PRIVACY)):
     st = state(request)
-    f = _filter(request)
-    events = audit_views.access_events(st.settings.database_url, st.ctx.gemeente, van=f.van,
-                                       tot=f.tot, gebruiker=f.gebruiker, wijkteam=f.wijkteam)
+    f, error = _filter(request)
+    events = [] if error else audit_views.access_events(
+        st.settings.database_url, st.ctx.gemeente, van=f.van, tot=f.tot, gebruiker=f.gebruiker,
+        wijkteam=f.wijkteam)
     summary: dict[tuple[str, str, str], dict[str, int]] = {}
     for e in events:
         if e.publicatie:
             key = (e.gebruiker, e.wijkteam, e.periode)
             summary.setdefault(key, {}).setdefault(e.actie, 0)
             summary[key][e.actie] += 1
-    return render(request, "privacy/access.html", filter=f, events=events,
-                  summary=sorted(summary.items()), teams=st.ctx.municipality.wijkteams,
+    return render(request, "privacy/access.html", http_status=400 if error else 200, fout=error,
+                  filter=f, events=events, summary=sorted(summary.items()),
+                  teams=st.ctx.municipality.wijkteams,
                   inkorting=audit_views.trail_cut(st.settings.database_url, st.ctx.gemeente))
 
 
@@ -118,13 +136,19 @@ def reidentify_form(request: Request, user: Principal = Depends(PRIVACY)):
 def reidentify(request: Request, post: Posted = Depends(posted("privacy"))):
     st = state(request)
     pseudonym, reason = post.text("huishouden", 140), post.text("reden")
-    if not audit_views.PSEUDONYM.match(pseudonym):
-        raise Refused(400, "Vul een huishoudenpseudoniem in zoals het in het logboek staat "
-                           "(k1_…).")
-    if not purposes.is_reason(reason):
-        raise Refused(400, "Kies een reden uit de lijst.")
-    if post.form.get("bevestig") != "ja":
-        raise Refused(400, "Bevestig dat u deze heridentificatie nodig heeft.")
+    try:
+        if not audit_views.PSEUDONYM.match(pseudonym):
+            raise FieldError("huishouden", "Vul een huishoudenpseudoniem in zoals het in het "
+                                           "logboek staat (k1_…).")
+        if not purposes.is_reason(reason):
+            raise FieldError("reden", "Kies een reden uit de lijst.")
+        if post.form.get("bevestig") != "ja":
+            raise FieldError("bevestig", "Bevestig dat u deze heridentificatie nodig heeft.")
+    except FieldError as exc:
+        # The form again with what was typed (nothing here is personal data: a pseudonym and
+        # a reason code), the message at the field.
+        return render(request, "privacy/reidentify.html", http_status=400, fout=exc,
+                      reasons=purposes.REIDENTIFY_REASONS, huishouden=pseudonym, reden=reason)
     # The same function as `vroeg reidentify`: the vault writes the per-subject lines before it
     # decrypts anything; the bulk line names the portal user.
     identities = reidentify_pseudonym(st.ctx, pseudonym, reason=reason, case=None,

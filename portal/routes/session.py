@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from portal import accounts, security
 from portal.security import Principal
-from portal.web import START_PAGES, Posted, Refused, posted, render, signed_in, state
+from portal.web import START_PAGES, FieldError, Posted, Refused, posted, render, signed_in, state
 
 router = APIRouter()
 
@@ -69,8 +69,12 @@ async def login(request: Request):
                                      _client_ip(request))
     if result.user_id is None:
         token = security.new_token()
+        # A throttled sign-in is refused whatever was typed; a wrong one is about the pair (which
+        # of the two is wrong is not told), shown at the password, the field to type again.
         response = render(request, "login.html", http_status=429 if result.throttled else 401,
-                          volgende=target, login_csrf=token, fout=result.refusal,
+                          volgende=target, login_csrf=token,
+                          fout=result.refusal if result.throttled
+                          else FieldError("wachtwoord", result.refusal or ""),
                           naam=accounts.normalise_name(name)[:64])
         response.set_cookie(security.LOGIN_CSRF_COOKIE, token, max_age=3600,
                             **security.cookie_options(st.settings))
@@ -117,15 +121,16 @@ def change_password(request: Request, post: Posted = Depends(posted())):
     if check.user_id != post.user.user_id:
         return render(request, "password.html", http_status=429 if check.throttled else 400,
                       fout=check.refusal if check.throttled
-                      else "Het huidige wachtwoord klopt niet.")
+                      else FieldError("huidig", "Het huidige wachtwoord klopt niet."))
     if new != again:
         return render(request, "password.html", http_status=400,
-                      fout="De twee nieuwe wachtwoorden zijn niet gelijk.")
+                      fout=FieldError("herhaling", "De twee nieuwe wachtwoorden zijn niet gelijk."))
     try:
         accounts.set_password(st.settings.database_url, st.settings.gemeente, post.user.name, new,
                               audit=st.ctx.audit, by=post.user.name, own=True)
     except accounts.AccountError as exc:
-        return render(request, "password.html", http_status=400, fout=str(exc))
+        return render(request, "password.html", http_status=400,
+                      fout=FieldError("nieuw", str(exc)))
     # Every session of the account has been closed, this one too: sign in with the new password.
     response = RedirectResponse("/inloggen?gewijzigd=1", status_code=303)
     response.delete_cookie(security.SESSION_COOKIE, path="/")

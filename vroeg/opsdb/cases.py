@@ -40,7 +40,12 @@ assert NO_HELP_NEEDED in END_RESULTS
 
 
 class CaseInputError(ValueError):
-    """What a coordinator entered cannot be recorded; the message (Dutch) says why."""
+    """What a coordinator entered cannot be recorded; the message (Dutch) says why, `field`
+    which input it is about (the ContactAttempt/Case attribute), so a form can show it there."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -152,19 +157,20 @@ def follow_list(s: Session, publication: Publication,
 def check_contact(publication: Publication, soort: str, bereikt: bool | None, datum: dt.date | None,
                   dagdeel: str, today: dt.date) -> None:
     if soort not in CONTACT_KINDS:
-        raise CaseInputError("Kies een soort contact uit de lijst.")
+        raise CaseInputError("Kies een soort contact uit de lijst.", "soort")
     if dagdeel not in PARTS_OF_DAY:
-        raise CaseInputError("Kies een dagdeel: ochtend, middag of avond.")
+        raise CaseInputError("Kies een dagdeel: ochtend, middag of avond.", "dagdeel")
     if bereikt is None:
-        raise CaseInputError("Geef aan of de bewoner bereikt is.")
+        raise CaseInputError("Geef aan of de bewoner bereikt is.", "bereikt")
     if datum is None:
-        raise CaseInputError("Vul een geldige datum in (dd-mm-jjjj).")
+        raise CaseInputError("Vul een geldige datum in (dd-mm-jjjj).", "datum")
     if datum > today:
-        raise CaseInputError("De datum van een contactpoging kan niet in de toekomst liggen.")
+        raise CaseInputError("De datum van een contactpoging kan niet in de toekomst liggen.",
+                             "datum")
     period_start = dt.date.fromisoformat(publication.period + "-01")
     if datum < period_start:
         raise CaseInputError(
-            f"De datum ligt vóór de periode van deze lijst ({publication.period}).")
+            f"De datum ligt vóór de periode van deze lijst ({publication.period}).", "datum")
 
 
 def _serialised(database_url: str, publication: Publication) -> AbstractContextManager[Session]:
@@ -194,7 +200,7 @@ def record_end_result(database_url: str, publication: Publication, *, regel: int
                       pseudonym: str, eindresultaat: str, by: str) -> CaseRecord:
     """Close the household's case with a DDAS end result (a later choice replaces it)."""
     if eindresultaat not in END_RESULTS:
-        raise CaseInputError("Kies een eindresultaat uit de lijst.")
+        raise CaseInputError("Kies een eindresultaat uit de lijst.", "eindresultaat")
     with _serialised(database_url, publication) as s:
         case = _case_for(s, publication, regel, rang, pseudonym, by)
         case.eindresultaat = eindresultaat
