@@ -1,4 +1,6 @@
-"""Fixtures the portal's browser tests share."""
+"""Fixtures the portal's tests share. Module-scoped: each test module builds its own home (its
+tests change accounts, cases and lists), and a module may override one (test_portal_load's
+server waits less for the database)."""
 
 from __future__ import annotations
 
@@ -25,3 +27,22 @@ def browser():
                                               args=ps.CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture(scope="module")
+def data(prefect_server, tmp_path_factory):
+    """A test home with the demo's lists published and the portal's accounts."""
+    return ps.build(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def app(data):
+    """The portal as an ASGI app on the module's home (for TestClient)."""
+    return ps.make_app(data)
+
+
+@pytest.fixture(scope="module")
+def server(data):
+    """`vroeg portal --port N` with the module's home, until the module's tests are done."""
+    with ps.portal_process(data) as (base, _process):
+        yield base

@@ -29,15 +29,6 @@ NOT_PAGES = ("/", "/static", "/status")
 PUBLIC_PAGES = ["/inloggen", "/toegankelijkheid"]
 
 
-@pytest.fixture(scope="module")
-def data(prefect_server, tmp_path_factory):
-    return ps.build(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def server(data):
-    with ps.portal_process(data) as (base, _process):
-        yield base
 
 
 def pages_of(data: ps.PortalData, role: str) -> list[str]:

@@ -13,16 +13,6 @@ import pytest
 from tests import portal_support as ps
 
 
-@pytest.fixture(scope="module")
-def data(prefect_server, tmp_path_factory):
-    return ps.build(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def app(data):
-    return ps.make_app(data)
-
-
 class _Elements(HTMLParser):
     """Every start tag's attributes, and the text inside each element that has an id."""
 
@@ -193,11 +183,6 @@ def test_audit_filter_refusals_are_at_their_fields(app, page):
         kept = officer.get(page, params={"huishouden": "Jansen"}).text
         assert 'value="Jansen"' in kept
 
-
-@pytest.fixture(scope="module")
-def server(data):
-    with ps.portal_process(data) as (base, _process):
-        yield base
 
 
 @pytest.mark.prefect

@@ -19,14 +19,6 @@ pytestmark = pytest.mark.prefect
 USERS = [None, "coord-a", "coord-b", "privacy", "data", "admin"]
 
 
-@pytest.fixture(scope="module")
-def data(prefect_server, tmp_path_factory):
-    return ps.build(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def app(data):
-    return ps.make_app(data)
 
 
 @pytest.fixture(scope="module")

@@ -31,10 +31,6 @@ COORDINATORS = 8
 LOCK_WAIT_S = 2
 
 
-@pytest.fixture(scope="module")
-def data(prefect_server, tmp_path_factory):
-    return ps.build(tmp_path_factory)
-
 
 @pytest.fixture(scope="module")
 def server(data):

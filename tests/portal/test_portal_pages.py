@@ -24,14 +24,6 @@ from tests import portal_support as ps
 pytestmark = pytest.mark.prefect
 
 
-@pytest.fixture(scope="module")
-def data(prefect_server, tmp_path_factory):
-    return ps.build(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def app(data):
-    return ps.make_app(data)
 
 
 @pytest.fixture(scope="module")

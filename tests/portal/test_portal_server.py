@@ -28,16 +28,6 @@ VROEG = ps.VROEG
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 
 
-@pytest.fixture(scope="module")
-def data(prefect_server, tmp_path_factory):
-    return ps.build(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def server(data):
-    """`vroeg portal --port N` with the test home, until the module's tests are done."""
-    with ps.portal_process(data) as (base, _process):
-        yield base
 
 
 def test_coordinator_signs_in_opens_the_list_downloads_records_a_contact_and_signs_out(
