@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.measure import Meter
-from bench.prefect_server import free_port
+from flows.prefect_env import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Bench-wachtwoord-2026"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,14 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import cpu_seconds_of, peak_mb_of
+from flows.prefect_env import free_port
 from vroeg.process import OFFLINE
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now (the tests use it too)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _children(pid: int) -> list[int]:

@@ -122,7 +122,7 @@ def run_flow(label: str, verbose: bool, flow_path: str, /, **kwargs):
     for logger in loggers:
         logger.addHandler(handler)
     try:
-        with err.status(f"{label} (Prefect start de eerste keer ~15 s)…"):
+        with err.status(f"{label}…"):
             return fn(**kwargs)
     finally:
         for logger in loggers:

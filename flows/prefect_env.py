@@ -44,7 +44,8 @@ class ServerDidNotStart(RuntimeError):
     """Prefect's temporary server did not answer in time (the message says so in Dutch)."""
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nobody listens on right now (the benchmark and the tests use it too)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -72,7 +73,7 @@ def start_temporary_server() -> subprocess.Popen | None:
 
     if os.environ.get("PREFECT_API_URL"):
         return None
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "flows.temporary_server", str(os.getpid()), str(port)],
         env={**os.environ, **SERVER_ENV}, stdin=subprocess.DEVNULL)

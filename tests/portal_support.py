@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.prefect_server import free_port
+from flows.prefect_env import free_port
 
 PASSWORD = "Proef-wachtwoord-2026"
 TEAM_A, TEAM_B = "wt-centrum", "wt-oost"

@@ -126,6 +126,8 @@ def heartbeat(database_url: str, run_id: str) -> Iterator[None]:
             try:
                 beat(database_url, run_id)
             except Exception:
+                # A missed beat (the database busy a moment) is harmless: only STALE_AFTER
+                # without any marks the run dead, and the run's own work reports real faults.
                 pass
 
     thread = threading.Thread(target=loop, name=f"heartbeat-{run_id}", daemon=True)
