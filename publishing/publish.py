@@ -24,7 +24,6 @@ from publishing.visit_list import (
     write_list,
 )
 from scoring import warehouse
-from scoring.explanations import Attempt
 from scoring.score import Period, ranked_list, rules_version
 from sql import sql
 from vroeg.opsdb import cases, runs
@@ -99,16 +98,6 @@ def _reason(ctx: Context, current: Publication, ranked: list[dict], version: str
             f"erbij, {removed} eraf, {moved} van plaats veranderd.")
 
 
-def contact_history(ctx: Context, pseudonyms: list[str]) -> dict[str, list[Attempt]]:
-    """The contact attempts recorded so far for these households, in any month and by any
-    team, for the advice on the list (pseudonyms and DDAS codes only)."""
-    found: dict[str, list[Attempt]] = {}
-    for case in cases.cases_of_households(ctx.database_url, ctx.gemeente, pseudonyms):
-        found.setdefault(case.huishouden_pseudoniem, []).extend(
-            (a.soort, a.bereikt, a.datum) for a in case.contactpogingen)
-    return found
-
-
 def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace_id: str,
                  parent_operation: str | None = None, *,
                  before_register: Callable[[WrittenList], None] | None = None,
@@ -155,7 +144,9 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     rules = municipality.scoring
     rows = build_rows(ranked, newest_first, rules,
                       period_months=municipality.matching.period_months, creditors=creditors,
-                      history=contact_history(ctx, [r["huishouden_pseudoniem"] for r in ranked]))
+                      history=cases.attempts_of_households(
+                          ctx.database_url, ctx.gemeente,
+                          [r["huishouden_pseudoniem"] for r in ranked]))
     waiting = sum(1 for r in rows if r.sectie == WACHTLIJST)
     capacity = team.capacity_for(str(period))
     about = [

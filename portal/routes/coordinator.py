@@ -85,11 +85,8 @@ def _advice_now(request: Request, pseudonyms: list[str]) -> dict[str, str]:
     The published list's `advies` knew the history up to its publication only, and the file
     stays as published (its SHA-256 is checked), so the page adds what was learned since."""
     st = state(request)
-    attempts: dict[str, list] = {}
-    for case in cases.cases_of_households(st.settings.database_url, st.ctx.gemeente,
-                                          pseudonyms):
-        attempts.setdefault(case.huishouden_pseudoniem, []).extend(
-            (a.soort, a.bereikt, a.datum) for a in case.contactpogingen)
+    attempts = cases.attempts_of_households(st.settings.database_url, st.ctx.gemeente,
+                                            pseudonyms)
     rules = st.ctx.municipality.scoring
     return {p: text for p in pseudonyms if (text := follow_up(attempts.get(p, ()), rules))}
 

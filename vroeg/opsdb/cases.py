@@ -293,6 +293,18 @@ def cases_of_households(database_url: str, gemeente: str,
     return sorted(found, key=lambda c: (c.period, c.wijkteam, c.aangemaakt_op))
 
 
+def attempts_of_households(database_url: str, gemeente: str, pseudonyms: Iterable[str]
+                           ) -> dict[str, list[tuple[str, bool, dt.date]]]:
+    """Per household, its contact attempts so far as (kind, reached, date), in any month and by
+    any team (a household that moved brings its closed doors along): what the advice after
+    unanswered attempts reads, at publication and in the portal."""
+    found: dict[str, list[tuple[str, bool, dt.date]]] = {}
+    for case in cases_of_households(database_url, gemeente, pseudonyms):
+        found.setdefault(case.huishouden_pseudoniem, []).extend(
+            (a.soort, a.bereikt, a.datum) for a in case.contactpogingen)
+    return found
+
+
 def delete_cases(database_url: str, ids: Iterable[str]) -> tuple[int, int]:
     """Destroy these cases and their contact attempts; (cases, attempts) deleted."""
     wanted = sorted(set(ids))
