@@ -48,8 +48,13 @@ def build_table(columns: list[str], rows: list[list[str | None]], row_numbers: l
     return SourceTable(columns=columns, frame=frame)
 
 
+#: Columns every reader adds to a table; no delivery's column may have their names.
+_RESERVED = {SOURCE_ROW.casefold(), READ_PROBLEM.casefold()}
+
+
 def check_header(columns: list[str], filename: str) -> list[str]:
-    """Strip names; refuse empty or repeated names, which would make a mapping ambiguous.
+    """Strip names; refuse empty or repeated names, which would make a mapping ambiguous, and
+    the names of the columns the readers add themselves.
 
     A message names columns by position, never by their text: in a file without a header row
     the "header" is the first signal, so a repeated name there is a resident's surname or
@@ -68,5 +73,13 @@ def check_header(columns: list[str], filename: str) -> list[str]:
                 "KOLOM_DUBBEL",
             )
         seen.setdefault(key, position)
+        if key in _RESERVED:
+            # The reader adds these columns itself (row number, read problem): a delivery's
+            # column of the same name would overwrite or clash with them.
+            raise DeliveryRejected(
+                f"{filename}: kolom {position} van de kopregel heet '{name}', een naam die "
+                "vroegsignalering zelf gebruikt. Geef die kolom een andere naam.",
+                "KOLOM_GERESERVEERD",
+            )
     # Unnamed columns get a positional name so that their cells are still counted.
     return [name or f"kolom_{i}" for i, name in enumerate(cleaned, start=1)]
