@@ -364,7 +364,7 @@ def test_clean_signals_types_and_normal_forms(municipality):
 def test_dates_outside_the_nanosecond_range_get_the_same_reasons(municipality):
     """Validation hands GX nanosecond datetimes where every date fits (the fast path); a year
     9999 or 1500 does not fit, and that column keeps its type: the reasons are the same."""
-    from quality.validate import _dates_as_ns
+    from quality.gx_engine import dates_as_ns as _dates_as_ns
 
     items = [row(signaal_id=f"G-{i}", huisnummer=str(i + 1)) for i in range(20)] + [
         row(signaal_id="X-far-future", geboortedatum="9999-12-31"),
