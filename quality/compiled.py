@@ -207,7 +207,10 @@ COMPILERS: dict[str, Callable[[Rule, Mapping[str, pl.DataType]], tuple[pl.Expr, 
 def condition_expr(condition: Condition, schema: Mapping[str, pl.DataType]) -> pl.Expr:
     """A GX row condition as a polars filter: a comparison with a missing value is false (as
     pandas' query() keeps neither NaN nor NA rows for it), then combined with and/or."""
-    kind = condition.get("type")
+    kind = condition.get("type") if isinstance(condition, Mapping) else type(condition).__name__
+    if kind not in ("and", "or", "nullity", "comparison"):
+        # A pass-through pandas query string, or a legacy string condition: not GX's data form.
+        raise UnsupportedRule(f"rijvoorwaarde van soort {kind!r} niet ondersteund")
     if kind in ("and", "or"):
         parts = [condition_expr(part, schema) for part in condition["conditions"]]
         if not parts:
@@ -220,9 +223,6 @@ def condition_expr(condition: Condition, schema: Mapping[str, pl.DataType]) -> p
     if column not in schema:
         raise ValidationSystemError(
             f"rijvoorwaarde leest kolom {column}, die de levering niet heeft")
-    if kind == "nullity":
-        missing = _is_missing(column, schema)
-        return missing if condition["is_null"] else ~missing
     if kind == "comparison":
         operator, value = condition["operator"], condition["parameter"]
         # Only the operators whose treatment of a missing value is the same for every pandas
@@ -233,7 +233,8 @@ def condition_expr(condition: Condition, schema: Mapping[str, pl.DataType]) -> p
         if operator == "IN":
             return pl.col(column).is_in(list(value)).fill_null(False)
         raise UnsupportedRule(f"rijvoorwaarde met {operator} niet ondersteund")
-    raise UnsupportedRule(f"rijvoorwaarde van soort {kind!r} niet ondersteund")
+    missing = _is_missing(column, schema)
+    return missing if condition["is_null"] else ~missing
 
 
 def compile_rule(rule: Rule, suite: str, schema: Mapping[str, pl.DataType]) -> _Compiled:

@@ -33,11 +33,10 @@ def gx_suite(declaration: SuiteDeclaration) -> gx.ExpectationSuite:
     """The declaration as a real `gx.ExpectationSuite` (GX's own objects, GX's validation)."""
     # Imported here: GX costs seconds to import and only this path needs it.
     import great_expectations as gx
-    from great_expectations.expectations.row_conditions import deserialize_row_condition
-
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )
+    from great_expectations.expectations.row_conditions import deserialize_row_condition
 
     expectations = []
     for rule in declaration.expectations:
