@@ -1,9 +1,9 @@
 """The declared suites compiled to one polars pass: the production path of validation.
 
 Every rule of quality.suite is a Great Expectations expectation declared as data
-(quality.declaration). Here each becomes two polars expressions over the parsed frame, its
-domain (the rows GX would look at: the row condition, and for a column pair the rows where both
-values are present) and its unexpected rows, and all of them are evaluated in one lazy pass.
+(quality.declaration). Here each becomes polars expressions over the parsed frame, the rows GX
+counts (its row condition), the rows it considers (for most types: a value is present; for a
+column pair: both are) and the rows that fail, and all of them are evaluated in one lazy pass.
 The counts and the success flag follow GX's own arithmetic (element count, non-null count,
 `mostly`), so the result is what GX's engine gives (tests/quality/test_engine_equality.py proves
 it on the hostile, property and golden data); at a million rows it takes a fraction of a second
@@ -39,7 +39,9 @@ _NEUTRAL = {"result_format", "catch_exceptions", "include_config", "description"
 
 
 @dataclass(frozen=True)
-class _Compiled:
+class CompiledRule:
+    """One rule as polars expressions (boolean per row) and GX's arithmetic for its verdict."""
+
     rule: Rule
     suite: str
     #: The rows GX counts (element_count): the row condition; None for every row.
@@ -237,7 +239,7 @@ def condition_expr(condition: Condition, schema: Mapping[str, pl.DataType]) -> p
     return missing if condition["is_null"] else ~missing
 
 
-def compile_rule(rule: Rule, suite: str, schema: Mapping[str, pl.DataType]) -> _Compiled:
+def compile_rule(rule: Rule, suite: str, schema: Mapping[str, pl.DataType]) -> CompiledRule:
     compiler = COMPILERS.get(rule.type)
     if compiler is None:
         raise UnsupportedRule(
@@ -248,19 +250,19 @@ def compile_rule(rule: Rule, suite: str, schema: Mapping[str, pl.DataType]) -> _
     if domain is not None:
         considered = domain & considered
     mostly = rule.kwargs.get("mostly")
-    return _Compiled(rule=rule, suite=suite, domain=domain, considered=considered,
+    return CompiledRule(rule=rule, suite=suite, domain=domain, considered=considered,
                      unexpected=considered & unexpected, mostly_of_domain=mostly_of_domain,
                      mostly=1.0 if mostly is None else float(mostly))
 
 
 def compile_suites(suites: Sequence[SuiteDeclaration],
-                   schema: Mapping[str, pl.DataType]) -> list[_Compiled]:
+                   schema: Mapping[str, pl.DataType]) -> list[CompiledRule]:
     """Every rule of the suites, in suite order; refuses what it cannot run (UnsupportedRule)."""
     return [compile_rule(rule, suite.name, schema)
             for suite in suites for rule in suite.expectations]
 
 
-def _success(total: int, considered: int, unexpected: int, rule: _Compiled) -> bool:
+def _success(total: int, considered: int, unexpected: int, rule: CompiledRule) -> bool:
     """GX's verdict: vacuously true without rows to consider, else the `mostly` share."""
     base = total if rule.mostly_of_domain else considered
     if total == 0 or base == 0:
