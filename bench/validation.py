@@ -2,9 +2,11 @@
 
 Generates the benchmark's standard-format delivery (bench.generate), then in a fresh process per
 engine reads and parses it (not timed) and times `quality.validate.validate` on it: `compiled`
-(one polars pass, the production path) and `gx` (Great Expectations' pandas engine). A warm-up on
-ten rows comes first and is reported apart as `setup` (for GX: its import, context and suite
-registration, paid once per process). Both engines must reach the same verdict; the run says so.
+(one polars pass, the production path) and `gx` (Great Expectations' pandas engine): the rules
+alone (`run_suite`) and the whole step (`validate`: rules, reading problems, contradicting
+duplicates, the clean frame). A warm-up on ten rows comes first and is reported apart as `setup`
+(for GX: its import, context and suite registration, paid once per process). Both engines must
+reach the same verdict; the run says so.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ TODAY = dt.date(2026, 11, 22)
 def _one(csv_path: Path, engine: str) -> dict:
     """In this process: read and parse, warm up, then validate the whole delivery once."""
     import connectors
-    from quality.validate import validate
+    from quality.validate import run_suite, validate
     from vroeg.config import load_municipality, standard_partner
     from vroeg.settings import Home
 
@@ -42,10 +44,13 @@ def _one(csv_path: Path, engine: str) -> dict:
     del data
     with meter.step("setup") as setup:
         validate(parsed.head(10), municipality, "opwarmen.csv", TODAY, engine=engine)
+    with meter.step("rules", parsed.height) as rules:
+        run_suite(parsed, municipality, TODAY, engine=engine)
     with meter.step("validate", parsed.height) as step:
         outcome = validate(parsed, municipality, csv_path.name, TODAY, engine=engine)
     verdict = sorted((e.row or 0, e.reason, e.column or "") for e in outcome.entries)
-    return {"engine": engine, "setup": setup.as_dict(), "validate": step.as_dict(),
+    return {"engine": engine, "setup": setup.as_dict(), "rules": rules.as_dict(),
+            "validate": step.as_dict(),
             "quarantined": outcome.quarantined_rows, "entries": len(verdict),
             "verdict": hash(tuple(verdict))}
 
@@ -83,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run)
     print(f"{args.signals:,} signals, {os.cpu_count()} cores")
     for run in runs:
-        s, v = run["setup"], run["validate"]
-        print(f"{run['engine']:>9}: validate {v['wall_s']:6.2f} s wall, {v['cpu_s']:6.2f} s cpu, "
+        s, r, v = run["setup"], run["rules"], run["validate"]
+        print(f"{run['engine']:>9}: rules {r['wall_s']:6.2f} s wall, {r['cpu_s']:6.2f} s cpu; "
+              f"validate {v['wall_s']:6.2f} s wall, {v['cpu_s']:6.2f} s cpu, "
               f"peak {v['peak_rss_mb']:,.0f} MB (+{v['peak_delta_mb']:,.0f}); setup "
               f"{s['wall_s']:.2f} s; {run['quarantined']} rows quarantined; load {run['load']}")
     if len(runs) == 2:
