@@ -19,8 +19,9 @@ imports no Great Expectations: quality.gx_engine.gx_suite turns one into a real
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from quality.declaration import Rule, SuiteDeclaration, all_of, equals, is_not_null
+from quality.declaration import Condition, Rule, SuiteDeclaration, all_of, equals, is_not_null
 from vroeg import ddas, schema
 from vroeg.config import Municipality, PartnerTypeRules
 from vroeg.schema import SIGNAL_FIELDS
@@ -45,7 +46,9 @@ def _when_present(column: str) -> dict:
     return {"row_condition": is_not_null(column)}
 
 
-def _rule(type_: str, *, meta: dict, row_condition=None, **kwargs) -> Rule:
+def _rule(type_: str, *, meta: dict, row_condition: Condition | None = None,
+          **kwargs: Any) -> Rule:
+    """One expectation as GX declares it: `_rule(NOT_NULL, column=..., meta=...)`."""
     return Rule(type=type_, kwargs=kwargs, meta=meta, row_condition=row_condition)
 
 
