@@ -25,8 +25,9 @@ from quality.suite import build_suites, suite_name
 from vroeg.config import Municipality
 from vroeg.schema import SOURCE_ROW
 
-__all__ = ["QuarantineEntry", "RuleResult", "ValidationOutcome", "ValidationSystemError",
-           "clean_signals", "run_suite", "validate"]
+__all__ = ["Engine", "QuarantineEntry", "RuleResult", "ValidationOutcome",
+           "ValidationSystemError", "clean_signals", "conflicting_duplicates", "run_suite",
+           "suites_needed", "validate"]
 
 #: Which executor runs the suites: the compiled polars pass, or Great Expectations' engine.
 Engine = Literal["compiled", "gx"]
