@@ -15,6 +15,7 @@ data set, so a difference names where it came from.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import polars as pl
@@ -285,3 +286,48 @@ def test_a_rule_gx_refuses_fails_the_suite(municipality):
     with pytest.raises(ValidationSystemError, match="weigert regel expect_column_values_to_not_be_"
                                                     "null voor kolom bedrag"):
         gx_suite(SuiteDeclaration(name="kapot", expectations=(broken,)))
+
+
+def test_what_the_compiler_knows_beyond_the_suites_is_what_gx_does(municipality):
+    """The kwargs and condition forms the compiler accepts but today's suites do not use
+    (mostly, strict bounds, a strict pair, IN and OR conditions) give what GX's engine gives, so
+    a suite that starts using one is compiled with GX's meaning."""
+    from quality.compiled import run_suites as compiled_run
+    from quality.declaration import Rule, SuiteDeclaration, equals
+    from quality.gx_engine import run_suites as gx_run
+    from quality.suite import BETWEEN, IN_SET, LENGTHS_BETWEEN, NOT_NULL, PAIR_A_GREATER
+
+    items = HOSTILE_ROWS + list(GOOD[:14]) + [item for item, _ in BAD[:12]] + [
+        row(signaal_id="E-same-day", signaaldatum="2026-10-01", ontstaansdatum="2026-10-01")]
+    parsed = _parsed(standard_file([i for i in items if isinstance(i, dict)]), "m.csv",
+                     municipality)
+    of_types = {"type": "comparison", "column": {"name": "partner_type"}, "operator": "IN",
+                "parameter": ["Huur", "Zorg"]}
+    either = {"type": "or", "conditions": [equals("crisis_p", True), equals("partner_type", "DUO")]}
+    moment = dt.datetime(2026, 10, 14)
+
+    def rule(type_: str, reason: str, condition=None, **kwargs) -> Rule:
+        return Rule(type_, kwargs, {"reden": reason, "kolom": "bedrag"}, row_condition=condition)
+
+    rules = (
+        rule(BETWEEN, "M1", column="bedrag_p", min_value=0, mostly=0.9),
+        rule(BETWEEN, "M2", column="bedrag_p", min_value=0, mostly=0.99),
+        rule(BETWEEN, "M3", column="bedrag_p", min_value=0, max_value=62000, strict_max=True),
+        rule(NOT_NULL, "M4", column="bedrag_p", mostly=0.8),
+        rule(LENGTHS_BETWEEN, "M5", column="achternaam", min_value=2, max_value=11,
+             strict_min=True, mostly=0.5),
+        rule(BETWEEN, "M6", of_types, column="signaaldatum_p", min_value=moment, strict_min=True),
+        rule(IN_SET, "M7", either, column="partner_type", value_set=["Huur"], mostly=0.5),
+        rule(PAIR_A_GREATER, "M8", of_types, column_A="signaaldatum_p",
+             column_B="ontstaansdatum_p", ignore_row_if="either_value_is_missing", mostly=0.9),
+    )
+    suites = [SuiteDeclaration(name="proef-meer", expectations=rules)]
+    gx_failures, gx_results = gx_run(parsed, suites)
+    our_failures, our_results = compiled_run(parsed, suites)
+    assert {k: sorted(v) for k, v in gx_failures.items()} == {
+        k: sorted(v) for k, v in our_failures.items()}
+    assert sorted(gx_results, key=_rule_key) == sorted(our_results, key=_rule_key)
+    # The data makes each rule fail somewhere, and `mostly` both pass and fail.
+    assert all(r.failed for r in our_results), our_results
+    assert {r.success for r in our_results if r.reason in ("M1", "M2", "M4", "M5", "M7")} == {
+        True, False}
