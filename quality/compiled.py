@@ -25,9 +25,24 @@ from typing import Any
 
 import polars as pl
 
-from quality.declaration import Condition, Rule, SuiteDeclaration
+from quality.declaration import (
+    BETWEEN,
+    IN_SET,
+    LENGTHS_BETWEEN,
+    NOT_NULL,
+    PAIR_A_GREATER,
+    Condition,
+    Rule,
+    SuiteDeclaration,
+)
 from quality.rule_results import Failures, RuleResult, ValidationSystemError
 from vroeg.schema import SOURCE_ROW
+
+#: Column name -> polars type: what the rules are compiled against.
+Schema = Mapping[str, pl.DataType]
+#: What a type's compiler gives: the rows considered, the rows failing, and whether `mostly`
+#: is measured against every row of the domain (not-null) or the considered rows only.
+Compiled = tuple[pl.Expr, pl.Expr, bool]
 
 
 class UnsupportedRule(ValidationSystemError):
@@ -109,23 +124,28 @@ def _between(value: pl.Expr, low: Any, high: Any, strict_min: bool, strict_max: 
     return inside
 
 
-def _known(rule: Rule, allowed: set[str]) -> None:
-    unknown = set(rule.kwargs) - allowed - _NEUTRAL - {"mostly"}
+def _known(rule: Rule, allowed: set[str], required: set[str]) -> None:
+    """Every kwarg is one the type's compiler reads (or one that never changes a result), and
+    the ones it needs are there."""
+    where = f"regel {rule.type} voor kolom {rule.standard_column}"
+    unknown = set(rule.kwargs) - allowed - required - _NEUTRAL - {"mostly"}
     if unknown:
-        raise UnsupportedRule(
-            f"regel {rule.type} voor kolom {rule.standard_column}: parameter(s) "
-            f"{', '.join(sorted(unknown))} niet ondersteund")
+        raise UnsupportedRule(f"{where}: parameter(s) {', '.join(sorted(unknown))} niet "
+                              "ondersteund")
+    missing = required - set(rule.kwargs)
+    if missing:
+        raise UnsupportedRule(f"{where}: parameter(s) {', '.join(sorted(missing))} ontbreken")
 
 
-def _not_null(rule: Rule, schema) -> tuple[pl.Expr, pl.Expr, bool]:
-    _known(rule, {"column"})
+def _not_null(rule: Rule, schema: Schema) -> Compiled:
+    _known(rule, set(), {"column"})
     column = rule.kwargs["column"]
     _require(column, schema, rule)
     return pl.lit(True), _is_missing(column, schema), True
 
 
-def _lengths_between(rule: Rule, schema) -> tuple[pl.Expr, pl.Expr, bool]:
-    _known(rule, {"column", "min_value", "max_value", "strict_min", "strict_max"})
+def _lengths_between(rule: Rule, schema: Schema) -> Compiled:
+    _known(rule, {"min_value", "max_value", "strict_min", "strict_max"}, {"column"})
     column = rule.kwargs["column"]
     if _require(column, schema, rule) != pl.String:
         # GX measures str(value) of any type; polars' text of a date or number differs.
@@ -140,8 +160,8 @@ def _lengths_between(rule: Rule, schema) -> tuple[pl.Expr, pl.Expr, bool]:
     return ~_is_missing(column, schema), ~inside, False
 
 
-def _values_between(rule: Rule, schema) -> tuple[pl.Expr, pl.Expr, bool]:
-    _known(rule, {"column", "min_value", "max_value", "strict_min", "strict_max"})
+def _values_between(rule: Rule, schema: Schema) -> Compiled:
+    _known(rule, {"min_value", "max_value", "strict_min", "strict_max"}, {"column"})
     column = rule.kwargs["column"]
     dtype = _require(column, schema, rule)
     low, high = rule.kwargs.get("min_value"), rule.kwargs.get("max_value")
@@ -159,8 +179,8 @@ def _values_between(rule: Rule, schema) -> tuple[pl.Expr, pl.Expr, bool]:
     return ~_is_missing(column, schema), ~inside, False
 
 
-def _in_set(rule: Rule, schema) -> tuple[pl.Expr, pl.Expr, bool]:
-    _known(rule, {"column", "value_set"})
+def _in_set(rule: Rule, schema: Schema) -> Compiled:
+    _known(rule, set(), {"column", "value_set"})
     column = rule.kwargs["column"]
     dtype = _require(column, schema, rule)
     values = list(rule.kwargs["value_set"])
@@ -180,8 +200,8 @@ def _in_set(rule: Rule, schema) -> tuple[pl.Expr, pl.Expr, bool]:
     return ~_is_missing(column, schema), ~pl.col(column).is_in(values), False
 
 
-def _pair_a_greater(rule: Rule, schema) -> tuple[pl.Expr, pl.Expr, bool]:
-    _known(rule, {"column_A", "column_B", "or_equal", "ignore_row_if"})
+def _pair_a_greater(rule: Rule, schema: Schema) -> Compiled:
+    _known(rule, {"or_equal", "ignore_row_if"}, {"column_A", "column_B"})
     a, b = rule.kwargs["column_A"], rule.kwargs["column_B"]
     types = {_require(a, schema, rule), _require(b, schema, rule)}
     if len(types) != 1:
@@ -197,12 +217,12 @@ def _pair_a_greater(rule: Rule, schema) -> tuple[pl.Expr, pl.Expr, bool]:
 
 
 #: Per GX expectation type: rule, schema -> (considered rows, unexpected rows, mostly of domain).
-COMPILERS: dict[str, Callable[[Rule, Mapping[str, pl.DataType]], tuple[pl.Expr, pl.Expr, bool]]] = {
-    "expect_column_values_to_not_be_null": _not_null,
-    "expect_column_value_lengths_to_be_between": _lengths_between,
-    "expect_column_values_to_be_between": _values_between,
-    "expect_column_values_to_be_in_set": _in_set,
-    "expect_column_pair_values_a_to_be_greater_than_b": _pair_a_greater,
+COMPILERS: dict[str, Callable[[Rule, Schema], Compiled]] = {
+    NOT_NULL: _not_null,
+    LENGTHS_BETWEEN: _lengths_between,
+    BETWEEN: _values_between,
+    IN_SET: _in_set,
+    PAIR_A_GREATER: _pair_a_greater,
 }
 
 

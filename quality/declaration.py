@@ -17,6 +17,14 @@ from typing import Any
 #: A row condition in GX's serialised form (great_expectations.expectations.row_conditions).
 Condition = Mapping[str, Any]
 
+#: GX's expectation types (the `type` of GX's ExpectColumnValuesToNotBeNull and so on) that the
+#: suites use and quality.compiled can run.
+NOT_NULL = "expect_column_values_to_not_be_null"
+LENGTHS_BETWEEN = "expect_column_value_lengths_to_be_between"
+BETWEEN = "expect_column_values_to_be_between"
+IN_SET = "expect_column_values_to_be_in_set"
+PAIR_A_GREATER = "expect_column_pair_values_a_to_be_greater_than_b"
+
 
 def is_not_null(column: str) -> Condition:
     """GX's `Column(column).is_not_null()`."""

@@ -21,21 +21,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from quality.declaration import Condition, Rule, SuiteDeclaration, all_of, equals, is_not_null
+from quality.declaration import (
+    BETWEEN,
+    IN_SET,
+    LENGTHS_BETWEEN,
+    NOT_NULL,
+    PAIR_A_GREATER,
+    Condition,
+    Rule,
+    SuiteDeclaration,
+    all_of,
+    equals,
+    is_not_null,
+)
 from vroeg import ddas, schema
 from vroeg.config import Municipality, PartnerTypeRules
 from vroeg.schema import SIGNAL_FIELDS
 
 #: Version 2: a suite per partner type (window, amounts) beside the schema suite.
 SUITE_VERSION = "2"
-
-
-#: GX's expectation types, by the names of the GX classes that declare them.
-NOT_NULL = "expect_column_values_to_not_be_null"
-LENGTHS_BETWEEN = "expect_column_value_lengths_to_be_between"
-BETWEEN = "expect_column_values_to_be_between"
-IN_SET = "expect_column_values_to_be_in_set"
-PAIR_A_GREATER = "expect_column_pair_values_a_to_be_greater_than_b"
 
 
 def _meta(reason: str, column: str) -> dict:

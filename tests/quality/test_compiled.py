@@ -18,9 +18,19 @@ import polars as pl
 import pytest
 
 from quality.compiled import UnsupportedRule, run_suites
-from quality.declaration import Rule, SuiteDeclaration, all_of, equals, is_not_null
+from quality.declaration import (
+    BETWEEN,
+    IN_SET,
+    LENGTHS_BETWEEN,
+    NOT_NULL,
+    PAIR_A_GREATER,
+    Rule,
+    SuiteDeclaration,
+    all_of,
+    equals,
+    is_not_null,
+)
 from quality.rule_results import ValidationSystemError
-from quality.suite import BETWEEN, IN_SET, LENGTHS_BETWEEN, NOT_NULL, PAIR_A_GREATER
 from tests import REPO_ROOT
 
 #: A few parsed-looking rows: enough columns and types for the rules below.
@@ -75,6 +85,7 @@ def test_mostly_is_measured_as_gx_measures_it():
      "expect_column_values_to_match_regex voor kolom bedrag .* kan de gecompileerde validatie "
      "niet uitvoeren"),
     (Rule(NOT_NULL, {"column": "bedrag_p", "kolom": "x"}, META), "parameter\\(s\\) kolom"),
+    (Rule(IN_SET, {"column": "partner_type"}, META), "value_set ontbreken"),
     (Rule(BETWEEN, {"column": "bedrag_p"}, META), "geen grens"),
     (Rule(BETWEEN, {"column": "bedrag_p", "min_value": "0"}, META),
      "grens van type str"),
@@ -88,8 +99,8 @@ def test_mostly_is_measured_as_gx_measures_it():
     (Rule(PAIR_A_GREATER,
           {"column_A": "bedrag_p", "column_B": "bedrag_p", "ignore_row_if": "neither"}, META),
      "ignore_row_if"),
-], ids=["unknown-type", "unknown-kwarg", "no-bound", "bound-type", "value-set-type",
-        "not-equal", "pass-through", "ignore-row-if"])
+], ids=["unknown-type", "unknown-kwarg", "missing-kwarg", "no-bound", "bound-type",
+        "value-set-type", "not-equal", "pass-through", "ignore-row-if"])
 def test_a_rule_it_does_not_know_is_refused_before_a_row_is_read(rule, refusal):
     good = Rule(NOT_NULL, {"column": "bedrag_p"}, META)
     with pytest.raises(UnsupportedRule, match=refusal):

@@ -293,9 +293,17 @@ def test_what_the_compiler_knows_beyond_the_suites_is_what_gx_does(municipality)
     (mostly, strict bounds, a strict pair, IN and OR conditions) give what GX's engine gives, so
     a suite that starts using one is compiled with GX's meaning."""
     from quality.compiled import run_suites as compiled_run
-    from quality.declaration import Rule, SuiteDeclaration, equals
+    from quality.declaration import (
+        BETWEEN,
+        IN_SET,
+        LENGTHS_BETWEEN,
+        NOT_NULL,
+        PAIR_A_GREATER,
+        Rule,
+        SuiteDeclaration,
+        equals,
+    )
     from quality.gx_engine import run_suites as gx_run
-    from quality.suite import BETWEEN, IN_SET, LENGTHS_BETWEEN, NOT_NULL, PAIR_A_GREATER
 
     items = HOSTILE_ROWS + list(GOOD[:14]) + [item for item, _ in BAD[:12]] + [
         row(signaal_id="E-same-day", signaaldatum="2026-10-01", ontstaansdatum="2026-10-01")]
