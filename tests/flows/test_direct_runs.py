@@ -26,7 +26,7 @@ VROEG = shutil.which("vroeg", path=str(Path(sys.executable).parent)) or "vroeg"
 
 #: Packages a command on the embedded default must not load: Prefect (no server to report to),
 #: and Great Expectations' engine (the rules run compiled; quality/).
-NOT_IMPORTED = ("prefect",)
+NOT_IMPORTED = ("prefect", "great_expectations")
 
 
 def _imported(stderr: str) -> set[str]:
