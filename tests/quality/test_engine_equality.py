@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import astuple
 
 import polars as pl
 import pytest
@@ -25,9 +26,10 @@ from hypothesis import strategies as st
 
 import connectors
 from connectors.parse import parse
+from quality.declaration import SuiteDeclaration
 from quality.rule_results import Failures, RuleResult
 from quality.suite import build_suites
-from quality.validate import run_suite, validate
+from quality.validate import run_suite, suites_needed, validate
 from tests import REPO_ROOT
 from tests.builders import TODAY, row, standard_file
 from tests.connectors.test_properties import _text
@@ -155,8 +157,9 @@ def municipality() -> Municipality:
 
 
 @pytest.fixture(scope="module")
-def runs(municipality) -> dict[str, tuple[dict[int, str], Run, Run]]:
-    """Per delivery: the data set of each row, GX's result, the production path's result."""
+def runs(municipality) -> dict[str, tuple[dict[int, str], Run, Run, list[SuiteDeclaration]]]:
+    """Per delivery: the data set of each row, GX's result, the production path's result, and
+    the suites run."""
     hostile_items = list(GOOD) + [item for item, _ in BAD]
     json_partner = Partner(id="json-std", name="Json", partner_type="Zorg", format="json")
     in_range, in_labels = _together([
@@ -174,17 +177,19 @@ def runs(municipality) -> dict[str, tuple[dict[int, str], Run, Run]]:
     out = {}
     for name, frame, labels in (("in range", in_range, in_labels), ("far", far, far_labels)):
         out[name] = (labels, run_suite(frame, municipality, TODAY, engine="gx"),
-                     run_suite(frame, municipality, TODAY, engine="compiled"))
+                     run_suite(frame, municipality, TODAY, engine="compiled"),
+                     suites_needed(frame, municipality, TODAY))
     return out
 
 
 def _rule_key(result: RuleResult) -> tuple:
-    return (result.suite, result.expectation, result.reason, result.column)
+    """Every field: results are compared as a multiset (GX orders them its own way)."""
+    return astuple(result)
 
 
 @pytest.mark.parametrize("name", ["in range", "far"])
 def test_the_same_rows_fail_for_the_same_reasons(runs, name):
-    labels, (gx_failures, _), (our_failures, _) = runs[name]
+    labels, (gx_failures, _), (our_failures, _), _ = runs[name]
     differ = sorted(row for row in set(gx_failures) | set(our_failures)
                     if sorted(gx_failures.get(row, [])) != sorted(our_failures.get(row, [])))
     assert not differ, [(labels[r], r, gx_failures.get(r), our_failures.get(r)) for r in differ]
@@ -196,10 +201,12 @@ def test_the_same_rows_fail_for_the_same_reasons(runs, name):
 
 @pytest.mark.parametrize("name", ["in range", "far"])
 def test_the_same_counts_per_rule(runs, name):
-    _, (_, gx_results), (_, our_results) = runs[name]
+    _, (_, gx_results), (_, our_results), suites = runs[name]
     assert sorted(gx_results, key=_rule_key) == sorted(our_results, key=_rule_key)
     # One result per declared rule, in the order the suites declare them.
-    assert len({_rule_key(r) for r in our_results}) == len(our_results)
+    assert [(r.suite, r.expectation, r.reason, r.column) for r in our_results] == [
+        (suite.name, rule.type, rule.reason, rule.standard_column)
+        for suite in suites for rule in suite.expectations]
 
 
 def test_every_expectation_type_the_suites_use_is_covered(runs):
@@ -208,19 +215,19 @@ def test_every_expectation_type_the_suites_use_is_covered(runs):
             for suite in build_suites(load_municipality(HOME, code), TODAY)
             for rule in suite.expectations}
     covered = set()
-    for _, (_, gx_results), _ in runs.values():
+    for _, (_, gx_results), _, _ in runs.values():
         covered |= {r.expectation for r in gx_results if 0 < r.failed < r.checked}
     assert covered == used
     # And every reason code a rule can give occurs in a compared run.
     reasons = {rule.reason for suite in build_suites(load_municipality(HOME, "0080"), TODAY)
                for rule in suite.expectations}
-    seen = {reason for _, (failures, _), _ in runs.values()
+    seen = {reason for _, (failures, _), _, _ in runs.values()
             for pairs in failures.values() for reason, _ in pairs}
     assert seen == reasons
 
 
 def test_neither_engine_reports_a_value(runs):
-    text = repr({name: (gx, ours) for name, (_, gx, ours) in runs.items()})
+    text = repr({name: (gx, ours) for name, (_, gx, ours, _) in runs.items()})
     for canary in [*CANARIES, "Zz" * 50, "HYPERLINK", "calc"]:
         assert canary not in text, canary
 
