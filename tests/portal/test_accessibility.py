@@ -29,6 +29,8 @@ AXE = REPO_ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+#: A4 paper in CSS pixels (96 per inch): what Chromium lays a page out on when it prints.
+A4 = {"width": 794, "height": 1123}
 #: The rules of WCAG 2.0 and 2.1, levels A and AA (what EN 301 549 asks of web pages).
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 #: Routes that answer with something other than an HTML page (a picture, a file, a redirect).
@@ -320,6 +322,10 @@ def printed(page, url: str, name: str) -> tuple[list[str], list[float], float]:
 
     page.goto(url)
     page.emulate_media(media="print")
+    # Laid out as wide as A4 paper (794 CSS pixels) in print media, nothing is wider than it.
+    page.set_viewport_size(A4)
+    wider = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+    assert wider <= 0, f"{url} is {wider} px wider than the paper"
     on_paper = page.evaluate(
         "sel => Array.from(document.querySelectorAll(sel)).filter(e => e.getClientRects().length)"
         ".map(e => e.tagName + '.' + e.className)", NOT_ON_PAPER)
@@ -337,6 +343,7 @@ def printed(page, url: str, name: str) -> tuple[list[str], list[float], float]:
     for sheet in reader.pages:
         texts.append(sheet.extract_text(visitor_text=where))
     page.emulate_media(media="screen")
+    page.set_viewport_size(DESKTOP)
     return texts, starts, float(reader.pages[0].mediabox.width)
 
 
@@ -347,8 +354,9 @@ def squeezed(text: str) -> str:
 
 def test_printing_the_whole_list_and_a_household(data, server, browser):
     """The print view of the coordinator's list, printed by Chromium: no menu, skip link or
-    buttons; every household of the list, also beyond the list page's first page; no text
-    beyond the paper's right edge. The household page prints its facts without its forms."""
+    buttons; every household of the list, also beyond the list page's first page; nothing
+    wider than the paper, no text beyond its right edge. The list page itself prints the same
+    way; the household page prints its facts without its forms."""
     context = browser.new_context(locale="nl-NL", viewport=DESKTOP)
     page = context.new_page()
     sign_in(page, server, "coord-a")
@@ -356,12 +364,17 @@ def test_printing_the_whole_list_and_a_household(data, server, browser):
     rows = ps.published_rows(data, pid)
     texts, starts, width = printed(page, f"{server}/lijsten/{pid}/afdrukken", "lijst")
     paper = squeezed(" ".join(texts))
-    missing = [r["rang"] for r in rows if squeezed(r["naam"] + r["straatnaam"])[:12] not in paper
-               or squeezed(r["naam"]) not in paper]
+    missing = [r["rang"] for r in rows
+               if squeezed(r["naam"]) not in paper or squeezed(r["straatnaam"]) not in paper]
     assert not missing, f"households missing on paper (rank): {missing}"
     assert squeezed("VERTROUWELIJK") in paper and "CRISIS" in paper
     assert max(starts) < width - 20, (max(starts), width)
     assert len(texts) >= 2  # a list of this size takes more than one sheet
+
+    # The list page printed from the screen: the same, for the households on its page.
+    texts, starts, width = printed(page, f"{server}/lijsten/{pid}", "lijstpagina")
+    assert squeezed(rows[0]["naam"]) in squeezed(" ".join(texts))
+    assert max(starts) < width - 20, (max(starts), width)
 
     household = rows[0]
     texts, starts, width = printed(page, f"{server}/lijsten/{pid}/huishoudens/1",
