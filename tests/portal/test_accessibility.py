@@ -203,8 +203,11 @@ def tab_through(page, limit: int) -> list[dict]:
     """Press Tab from the top of the page until the focus is back at the first element (the
     skip link): what got the focus, in order. Fails when it never comes back (a trap)."""
     page.evaluate(RECORD_FOCUS)
-    for _ in range(limit):
+    stops = len(page.evaluate(TABBABLE))
+    for presses in range(1, limit + 1):
         page.keyboard.press("Tab")
+        if presses <= stops:  # cannot be back yet: no need to ask the page
+            continue
         focused = page.evaluate("() => window.__focused")
         if len(focused) > 1 and focused[-1]["index"] == focused[0]["index"]:
             return focused[:-1]
