@@ -54,6 +54,6 @@ def test_overview_and_list_page_name_the_same_household_counts(tmp_path, monkeyp
     assert (f"{visits} op de bezoeklijst + {waiting} op de wachtlijst = {visits + waiting} "
             "huishoudens") in page
     # One table per section (issue 18): the bezoeklijst, and the wachtlijst under its own heading.
-    assert page.count('class="visit-list"') == 1 + (waiting > 0)
-    assert page.count('<h2 id="sectie-') == 1 + (waiting > 0)
+    assert page.count('utrecht-table--html-table visit-list"') == 1 + (waiting > 0)
+    assert page.count('nl-heading--level-2" id="sectie-') == 1 + (waiting > 0)
     assert len(re.findall(r"/huishoudens/\d+\">Vastleggen", page)) == visits + waiting
