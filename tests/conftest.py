@@ -31,6 +31,17 @@ from tests.builders import standard_file  # noqa: E402, F401  (re-exported for t
 from tests.postgres import pg_database_url, pg_schema_url  # noqa: E402, F401
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """The session's demo snapshots and Prefect home go with it (they hold synthetic personal
+    data and test servers' databases)."""
+    import shutil
+
+    from tests.demo_home import remove_snapshots
+
+    remove_snapshots()
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def prefect_server():
     """One Prefect test server for the whole session (it takes ~15 s to start)."""

@@ -31,6 +31,22 @@ import pytest
 
 #: name -> (home folder, what building it returned)
 _SNAPSHOTS: dict[str, tuple[Path, dict]] = {}
+#: The folders the snapshots were built in; removed when the session ends (they hold synthetic
+#: personal data, and a test machine should not collect them).
+_FOLDERS: list[Path] = []
+
+
+def _folder(prefix: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    _FOLDERS.append(folder)
+    return folder
+
+
+def remove_snapshots() -> None:
+    """Remove every snapshot this session built (conftest calls it when the session ends)."""
+    while _FOLDERS:
+        shutil.rmtree(_FOLDERS.pop(), ignore_errors=True)
+    _SNAPSHOTS.clear()
 
 SEED = 80
 MONTHS = 2
@@ -72,7 +88,7 @@ def pristine() -> tuple[Path, dict]:
         from privacy.keys import init_keys
         from vroeg.settings import Home
 
-        root = Path(tempfile.mkdtemp(prefix="vroeg-demo-snapshot-")) / "home"
+        root = _folder("vroeg-demo-snapshot-") / "home"
         with pytest.MonkeyPatch.context() as mp, direct_runs():
             _as_home(mp, root)
             init_keys(Home(root).ensure(), "0080")
@@ -114,7 +130,7 @@ def with_extras() -> tuple[Path, dict]:
         from scoring.score import Period
 
         source, demo = pristine()
-        base = Path(tempfile.mkdtemp(prefix="vroeg-demo-extras-"))
+        base = _folder("vroeg-demo-extras-")
         root = base / "home"
         copy_installation(source, root)
         result = _moved(demo, str(source), str(root))
