@@ -74,6 +74,10 @@ def _window(rule) -> str:
         parts.append("geen termijn")
     if rule.min_amount:
         parts.append(f"minimaal {_euro(rule.min_amount)} per signaal")
+    if rule.condition:
+        parts.append(rule.condition)
+    if rule.source:
+        parts.append(f"bron: {rule.source}")
     return ", ".join(parts)
 
 
