@@ -204,10 +204,9 @@ def _address_of(person: dict) -> tuple[str, int | None, str, str]:
 class BrpClient:
     """A client of BRP API Personen with the municipality's settings; one per run."""
 
-    def __init__(self, settings: Brp, gemeente: str, *, today: dt.date | None = None) -> None:
+    def __init__(self, settings: Brp, gemeente: str) -> None:
         self.settings = settings
         self.gemeente = gemeente
-        self.today = today or dt.date.today()
         headers = {"Accept": CONTENT_TYPE, "Content-Type": CONTENT_TYPE}
         if settings.api_key_env:
             key = os.environ.get(settings.api_key_env)
@@ -272,17 +271,29 @@ class BrpClient:
     def residents(self, signal: Signalled, nummeraanduiding: str | None = None) -> list[dict]:
         """Who is registered at the address now (living persons only, as the API answers by
         default)."""
+        fields = {"fields": list(RESIDENT_FIELDS)}
         if nummeraanduiding:
-            query = {"type": "ZoekMetNummeraanduidingIdentificatie",
-                     "nummeraanduidingIdentificatie": nummeraanduiding}
+            return self.personen({"type": "ZoekMetNummeraanduidingIdentificatie",
+                                  "nummeraanduidingIdentificatie": nummeraanduiding, **fields})
+        query = {"type": "ZoekMetPostcodeEnHuisnummer", "postcode": _postcode(signal.postcode),
+                 "huisnummer": signal.huisnummer, **fields}
+        addition = signal.toevoeging.strip()
+        if not re.fullmatch(r"[a-zA-Z0-9 \-]{1,4}", addition):
+            addition = ""
+        if signal.huisletter:
+            variants = [{"huisletter": signal.huisletter,
+                         **({"huisnummertoevoeging": addition} if addition else {})}]
+        elif len(addition) == 1 and addition.isalpha():
+            # Partners write "14 A" for a house letter as well as for an addition; the BRP
+            # keeps them apart: the letter first, then the addition.
+            variants = [{"huisletter": addition}, {"huisnummertoevoeging": addition}]
         else:
-            query = {"type": "ZoekMetPostcodeEnHuisnummer",
-                     "postcode": _postcode(signal.postcode), "huisnummer": signal.huisnummer}
-            if len(signal.huisletter) == 1 and signal.huisletter.isalpha():
-                query["huisletter"] = signal.huisletter
-            if re.fullmatch(r"[a-zA-Z0-9 \-]{1,4}", signal.toevoeging or ""):
-                query["huisnummertoevoeging"] = signal.toevoeging
-        return self.personen({**query, "fields": list(RESIDENT_FIELDS)})
+            variants = [{"huisnummertoevoeging": addition} if addition else {}]
+        for extra in variants:
+            found = self.personen({**query, **extra})
+            if found:
+                return found
+        return []
 
     def facts(self, signal: Signalled) -> BrpFacts:
         """What the BRP says about one signal (see the module's docstring)."""
@@ -342,8 +353,7 @@ class BrpOutcome:
         }
 
 
-def check_signals(settings: Brp, gemeente: str, signals: dict[str, Signalled], *,
-                  today: dt.date | None = None) -> BrpOutcome:
+def check_signals(settings: Brp, gemeente: str, signals: dict[str, Signalled]) -> BrpOutcome:
     """Ask the BRP about each signal (keyed by the caller's pseudonym); a BRP that does not
     answer or answers against the spec ends the asking: the outcome says why, with no facts,
     so that nothing is published as if the BRP had said nothing."""
@@ -352,7 +362,7 @@ def check_signals(settings: Brp, gemeente: str, signals: dict[str, Signalled], *
         outcome.zonder_brp = "BRP-koppeling staat uit (brp.enabled in gemeente.yaml)"
         return outcome
     try:
-        with BrpClient(settings, gemeente, today=today) as client:
+        with BrpClient(settings, gemeente) as client:
             try:
                 for key, signal in signals.items():
                     outcome.facts[key] = client.facts(signal)

@@ -70,7 +70,7 @@ def settings(standin: BrpStandIn, **changes) -> Brp:
 
 
 def facts(standin: BrpStandIn, signal: Signalled, gemeente: str = "0080") -> BrpFacts:
-    with BrpClient(settings(standin), gemeente, today=TODAY) as client:
+    with BrpClient(settings(standin), gemeente) as client:
         return client.facts(signal)
 
 
@@ -165,7 +165,7 @@ def test_only_the_needed_fields_are_asked_and_every_query_is_an_audit_line(stand
     signals = {"s1": Signalled("8911AB", 12, bsn=FENNA),
                "s2": Signalled("8911AB", 12, voornamen="Sjoerd", voorvoegsel="de",
                                achternaam="Boer", geboortedatum=dt.date(1986, 1, 1))}
-    outcome = check_signals(settings(standin), "0080", signals, today=TODAY)
+    outcome = check_signals(settings(standin), "0080", signals)
     asked = standin.asked[before:]
     assert asked == [("RaadpleegMetBurgerservicenummer", BSN_FIELDS),
                      ("ZoekMetNummeraanduidingIdentificatie", RESIDENT_FIELDS),
@@ -212,7 +212,7 @@ def test_an_answer_against_the_spec_is_refused_with_a_clear_error(standin):
     standin.set_fault("ongeldig")
     try:
         outcome = check_signals(settings(standin), "0080",
-                                {"s": Signalled("8911AB", 12, bsn=FENNA)}, today=TODAY)
+                                {"s": Signalled("8911AB", 12, bsn=FENNA)})
     finally:
         standin.set_fault(None)
     assert outcome.facts == {}
@@ -228,7 +228,7 @@ def test_a_brp_that_does_not_answer_leaves_the_run_without_brp_facts_and_says_so
     standin.set_fault("stilte")
     try:
         outcome = check_signals(settings(standin), "0080",
-                                {"s": Signalled("8911AB", 12, bsn=FENNA)}, today=TODAY)
+                                {"s": Signalled("8911AB", 12, bsn=FENNA)})
     finally:
         standin.set_fault(None)
     assert outcome.facts == {} and "antwoordt niet (HTTP 503, na 1 poging)" in outcome.zonder_brp
@@ -241,7 +241,7 @@ def test_a_brp_that_does_not_answer_leaves_the_run_without_brp_facts_and_says_so
 
 
 def test_a_question_against_the_spec_is_refused_by_the_standin(standin):
-    with BrpClient(settings(standin), "0080", today=TODAY) as client:
+    with BrpClient(settings(standin), "0080") as client:
         from connectors.brp import BrpRefused
 
         with pytest.raises(BrpRefused, match="weigert de vraag RaadpleegMetBurgerservicenummer "
@@ -255,11 +255,10 @@ def test_the_api_key_is_sent_from_the_environment(standin, monkeypatch):
     try:
         monkeypatch.setenv("VROEG_BRP_SLEUTEL", "proef-sleutel")
         with_key = settings(standin, api_key_env="VROEG_BRP_SLEUTEL")
-        outcome = check_signals(with_key, "0080", {"s": Signalled("8911AB", 12, bsn=FENNA)},
-                                today=TODAY)
+        outcome = check_signals(with_key, "0080", {"s": Signalled("8911AB", 12, bsn=FENNA)})
         assert outcome.zonder_brp is None and outcome.facts["s"].bewoners == 3
         without = check_signals(settings(standin), "0080",
-                                {"s": Signalled("8911AB", 12, bsn=FENNA)}, today=TODAY)
+                                {"s": Signalled("8911AB", 12, bsn=FENNA)})
         assert "HTTP 401" in without.zonder_brp
     finally:
         standin.server.api_key = None

@@ -98,6 +98,9 @@ class Scoring(Section):
     age_group_points: dict[str, int] = Field(default_factory=dict)
     #: A lower (or higher) household minimum for a household with someone in the age group.
     age_group_minimum_amount: dict[str, float] = Field(default_factory=dict)
+    #: Points for a household with minors according to the BRP (off by default: 0); needs
+    #: "household_minors" in features and the BRP link on (brp.enabled).
+    minors_points: int = Field(0, ge=0)
     advice: AdviceTerms = AdviceTerms()
 
     @field_validator("partner_type_points", "typical_monthly_bill")
