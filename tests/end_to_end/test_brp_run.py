@@ -235,3 +235,40 @@ def test_a_brp_that_stops_answering_leaves_the_run_without_brp_facts_and_says_so
     scores = _scores(home, rerun["run"])
     assert {v[1] for v in scores.values()} == {None}
     assert all(v[2] == 0 for v in scores.values())
+
+
+def _facts(home) -> list[tuple]:
+    con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
+    try:
+        return con.execute("SELECT signaal_pseudoniem, overleden FROM brp_facts "
+                           "ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+def test_key_rotation_and_erasure_carry_the_brp_facts_along(brp_run):
+    """Last in this module (it re-keys the home): the BRP facts are re-keyed with the signals,
+    and an erased person's facts go with their signals."""
+    from governance import rotation
+    from governance.erasure import erase
+    from governance.subject import Query
+    from privacy.audit import new_trace_id
+    from privacy.context import context
+
+    home = brp_run["home"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VROEG_HOME", str(brp_run["root"]))
+        before = _facts(home)
+        rotation.rotate(home, "0080")
+        after = _facts(home)
+        assert len(after) == len(before) and all(s.startswith("k2_") for s, _ in after)
+        con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
+        try:
+            signals = {s for (s,) in con.execute(
+                "SELECT signaal_pseudoniem FROM signals").fetchall()}
+        finally:
+            con.close()
+        assert {s for s, _ in after} <= signals
+        erase(context("0080"), Query(bsn=DEAD), trace_id=new_trace_id())
+        assert len(_facts(home)) == len(after) - 1
+        assert not any(dead for _s, dead in _facts(home))
