@@ -237,6 +237,35 @@ def test_a_brp_that_stops_answering_leaves_the_run_without_brp_facts_and_says_so
     assert all(v[2] == 0 for v in scores.values())
 
 
+def test_what_only_the_brp_said_leaks_nowhere(brp_run):
+    """Names and BSNs that only the BRP's answers hold (housemates, a child, a name's spelling
+    in the register) are in no file of the home (warehouse, operational database and audit
+    trail, vault, archive, outbox, logs), in no Prefect file and not in the run's summary: the
+    BRP's answers become yes/no and counts, nothing else (the canary search of
+    tests/leakscan.py, every encoding and every DuckDB column)."""
+    import os
+
+    from prefect.settings import get_current_settings
+
+    from tests.leakscan import scan_tree
+
+    only_in_answers = [OTHER, PIETJE, "Oosterhof", "Pietje", "Wâl"]
+    findings, searched = scan_tree(brp_run["root"], only_in_answers)
+    assert searched > 10 and findings == []
+    # The search does find what it looks for: a delivered name is in the delivery and the list.
+    assert len(scan_tree(brp_run["root"], ["Quirijn"])[0]) >= 2
+    prefect_home = Path(os.environ["PREFECT_HOME"])
+    if prefect_home.is_dir():
+        assert scan_tree(prefect_home, only_in_answers)[0] == []
+    database = get_current_settings().server.database.connection_url
+    if database and database.get_secret_value().startswith("sqlite"):
+        path = Path(database.get_secret_value().split("///", 1)[1])
+        if path.is_file():
+            assert scan_tree(path.parent, only_in_answers)[0] == []
+    summary = json.dumps(brp_run["run"], ensure_ascii=False)
+    assert not any(value in summary for value in only_in_answers)
+
+
 def _facts(home) -> list[tuple]:
     con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
     try:
