@@ -25,6 +25,7 @@ import duckdb
 import polars as pl
 
 from connectors.brp import BrpFacts, Signalled, check_signals
+from privacy.context import Context
 from privacy.purposes import processing_purpose
 from scoring.score import Period, run_totals, score_period, score_rules
 from scoring.warehouse import transaction
@@ -73,8 +74,8 @@ def _facts_frame(facts: dict[str, BrpFacts]) -> pl.DataFrame:
          for key, f in sorted(facts.items())], schema=_FACTS_SCHEMA)
 
 
-def check_run(con: duckdb.DuckDBPyConnection, ctx, municipality: Municipality, period: Period,
-              run_id: str, trace_id: str, parent: str | None = None) -> dict:
+def check_run(con: duckdb.DuckDBPyConnection, ctx: Context, municipality: Municipality,
+              period: Period, run_id: str, trace_id: str, parent: str | None = None) -> dict:
     """Ask the BRP about the run's counted signals and score the run again with its facts.
 
     `ctx` is the run's privacy context (vault, audit). Returns counts for the run's summary:
@@ -110,9 +111,9 @@ def check_run(con: duckdb.DuckDBPyConnection, ctx, municipality: Municipality, p
     return result
 
 
-def score_with_brp(con: duckdb.DuckDBPyConnection, ctx, municipality: Municipality,
+def score_with_brp(con: duckdb.DuckDBPyConnection, ctx: Context, municipality: Municipality,
                    period: Period, run_id: str, trace_id: str, parent: str | None = None
-                   ) -> dict[str, int]:
+                   ) -> dict:
     """The run's scoring step: score, then (with the BRP link on) check with the BRP and score
     again. The run's totals, with the BRP's counts when the link is on."""
     totals = score_period(con, municipality, period, run_id)

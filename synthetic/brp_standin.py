@@ -21,6 +21,7 @@ import csv
 import datetime as dt
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -307,7 +308,7 @@ class _Server(ThreadingHTTPServer):
 class BrpStandIn:
     """The stand-in on 127.0.0.1 (a free port), in a thread of this process."""
 
-    def __init__(self, *, today: dt.date, residents: list[Resident] = (),
+    def __init__(self, *, today: dt.date, residents: Sequence[Resident] = (),
                  api_key: str | None = None, port: int = 0) -> None:
         # The specs are read once, before the first question (it takes a second or two).
         openapi("personen")
