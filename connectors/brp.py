@@ -220,6 +220,9 @@ class BrpClient:
             base_url=(settings.personen_url or "").rstrip("/"), headers=headers, cert=cert,
             timeout=settings.timeout_seconds)
         self.lines: list[QueryLine] = []
+        # Who lives at an address, per address asked about in this run: several signals at one
+        # address ask the BRP once.
+        self._residents: dict[tuple, list[dict]] = {}
 
     def close(self) -> None:
         self._http.close()
@@ -270,7 +273,15 @@ class BrpClient:
 
     def residents(self, signal: Signalled, nummeraanduiding: str | None = None) -> list[dict]:
         """Who is registered at the address now (living persons only, as the API answers by
-        default)."""
+        default); asked once per address per client."""
+        key = (nummeraanduiding,) if nummeraanduiding else (
+            _postcode(signal.postcode), signal.huisnummer, fold(signal.huisletter),
+            fold(signal.toevoeging))
+        if key not in self._residents:
+            self._residents[key] = self._ask_residents(signal, nummeraanduiding)
+        return self._residents[key]
+
+    def _ask_residents(self, signal: Signalled, nummeraanduiding: str | None) -> list[dict]:
         fields = {"fields": list(RESIDENT_FIELDS)}
         if nummeraanduiding:
             return self.personen({"type": "ZoekMetNummeraanduidingIdentificatie",

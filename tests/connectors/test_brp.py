@@ -164,7 +164,10 @@ def test_only_the_needed_fields_are_asked_and_every_query_is_an_audit_line(stand
     before = len(standin.asked)
     signals = {"s1": Signalled("8911AB", 12, bsn=FENNA),
                "s2": Signalled("8911AB", 12, voornamen="Sjoerd", voorvoegsel="de",
-                               achternaam="Boer", geboortedatum=dt.date(1986, 1, 1))}
+                               achternaam="Boer", geboortedatum=dt.date(1986, 1, 1)),
+               # A third signal at the address: the BRP is not asked again who lives there.
+               "s3": Signalled("8911 ab", 12, voornamen="T.", voorvoegsel="de",
+                               achternaam="Boer", geboortedatum=dt.date(2015, 6, 6))}
     outcome = check_signals(settings(standin), "0080", signals)
     asked = standin.asked[before:]
     assert asked == [("RaadpleegMetBurgerservicenummer", BSN_FIELDS),
@@ -178,9 +181,9 @@ def test_only_the_needed_fields_are_asked_and_every_query_is_an_audit_line(stand
     assert "Wgs art. 3" in outcome.lines[0].doel
     assert FENNA not in repr(outcome.lines)
     assert outcome.zonder_brp is None
-    assert outcome.counts() == {"brp_gevraagd": 2, "brp_overleden": 0, "brp_buiten_gemeente": 0,
+    assert outcome.counts() == {"brp_gevraagd": 3, "brp_overleden": 0, "brp_buiten_gemeente": 0,
                                 "brp_niet_op_adres": 0, "brp_bedrijfsnaam": 0,
-                                "brp_met_minderjarigen": 2}
+                                "brp_met_minderjarigen": 3}
 
 
 def test_the_standins_answers_follow_both_specs(standin):
