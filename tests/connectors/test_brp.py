@@ -34,6 +34,7 @@ from connectors.brp import (
     surname_parts,
 )
 from synthetic.brp_standin import BrpStandIn, Resident
+from tests import REPO_ROOT
 from vroeg.bsn import first_valid
 from vroeg.config import Brp
 from vroeg.haalcentraal import SpecViolation, check_response
@@ -267,12 +268,26 @@ def test_the_api_key_is_sent_from_the_environment(standin, monkeypatch):
         standin.server.api_key = None
 
 
-def test_off_by_default():
+def test_off_by_default_and_minors_points_need_the_link():
+    from vroeg.config import load_municipality
+    from vroeg.settings import Home
+
     assert Brp().enabled is False
     outcome = check_signals(Brp(), "0080", {"s": Signalled("8911AB", 12, bsn=FENNA)})
     assert outcome.facts == {} and "staat uit" in outcome.zonder_brp
     with pytest.raises(ValueError, match="personen_url"):
         Brp(enabled=True)
+    sample = load_municipality(Home(REPO_ROOT), "0080")
+    assert sample.brp.enabled is False and sample.scoring.minors_points == 0
+    assert "household_minors" not in sample.scoring.features
+    data = sample.model_dump(exclude={"partners"})
+    data["scoring"].update(minors_points=10, features=[*data["scoring"]["features"],
+                                                       "household_minors"])
+    with pytest.raises(ValueError, match="minors_points gebruikt de BRP"):
+        type(sample).model_validate(data)
+    data["scoring"]["features"].remove("household_minors")
+    with pytest.raises(ValueError, match="household_minors"):
+        type(sample).model_validate({**data, "brp": {"enabled": True, "personen_url": "x"}})
 
 
 # -- the name rules, directly ----------------------------------------------------------------

@@ -177,6 +177,10 @@ class Municipality(Section):
         lists = [x.code for x in self.exclusions]
         if len(set(lists)) != len(lists):
             raise ValueError("exclusion list codes must be unique")
+        if self.scoring.minors_points and not self.brp.enabled:
+            # Without the BRP no household has minors: the rule would silently do nothing.
+            raise ValueError("scoring.minors_points gebruikt de BRP: zet brp.enabled aan (met "
+                             "brp.personen_url) of zet minors_points op 0")
         return self
 
     @cached_property
