@@ -266,6 +266,19 @@ def test_what_only_the_brp_said_leaks_nowhere(brp_run):
     assert not any(value in summary for value in only_in_answers)
 
 
+def test_the_register_names_the_brps_data_only_when_the_link_is_on(brp_run):
+    from governance.register import build
+    from tests import REPO_ROOT
+    from vroeg.config import load_municipality
+    from vroeg.settings import Home
+
+    brp_data = "uit de BRP (Haal Centraal; gepseudonimiseerd in het pakhuis, per run)"
+    linked = load_municipality(brp_run["home"], "0080")
+    assert "overleden (ja/nee)" in build(linked)["categorieen_persoonsgegevens"][brp_data]
+    sample = load_municipality(Home(REPO_ROOT), "0080")
+    assert brp_data not in build(sample)["categorieen_persoonsgegevens"]
+
+
 def _facts(home) -> list[tuple]:
     con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
     try:
