@@ -216,6 +216,19 @@ def test_the_warehouse_keeps_facts_not_identities(brp_run):
         assert value.encode() not in data
 
 
+def test_a_dry_run_compares_with_what_the_brp_said_in_the_published_run(brp_run):
+    """Oost published four households (R and S excluded by the BRP); a dry run with capacity 4
+    changes nothing there. Without the BRP's facts it would have listed six and dropped two."""
+    from flows.run import whatif_flow
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VROEG_HOME", str(brp_run["root"]))
+        result = whatif_flow(gemeente="0080", period=PERIOD,
+                             overrides={"wijkteams": {"wt-oost": {"capacity": 4}}})
+    oost = next(t for t in result["teams"] if t["wijkteam"] == "wt-oost")
+    assert (oost["bezoeklijst_nu"], oost["bezoeklijst_alternatief"], oost["eraf"]) == (4, 4, 0)
+
+
 def test_a_brp_that_stops_answering_leaves_the_run_without_brp_facts_and_says_so(brp_run,
                                                                                  standin):
     from flows.run import run_flow
