@@ -40,6 +40,29 @@ def prefect_server():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _flows_run_directly_unless_prefect(request):
+    """A test that asks for `prefect_server` runs its flows through Prefect; every other test
+    runs them directly (flows.runner), as a command on the embedded default does. Without this,
+    a flow would take whichever way an earlier test left Prefect's settings."""
+    if "prefect_server" in request.fixturenames:
+        yield
+        return
+    from flows.runner import direct_runs
+
+    with direct_runs():
+        yield
+
+
+@pytest.fixture(scope="module")
+def direct_flows():
+    """For a module-scoped fixture that runs flows: directly, like the tests that use it."""
+    from flows.runner import direct_runs
+
+    with direct_runs():
+        yield
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     """An empty VROEG_HOME with a fresh key for the sample municipality."""

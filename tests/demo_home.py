@@ -3,8 +3,9 @@
 
 Key rotation, retention, subject access and erasure, crash safety, the portal and the flow checks
 all need a realistic warehouse, vault, archive, outbox, audit trail and operational database.
-Building one costs tens of seconds, so each snapshot is built once per session (lazily, on the
-session's Prefect test server) into a folder no test writes to:
+Building one costs tens of seconds, so each snapshot is built once per session (lazily; its flows
+run directly, flows.runner.direct_runs, as on the embedded default) into a folder no test
+writes to:
 
 - `pristine()`: the demo flow (generate SEED/MONTHS, ingest every delivery, run the last complete
   month);
@@ -67,11 +68,12 @@ def pristine() -> tuple[Path, dict]:
     Read it, never write to the folder: `demo_copy`."""
     if "demo" not in _SNAPSHOTS:
         from flows.demo import demo_flow
+        from flows.runner import direct_runs
         from privacy.keys import init_keys
         from vroeg.settings import Home
 
         root = Path(tempfile.mkdtemp(prefix="vroeg-demo-snapshot-")) / "home"
-        with pytest.MonkeyPatch.context() as mp:
+        with pytest.MonkeyPatch.context() as mp, direct_runs():
             _as_home(mp, root)
             init_keys(Home(root).ensure(), "0080")
             result = demo_flow(gemeente="0080", seed=SEED, months=MONTHS)
@@ -108,6 +110,7 @@ def with_extras() -> tuple[Path, dict]:
     if "extras" not in _SNAPSHOTS:
         from flows.ingest import ingest
         from flows.run import run_flow
+        from flows.runner import direct_runs
         from scoring.score import Period
 
         source, demo = pristine()
@@ -116,7 +119,7 @@ def with_extras() -> tuple[Path, dict]:
         copy_installation(source, root)
         result = _moved(demo, str(source), str(root))
         extra = extra_deliveries(base / "extra", Period.parse(result["periode"]))
-        with pytest.MonkeyPatch.context() as mp:
+        with pytest.MonkeyPatch.context() as mp, direct_runs():
             _as_home(mp, root)
             canary, formula = ingest(gemeente="0080",
                                  paths=[str(extra["canary"]), str(extra["formula"])])
