@@ -1,6 +1,7 @@
 """The monthly run with the BRP link on, against the local BRP stand-in over real HTTP.
 
-Standard-format deliveries go through the real flows (Prefect, GX, vault, DuckDB); the run asks
+Standard-format deliveries go through the real flows, run directly as a command on the embedded
+default runs them (flows.runner; GX rules, vault, DuckDB); the run asks
 the stand-in (synthetic/brp_standin.py: RvIG's test persons plus the synthetic residents below,
 at addresses of wijkteam Oost) about the signals that count, keeps the answers as pseudonymous
 facts and scores again. Each household below ends as the rule says, with its reason; a BRP that
@@ -22,8 +23,6 @@ import yaml
 from synthetic.brp_standin import BrpStandIn, Resident
 from tests.builders import row, standard_file
 from vroeg.bsn import first_valid
-
-pytestmark = pytest.mark.prefect
 
 PERIOD = "2026-10"
 TODAY = "2026-11-22"
@@ -98,7 +97,7 @@ def _config(root: Path, url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def brp_run(prefect_server, standin, tmp_path_factory):
+def brp_run(direct_flows, standin, tmp_path_factory):
     from flows.ingest import ingest
     from flows.run import run_flow
     from privacy.keys import init_keys
@@ -253,13 +252,10 @@ def test_a_brp_that_stops_answering_leaves_the_run_without_brp_facts_and_says_so
 def test_what_only_the_brp_said_leaks_nowhere(brp_run):
     """Names and BSNs that only the BRP's answers hold (housemates, a child, a name's spelling
     in the register) are in no file of the home (warehouse, operational database and audit
-    trail, vault, archive, outbox, logs), in no Prefect file and not in the run's summary: the
-    BRP's answers become yes/no and counts, nothing else (the canary search of
-    tests/leakscan.py, every encoding and every DuckDB column)."""
-    import os
-
-    from prefect.settings import get_current_settings
-
+    trail, vault, archive, outbox, logs) and not in the run's summary: the BRP's answers become
+    yes/no and counts, nothing else (the canary search of tests/leakscan.py, every encoding and
+    every DuckDB column). The flows run directly here; what reaches Prefect's database is the
+    canary test's (test_no_leaks.py)."""
     from tests.leakscan import scan_tree
 
     only_in_answers = [OTHER, PIETJE, "Oosterhof", "Pietje", "Wâl"]
@@ -267,14 +263,6 @@ def test_what_only_the_brp_said_leaks_nowhere(brp_run):
     assert searched > 10 and findings == []
     # The search does find what it looks for: a delivered name is in the delivery and the list.
     assert len(scan_tree(brp_run["root"], ["Quirijn"])[0]) >= 2
-    prefect_home = Path(os.environ["PREFECT_HOME"])
-    if prefect_home.is_dir():
-        assert scan_tree(prefect_home, only_in_answers)[0] == []
-    database = get_current_settings().server.database.connection_url
-    if database and database.get_secret_value().startswith("sqlite"):
-        path = Path(database.get_secret_value().split("///", 1)[1])
-        if path.is_file():
-            assert scan_tree(path.parent, only_in_answers)[0] == []
     summary = json.dumps(brp_run["run"], ensure_ascii=False)
     assert not any(value in summary for value in only_in_answers)
 
