@@ -1,6 +1,6 @@
 """The BRP link, section `brp` of gemeente.yaml: where the municipality's Haal Centraal BRP APIs
 answer and how to reach them (connectors/brp.py). Off by default: a municipality turns it on once
-it has arranged access with RvIG (docs/scoring.md, "De BRP").
+it has arranged access with RvIG (docs/scoring.md, "8. The BRP (Haal Centraal)").
 
 Nothing secret lives here: the API key comes from the environment variable named in
 `api_key_env`, the client certificate and its key from files the operator protects.
@@ -18,8 +18,6 @@ class Brp(Section):
     #: Base URL of BRP API Personen (POST <base>/personen), e.g.
     #: https://proefomgeving.haalcentraal.nl/haalcentraal/api/brp.
     personen_url: str | None = None
-    #: Base URL of BRP API Bewoning (POST <base>/bewoningen); None: not used.
-    bewoning_url: str | None = None
     #: The environment variable that holds the API key (sent as X-API-KEY); None: no key.
     api_key_env: str | None = None
     #: A client certificate (PEM) and its key, for mutual TLS; None: none.

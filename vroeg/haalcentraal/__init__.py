@@ -1,6 +1,6 @@
 """The Haal Centraal BRP APIs of RvIG, kept verbatim: BRP API Personen v2.7 and BRP API Bewoning
 v2.1 (OpenAPI 3.1), and RvIG's test persons of the BRP proef environment (LO3 person lists), all
-EUPL-1.2 (LICENCE-EUPL-1.2.md beside this file; sources in the README's BRP section).
+EUPL-1.2 (LICENCE-EUPL-1.2.md beside this file; how they are used: docs/scoring.md, section 8).
 
 One home for "is this what the spec says": the connector (connectors/brp.py) checks every answer
 it gets against the spec before it believes it, and the local stand-in (synthetic/brp_standin.py)
