@@ -189,6 +189,12 @@ def test_the_runs_counts_and_audit_trail_name_the_brp_without_a_bsn(brp_run):
         queries = s.scalars(select(AuditLine).where(AuditLine.name == "brp-bevraging")).all()
         asked = s.scalars(select(AuditLine).where(
             AuditLine.name == "heridentificatie")).all()
+        scoring = s.scalars(select(AuditLine).where(
+            AuditLine.name == "matchen-en-scoren")).all()
+    # The run's scoring line in the audit trail carries the BRP's outcome by reason.
+    mine = [line.attributes for line in scoring if line.attributes.get("run") == run["run"]]
+    assert mine and (mine[0]["brp_overleden"], mine[0]["brp_buiten_gemeente"]) == (1, 1)
+    assert mine[0]["brp_redenen"]["overleden volgens de BRP"] == 1
     kinds = sorted(line.attributes["vraagsoort"] for line in queries)
     assert kinds.count("RaadpleegMetBurgerservicenummer") == 3
     assert {line.attributes["doel"] for line in queries} == {
