@@ -118,8 +118,11 @@ def _period(data: dict, contexts: list) -> tuple[dt.date, dt.date]:
     elif van is None:
         van = tot.replace(day=1)
     elif tot is None:
-        following = (van.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        tot = following - dt.timedelta(days=1)
+        try:
+            following = (van.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            tot = following - dt.timedelta(days=1)
+        except OverflowError:  # December of the year 9999
+            tot = dt.date.max
     if van > tot:
         raise problems.detail(422, "periode", "Periode niet verwerkbaar",
                               "aanleverperiodeStartdatum ligt na aanleverperiodeEinddatum.")

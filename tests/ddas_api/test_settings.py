@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -108,3 +109,27 @@ def test_a_chain_is_checked_for_anchor_validity_and_revocation(made):
     certificates.validate_chain([leaf], [own_ca])
     with pytest.raises(ChainError, match="ingetrokken"):
         certificates.validate_chain([leaf], [own_ca], crls=[crl])
+
+
+def test_the_interface_is_kept_verbatim_and_served_standing_alone():
+    from reporting.ddas_api import spec
+    from tests import REPO_ROOT
+    from vroeg import ddas
+
+    for parent in REPO_ROOT.parents:
+        published = parent / "shared" / "ddas" / "v1.2" / "DDAS-VS.yaml"
+        if published.exists():
+            assert published.read_bytes() == ddas.API_SPEC_PATH.read_bytes()
+            break
+    served = json.loads(spec.document("https://127.0.0.1:8443"))
+    assert served["servers"] == [{"url": "https://127.0.0.1:8443",
+                                  "description": "Deze installatie"}]
+    text = json.dumps(served)
+    # Every reference resolves inside the document: no URL, no $defs of another file.
+    refs = re.findall(r'"\$ref": "([^"]+)"', text)
+    assert refs and all(r.startswith("#/components/") for r in refs)
+    for ref in refs:
+        _, kind, name = ref[2:].split("/")
+        assert name in served["components"][kind], ref
+    schemas = served["components"]["schemas"]
+    assert schemas["Uitwisselmodel"]["properties"]["leveringen"]["minItems"] == 1
