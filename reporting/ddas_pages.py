@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 
 from privacy import purposes
-from reporting import ddas_export
+from reporting import ddas_export, validate
 from reporting.ddas_export import Delivery
 from reporting.records import Reportable, gather
 
@@ -112,7 +112,8 @@ PURPOSE = purposes.processing_purpose("ddas-export")
 def answer(contexts: list, van: dt.date, tot: dt.date, page: int | None, page_size: int | None,
            *, supplier: str, now: dt.datetime, **audit: str) -> PageAnswer:
     """Gather the period, cut the page, open the page's identities (logged per household under
-    a bulk line `ddas-api` carrying `audit`), build the document."""
+    a bulk line `ddas-api` carrying `audit`), build the document and check it against the
+    schema."""
     periods = [gather(ctx, van, tot) for ctx in contexts]
     paging = plan(sum(len(f.signals) for f in periods), page, page_size)
     parts = [Part(ctx, facts, cut_facts)
@@ -130,6 +131,9 @@ def answer(contexts: list, van: dt.date, tot: dt.date, page: int | None, page_si
                            p.identities)
                   for p in parts]
     doc = ddas_export.document(deliveries, van, tot, supplier=supplier, now=now)
+    # The export's guarantee holds for every page: nothing goes out that the schema refuses
+    # (raises validate.InvalidExport, whose message names paths and rules, never values).
+    validate.check(doc)
     return PageAnswer(doc, paging, parts)
 
 

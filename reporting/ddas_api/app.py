@@ -34,6 +34,7 @@ from reporting.ddas_api.certificates import ChainError
 from reporting.ddas_api.problems import Problem
 from reporting.ddas_api.settings import ApiSettings
 from reporting.ddas_api.tokens import TokenRefused
+from reporting.validate import InvalidExport
 from scoring.score import Period
 from vroeg.opsdb import ddas_requests
 from vroeg.safety import fault_of
@@ -239,6 +240,13 @@ async def gegevens(request: Request) -> Response:
                 data.get("pageSize"), supplier=served.supplier,
                 now=dt.datetime.now(dt.UTC), client=trail.row["client_subject"],
                 token=trail.row["token_subject"], trace_request=trail.trace)
+        except InvalidExport as exc:
+            # A defect of ours, not CBS's: the paths and rules (never values) go to the log.
+            log.error("ddas-api: pagina voldoet niet aan het schema: %s trace=%s", exc,
+                      trail.trace)
+            raise problems.fsc(502, problems.SERVICE_UNREACHABLE, "Dienst niet beschikbaar",
+                               "De gegevens zijn nu niet te leveren; de oorzaak staat in het "
+                               "log van de dienst.") from None
         except Exception as exc:
             fault = fault_of(exc)
             log.error("ddas-api: antwoord niet op te bouwen (%s; %s) trace=%s",
