@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cache
 
+from cryptography import x509
 from jsonschema import validators
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -30,7 +31,7 @@ from starlette.routing import Route
 from privacy.audit import STATUS_ERROR, new_trace_id
 from reporting import ddas_pages
 from reporting.ddas_api import problems, signatures, spec
-from reporting.ddas_api.certificates import ChainError
+from reporting.ddas_api.certificates import ChainError, sha256_hex, subject
 from reporting.ddas_api.problems import Problem
 from reporting.ddas_api.settings import ApiSettings
 from reporting.ddas_api.tokens import TokenRefused
@@ -75,10 +76,6 @@ class Trail:
 
 
 def _client(request: Request) -> tuple[str | None, str | None]:
-    from cryptography import x509
-
-    from reporting.ddas_api.certificates import sha256_hex, subject
-
     der = request.scope.get("extensions", {}).get("tls", {}).get("client_cert_der")
     if not der:
         return None, None
@@ -216,8 +213,6 @@ async def gegevens(request: Request) -> Response:
             slug = "digest" if "Digest" in str(exc) else "handtekening"
             raise problems.detail(400, slug, "Ongeldige handtekening of digest",
                                   f"Het verzoek is afgewezen: {exc}.") from None
-        from reporting.ddas_api.certificates import subject
-
         trail.row["signer_subject"] = subject(signed.signer)
         data = _parse_request(body)
         trail.row["page"] = min(data["page"], _INT_MAX) if "page" in data else None
