@@ -59,9 +59,12 @@ def test_pki(
                                            "aangemaakt, 0700).", file_okay=False)],
     as_json: AsJson = False,
 ) -> None:
-    """Maak een complete testset zoals de FSC-demogroep: een CA, het TLS-certificaat van de
-    server, het ondertekeningscertificaat van de gemeente, CBS' client- en
-    ondertekeningscertificaat, een tokenuitgever en een token dat een uur geldig is. Alles 0600."""
+    """Maak een complete testset met zelfondertekende certificaten, zoals de FSC-demogroep.
+
+    Een CA, het TLS-certificaat van de server, het ondertekeningscertificaat van de gemeente,
+    CBS' client- en ondertekeningscertificaat, een tokenuitgever en een token dat een uur geldig
+    is; alles 0600. Productie-instellingen weigeren deze certificaten.
+    """
     from reporting.ddas_api import testset
 
     made = testset.make(folder)
