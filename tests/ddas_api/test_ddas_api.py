@@ -400,7 +400,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_the_spec(api, 
     strategy = operation.as_strategy()
     seen: list[int] = []
 
-    @settings(max_examples=25, deadline=None, database=None,
+    @settings(max_examples=15, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     @given(case=strategy)
     def check(case) -> None:
