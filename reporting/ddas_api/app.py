@@ -215,9 +215,11 @@ async def gegevens(request: Request) -> Response:
                                   f"Het verzoek is afgewezen: {exc}.") from None
         trail.row["signer_subject"] = subject(signed.signer)
         data = _parse_request(body)
-        trail.row["page"] = min(data["page"], _INT_MAX) if "page" in data else None
-        trail.row["page_size"] = (min(data["pageSize"], _INT_MAX) if "pageSize" in data
-                                  else None)
+        # JSON Schema counts 2.0 as an integer; the page arithmetic needs a real one.
+        page = int(data["page"]) if "page" in data else None
+        page_size = int(data["pageSize"]) if "pageSize" in data else None
+        trail.row["page"] = None if page is None else min(page, _INT_MAX)
+        trail.row["page_size"] = None if page_size is None else min(page_size, _INT_MAX)
         van, tot = _period(data, served.contexts)
         trail.row.update(van=van, tot=tot)
         trail.contexts = _organisations(served, data.get("aanleverendeOrganisatie"))
@@ -231,8 +233,8 @@ async def gegevens(request: Request) -> Response:
                                f"De dienst kan nu niet antwoorden: {why}.")
         try:
             answer = await run_in_threadpool(
-                ddas_pages.answer, trail.contexts, van, tot, data.get("page"),
-                data.get("pageSize"), supplier=served.supplier,
+                ddas_pages.answer, trail.contexts, van, tot, page, page_size,
+                supplier=served.supplier,
                 now=dt.datetime.now(dt.UTC), client=trail.row["client_subject"],
                 token=trail.row["token_subject"], trace_request=trail.trace)
         except InvalidExport as exc:

@@ -167,6 +167,17 @@ def test_an_organisation_the_installation_serves_is_selected_by_name(api, instal
     assert len(response.json()["gegevens"]["leveringen"][0]["vroegsignalen"]) == 5
 
 
+def test_a_page_number_written_as_a_whole_float_is_that_page(api, installation):
+    """JSON Schema counts 2.0 as an integer, so the interface allows it."""
+    _, _, first, last, _ = installation
+    response = api.post({"aanleverperiodeStartdatum": first.isoformat(),
+                         "aanleverperiodeEinddatum": last.isoformat(), "page": 2.0,
+                         "pageSize": 5.0})
+    assert response.status_code == 200, response.text
+    assert response.json()["paginering"]["currentPage"] == 2
+    assert response.json()["paginering"]["pageSize"] == 5
+
+
 def test_every_request_is_in_the_register_and_the_audit_trail_without_bsn(
         api, installation, exported):
     from vroeg.opsdb import db, ddas_requests
