@@ -27,11 +27,9 @@ from tests.reporting.test_reporting import _record_cases, schema_validator
 
 runner = CliRunner()
 
-pytestmark = pytest.mark.prefect
-
 
 @pytest.fixture(scope="module")
-def installation(prefect_server, tmp_path_factory):
+def installation(tmp_path_factory):
     """A copy of the demo with one case per end result (as the portal records them), the test
     set, and the period: (home, pki, first day, last day)."""
     from scoring.score import Period
