@@ -41,6 +41,8 @@ SMALL_HOUSEHOLDS_SHARE = 0.89  # 11 % of signalled households have more than one
 #: The portal scenario: one month with enough signals that a wijkteam's list holds 2,000-3,600
 #: households (issue 19, point 19), as in a large municipality.
 PORTAL_SIGNALS = 30_000
+#: The DDAS API scenario: one month with more signals than fit in one page of 50,000 (issue 15).
+DDAS_API_SIGNALS = 60_000
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -51,9 +53,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="signals in the small scenario: one month of a municipality of "
                         "100,000 inhabitants (default 450)")
     p.add_argument("--months", type=int, default=12, help="months in the large scenario")
-    p.add_argument("--scenario", choices=("small", "large", "portal", "all"), default="all")
+    p.add_argument("--scenario", choices=("small", "large", "portal", "ddas-api", "all"),
+                   default="all")
     p.add_argument("--portal-signals", type=int, default=PORTAL_SIGNALS,
                    help="signals (one month) in the portal scenario (default 30,000)")
+    p.add_argument("--ddas-api-signals", type=int, default=DDAS_API_SIGNALS,
+                   help="signals (one month) in the ddas-api scenario (default 60,000)")
     p.add_argument("--coordinators", type=int, default=20,
                    help="coordinators viewing a list at once in the portal scenario")
     p.add_argument("--no-prefect", action="store_true", help="skip the end to end through Prefect")
@@ -114,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         **OFFLINE,  # the phases and the Prefect server it starts: no telemetry (vroeg/process.py)
         "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     })
-    chosen = ["large", "small", "portal"] if args.scenario == "all" else [args.scenario]
+    chosen = (["large", "small", "portal", "ddas-api"] if args.scenario == "all"
+              else [args.scenario])
     py_spy = None
     if args.profile:
         from bench.profile import available
@@ -141,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     server = None
     try:
-        if not args.no_prefect and set(chosen) - {"portal"}:  # the portal needs no Prefect
+        if not args.no_prefect and set(chosen) - {"portal", "ddas-api"}:  # these need none
             from bench import prefect_server
 
             console.print("Starting a Prefect server (not counted) ...", end="")
@@ -162,6 +168,19 @@ def main(argv: list[str] | None = None) -> int:
                     "signals": args.portal_signals, "generate": gen.as_dict(),
                     "portal": _phase("portal", scenario_dir, gen.path, env, console,
                                      extra=("--coordinators", str(args.coordinators)))}
+                continue
+            if name == "ddas-api":
+                signals = args.ddas_api_signals
+                console.print(f"[bold]ddas-api[/bold]: generating {signals:,} signals ...",
+                              end="")
+                gen = generate(municipality, scenario_dir / "signalen_ddas_api.csv",
+                               signals=signals, months=1, end=END_MONTH,
+                               households=round(signals * SMALL_HOUSEHOLDS_SHARE),
+                               seed=args.seed)
+                console.print(f" {gen.seconds:.1f} s")
+                results["scenarios"][name] = {
+                    "signals": signals, "generate": gen.as_dict(),
+                    "ddas_api": _phase("ddas-api", scenario_dir, gen.path, env, console)}
                 continue
             if name == "large":
                 signals, months, households = args.signals, args.months, None
@@ -222,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in chosen:
         if name == "portal":
             report.print_portal(console, results["scenarios"][name])
+            continue
+        if name == "ddas-api":
+            report.print_ddas_api(console, results["scenarios"][name])
             continue
         report.print_scenario(console, name, results["scenarios"][name])
         if "profile" in results["scenarios"][name]:
