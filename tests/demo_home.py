@@ -119,28 +119,36 @@ def extra_deliveries(folder: Path, period) -> dict[str, Path]:
     return {"canary": canary, "formula": formula}
 
 
+def add_extras(root: Path, result: dict, folder: Path) -> dict:
+    """Ingest the canary and the formula deliveries (written into `folder`) into the
+    installation at `root` and run the period again; the demo's result plus "canary" and
+    "formula" (their ingestion summaries) and "rerun" (the second run). The flows run the way
+    the caller's context says (directly, or through Prefect when a test asks for it)."""
+    from flows.ingest import ingest
+    from flows.run import run_flow
+    from scoring.score import Period
+
+    extra = extra_deliveries(folder, Period.parse(result["periode"]))
+    with pytest.MonkeyPatch.context() as mp:
+        _as_home(mp, root)
+        canary, formula = ingest(gemeente="0080",
+                                 paths=[str(extra["canary"]), str(extra["formula"])])
+        rerun = run_flow(gemeente="0080", period=result["periode"])
+    return {**result, "canary": [canary], "formula": [formula], "rerun": rerun}
+
+
 def with_extras() -> tuple[Path, dict]:
     """The demo plus the canary and the formula deliveries, the period run again (built the
-    first time, from a copy of `pristine()`). The result is the demo's, plus "canary" and
-    "formula" (their ingestion summaries) and "rerun" (the second run)."""
+    first time, from a copy of `pristine()`, with flows run directly): see add_extras."""
     if "extras" not in _SNAPSHOTS:
-        from flows.ingest import ingest
-        from flows.run import run_flow
         from flows.runner import direct_runs
-        from scoring.score import Period
 
         source, demo = pristine()
         base = _folder("vroeg-demo-extras-")
         root = base / "home"
         copy_installation(source, root)
-        result = _moved(demo, str(source), str(root))
-        extra = extra_deliveries(base / "extra", Period.parse(result["periode"]))
-        with pytest.MonkeyPatch.context() as mp, direct_runs():
-            _as_home(mp, root)
-            canary, formula = ingest(gemeente="0080",
-                                 paths=[str(extra["canary"]), str(extra["formula"])])
-            rerun = run_flow(gemeente="0080", period=result["periode"])
-        result.update(canary=[canary], formula=[formula], rerun=rerun)
+        with direct_runs():
+            result = add_extras(root, _moved(demo, str(source), str(root)), base / "extra")
         _sealed("extras", root, result)
     return _SNAPSHOTS["extras"]
 
