@@ -39,14 +39,6 @@ def sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
-    """The inner and outer padded keys of HMAC-SHA256 (RFC 2104; block size 64 bytes)."""
-    if len(key) > 64:
-        raise ValueError("keys longer than the block size are hashed first; not needed here")
-    block = key.ljust(64, b"\0")
-    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
-
-
 def rule_columns(municipality, today: dt.date) -> tuple[list[tuple[str, str]], dict]:
     """Every rule of quality/suite.py as (column name, SQL predicate true when the row fails).
 
@@ -125,7 +117,7 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
     import polars as pl
 
     from privacy.keys import load_keys
-    from privacy.pseudonymise import PSEUDONYM_BYTES, Pseudonymiser
+    from privacy.pseudonymise import PSEUDONYM_BYTES, Pseudonymiser, hmac_pads
     from scoring.score import Period
     from sql import schema_statements
     from vroeg.config import load_municipality
