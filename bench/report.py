@@ -17,7 +17,7 @@ def _by_name(phase: dict | None) -> dict[str, dict]:
 def _total(phase: dict | None) -> float | None:
     if not phase:
         return None
-    return sum(m["wall_s"] for m in phase["measurements"] if m["name"] != "setup")
+    return sum(m["wall_s"] for m in phase["measurements"] if m["name"] in STEPS)
 
 
 def compare(scenario: dict) -> tuple[list[dict], dict]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -211,7 +211,7 @@ class Vault:
 
     def _store_sqlite(self, connection, keys: pl.DataFrame) -> None:
         """The upsert through the sqlite3 driver itself, with a column list; the timestamp is
-        converted once (the same for every row) as SQLAlchemy's DateTime stores it.
+        converted to text once (the same for every row).
 
         A batch that is large next to the vault is inserted with only the primary key in place
         and the two secondary indexes (household, person) are built again after it, in the same
@@ -223,9 +223,9 @@ class Vault:
             # The sqlite3 module opens a transaction only before the first INSERT: the indexes
             # must be dropped inside it, so that a failed batch leaves them as they were.
             raw.execute("BEGIN")
-        stamp = identities.c.opgeslagen.type.bind_processor(connection.dialect)
-        now = dt.datetime.now(dt.UTC)
-        stored = stamp(now) if stamp else now
+        # The text the sqlite3 driver's datetime adapter made of the timestamp row by row (what
+        # earlier batches stored, read back as an aware time), made once for the batch.
+        stored = dt.datetime.now(dt.UTC).isoformat(" ")
         rebuild = keys.height * _REBUILD_SHARE >= (
             raw.execute("SELECT coalesce(max(rowid), 0) FROM identiteiten").fetchone()[0])
         if rebuild:
@@ -241,9 +241,7 @@ class Vault:
         # The upsert compiled once and sent to the driver as one executemany per chunk of
         # plain tuples: SQLAlchemy's per-value processing cost more than the insert itself.
         compiled = self._upsert().compile(dialect=connection.dialect)
-        stamp = identities.c.opgeslagen.type.bind_processor(connection.dialect)
-        now = dt.datetime.now(dt.UTC)
-        stored = stamp(now) if stamp else now
+        stored = dt.datetime.now(dt.UTC)  # the driver takes it as it is (PostgreSQL)
         names = list(compiled.positiontup) if compiled.positional else None
         for chunk in self._sealed_rows(keys):
             rows = [dict(zip(_STORED_COLUMNS, (*row, stored), strict=True)) for row in chunk]
@@ -295,23 +293,39 @@ class Vault:
             audit.subjects("heridentificatie", trace_id, parent, pairs, doel=purpose,
                            **attributes)
         found: dict[str, list[dict]] = {h: [] for h in wanted}
-        with self._engine.connect() as connection:
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start:start + _CHUNK]
-                result = connection.execute(
-                    select(identities).where(identities.c.huishouden_pseudoniem.in_(chunk))
-                )
-                for row in result.mappings():
-                    if only is not None and row["persoon_pseudoniem"] not in only:
-                        continue
-                    if chosen is not None and row["signaal_pseudoniem"] not in chosen:
-                        continue
-                    identity = self.open(row["signaal_pseudoniem"], row["sleutelversie"],
-                                         row["verzegeld"])
-                    identity["signaal_pseudoniem"] = row["signaal_pseudoniem"]
-                    identity["persoon_pseudoniem"] = row["persoon_pseudoniem"]
-                    found[row["huishouden_pseudoniem"]].append(identity)
+        for signal, household, person, version, sealed in self._sealed_of_households(wanted):
+            if only is not None and person not in only:
+                continue
+            if chosen is not None and signal not in chosen:
+                continue
+            identity = self.open(signal, version, sealed)
+            identity["signaal_pseudoniem"] = signal
+            identity["persoon_pseudoniem"] = person
+            found[household].append(identity)
         return found
+
+    def _sealed_of_households(self, households: list[str]) -> Iterator[tuple]:
+        """(signal, household, person, key version, sealed) of every record of the households.
+
+        On SQLite through the sqlite3 driver: SQLAlchemy's row objects cost more than the
+        lookups when a list of thousands of households is published.
+        """
+        columns = (identities.c.signaal_pseudoniem, identities.c.huishouden_pseudoniem,
+                   identities.c.persoon_pseudoniem, identities.c.sleutelversie,
+                   identities.c.verzegeld)
+        with self._engine.connect() as connection:
+            raw = (connection.connection.driver_connection
+                   if connection.dialect.name == "sqlite" else None)
+            for start in range(0, len(households), _CHUNK):
+                chunk = households[start:start + _CHUNK]
+                if raw is not None:
+                    yield from raw.execute(
+                        f"SELECT {', '.join(c.name for c in columns)} FROM identiteiten "
+                        f"WHERE huishouden_pseudoniem IN ({', '.join('?' * len(chunk))})",
+                        chunk)  # only placeholders are formatted in; the values are bound
+                else:
+                    yield from connection.execute(
+                        select(*columns).where(identities.c.huishouden_pseudoniem.in_(chunk)))
 
     def index(self, *, persons: Iterable[str] = (), households: Iterable[str] = (),
               signals: Iterable[str] = ()) -> list[IndexRow]:
