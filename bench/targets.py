@@ -25,7 +25,8 @@ def _target(id_: str, description: str, scenario: str, signals: int, value, limi
     if value is None:
         passed = None
     elif better == "lower":
-        passed = value < limit
+        # A ratio "within 3x" includes 3x; a time or size "under" its limit does not.
+        passed = value <= limit if unit == "x" else value < limit
     else:
         passed = value >= limit
     return {

@@ -79,6 +79,9 @@ _CHUNK = 5000
 #: dropped and built again after it (see Vault._store_sqlite; figures in docs/benchmark.md).
 _REBUILD_SHARE = 4
 
+#: The columns that find a record, before its sealed identity.
+_KEY_COLUMNS = ("signaal_pseudoniem", "huishouden_pseudoniem", "persoon_pseudoniem",
+                "sleutelversie")
 #: The columns `store` writes, in the order of its rows.
 _STORED_COLUMNS = ("signaal_pseudoniem", "huishouden_pseudoniem", "persoon_pseudoniem",
                    "sleutelversie", "verzegeld", "opgeslagen")
@@ -137,14 +140,12 @@ def _identity_json(frame: pl.DataFrame) -> list[str]:
 
 
 def _prepared(frame: pl.DataFrame) -> pl.DataFrame:
-    """The pseudonyms, key version and identity JSON (`_plain`) of each row, in the order they
-    are stored: by signal pseudonym, so the primary key's index grows in order instead of at
+    """The pseudonyms, key version and identity columns of each row, in the order they are
+    stored: by signal pseudonym, so the primary key's index grows in order instead of at
     random places, which spares the database most of its page splits."""
     carried = [*IDENTITY_COLUMNS, *(c for c in REKEY_COLUMNS if c in frame.columns)]
-    plains = _identity_json(frame.select(carried))
-    keys = frame.select("signaal_pseudoniem", "huishouden_pseudoniem", "persoon_pseudoniem",
-                        "sleutelversie").with_columns(pl.Series("_plain", plains))
-    return keys.sort("signaal_pseudoniem", maintain_order=True)  # a repeat: the last wins
+    return frame.select(*_KEY_COLUMNS, *carried).sort(
+        "signaal_pseudoniem", maintain_order=True)  # a repeat: the last wins
 
 
 class Vault:
@@ -198,15 +199,18 @@ class Vault:
         return keys.height
 
     def _sealed_rows(self, keys: pl.DataFrame) -> Iterable[list[tuple]]:
-        """(signal, household, person, version, sealed) per row, in chunks of _CHUNK: the sealed
-        records of a large batch are never all in memory at once."""
+        """(signal, household, person, version, sealed) per row, in chunks of _CHUNK: the
+        identities are encoded as JSON (by polars, one vectorised pass per chunk) and sealed a
+        chunk at a time, so those of a large batch are never all in memory at once."""
         for offset in range(0, keys.height, _CHUNK):
             part = keys.slice(offset, _CHUNK)
+            plains = _identity_json(part.drop(_KEY_COLUMNS))
             nonces = os.urandom(12 * part.height)  # one system call per chunk
             yield [
                 (signal, household, person, version,
                  self._seal_plain(signal, version, plain.encode(), nonces[12 * i:12 * i + 12]))
-                for i, (signal, household, person, version, plain) in enumerate(part.iter_rows())
+                for i, ((signal, household, person, version), plain) in enumerate(
+                    zip(part.select(_KEY_COLUMNS).iter_rows(), plains, strict=True))
             ]
 
     def _store_sqlite(self, connection, keys: pl.DataFrame) -> None:
