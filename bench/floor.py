@@ -244,6 +244,26 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
                     {"ipad": ipad, "opad": opad, "prefix": prefix, "version": keys.version})
     measured.append(m)
     hmac_check = check_hmac(con, key, prefix, ipad, opad, Pseudonymiser(keys), PSEUDONYM_BYTES)
+    # The same pseudonyms the plain Python way (pre-keyed SHA-256 states, as a script would use
+    # hmac), from the same texts; the faster of the two ways is the floor (bench/report.py).
+    with meter.step("between steps: fetching the pseudonym texts (not counted)") as m:
+        texts = con.execute("SELECT _signaal, _huishouden, _persoon, geboortedatum, "
+                            "signaaldatum FROM pseudonymised").pl()
+    between.append(m)
+    with meter.step("pseudonymise (python)", clean_rows) as m:
+        mac = Pseudonymiser(keys)
+        years = (pl.col("signaaldatum").dt.year() - pl.col("geboortedatum").dt.year())
+        in_python = texts.select(
+            mac.series("signaal", texts["_signaal"]).alias("signaal_pseudoniem"),
+            mac.series("huishouden", texts["_huishouden"]).alias("huishouden_pseudoniem"),
+            mac.series("persoon", texts["_persoon"]).alias("persoon_pseudoniem"),
+            pl.when(years < 18).then(pl.lit("<18")).when(years < 27).then(pl.lit("18-26"))
+            .when(years < 45).then(pl.lit("27-44")).when(years < 65).then(pl.lit("45-64"))
+            .otherwise(pl.lit("65+")).alias("leeftijdsgroep"))
+    measured.append(m)
+    hmac_check["python_equal"] = in_python["signaal_pseudoniem"].to_list() == con.execute(
+        "SELECT signaal_pseudoniem FROM pseudonymised").pl()["signaal_pseudoniem"].to_list()
+    del texts, in_python
 
     with meter.step("between steps: fetching the pseudonymised rows (not counted)") as m:
         identities = con.execute(sql("floor_identities")).pl()

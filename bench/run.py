@@ -52,7 +52,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "100,000 inhabitants (default 450)")
     p.add_argument("--months", type=int, default=12, help="months in the large scenario")
     p.add_argument("--scenario", choices=("small", "large", "portal", "interactive", "all"),
-                   default="all")
+                   nargs="+", default=["all"], help="one or more scenarios (default: all)")
     p.add_argument("--portal-signals", type=int, default=PORTAL_SIGNALS,
                    help="signals (one month) in the portal scenario (default 30,000)")
     p.add_argument("--coordinators", type=int, default=20,
@@ -134,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         **OFFLINE,  # the phases and the Prefect server it starts: no telemetry (vroeg/process.py)
         "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     })
-    chosen = (["interactive", "large", "small", "portal"] if args.scenario == "all"
-              else [args.scenario])
+    chosen = (["interactive", "large", "small", "portal"] if "all" in args.scenario
+              else list(dict.fromkeys(args.scenario)))
     py_spy = None
     if args.profile:
         from bench.profile import available
