@@ -5,9 +5,11 @@
     .venv/bin/python -m bench --scenario large --profile          # + py-spy profile per step
 
 For each scenario: generate the standard-format file, then run in separate processes
-(bench/phase.py) our steps one by one, the DuckDB floor, the pandas peer, and the two flows
-through Prefect against a server started once beforehand. Prints per-step tables and the targets,
-and writes everything as JSON (bench/results/latest.json). See docs/benchmark.md.
+(bench/phase.py) our steps one by one, the floor (bench/floor.py), the pandas peer, and the two
+flows through Prefect against a server started once beforehand. The interactive scenario times
+`vroeg ingest` and `vroeg run` as cold commands against a plain script (bench/interactive.py).
+Prints per-step tables and the targets, and writes everything as JSON
+(bench/results/latest.json). See docs/benchmark.md.
 """
 
 from __future__ import annotations
