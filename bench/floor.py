@@ -183,20 +183,33 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
 
     data = csv_path.read_bytes()  # the pipeline's receive also starts from the bytes
     archived = workdir / "floor-archive.bin"
+    # Sealed in pieces of 1 MiB straight from the bytes: one AES-GCM call over the whole file
+    # and the copies it needs (the nonce in front, the file in one ciphertext) were slower than
+    # the pipeline's own archive at 1,000,000 rows.
+    piece = 1 << 20
     with meter.step("receive") as m:
         digest = hashlib.sha256(data).hexdigest()
-        nonce = os.urandom(12)
+        prefix = os.urandom(8)
+        view = memoryview(data)
         fd = os.open(archived, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
-            out.write(nonce + archive_key.encrypt(nonce, data, digest.encode()))
+            out.write(prefix)
+            for index, start in enumerate(range(0, max(len(data), 1), piece)):
+                out.write(archive_key.encrypt(prefix + index.to_bytes(4, "big"),
+                                              view[start:start + piece], digest.encode()))
             out.flush()
             os.fsync(out.fileno())
+        view.release()
     del data
     measured.append(m)
 
     with meter.step("read") as m:
-        sealed = archived.read_bytes()
-        raw = archive_key.decrypt(sealed[:12], sealed[12:], digest.encode())
+        sealed = memoryview(archived.read_bytes())
+        step = piece + 16  # each piece's ciphertext carries its 16-byte tag
+        raw = b"".join(
+            archive_key.decrypt(bytes(sealed[:8]) + index.to_bytes(4, "big"),
+                                sealed[start:start + step], digest.encode())
+            for index, start in enumerate(range(8, len(sealed), step)))
         del sealed
         text = pl.read_csv(raw, separator=";", infer_schema=False, encoding="utf8")
         del raw
