@@ -26,7 +26,8 @@ from rich.prompt import Confirm, InvalidResponse
 from rich.table import Table
 from rich.text import Text
 
-from flows.prefect_env import configure, start_temporary_server
+from flows.prefect_env import configure
+from flows.runner import MARKER
 from vroeg.errors import RunInProgress
 from vroeg.opsdb.statuses import PROBLEMS, DeliveryStatus, NotReceived
 from vroeg.safety import StepFailed, fault_of
@@ -98,8 +99,6 @@ def prepare_prefect(verbose: bool) -> None:
 
 class ProgressHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
-        from flows.progress import MARKER  # imports Prefect: only once prepare_prefect has run
-
         if getattr(record, MARKER, False):
             style = "yellow" if record.levelno >= logging.WARNING else "dim"
             err.print(inert(f"  {record.getMessage()}"), style=style, highlight=False)
@@ -109,16 +108,21 @@ def run_flow(label: str, verbose: bool, flow_path: str, /, **kwargs):
     """Run a flow ("module:function"), or a function that starts one, with a spinner and
     progress lines on standard error.
 
-    Prefect is imported here, after its environment is set: it reads its settings and configures
-    logging once, at import.
+    With a Prefect server configured (PREFECT_API_URL) the flow runs through it and appears in
+    its UI; without one it runs directly in this process and Prefect is not even imported
+    (flows.runner; docs/design.md says why). Either way Prefect's settings are set first: it
+    reads them once, at import.
     """
     prepare_prefect(verbose)
-    with err.status(f"{label}: Prefect start (~15 s)…"):
-        start_temporary_server()  # before Prefect is imported; dies with this command
     module, name = flow_path.split(":")
     fn = getattr(importlib.import_module(module), name)
     handler = ProgressHandler(level=logging.INFO)
-    loggers = [logging.getLogger("prefect.flow_runs"), logging.getLogger("prefect.task_runs")]
+    # Prefect's run loggers inside a Prefect run; the `vroeg` logger in a direct run.
+    loggers = [logging.getLogger(n) for n in ("prefect.flow_runs", "prefect.task_runs", "vroeg")]
+    vroeg_logger = loggers[-1]
+    level = vroeg_logger.level
+    if vroeg_logger.getEffectiveLevel() > logging.INFO:
+        vroeg_logger.setLevel(logging.INFO)
     for logger in loggers:
         logger.addHandler(handler)
     try:
@@ -127,6 +131,7 @@ def run_flow(label: str, verbose: bool, flow_path: str, /, **kwargs):
     finally:
         for logger in loggers:
             logger.removeHandler(handler)
+        vroeg_logger.setLevel(level)
 
 
 def stopped(error: BaseException) -> str | None:

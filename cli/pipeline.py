@@ -157,7 +157,7 @@ def run(
     from vroeg.formats import today_in
 
     try:
-        # Before Prefect starts: a refused month writes nothing (no run, no scores, no lists).
+        # Before the flow starts: a refused month writes nothing (no run, no scores, no lists).
         check_period(ctx.warehouse_path, Period.of(ctx.municipality, period),
                      today_in(ctx.municipality.timezone))
     except PeriodRefused as exc:
@@ -196,7 +196,7 @@ def _dry_run(ctx, period: str | None, weights: Path | None, settings: list[str],
         changes = [read_weights(weights)] if weights else []
         changes += [parse_setting(text) for text in settings]
         overrides = merge_overrides(*changes)
-        apply_overrides(ctx.municipality, overrides)  # refuse bad rules before Prefect starts
+        apply_overrides(ctx.municipality, overrides)  # refuse bad rules before the flow starts
     except ConfigError as exc:
         fail(str(exc))
     result = run_flow("Wat-als doorrekenen", verbose, "flows.run:whatif_flow",

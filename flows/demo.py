@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow, task
-
 from flows.ingest import ingest
-from flows.policy import TASK
 from flows.progress import progress
 from flows.run import run_flow
+from flows.runner import flow, step
 from privacy.context import context
 from scoring.score import Period
 from synthetic.generator import generate
 
 
-@task(name="genereren", **TASK)
+@step("genereren")
 def generate_task(gemeente: str, out_dir: str, seed: int, end: str, months: int) -> list[dict]:
     ctx = context(gemeente)
     report = generate(ctx.municipality, Path(out_dir), seed=seed, end=end, months=months)
@@ -25,7 +23,7 @@ def generate_task(gemeente: str, out_dir: str, seed: int, end: str, months: int)
             for f in report.files]
 
 
-@flow(name="demo", persist_result=False)
+@flow("demo", notify=False)
 def demo_flow(gemeente: str = "0080", seed: int = 80, months: int = 6) -> dict:
     """Everything once, on synthetic data whose last month is the last complete month."""
     ctx = context(gemeente)

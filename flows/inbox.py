@@ -17,12 +17,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from prefect import flow, task
-
 from connectors.inbox import CLAIMED, REFUSED, Claimed, claim, ensure_inbox, inbox_dir, waiting
-from flows.ingest import STEPS, TASK, TASKS, Receipt, Steps, fetch_one, process, receive_file
-from flows.policy import flow_failed
+from flows.ingest import STEPS, TASKS, Receipt, Steps, fetch_one, process, receive_file
 from flows.progress import progress
+from flows.runner import Step, flow
 from privacy.context import context
 from vroeg import notify
 from vroeg.config import Partner
@@ -50,7 +48,7 @@ def claim_step(gemeente: str, partner_id: str) -> list[tuple[Claimed, Receipt | 
     return taken
 
 
-claim_task = task(name="inbox-claimen", **TASK)(claim_step)
+claim_task = Step(claim_step, "inbox-claimen")
 
 
 def settle(claimed: Claimed, summary: dict) -> None:
@@ -98,7 +96,7 @@ def collect(gemeente: str, partner_id: str | None = None, today: str | None = No
     return results
 
 
-@flow(name="leveringen-ophalen", persist_result=False, on_failure=[flow_failed])
+@flow("leveringen-ophalen")
 def collect_flow(gemeente: str, partner_id: str | None = None,
                  today: str | None = None) -> list[dict]:
     """Ingest what the partners' inbox folders hold and what their database views return;

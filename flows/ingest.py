@@ -7,9 +7,10 @@ flow is given receipts (delivery id and trace id); its tasks take delivery ids a
 delivery up in the registry; its log lines name a delivery by the start of its id. The file name
 stays in the operational database, which the data officer's pages and `vroeg quarantine` show.
 
-Each step is a plain function of codes, ids and frames (`*_step`), so it can run without Prefect
-(tests, the benchmark); the flow runs the same functions as Prefect tasks (`*_task`). Tasks pass
-frames to each other in memory only: results are not persisted and not cached (`NO_CACHE`), so
+Each step is a plain function of codes, ids and frames (`*_step`), so it can run bare (tests, the
+benchmark); the flow runs the same functions as steps (`*_task`: Prefect tasks when the flow runs
+through Prefect, retried plain calls when it runs directly, flows.runner). Steps pass frames to
+each other in memory only: results are not persisted and not cached (`NO_CACHE`), so
 no personal data reaches Prefect's database or result storage. Bad data is not a failure: it
 ends as a quarantined row or a refused file, and the flow carries on with the next delivery;
 only defects fail the flow.
@@ -23,14 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from prefect import flow, task
-from prefect.runtime import flow_run
 
 import connectors
 from connectors.mapping import configured_columns, map_to_standard
 from connectors.sql_source import SourceUnavailable, query_partner, source_name
-from flows.policy import TASK, flow_failed
 from flows.progress import progress
+from flows.runner import Step, current_run_id, flow
 from privacy import archive
 from privacy.audit import frame_sha256, new_trace_id
 from privacy.context import Context, context
@@ -130,7 +129,7 @@ def fetch_step(gemeente: str, partner_id: str, trace_id: str) -> Received | None
         if result.rows == 0:
             return None
         received = receive_bytes(ctx, result.data, source_name(partner), partner.id,
-                                 flow_run.get_id(), "sql")
+                                 current_run_id(), "sql")
         op.attributes.update(levering=received.delivery_id, sha256=received.sha256,
                              bytes=received.size_bytes, dubbel=received.is_duplicate)
     return received
@@ -237,17 +236,18 @@ def load_step(gemeente: str, delivery_id: str, facts: pl.DataFrame, trace_id: st
     return counts
 
 
-fetch_task = task(name="ophalen", **TASK)(fetch_step)
-read_task = task(name="inlezen", **TASK)(read_step)
-validate_task = task(name="valideren", **TASK)(validate_step)
-pseudonymise_task = task(name="pseudonimiseren", **TASK)(pseudonymise_step)
-load_task = task(name="laden", **TASK)(load_step)
+fetch_task = Step(fetch_step, "ophalen")
+read_task = Step(read_step, "inlezen")
+validate_task = Step(validate_step, "valideren")
+pseudonymise_task = Step(pseudonymise_step, "pseudonimiseren")
+load_task = Step(load_step, "laden")
 
 
 @dataclass(frozen=True)
 class Steps:
-    """The functions one delivery goes through: Prefect tasks in a flow, plain functions outside.
-    Receiving a file is not among them: it happens before the flow (receive_file)."""
+    """The functions one delivery goes through: the steps (Prefect tasks inside a Prefect run,
+    retried plain calls in a direct run, flows.runner), or the bare functions (tests, the
+    benchmark). Receiving a file is not among them: it happens before the flow (receive_file)."""
 
     fetch: Callable[..., Received | None]
     read: Callable[..., tuple[pl.DataFrame, list[str]] | None]
@@ -317,7 +317,7 @@ def process(gemeente: str, receipt: Receipt, today: str | None = None,
         logger.info("%s: al eerder aangeleverd (%s); niets geladen.", label(delivery_id),
                     label(received.duplicate_of))
         return deliveries.summary(ctx.database_url, delivery_id)
-    deliveries.attach_flow_run(ctx.database_url, delivery_id, flow_run.get_id())
+    deliveries.attach_flow_run(ctx.database_url, delivery_id, current_run_id())
     try:
         read = steps.read(gemeente, delivery_id, trace_id)
         if read is not None:
@@ -371,7 +371,7 @@ def fetch_one(gemeente: str, partner_id: str, today: str | None = None, *,
     return process(gemeente, Receipt(received.delivery_id, trace_id), today, steps)
 
 
-@flow(name="inlezen-leveringen", persist_result=False, on_failure=[flow_failed])
+@flow("inlezen-leveringen")
 def ingest_flow(gemeente: str, receipts: list[Receipt], today: str | None = None) -> list[dict]:
     """Process received deliveries (receipts: ids only, see the module's docstring)."""
     ctx = context(gemeente)  # refuse to start without a usable key (missing, unsafe, mid-rotation)

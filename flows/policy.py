@@ -12,10 +12,8 @@ signals or lists.
 
 from __future__ import annotations
 
-from prefect.cache_policies import NO_CACHE
+from typing import Any
 
-from vroeg import notify
-from vroeg.config import load_municipality
 from vroeg.safety import is_transient
 from vroeg.settings import Home
 
@@ -34,25 +32,48 @@ def retry_transient(task, task_run, state) -> bool:
     return is_transient(error if isinstance(error, BaseException) else None)
 
 
-TASK = {
-    "persist_result": False,
-    "cache_policy": NO_CACHE,
-    "retries": len(RETRY_DELAYS),
-    "retry_delay_seconds": RETRY_DELAYS,
-    "retry_condition_fn": retry_transient,
-}
+def task_options() -> dict[str, Any]:
+    """Prefect's task options for every step (imports Prefect: only for a Prefect run)."""
+    from prefect.cache_policies import NO_CACHE
+
+    return {
+        "persist_result": False,
+        "cache_policy": NO_CACHE,
+        "retries": len(RETRY_DELAYS),
+        "retry_delay_seconds": RETRY_DELAYS,
+        "retry_condition_fn": retry_transient,
+    }
 
 
-def flow_failed(flow, flow_run, state) -> None:
-    """Prefect on_failure hook: the flow failed after its tasks' retries; tell the data
-    officer (codes and ids only, see vroeg.notify)."""
-    gemeente = (flow_run.parameters or {}).get("gemeente")
-    if not gemeente:
-        return
+def notify_failure(flow: str, run_name: str, run_id: str, gemeente: str, status: str,
+                   error: str | None, *, in_prefect: bool) -> None:
+    """The flow failed after its steps' retries; tell the data officer (codes and ids only, see
+    vroeg.notify). Used by Prefect's hook and by a flow run without Prefect (flows.runner)."""
+    from vroeg import notify
+    from vroeg.config import load_municipality
+
     home = Home.from_env()
     try:
         municipality = load_municipality(home, gemeente)
     except Exception:
+        return
+    where = ("Bekijk de run in Prefect (UI of 'prefect flow-run inspect')" if in_prefect else
+             "De run liep zonder Prefect-server; de uitvoer van het commando zegt wat er misging")
+    body = "\n".join([
+        f"Flow: {flow}",
+        f"Flow-run: {run_name} ({run_id})",
+        f"Status: {status}" + (f", fout: {error}" if error else ""),
+        f"De taken zijn zo nodig opnieuw geprobeerd; de run is daarna mislukt. {where} en start "
+        "hem opnieuw wanneer de oorzaak is verholpen: wat al klaar was, wordt niet dubbel gedaan.",
+    ])
+    notify.notify(home.database_url, municipality,
+                  notify.Message("flow", run_id, f"Flow {flow} mislukt", body))
+
+
+def flow_failed(flow, flow_run, state) -> None:
+    """Prefect on_failure hook (see notify_failure)."""
+    gemeente = (flow_run.parameters or {}).get("gemeente")
+    if not gemeente:
         return
     error = None
     try:
@@ -60,13 +81,5 @@ def flow_failed(flow, flow_run, state) -> None:
         error = type(result).__name__ if isinstance(result, BaseException) else None
     except Exception:
         error = None
-    body = "\n".join([
-        f"Flow: {flow.name}",
-        f"Flow-run: {flow_run.name} ({flow_run.id})",
-        f"Status: {state.name}" + (f", fout: {error}" if error else ""),
-        "De taken zijn zo nodig opnieuw geprobeerd; de run is daarna mislukt. Bekijk de run in "
-        "Prefect (UI of 'prefect flow-run inspect') en start hem opnieuw wanneer de oorzaak is "
-        "verholpen: wat al klaar was, wordt niet dubbel gedaan.",
-    ])
-    notify.notify(home.database_url, municipality,
-           notify.Message("flow", str(flow_run.id), f"Flow {flow.name} mislukt", body))
+    notify_failure(flow.name, flow_run.name, str(flow_run.id), gemeente, state.name, error,
+                   in_prefect=True)

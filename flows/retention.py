@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from prefect import flow, task
-
-from flows.policy import TASK, flow_failed
 from flows.progress import progress
+from flows.runner import flow, step
 from governance import retention, retention_run
 from governance.retention import LABELS
 from privacy.audit import new_trace_id
@@ -21,7 +19,7 @@ from privacy.context import context
 from vroeg.safety import scrubbed
 
 
-@task(name="bewaartermijn", **TASK)
+@step("bewaartermijn")
 def store_task(gemeente: str, store: str, now: str, dry_run: bool, trace_id: str) -> dict:
     ctx = context(gemeente)
     terms = ctx.municipality.privacy.retention_days
@@ -37,7 +35,7 @@ def store_task(gemeente: str, store: str, now: str, dry_run: bool, trace_id: str
     return counts
 
 
-@flow(name="bewaartermijnen", persist_result=False, on_failure=[flow_failed])
+@flow("bewaartermijnen")
 def retention_flow(gemeente: str, dry_run: bool = False) -> dict:
     """Destroy (or with dry_run: count) everything past its retention term, store by store."""
     ctx = context(gemeente)

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from prefect import flow, task
-
-from flows.policy import TASK
 from flows.progress import progress
+from flows.runner import flow, step
 from governance import rotation
 from privacy.audit import new_trace_id
 from privacy.keys import KeyProblem
@@ -29,7 +27,7 @@ def _own_messages():
         raise StepFailed(str(exc)) from None
 
 
-@task(name="sleutelrotatie-starten", **TASK)
+@step("sleutelrotatie-starten")
 def start_task(gemeente: str) -> dict:
     with scrubbed("sleutelrotatie-starten"), _own_messages():
         state = rotation.start(Home.from_env(), gemeente)
@@ -37,13 +35,13 @@ def start_task(gemeente: str) -> dict:
             "stap": state.step}
 
 
-@task(name="sleutelrotatie-stap", **TASK)
+@step("sleutelrotatie-stap")
 def step_task(gemeente: str, step: str, trace_id: str) -> dict:
     with scrubbed(f"sleutelrotatie-{step}"), _own_messages():
         return rotation.run_step(Home.from_env(), gemeente, step, trace_id=trace_id)
 
 
-@flow(name="sleutelrotatie", persist_result=False)
+@flow("sleutelrotatie", notify=False)
 def rotation_flow(gemeente: str) -> dict:
     """Re-key vault, warehouse and archive to a new key version (or finish an interrupted run)."""
     logger = progress()
@@ -53,10 +51,10 @@ def rotation_flow(gemeente: str) -> dict:
                 "nieuw" if started["stap"] == "sleutel" else f"hervat na stap {started['stap']}")
     trace_id = new_trace_id()
     summary = {"gemeente": gemeente, **started}
-    for step in rotation.STEPS[1:]:
-        counts = step_task(gemeente, step, trace_id)
+    for name in rotation.STEPS[1:]:
+        counts = step_task(gemeente, name, trace_id)
         if counts:
-            logger.info("Stap %s klaar: %s.", step,
+            logger.info("Stap %s klaar: %s.", name,
                         ", ".join(f"{k} {v}" for k, v in counts.items()))
-        summary[step] = counts
+        summary[name] = counts
     return summary

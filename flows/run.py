@@ -10,11 +10,8 @@ import datetime as dt
 import secrets
 from pathlib import Path
 
-from prefect import flow, task
-from prefect.runtime import flow_run
-
-from flows.policy import TASK, flow_failed
 from flows.progress import progress
+from flows.runner import current_run_id, flow, step
 from privacy.audit import new_trace_id
 from privacy.context import context
 from publishing.publish import audit_publication, plan_team, publish_team
@@ -42,7 +39,7 @@ def card_dir(ctx) -> Path:
     return ctx.home.root / "algoritmekaart" / ctx.gemeente
 
 
-@task(name="uitsluitingslijsten", **TASK)
+@step("uitsluitingslijsten")
 def exclusions_task(gemeente: str, run_id: str, trace_id: str) -> list[dict]:
     """Load configured exclusion lists that changed (as pseudonyms); report every list."""
     ctx = context(gemeente)
@@ -62,7 +59,7 @@ def exclusions_task(gemeente: str, run_id: str, trace_id: str) -> list[dict]:
     return report
 
 
-@task(name="matchen-en-scoren", **TASK)
+@step("matchen-en-scoren")
 def score_task(gemeente: str, period: str, run_id: str, trace_id: str) -> dict:
     ctx = context(gemeente)
     with scrubbed("scoren"), ctx.audit.operation(
@@ -77,7 +74,7 @@ def score_task(gemeente: str, period: str, run_id: str, trace_id: str) -> dict:
     return totals
 
 
-@task(name="publiceren", **TASK)
+@step("publiceren")
 def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_id: str) -> dict:
     ctx = context(gemeente)
     done = runs.published(ctx.database_url, run_id).get(wijkteam)
@@ -115,7 +112,7 @@ def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_i
     }
 
 
-@task(name="algoritmekaart", **TASK)
+@step("algoritmekaart")
 def card_task(gemeente: str) -> dict:
     """The card of the rules this run uses, so every list's version has a card on disk."""
     ctx = context(gemeente)
@@ -141,7 +138,7 @@ def new_run_id(period: str) -> str:
     return f"{period}-{stamp}-{secrets.token_hex(2)}"
 
 
-@flow(name="matchen-en-publiceren", persist_result=False, on_failure=[flow_failed])
+@flow("matchen-en-publiceren")
 def run_flow(gemeente: str, period: str | None = None) -> dict:
     """Score `period` (YYYY-MM; default the last complete month) and publish every team's list."""
     ctx = context(gemeente)
@@ -156,7 +153,7 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
     # scores), teams already published are not. A run of the month still working refuses this
     # one (runs.RunInProgress).
     run_id, resumed = runs.claim(ctx.database_url, ctx.gemeente, str(chosen), version,
-                                 flow_run.get_id(), new_run_id(str(chosen)))
+                                 current_run_id(), new_run_id(str(chosen)))
     if resumed:
         logger.info("Run %s was onderbroken; die wordt afgemaakt.", run_id)
     with runs.heartbeat(ctx.database_url, run_id):
@@ -186,7 +183,7 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
     return summary
 
 
-@task(name="wat-als", **TASK)
+@step("wat-als")
 def whatif_task(gemeente: str, period: str, overrides: dict, trace_id: str) -> dict:
     ctx = context(gemeente)
     base = ctx.municipality
@@ -203,7 +200,7 @@ def whatif_task(gemeente: str, period: str, overrides: dict, trace_id: str) -> d
     return result
 
 
-@flow(name="wat-als", persist_result=False)
+@flow("wat-als", notify=False)
 def whatif_flow(gemeente: str, period: str | None = None, overrides: dict | None = None) -> dict:
     """Dry run: how each team's list would change under `overrides` (weights only, no people).
 

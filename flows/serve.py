@@ -14,9 +14,9 @@ from vroeg.config import Municipality
 
 #: (flow, schedule field of operations.schedules), in the order `vroeg serve` lists them.
 SCHEDULED = (
-    ("flows.inbox:collect_flow", "collect"),
-    ("flows.run:run_flow", "run"),
-    ("flows.retention:retention_flow", "retention"),
+    ("flows.served:collect_flow", "collect"),
+    ("flows.served:run_flow", "run"),
+    ("flows.served:retention_flow", "retention"),
 )
 
 
@@ -30,19 +30,25 @@ def flow_of(path: str):
 def deployments(municipality: Municipality) -> list:
     """The municipality's scheduled deployments (Prefect RunnerDeployment objects)."""
     from prefect.client.schemas.schedules import CronSchedule
+    from prefect.types.entrypoint import EntrypointType
 
     schedules = municipality.operations.schedules
     result = []
     for path, field in SCHEDULED:
         fn = flow_of(path)
         cron = CronSchedule(cron=getattr(schedules, field), timezone=municipality.timezone)
-        result.append(fn.to_deployment(
+        deployment = fn.to_deployment(
             name=municipality.code,
             schedule=cron,
             parameters={"gemeente": municipality.code},
             tags=[f"gemeente-{municipality.code}"],
             description=f"{fn.description or fn.name} ({municipality.name})",
-        ))
+            entrypoint_type=EntrypointType.MODULE_PATH,
+        )
+        # Prefect derives the entrypoint from the function, whose module attribute is the
+        # flows.runner.Flow around it; the Prefect flow itself lives in flows.served.
+        deployment.entrypoint = path.replace(":", ".")
+        result.append(deployment)
     return result
 
 

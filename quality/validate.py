@@ -1,41 +1,36 @@
-"""Validate a parsed delivery with Great Expectations: a file verdict and a reason per bad row.
+"""Validate a parsed delivery against the declared suites: a file verdict and a reason per bad row.
 
-Great Expectations reports failing rows by their index, which we set to the source row number.
-Its detailed result also copies the failing *values*; those are personal data, so the raw result
-never leaves this module: it is reduced at once to row numbers and per-rule counts
-(RuleResult), and only that reduction is returned, stored or logged.
+The suites (quality.suite) are Great Expectations expectations declared as data. They run on
+one of two engines with the same result: `compiled` (quality.compiled, one polars pass, the
+default and the production path: no GX import) or `gx` (quality.gx_engine, GX's own pandas
+engine, the reference the equality test compares with). Either gives row numbers, reason codes
+and per-rule counts (RuleResult), never a value.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
-import pandas as pd
 import polars as pl
 
 from connectors.table import READ_PROBLEM
+from quality import compiled
+from quality.declaration import SuiteDeclaration
 from quality.quarantine_reasons import message
-from quality.suite import PARTNER_TYPE_COLUMNS, build_suites, suite_columns, suite_name
+from quality.rule_results import Failures, RuleResult, ValidationSystemError
+from quality.suite import build_suites, suite_name
 from vroeg.config import Municipality
 from vroeg.schema import SOURCE_ROW
 
+__all__ = ["Engine", "QuarantineEntry", "RuleResult", "ValidationOutcome",
+           "ValidationSystemError", "clean_signals", "conflicting_duplicates", "run_suite",
+           "suites_needed", "validate"]
 
-@dataclass(frozen=True)
-class RuleResult:
-    """One expectation's outcome for a delivery: counts only, never values."""
-
-    expectation: str
-    reason: str
-    column: str
-    success: bool
-    checked: int
-    failed: int
-    #: The suite the expectation belongs to: the schema suite or a partner type's suite.
-    suite: str = ""
+#: Which executor runs the suites: the compiled polars pass, or Great Expectations' engine.
+Engine = Literal["compiled", "gx"]
 
 
 @dataclass(frozen=True)
@@ -62,146 +57,28 @@ class ValidationOutcome:
         return self.quarantined_rows / self.rows if self.rows else 0.0
 
 
-class ValidationSystemError(RuntimeError):
-    """An expectation itself failed to run: a defect in the suite, not bad data."""
-
-
-# One ephemeral GX context per process; GX is not documented as thread-safe, and Prefect may run
-# tasks in threads, so validations are serialised.
-_lock = threading.Lock()
-_batch_definition = None
-
-
-def _gx_batch_definition():
-    global _batch_definition
-    if _batch_definition is None:
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        source = context.data_sources.add_pandas("vroeg")
-        _batch_definition = (
-            context,
-            source.add_dataframe_asset("levering").add_batch_definition_whole_dataframe("geheel"),
-        )
-    return _batch_definition
-
-
-# Registering a suite with the context costs more than validating a monthly delivery with it;
-# suites depend only on the municipality's rules and the day, so they are registered once per pair.
-_suites: dict[tuple[str, str, dt.date], dict[str, object]] = {}
-
-#: Rows handed to Great Expectations at a time. Every rule is a per-row rule, so validating in
-#: slices gives the same result as validating the whole, with a bounded pandas copy.
-VALIDATION_ROWS = 200_000
-
-
-def _registered_suites(context, municipality: Municipality, today: dt.date) -> dict[str, object]:
-    """Suite name -> registered suite; the schema suite first, then one per partner type."""
-    key = (municipality.code, municipality.validation.model_dump_json(), today)
-    if key not in _suites:
-        _suites.clear()  # a new day or new rules: the old suites are never used again
-        _suites[key] = {
-            suite.name: context.suites.add_or_update(suite)
-            for suite in build_suites(municipality, today)
-        }
-    return _suites[key]
-
-
-#: The instants a pandas datetime64[ns] can hold (about 1677-09-21 to 2262-04-11), a day inside.
-_NS_RANGE = (dt.date(1677, 9, 22), dt.date(2262, 4, 10))
-
-
-def _dates_as_ns(frame: pl.DataFrame) -> pl.DataFrame:
-    """Date columns as nanosecond datetimes, where every value fits.
-
-    GX compares datetime64[ns] columns with a vectorised comparison but every other date type
-    (polars dates arrive as datetime64[ms]) with a Python function per value: casting once is
-    ~30 % of validation's CPU time. A column with a date outside the ns range (a partner's year
-    9999) keeps its type, so the result is the same, only slower.
-    """
-    lo, hi = _NS_RANGE
-    casts = []
-    for name, dtype in frame.schema.items():
-        if dtype != pl.Date:
-            continue
-        column = frame.get_column(name)
-        low, high = column.min(), column.max()
-        if low is None or (lo <= low and high <= hi):
-            casts.append(pl.col(name).cast(pl.Datetime("ns")))
-    return frame.with_columns(casts) if casts else frame
-
-
-def _to_pandas(parsed: pl.DataFrame) -> pd.DataFrame:
-    """The columns the suite reads, indexed by source row; nullable booleans kept nullable."""
-    frame = _dates_as_ns(parsed.select(suite_columns() + [SOURCE_ROW])).to_pandas()
-    for column in ("crisis_p", "bsn_elfproef"):
-        frame[column] = frame[column].astype("boolean")
-    frame["achterstand_dagen"] = frame["achterstand_dagen"].astype("Int64")
-    frame = frame.set_index(SOURCE_ROW)
-    # An unnamed index makes GX report failing rows as bare index values; with a named index it
-    # reports {column: value, index: row} and so copies the failing value.
-    frame.index.name = None
-    return frame
-
-
-def _suites_needed(parsed: pl.DataFrame, municipality: Municipality) -> set[str]:
+def suites_needed(parsed: pl.DataFrame, municipality: Municipality,
+                  today: dt.date) -> list[SuiteDeclaration]:
     """The schema suite, and the suites of the partner types that occur in the delivery."""
     present = set(parsed.get_column("partner_type").drop_nulls().unique().to_list())
     rules = municipality.effective_partner_types()
-    return {suite_name(municipality)} | {suite_name(municipality, t) for t in present & set(rules)}
+    needed = {suite_name(municipality)} | {
+        suite_name(municipality, t) for t in present & set(rules)}
+    return [suite for suite in build_suites(municipality, today) if suite.name in needed]
 
 
-def run_suite(parsed: pl.DataFrame, municipality: Municipality,
-              today: dt.date) -> tuple[dict[int, list[tuple[str, str]]], list[RuleResult]]:
+def run_suite(parsed: pl.DataFrame, municipality: Municipality, today: dt.date,
+              engine: Engine = "compiled") -> tuple[Failures, list[RuleResult]]:
     """Failing (reason, column) pairs per source row, and per-rule counts over all suites."""
-    failures: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    totals: dict[tuple[str, int], RuleResult] = {}
-    needed = _suites_needed(parsed, municipality)
-    schema_suite = suite_name(municipality)
-    for offset in range(0, max(parsed.height, 1), VALIDATION_ROWS):
-        frame = _to_pandas(parsed.slice(offset, VALIDATION_ROWS))
-        # A partner type's suite reads four columns: it gets only those. GX filters the whole
-        # frame for every rule with a row condition and fingerprints it for every validation, so
-        # a narrow frame makes those suites several times cheaper (and shows GX less personal
-        # data). A rule on another column would fail loudly (ValidationSystemError), not pass.
-        narrow = frame[list(PARTNER_TYPE_COLUMNS)]
-        with _lock:
-            context, batch_definition = _gx_batch_definition()
-            suites = _registered_suites(context, municipality, today)
-            batches = {
-                wide: batch_definition.get_batch(
-                    batch_parameters={"dataframe": frame if wide else narrow})
-                for wide in {name == schema_suite for name in suites if name in needed}
-            }
-            results = [(name, batches[name == schema_suite].validate(
-                            suite, result_format={"result_format": "COMPLETE"}))
-                       for name, suite in suites.items() if name in needed]
-        del frame, narrow, batches
-        for name, result in results:
-            for position, outcome in enumerate(result.results):
-                config = outcome.expectation_config
-                reason, column = config.meta["reden"], config.meta["kolom"]
-                if outcome.exception_info and outcome.exception_info.get("raised_exception"):
-                    # The exception text may quote data; only the rule is named.
-                    raise ValidationSystemError(
-                        f"regel {config.type} voor kolom {column} ({name}) kon niet draaien")
-                rows = outcome.result.get("unexpected_index_list") or []
-                for row in rows:
-                    failures[int(row)].append((reason, column))
-                checked = int(outcome.result.get("element_count") or 0)
-                earlier = totals.get((name, position))
-                if earlier is not None:
-                    checked += earlier.checked
-                    failed = earlier.failed + len(rows)
-                    success = earlier.success and bool(outcome.success)
-                else:
-                    failed, success = len(rows), bool(outcome.success)
-                totals[(name, position)] = RuleResult(
-                    expectation=config.type, reason=reason, column=column, success=success,
-                    checked=checked, failed=failed, suite=name)
-    return failures, list(totals.values())
+    suites = suites_needed(parsed, municipality, today)
+    if engine == "compiled":
+        return compiled.run_suites(parsed, suites)
+    if engine == "gx":
+        # Imported here: the module imports pandas and, when it runs, Great Expectations.
+        from quality import gx_engine
+
+        return gx_engine.run_suites(parsed, suites)
+    raise ValueError(f"onbekende validatie-engine {engine!r} (compiled of gx)")
 
 
 def conflicting_duplicates(parsed: pl.DataFrame, bad_rows: set[int]) -> list[int]:
@@ -212,12 +89,16 @@ def conflicting_duplicates(parsed: pl.DataFrame, bad_rows: set[int]) -> list[int
     that signal can be trusted, so all of them are quarantined. Compared on the parsed values,
     so "620,00" and "620.00" are the same amount. Rows already quarantined do not count.
     """
-    good = parsed.filter(~pl.col(SOURCE_ROW).is_in(sorted(bad_rows))) if bad_rows else parsed
-    clean = clean_signals(good)
-    content = [c for c in clean.columns if c != SOURCE_ROW]
-    repeated = clean.filter(pl.struct("partner_id", "signaal_id").is_duplicated())
-    if repeated.is_empty():
+    # The repeated signals are found on the two key columns alone: a copy of every column of a
+    # million rows would cost more than the rest of validation (issue 14).
+    keys = parsed.select("partner_id", "signaal_id", SOURCE_ROW)
+    if bad_rows:
+        keys = keys.filter(~pl.col(SOURCE_ROW).is_in(sorted(bad_rows)))
+    rows = keys.filter(pl.struct("partner_id", "signaal_id").is_duplicated()).get_column(SOURCE_ROW)
+    if rows.is_empty():
         return []
+    repeated = clean_signals(parsed.filter(pl.col(SOURCE_ROW).is_in(rows.to_list())))
+    content = [c for c in repeated.columns if c != SOURCE_ROW]
     conflicting = (
         repeated.group_by("partner_id", "signaal_id")
         .agg(pl.struct(content).n_unique().alias("versies"), pl.col(SOURCE_ROW))
@@ -228,14 +109,16 @@ def conflicting_duplicates(parsed: pl.DataFrame, bad_rows: set[int]) -> list[int
 
 def validate(parsed: pl.DataFrame, municipality: Municipality, filename: str,
              today: dt.date,
-             file_columns: Mapping[str, Sequence[str]] | None = None) -> ValidationOutcome:
+             file_columns: Mapping[str, Sequence[str]] | None = None,
+             engine: Engine = "compiled") -> ValidationOutcome:
     """file_columns: per standard field, the partner's configured column names
-    (connectors.mapping.configured_columns), named in each message beside the standard field."""
+    (connectors.mapping.configured_columns), named in each message beside the standard field.
+    engine: which executor runs the suites (see the module's docstring); the same outcome."""
     rows = parsed.height
     own = file_columns or {}
     if rows == 0:
         return ValidationOutcome(clean=clean_signals(parsed), rows=0, quarantined_rows=0)
-    failures, results = run_suite(parsed, municipality, today)
+    failures, results = run_suite(parsed, municipality, today, engine)
 
     # A row the reader could not take apart has shifted or missing fields: its other "failures"
     # would only mislead, so it carries the reading problem alone.

@@ -31,12 +31,46 @@ from tests.builders import standard_file  # noqa: E402, F401  (re-exported for t
 from tests.postgres import pg_database_url, pg_schema_url  # noqa: E402, F401
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """The session's demo snapshots and Prefect home go with it (they hold synthetic personal
+    data and test servers' databases)."""
+    import shutil
+
+    from tests.demo_home import remove_snapshots
+
+    remove_snapshots()
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def prefect_server():
     """One Prefect test server for the whole session (it takes ~15 s to start)."""
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _flows_run_directly_unless_prefect(request):
+    """A test that asks for `prefect_server` runs its flows through Prefect; every other test
+    runs them directly (flows.runner), as a command on the embedded default does. Without this,
+    a flow would take whichever way an earlier test left Prefect's settings."""
+    if "prefect_server" in request.fixturenames:
+        yield
+        return
+    from flows.runner import direct_runs
+
+    with direct_runs():
+        yield
+
+
+@pytest.fixture(scope="module")
+def direct_flows():
+    """For a module-scoped fixture that runs flows: directly, like the tests that use it."""
+    from flows.runner import direct_runs
+
+    with direct_runs():
         yield
 
 

@@ -3,8 +3,9 @@
 
 Key rotation, retention, subject access and erasure, crash safety, the portal and the flow checks
 all need a realistic warehouse, vault, archive, outbox, audit trail and operational database.
-Building one costs tens of seconds, so each snapshot is built once per session (lazily, on the
-session's Prefect test server) into a folder no test writes to:
+Building one costs tens of seconds, so each snapshot is built once per session (lazily; its flows
+run directly, flows.runner.direct_runs, as on the embedded default) into a folder no test
+writes to:
 
 - `pristine()`: the demo flow (generate SEED/MONTHS, ingest every delivery, run the last complete
   month);
@@ -30,6 +31,22 @@ import pytest
 
 #: name -> (home folder, what building it returned)
 _SNAPSHOTS: dict[str, tuple[Path, dict]] = {}
+#: The folders the snapshots were built in; removed when the session ends (they hold synthetic
+#: personal data, and a test machine should not collect them).
+_FOLDERS: list[Path] = []
+
+
+def _folder(prefix: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    _FOLDERS.append(folder)
+    return folder
+
+
+def remove_snapshots() -> None:
+    """Remove every snapshot this session built (conftest calls it when the session ends)."""
+    while _FOLDERS:
+        shutil.rmtree(_FOLDERS.pop(), ignore_errors=True)
+    _SNAPSHOTS.clear()
 
 SEED = 80
 MONTHS = 2
@@ -67,11 +84,12 @@ def pristine() -> tuple[Path, dict]:
     Read it, never write to the folder: `demo_copy`."""
     if "demo" not in _SNAPSHOTS:
         from flows.demo import demo_flow
+        from flows.runner import direct_runs
         from privacy.keys import init_keys
         from vroeg.settings import Home
 
-        root = Path(tempfile.mkdtemp(prefix="vroeg-demo-snapshot-")) / "home"
-        with pytest.MonkeyPatch.context() as mp:
+        root = _folder("vroeg-demo-snapshot-") / "home"
+        with pytest.MonkeyPatch.context() as mp, direct_runs():
             _as_home(mp, root)
             init_keys(Home(root).ensure(), "0080")
             result = demo_flow(gemeente="0080", seed=SEED, months=MONTHS)
@@ -108,15 +126,16 @@ def with_extras() -> tuple[Path, dict]:
     if "extras" not in _SNAPSHOTS:
         from flows.ingest import ingest
         from flows.run import run_flow
+        from flows.runner import direct_runs
         from scoring.score import Period
 
         source, demo = pristine()
-        base = Path(tempfile.mkdtemp(prefix="vroeg-demo-extras-"))
+        base = _folder("vroeg-demo-extras-")
         root = base / "home"
         copy_installation(source, root)
         result = _moved(demo, str(source), str(root))
         extra = extra_deliveries(base / "extra", Period.parse(result["periode"]))
-        with pytest.MonkeyPatch.context() as mp:
+        with pytest.MonkeyPatch.context() as mp, direct_runs():
             _as_home(mp, root)
             canary, formula = ingest(gemeente="0080",
                                  paths=[str(extra["canary"]), str(extra["formula"])])

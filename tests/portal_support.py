@@ -185,6 +185,20 @@ def audit(data: PortalData):
     return Audit(home.database_url, load_keys(home, "0080"))
 
 
+def published_rows(data: PortalData, publication_id: int) -> list[dict[str, str]]:
+    """The published list's lines as its CSV has them (machine column names), in list order."""
+    import csv
+    import io
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import Publication
+    from vroeg.settings import Home
+
+    with db.session(Home(data.root).database_url) as s:
+        raw = Path(s.get(Publication, publication_id).csv_path).read_bytes()
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+
+
 def list_households(data: PortalData, publication_id: int) -> list[str]:
     from sqlalchemy import select
 

@@ -3,6 +3,8 @@
 Dutch public-sector web applications must publish one (Besluit digitale toegankelijkheid
 overheid); this page has the parts digitoegankelijk.nl's model asks for, filled in with what the
 software itself can say (how it is tested) and the municipality's own contact from its register.
+What it says was tested is what tests/portal/test_accessibility.py does: axe-core on every page
+of every role at two sizes, the list and a household's page by keyboard alone, and printing.
 """
 
 from __future__ import annotations

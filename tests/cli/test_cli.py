@@ -1,7 +1,7 @@
 """The `vroeg` command as users run it: help for every command, and a real ingest and run.
 
 The ingest and run tests start the installed `vroeg` in a subprocess with an empty VROEG_HOME,
-pointed at the session's Prefect test server, exactly as a data officer would use it.
+without a Prefect server, exactly as a data officer on the embedded default would use it.
 """
 
 from __future__ import annotations
@@ -66,16 +66,14 @@ def test_ingest_refuses_an_unknown_partner_and_a_missing_key(tmp_path, monkeypat
 
 
 def _vroeg(home: Path, *args: str) -> subprocess.CompletedProcess:
-    from prefect.settings import PREFECT_API_URL
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VROEG_")}
-    env.update(VROEG_HOME=str(home), PREFECT_API_URL=PREFECT_API_URL.value())
+    # No Prefect server: the embedded default a data officer starts with (flows.runner).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VROEG_", "PREFECT_API"))}
+    env.update(VROEG_HOME=str(home))
     return subprocess.run([VROEG, *args], env=env, capture_output=True, text=True, timeout=300,
                           cwd=home.parent)
 
 
-@pytest.mark.prefect
-def test_keys_init_ingest_and_run_in_an_empty_home(prefect_server, tmp_path):
+def test_keys_init_ingest_and_run_in_an_empty_home(tmp_path):
     """The shipped sample configuration is the default: three commands, nothing else set up."""
     import datetime as dt
 

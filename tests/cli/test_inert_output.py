@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-import pytest
 from typer.testing import CliRunner
 
 from cli import app
@@ -82,8 +81,7 @@ def test_failure_messages_and_delivery_rows_are_inert():
     assert "\x1b" not in result.output and "\x07" not in result.output
 
 
-@pytest.mark.prefect
-def test_ingest_prints_a_header_that_looks_like_markup_literally(prefect_server, home, tmp_path):
+def test_ingest_prints_a_header_that_looks_like_markup_literally(home, tmp_path):
     """A delivery whose header repeats a column named like markup: the command does not crash
     on it (it did, parsing the name as markup), and the rejection names the columns by position,
     never by the header's text (issue 19, point 6), so nothing of it reaches the terminal."""

@@ -9,8 +9,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
 from connectors.inbox import CLAIMED, claim, waiting
 from tests.builders import TODAY, row, standard_file
 from tests.ingesting import add_partner, assert_conserved, signal_count
@@ -127,8 +125,7 @@ def test_a_hostile_name_in_the_inbox_stays_inside_claimed(tmp_path):
     assert Path(got.path).parent == folder / CLAIMED
 
 
-@pytest.mark.prefect
-def test_collect_flow_ingests_the_inbox_once(prefect_server, home):
+def test_collect_flow_ingests_the_inbox_once(home):
     from flows.inbox import collect_flow, inbox_dir
 
     add_partner(home, "inbox-wonen", INBOX_PARTNER)

@@ -118,8 +118,7 @@ def test_partners_list(home):
     assert partners["zorg-noord"]["kolommen"] == "standaard"
 
 
-@pytest.mark.prefect
-def test_a_new_partner_is_onboarded_by_configuration_alone(prefect_server, home, tmp_path):
+def test_a_new_partner_is_onboarded_by_configuration_alone(home, tmp_path):
     """The done-when: a new YAML, the partner's own file, through the real ingest flow."""
     import duckdb
 

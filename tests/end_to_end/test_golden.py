@@ -1,8 +1,8 @@
 """The golden set: households built for the purpose, through the real pipeline, to exact lists.
 
-Standard-format deliveries go through the real flows on the session's Prefect server: receive,
-read, validate (Great Expectations), pseudonymise (vault), load (DuckDB), then the monthly run:
-exclusion lists loaded as pseudonyms, matching and scoring in SQL, publication with
+Standard-format deliveries go through the real flows (run directly, as on the embedded default):
+receive, read, validate (Great Expectations), pseudonymise (vault), load (DuckDB), then the
+monthly run: exclusion lists loaded as pseudonyms, matching and scoring in SQL, publication with
 re-identification from the vault. The expected list below is worked out by hand from the sample
 municipality's rules, and every expectation says why it holds.
 
@@ -28,8 +28,6 @@ import yaml
 
 from tests.builders import row, standard_file
 from vroeg.bsn import first_valid
-
-pytestmark = pytest.mark.prefect
 
 PERIOD = "2026-10"
 TODAY = "2026-11-22"
@@ -194,7 +192,7 @@ def _write_config(root: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def golden(prefect_server, tmp_path_factory):
+def golden(direct_flows, tmp_path_factory):
     from flows.ingest import ingest
     from flows.run import run_flow
     from privacy.keys import init_keys
@@ -339,11 +337,10 @@ def test_exclusion_lists_are_stored_as_pseudonyms_only(golden):
 
 
 def _vroeg(root: Path, *args: str) -> subprocess.CompletedProcess:
-    from prefect.settings import PREFECT_API_URL
-
     vroeg = shutil.which("vroeg", path=str(Path(sys.executable).parent)) or "vroeg"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VROEG_")}
-    env.update(VROEG_HOME=str(root), PREFECT_API_URL=PREFECT_API_URL.value())
+    # No Prefect server: the command runs its flow directly (flows.runner).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VROEG_", "PREFECT_API"))}
+    env.update(VROEG_HOME=str(root))
     return subprocess.run([vroeg, *args], env=env, capture_output=True, text=True, timeout=300,
                           cwd=root)
 

@@ -17,8 +17,6 @@ import pytest
 
 from tests.builders import row, standard_file
 
-pytestmark = pytest.mark.prefect
-
 OTHER = "0081"
 TODAY = "2026-11-22"
 PERIOD = "2026-10"
@@ -52,8 +50,8 @@ def delivery(folder: Path, own_name: str, own_bsn: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def region(prefect_server, tmp_path_factory):
-    """One installation with 0080 and 0081, each ingested and run through Prefect."""
+def region(direct_flows, tmp_path_factory):
+    """One installation with 0080 and 0081, each ingested and run (directly, flows.runner)."""
     from flows.ingest import ingest
     from flows.run import run_flow
     from privacy.keys import init_keys

@@ -127,6 +127,7 @@ def _deliveries(folder: Path, period) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def canary_run(tmp_path_factory):
     """The demo, the canary delivery, the hostile ones and the month's run, through `vroeg`."""
+    from bench import prefect_server
     from scoring.score import Period
     from vroeg.settings import Home
 
@@ -140,6 +141,13 @@ def canary_run(tmp_path_factory):
     env.update(VROEG_HOME=str(folders["home"]), TMPDIR=str(folders["tmp"]),
                HOME=str(folders["gebruiker"]), PYTHONPATH=str(REPO))
 
+    # Through a Prefect server whose database is in the home, so that Prefect's database, its
+    # flow parameters and its logs are searched too. (Without a server, commands run their flows
+    # directly and write nothing of Prefect's: tests/flows/test_direct_runs.py.)
+    server = prefect_server.start(folders["uitvoer"] / "prefect", timeout=180, extra_env={
+        "PREFECT_HOME": str(folders["home"] / "prefect")})
+    env["PREFECT_API_URL"] = server.url
+
     def vroeg(name: str, *args: str, codes: tuple[int, ...] = (0,)) -> dict:
         done = subprocess.run([VROEG, *args], env=env, cwd=folders["werkmap"],
                               capture_output=True, text=True, timeout=900)
@@ -149,26 +157,29 @@ def canary_run(tmp_path_factory):
         assert done.returncode in codes, done.stderr[-3000:]
         return json.loads(done.stdout)
 
-    demo = vroeg("demo", "demo", "--seed", "81", "--months", "1", "--json")
-    files = _deliveries(folders["invoer"], Period.parse(demo["periode"]))
-    canary = vroeg("kanarie", "ingest", "--json", str(files["kanarie.csv"]))["leveringen"]
-    hostile = {
-        "zonder-kopregel": vroeg("zonder-kopregel", "ingest", "--json",
-                                 str(files["zonder-kopregel.csv"]), codes=(1,)),
-        "werkblad": vroeg("werkblad", "ingest", "--json", "--partner", "wonen-fryslan",
-                          str(files["wonen.xlsx"]), codes=(1,)),
-        "bestandsnaam": vroeg("bestandsnaam", "ingest", "--json", str(files[NAMED_FILE]),
-                              codes=(1,)),
-    }
-    # A partner that drops its files in an inbox, collected by the flow `vroeg serve` schedules.
-    home = Home(folders["home"])
-    add_partner(home, "inbox-kanarie", INBOX_PARTNER)
-    inbox = home.inbox_dir("0080") / "inbox-kanarie"
-    inbox.mkdir(parents=True)
-    shutil.copyfile(files[NAMED_FILE], inbox / NAMED_INBOX_FILE)
-    hostile["inbox"] = vroeg("inbox", "collect", "--json", "--partner", "inbox-kanarie",
-                             codes=(1,))
-    run = vroeg("run", "run", "--period", demo["periode"], "--json")
+    try:
+        demo = vroeg("demo", "demo", "--seed", "81", "--months", "1", "--json")
+        files = _deliveries(folders["invoer"], Period.parse(demo["periode"]))
+        canary = vroeg("kanarie", "ingest", "--json", str(files["kanarie.csv"]))["leveringen"]
+        hostile = {
+            "zonder-kopregel": vroeg("zonder-kopregel", "ingest", "--json",
+                                     str(files["zonder-kopregel.csv"]), codes=(1,)),
+            "werkblad": vroeg("werkblad", "ingest", "--json", "--partner", "wonen-fryslan",
+                              str(files["wonen.xlsx"]), codes=(1,)),
+            "bestandsnaam": vroeg("bestandsnaam", "ingest", "--json", str(files[NAMED_FILE]),
+                                  codes=(1,)),
+        }
+        # A partner that drops its files in an inbox, collected by the flow `vroeg serve` schedules.
+        home = Home(folders["home"])
+        add_partner(home, "inbox-kanarie", INBOX_PARTNER)
+        inbox = home.inbox_dir("0080") / "inbox-kanarie"
+        inbox.mkdir(parents=True)
+        shutil.copyfile(files[NAMED_FILE], inbox / NAMED_INBOX_FILE)
+        hostile["inbox"] = vroeg("inbox", "collect", "--json", "--partner", "inbox-kanarie",
+                                 codes=(1,))
+        run = vroeg("run", "run", "--period", demo["periode"], "--json")
+    finally:
+        server.stop()
     result = {"periode": demo["periode"], "canary": canary, "run": run,
               "hostile": {k: v["leveringen"] for k, v in hostile.items()}}
     return {"base": base, "folders": folders, "result": result}

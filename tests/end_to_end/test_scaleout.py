@@ -29,7 +29,7 @@ POOL = "vroeg-regio"
 
 DEPLOY = """
 from prefect import flow
-deployment = flow.from_source(source={repo!r}, entrypoint="flows/run.py:run_flow")
+deployment = flow.from_source(source={repo!r}, entrypoint="flows/served.py:run_flow")
 deployment.deploy(name="regio", work_pool_name={pool!r}, build=False, push=False,
                   print_next_steps=False)
 """

@@ -29,8 +29,7 @@ def _attempt(client, publication_id: int, regel: int, *, reached: str, day: dt.d
         "dagdeel": "Middag"}, follow_redirects=False)
 
 
-def test_attempts_recorded_on_a_list_are_on_its_next_version(tmp_path, monkeypatch,
-                                                             prefect_server):
+def test_attempts_recorded_on_a_list_are_on_its_next_version(tmp_path, monkeypatch):
     from cli import app as cli
     from flows.ingest import ingest
     from flows.run import run_flow

@@ -34,10 +34,10 @@ class Crash(RuntimeError):
 def module_tasks(module_name: str) -> dict[str, object]:
     import importlib
 
-    from prefect import Task
+    from flows.runner import Step
 
     module = importlib.import_module(module_name)
-    return {t.name: t for t in vars(module).values() if isinstance(t, Task)}
+    return {t.name: t for t in vars(module).values() if isinstance(t, Step)}
 
 
 #: Tasks of flows.ingest that the file ingestion flow does not call: fetching runs only for a

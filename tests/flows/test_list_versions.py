@@ -32,7 +32,7 @@ def _outbox(home) -> dict[str, bytes]:
 
 
 def test_rerun_without_changes_publishes_nothing_and_a_late_delivery_a_new_version(
-        tmp_path, monkeypatch, prefect_server):
+        tmp_path, monkeypatch):
     from flows.ingest import ingest
     from flows.run import run_flow
     from scoring.score import Period

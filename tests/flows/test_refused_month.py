@@ -44,7 +44,7 @@ def _next_month(today: dt.date) -> str:
     ("2026-13", "bestaat niet"),
 ])
 def test_run_for_a_month_without_signals_is_refused_and_writes_nothing(
-        tmp_path, monkeypatch, prefect_server, period, says):
+        tmp_path, monkeypatch, period, says):
     home, _result = demo_copy(tmp_path, monkeypatch)
     before = _state(home)
     result = runner.invoke(app, ["run", "--period", period])
@@ -55,7 +55,7 @@ def test_run_for_a_month_without_signals_is_refused_and_writes_nothing(
     assert _state(home) == before
 
 
-def test_the_flow_refuses_too(tmp_path, monkeypatch, prefect_server):
+def test_the_flow_refuses_too(tmp_path, monkeypatch):
     """A scheduled run (vroeg serve) goes through the flow, not the CLI: the same refusal."""
     from flows.run import run_flow
     from scoring.score import PeriodRefused
@@ -67,7 +67,7 @@ def test_the_flow_refuses_too(tmp_path, monkeypatch, prefect_server):
     assert _state(home) == before
 
 
-def test_a_month_of_the_demo_is_not_refused(tmp_path, monkeypatch, prefect_server):
+def test_a_month_of_the_demo_is_not_refused(tmp_path, monkeypatch):
     from privacy.context import context
     from scoring.score import Period, check_period
 

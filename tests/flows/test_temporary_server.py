@@ -1,22 +1,22 @@
-"""Issue 19, point 17: Prefect's temporary server does not outlive a command killed outright.
+"""Issue 19, point 17: Prefect's temporary server does not outlive `vroeg serve` killed outright.
 
-A real `vroeg run` without PREFECT_API_URL starts a temporary Prefect server for itself; the
-command is killed with SIGKILL (no exit handler runs) once its run has started, and the server
-process must be gone shortly after.
+A real `vroeg serve` without PREFECT_API_URL starts a temporary Prefect server for itself; the
+command is killed with SIGKILL (no exit handler runs) once it serves, and the server process must
+be gone shortly after. (Other commands start no server at all without PREFECT_API_URL: they run
+their flows directly, tests/flows/test_direct_runs.py.)
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.demo_home import demo_copy
-from tests.flows.test_faults import VROEG, _forget_digests
+from tests.flows.test_faults import VROEG
 from tests.processes import Processes
 
 PROC = Path("/proc")
@@ -61,38 +61,6 @@ def _kill_and_expect_gone(command, server: int, what: str) -> None:
     while time.monotonic() < gone_by and _running(server):
         time.sleep(0.2)
     assert not _running(server), f"de tijdelijke Prefect-server van {what} draait nog"
-
-
-@pytest.mark.skipif(not PROC.is_dir(), reason="zonder /proc zijn de kindprocessen niet te zien")
-def test_the_temporary_server_dies_with_a_killed_command(tmp_path, monkeypatch):
-    home, demo = demo_copy(tmp_path, monkeypatch)
-    _forget_digests(home)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("VROEG_") and k != "PREFECT_API_URL"}
-    env.update(VROEG_HOME=str(home.root))
-    runs_before = sqlite3.connect(home.root / "vroeg.sqlite").execute(
-        "SELECT count(*) FROM runs").fetchone()[0]
-
-    processes = Processes(tmp_path)
-    server = None
-    try:
-        command = processes.start("run", [VROEG, "run", "--period", demo["periode"]], env)
-        deadline = time.monotonic() + 240
-        started = False
-        while time.monotonic() < deadline and command.poll() is None and not started:
-            connection = sqlite3.connect(home.root / "vroeg.sqlite", timeout=30)
-            started = connection.execute("SELECT count(*) FROM runs").fetchone()[0] > runs_before
-            connection.close()
-            time.sleep(0.2)
-        assert started, processes.log("run")
-        servers = _servers_of(command.pid)
-        assert len(servers) == 1, _children(command.pid)
-        server = servers[0]
-        _kill_and_expect_gone(command, server, "vroeg run")
-    finally:
-        if server is not None and _running(server):
-            os.kill(server, signal.SIGKILL)  # the server this test's command started
-        processes.stop()
 
 
 @pytest.mark.skipif(not PROC.is_dir(), reason="zonder /proc zijn de kindprocessen niet te zien")

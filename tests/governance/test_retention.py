@@ -10,7 +10,6 @@ import json
 import shutil
 
 import duckdb
-import pytest
 import yaml
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -26,7 +25,6 @@ from tests.demo_home import (
 )
 from vroeg.settings import SHIPPED_CONFIG
 
-pytestmark = pytest.mark.prefect
 runner = CliRunner()
 
 
@@ -70,7 +68,7 @@ def _first_of_another_list(home, publication_id: int) -> str:
                                    PublicationHousehold.regel)).first()
 
 
-def test_default_terms_destroy_nothing_of_a_fresh_installation(prefect_server, tmp_path,
+def test_default_terms_destroy_nothing_of_a_fresh_installation(tmp_path,
                                                                monkeypatch):
     from flows.retention import retention_flow
 
@@ -80,7 +78,7 @@ def test_default_terms_destroy_nothing_of_a_fresh_installation(prefect_server, t
     assert result["termijnen_dagen"]["audit_trail"] == 1825
 
 
-def test_terms_per_store_published_households_are_kept_longer(prefect_server, tmp_path,
+def test_terms_per_store_published_households_are_kept_longer(tmp_path,
                                                               monkeypatch):
     """Unpublished signals due, published lists not: only never-listed households go."""
     from governance import retention, retention_run
@@ -114,7 +112,7 @@ def test_terms_per_store_published_households_are_kept_longer(prefect_server, tm
 
 
 def test_zero_day_terms_empty_every_store_and_subject_access_finds_only_the_deletion(
-        prefect_server, tmp_path, monkeypatch):
+        tmp_path, monkeypatch):
     from flows.retention import retention_flow
     from privacy import chain
     from privacy.context import context

@@ -9,7 +9,6 @@ import io
 import json
 
 import duckdb
-import pytest
 from typer.testing import CliRunner
 
 from cli import app
@@ -23,7 +22,6 @@ from tests.demo_home import (
     sample_resident,
 )
 
-pytestmark = pytest.mark.prefect
 runner = CliRunner()
 
 
@@ -64,7 +62,7 @@ def _on_list(rows: list[dict], resident: dict) -> bool:
                and resident["achternaam"] in r["naam"] for r in rows)
 
 
-def test_audit_lines_filtered_by_step_team_period_and_subject(prefect_server, tmp_path,
+def test_audit_lines_filtered_by_step_team_period_and_subject(tmp_path,
                                                               monkeypatch):
     home, demo = demo_copy(tmp_path, monkeypatch)
     resident = sample_resident(home)
@@ -93,7 +91,7 @@ def test_audit_lines_filtered_by_step_team_period_and_subject(prefect_server, tm
         steps["matchen-en-scoren"])
 
 
-def test_subject_access_shows_everything_and_is_logged(prefect_server, tmp_path, monkeypatch):
+def test_subject_access_shows_everything_and_is_logged(tmp_path, monkeypatch):
     home, _ = demo_copy(tmp_path, monkeypatch)
     resident = sample_resident(home)
     # What the wijkteam recorded in the portal about the household belongs in the answer too.
@@ -135,7 +133,7 @@ def test_subject_access_shows_everything_and_is_logged(prefect_server, tmp_path,
     assert resident["achternaam"] in (out / "inzage.txt").read_text(encoding="utf-8")
 
 
-def test_erasure_removes_the_person_from_every_store(prefect_server, tmp_path, monkeypatch):
+def test_erasure_removes_the_person_from_every_store(tmp_path, monkeypatch):
     from privacy import chain
     from privacy.context import context
 
@@ -181,7 +179,7 @@ def test_erasure_removes_the_person_from_every_store(prefect_server, tmp_path, m
     assert chain.verify(ctx.database_url, ctx.keys).ok
 
 
-def test_explicit_reidentification_needs_a_reason_and_is_logged(prefect_server, tmp_path,
+def test_explicit_reidentification_needs_a_reason_and_is_logged(tmp_path,
                                                                 monkeypatch):
     home, _ = demo_copy(tmp_path, monkeypatch)
     resident = sample_resident(home)
@@ -229,7 +227,7 @@ def _cases_of(home, household: str) -> int:
     return len(cases_of_households(home.database_url, "0080", [household]))
 
 
-def test_erasure_and_the_households_cases_and_list_lines(prefect_server, tmp_path, monkeypatch):
+def test_erasure_and_the_households_cases_and_list_lines(tmp_path, monkeypatch):
     """A household's case goes with its last resident, and stays while others remain; the
     erased household's list lines go from the lists' record too, and the portal still shows
     the rest of the list, with the other lines under their own numbers."""

@@ -62,7 +62,7 @@ def assert_at_field(response, status: int, field: str, message: str) -> _Element
     assert {a.get("aria-describedby") for a in invalid} == {error_id}
     summary = re.search(r'<div class="error-summary".*?</div>', response.text, re.S)
     assert summary, "no error summary"
-    links = re.findall(r'<a href="([^"]*)">(.*?)</a>', summary.group(0), re.S)
+    links = re.findall(r'<a [^>]*href="([^"]*)">(.*?)</a>', summary.group(0), re.S)
     assert [(href, message in html.unescape(text)) for href, text in links] == [(f"#{field}",
                                                                                  True)]
     assert "autofocus" in summary.group(0)

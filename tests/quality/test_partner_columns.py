@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
 from typer.testing import CliRunner
 
 from cli import app
@@ -46,9 +45,8 @@ def _energie_file(rows: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("latin-1")
 
 
-@pytest.mark.prefect
 def test_messages_name_the_partners_column_and_a_shared_file_name_is_asked_about(
-        prefect_server, home, tmp_path):
+        home, tmp_path):
     path = tmp_path / "energie.csv"
     ids = []
     for rows in (2, 3):  # the partner re-sends a longer file under the same name

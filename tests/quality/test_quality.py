@@ -1,8 +1,8 @@
-"""Row validation with the real Great Expectations suite: reasons, conservation, privacy, verdict.
+"""Row validation with the declared suites on the production path: reasons, conservation,
+privacy, verdict. (That GX's own engine gives the same is test_engine_equality.py's concern.)
 
-Great Expectations costs about half a second per validation, so the reason codes are checked on
-one delivery holding a bad row per code among good rows; each bad row carries a distinctive value
-that must never appear outside `outcome.clean`.
+The reason codes are checked on one delivery holding a bad row per code among good rows; each
+bad row carries a distinctive value that must never appear outside `outcome.clean`.
 """
 
 from __future__ import annotations
@@ -362,9 +362,10 @@ def test_clean_signals_types_and_normal_forms(municipality):
 
 
 def test_dates_outside_the_nanosecond_range_get_the_same_reasons(municipality):
-    """Validation hands GX nanosecond datetimes where every date fits (the fast path); a year
-    9999 or 1500 does not fit, and that column keeps its type: the reasons are the same."""
-    from quality.validate import _dates_as_ns
+    """A year 9999, 1500 or 1 gets its reasons. GX's engine is handed nanosecond datetimes where
+    every date fits (its fast path); such a column does not fit and keeps its type there, with the
+    same reasons (test_engine_equality.py compares both engines on these rows)."""
+    from quality.gx_engine import dates_as_ns as _dates_as_ns
 
     items = [row(signaal_id=f"G-{i}", huisnummer=str(i + 1)) for i in range(20)] + [
         row(signaal_id="X-far-future", geboortedatum="9999-12-31"),

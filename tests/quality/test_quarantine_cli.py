@@ -8,7 +8,6 @@ import datetime as dt
 import json
 
 import duckdb
-import pytest
 from typer.testing import CliRunner
 
 from cli import app
@@ -16,7 +15,6 @@ from tests.builders import row, standard_file
 from tests.ingesting import assert_conserved
 
 runner = CliRunner()
-pytestmark = pytest.mark.prefect
 
 
 def _ingest(*args: str) -> tuple[int, dict]:
@@ -24,7 +22,7 @@ def _ingest(*args: str) -> tuple[int, dict]:
     return result.exit_code, json.loads(result.stdout)
 
 
-def test_update_quarantine_and_redelivery(prefect_server, home, tmp_path):
+def test_update_quarantine_and_redelivery(home, tmp_path):
     day = dt.date.today() - dt.timedelta(days=5)
     start = (day - dt.timedelta(days=45)).isoformat()
 

@@ -330,8 +330,7 @@ def _record_cases(home, period_start: dt.date) -> dict[str, str]:
     return closed
 
 
-@pytest.mark.prefect
-def test_demo_export_with_every_end_result_is_valid_logged_and_private(prefect_server, tmp_path,
+def test_demo_export_with_every_end_result_is_valid_logged_and_private(tmp_path,
                                                                        monkeypatch):
     from cli import app
     from scoring.score import Period
@@ -425,9 +424,8 @@ def test_demo_export_with_every_end_result_is_valid_logged_and_private(prefect_s
     assert cases_total[3] == str(len(ddas.enum("EnumEindresultaat")) + 3)
 
 
-@pytest.mark.prefect
 def test_an_invalid_demo_export_is_refused_by_the_command_and_leaves_no_file(
-        prefect_server, tmp_path, monkeypatch):
+        tmp_path, monkeypatch):
     """A partner's BSN that the schema refuses (eight digits) stops the whole export."""
     from cli import app
     from scoring.score import Period

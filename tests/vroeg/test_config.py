@@ -94,7 +94,7 @@ def test_partner_type_rules_have_one_home_read_by_validation_and_scoring(tmp_pat
     zorg = m.partner_type_rules("Zorg")
     assert (zorg.min_days, zorg.max_days) == (30, 150)
     suite = build_partner_type_suite(m, "Zorg", zorg)
-    assert {e.max_value for e in suite.expectations if e.meta["reden"] == "TERMIJN_TE_LANG"} \
+    assert {e.kwargs["max_value"] for e in suite.expectations if e.reason == "TERMIJN_TE_LANG"} \
         == {150}
     [row] = type_rules(m).filter(partner_type="Zorg").to_dicts()
     assert (row["min_dagen"], row["max_dagen"]) == (30, 150)

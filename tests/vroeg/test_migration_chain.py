@@ -49,6 +49,12 @@ def test_shipped_migrations_are_never_rechained():
         f"migrations after {SHIPPED[-1][0]} instead. Now: {chain}")
 
 
+def test_the_head_commands_recognise_without_alembic_is_alembics_head():
+    from vroeg.opsdb.schema_check import HEAD, scripts
+
+    assert scripts().get_current_head() == HEAD, "set schema_check.HEAD to the new migration"
+
+
 def _database(root: Path) -> Path:
     """A home whose operational database is migrated to the newest revision."""
     from vroeg.opsdb import db
