@@ -18,7 +18,8 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.phase")
-    parser.add_argument("phase", choices=("steps", "floor", "peer", "prefect", "portal"))
+    parser.add_argument("phase", choices=("steps", "floor", "peer", "prefect", "portal",
+                                          "ddas-api"))
     parser.add_argument("--csv", type=Path, required=True)
     parser.add_argument("--home", type=Path, required=True, help="VROEG_HOME for this phase")
     parser.add_argument("--out", type=Path, required=True)
@@ -53,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
 
         result = portal_load.run(args.csv, today=today, period=args.period, meter=meter,
                                  coordinators=args.coordinators)
+    elif args.phase == "ddas-api":
+        from bench import ddas_api_load
+
+        result = ddas_api_load.run(args.csv, today=today, period=args.period, meter=meter)
     elif args.phase == "peer":
         from bench import peer
 

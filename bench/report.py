@@ -164,6 +164,23 @@ def print_portal(console: Console, scenario: dict) -> None:
                   f"{m['p95_over_idle']}x")
 
 
+def print_ddas_api(console: Console, scenario: dict) -> None:
+    m = scenario["ddas_api"]
+    table = Table(title=f"DDAS API: page 1 of a month of {m['period_signals']:,} signals "
+                        f"({m['paginering']})", title_justify="left")
+    for col in ("answer", "signals", "seconds", "server peak MB"):
+        table.add_column(col, justify="left" if col == "answer" else "right")
+    table.add_row(f"page of {m['small_page_size']:,}", f"{m['small_page_size']:,}",
+                  _f(m["small_page_s"]), _f(m["server_peak_mb_after_small_page"]))
+    table.add_row(f"page of {m['page_size']:,} (best of {len(m['page_s'])})",
+                  f"{m['page_signals']:,}", _f(m["page_best_s"]), _f(m["server_peak_mb"]))
+    table.add_row("file export, whole month (in process)", f"{m['period_signals']:,}",
+                  _f(m["export_s"]), "-")
+    console.print(table)
+    console.print(f"Answer: {m['page_bytes'] / 1e6:.1f} MB; statuses {m['statuses']}; page / "
+                  f"export {m['page_over_export']}x")
+
+
 def print_targets(console: Console, targets: list[dict]) -> None:
     table = Table(title="Targets (docs/benchmark.md)", title_justify="left")
     for col in ("target", "value", "limit", "result"):

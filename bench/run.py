@@ -43,6 +43,8 @@ SMALL_HOUSEHOLDS_SHARE = 0.89  # 11 % of signalled households have more than one
 #: The portal scenario: one month with enough signals that a wijkteam's list holds 2,000-3,600
 #: households (issue 19, point 19), as in a large municipality.
 PORTAL_SIGNALS = 30_000
+#: The DDAS API scenario: one month with more signals than fit in one page of 50,000 (issue 15).
+DDAS_API_SIGNALS = 60_000
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -53,10 +55,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="signals in the small scenario: one month of a municipality of "
                         "100,000 inhabitants (default 450)")
     p.add_argument("--months", type=int, default=12, help="months in the large scenario")
-    p.add_argument("--scenario", choices=("small", "large", "portal", "interactive", "all"),
+    p.add_argument("--scenario",
+                   choices=("small", "large", "portal", "interactive", "ddas-api", "all"),
                    nargs="+", default=["all"], help="one or more scenarios (default: all)")
     p.add_argument("--portal-signals", type=int, default=PORTAL_SIGNALS,
                    help="signals (one month) in the portal scenario (default 30,000)")
+    p.add_argument("--ddas-api-signals", type=int, default=DDAS_API_SIGNALS,
+                   help="signals (one month) in the ddas-api scenario (default 60,000)")
     p.add_argument("--coordinators", type=int, default=20,
                    help="coordinators viewing a list at once in the portal scenario")
     p.add_argument("--no-prefect", action="store_true", help="skip the end to end through Prefect")
@@ -136,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         **OFFLINE,  # the phases and the Prefect server it starts: no telemetry (vroeg/process.py)
         "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     })
-    chosen = (["interactive", "large", "small", "portal"] if "all" in args.scenario
+    chosen = (["interactive", "large", "small", "portal", "ddas-api"] if "all" in args.scenario
               else list(dict.fromkeys(args.scenario)))
     py_spy = None
     if args.profile:
@@ -189,6 +194,19 @@ def main(argv: list[str] | None = None) -> int:
             if name == "interactive":
                 results["scenarios"][name] = _interactive(scenario_dir, env, municipality,
                                                           args.seed, console)
+                continue
+            if name == "ddas-api":
+                signals = args.ddas_api_signals
+                console.print(f"[bold]ddas-api[/bold]: generating {signals:,} signals ...",
+                              end="")
+                gen = generate(municipality, scenario_dir / "signalen_ddas_api.csv",
+                               signals=signals, months=1, end=END_MONTH,
+                               households=round(signals * SMALL_HOUSEHOLDS_SHARE),
+                               seed=args.seed)
+                console.print(f" {gen.seconds:.1f} s")
+                results["scenarios"][name] = {
+                    "signals": signals, "generate": gen.as_dict(),
+                    "ddas_api": _phase("ddas-api", scenario_dir, gen.path, env, console)}
                 continue
             if name == "large":
                 signals, months, households = args.signals, args.months, None
@@ -258,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if name == "interactive":
             report.print_interactive(console, results["scenarios"][name])
+            continue
+        if name == "ddas-api":
+            report.print_ddas_api(console, results["scenarios"][name])
             continue
         report.print_scenario(console, name, results["scenarios"][name])
         if "profile" in results["scenarios"][name]:

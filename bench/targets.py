@@ -7,7 +7,8 @@ scenario); at other sizes they are still computed but marked `at_reference_size:
 
 from __future__ import annotations
 
-REFERENCE_SIGNALS = {"large": 1_000_000, "small": 450, "portal": 30_000, "interactive": 150}
+REFERENCE_SIGNALS = {"large": 1_000_000, "small": 450, "portal": 30_000, "interactive": 150,
+                     "ddas-api": 60_000}
 E2E_LARGE_S = 30.0
 E2E_LARGE_MB = 4096.0
 PEER_FACTOR = 3.0
@@ -18,6 +19,10 @@ INGEST_OVER_PLAIN = 3.0
 RUN_OVER_PLAIN = 4.0
 #: Issue 19, point 19: a list page "a matter of a second or two" with N coordinators and a writer.
 PORTAL_P95_S = 2.0
+#: Issue 15, point 5: a page of 50,000 signals from the API takes at most this many times what
+#: the file export of the same period takes (the same gathering, re-identification and mapping;
+#: the API adds paging, TLS and signatures, which must stay small beside it).
+DDAS_PAGE_OVER_EXPORT = 1.5
 
 
 def _target(id_: str, description: str, scenario: str, signals: int, value, limit: float,
@@ -86,4 +91,15 @@ def evaluate(scenarios: dict) -> list[dict]:
         out.append(_target(
             "portal.server_errors", "HTTP 500 answers under that load", "portal", n,
             measured["statuses"].get("500", 0), 1, "", "lower"))
+    ddas = scenarios.get("ddas-api")
+    if ddas:
+        measured = ddas["ddas_api"]
+        n = ddas["signals"]
+        out.append(_target(
+            "ddas_api.page_over_export", f"DDAS API: a signed page of {measured['page_size']:,} "
+            "signals over the file export of the same period", "ddas-api", n,
+            measured["page_over_export"], DDAS_PAGE_OVER_EXPORT, "x", "lower"))
+        out.append(_target(
+            "ddas_api.failed_answers", "DDAS API answers other than 200", "ddas-api", n,
+            sum(1 for s in measured["statuses"] if s != 200), 1, "", "lower"))
     return out

@@ -14,6 +14,7 @@ import typer
 from cli import (
     algorithm,
     collect,
+    ddas_api,
     exclusions,
     keys,
     partners,
@@ -56,6 +57,7 @@ algorithm.register(app)
 reporting.register(app)
 serve.register(app)
 app.add_typer(exclusions.app, name="exclusions")
+app.add_typer(ddas_api.app, name="ddas-api")
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from privacy.audit import new_trace_id
 from privacy.context import context
 from publishing.publish import audit_publication, plan_team, publish_team
 from scoring import exclusions, warehouse
+from scoring.brp import score_with_brp
 from scoring.card import write_card
 from scoring.score import (
     SCORING_SQL,
@@ -23,7 +24,6 @@ from scoring.score import (
     check_period,
     rules_version,
     run_output_digest,
-    score_period,
     team_totals,
 )
 from scoring.whatif import apply_overrides, compare
@@ -67,8 +67,9 @@ def score_task(gemeente: str, period: str, run_id: str, trace_id: str) -> dict:
             regelversie=rules_version(ctx.municipality), sql=sql_hashes(SCORING_SQL),
             sleutelversie=ctx.keys.version) as op:
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
-            totals = score_period(con, ctx.municipality, Period.of(ctx.municipality, period),
-                                  run_id)
+            totals = score_with_brp(con, ctx, ctx.municipality,
+                                    Period.of(ctx.municipality, period), run_id, trace_id,
+                                    op.operation_id)
             op.attributes.update(uitvoer_sha256=run_output_digest(con, run_id))
         op.attributes.update(totals)
     return totals
@@ -167,6 +168,8 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
                 totals["op_lijst"], totals["crisis"], totals["wachtlijst"],
                 totals["onder_drempel"], totals["herhaling"], totals["buiten_termijn"],
                 totals["uitgesloten"])
+            if "brp_melding" in totals:
+                logger.warning("%s", totals["brp_melding"])
             card = card_task(gemeente)
             lists = [publish_task(gemeente, str(chosen), run_id, team.code, trace_id)
                      for team in municipality.wijkteams]

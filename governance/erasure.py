@@ -156,6 +156,7 @@ def erase(ctx: Context, query: Query, *, trace_id: str) -> dict:
             with warehouse.transaction(con, doomed=doomed, erased_households=erased_households):
                 listed = con.execute(sql("privacy/erasure_listed_runs")).fetchall()
                 updates = con.execute(sql("privacy/delete_signal_updates")).fetchone()[0]
+                con.execute(sql("privacy/delete_brp_facts"))
                 deleted_signals = con.execute(sql("privacy/delete_signals")).fetchone()[0]
                 con.execute(sql("privacy/erasure_scrub_score_signals"))
                 scores = con.execute(sql("privacy/erasure_delete_household_scores")).fetchone()[0]

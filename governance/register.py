@@ -63,6 +63,11 @@ def build(municipality: Municipality) -> dict:
             "identificerend (alleen in de versleutelde kluis en op de bezoeklijst)": identity,
             "signaalgegevens (gepseudonimiseerd in het pakhuis)": signal_facts,
             "afgeleid": ["leeftijdsklasse", "wijkteam", "prioriteitsscore met punten per regel"],
+            **({"uit de BRP (Haal Centraal; gepseudonimiseerd in het pakhuis, per run)": [
+                "ingeschreven op het gesignaleerde adres (ja/nee)", "overleden (ja/nee)",
+                "ingeschreven buiten de gemeente (ja/nee)",
+                "aantal bewoners en minderjarigen op het adres"]}
+               if municipality.brp.enabled else {}),
             "bijzondere persoonsgegevens": "geen",
         },
         "ontvangers": [

@@ -61,8 +61,10 @@ def signals(ctx: Context, cut: Cutoffs, *, dry_run: bool, trace_id: str | None =
                 doomed = due.select("signaal_pseudoniem")
                 with warehouse.transaction(con, doomed=doomed):
                     updates = con.execute(sql("privacy/delete_signal_updates")).fetchone()[0]
+                    con.execute(sql("privacy/delete_brp_facts"))
                     con.execute(sql("privacy/delete_signals"))
                     scores = con.execute(sql("privacy/retention_delete_scores")).fetchone()[0]
+                    con.execute(sql("privacy/retention_delete_brp_facts"))
             remaining = {r for (r,) in con.execute(sql("privacy/warehouse_signal_ids")).fetchall()}
         finally:
             con.unregister("published_runs")

@@ -274,6 +274,7 @@ def rekey_warehouse(home: Home, state: State, *, interrupt: Interrupt | None = N
             con.execute(sql("privacy/rekey_signals_insert"), {"versie": state.to_version})
             con.execute(sql("privacy/rekey_signals_delete"))
             con.execute(sql("privacy/rekey_signal_updates"))
+            con.execute(sql("privacy/rekey_brp_facts"))
             con.execute(sql("privacy/rekey_scores_insert"))
             con.execute(sql("privacy/rekey_scores_delete"))
             con.execute(sql("privacy/rekey_score_signals"))

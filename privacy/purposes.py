@@ -59,6 +59,8 @@ def choices() -> str:
 PROCESSING_PURPOSES: dict[str, str] = {
     "ddas-export": "Verstrekking aan CBS voor de Monitor Vroegsignalering (DDAS-uitwisselmodel)",
     "terugkoppeling": "Terugkoppeling aan de signaalpartner: alleen opgepakt of niet opgepakt",
+    "brp-controle": "Controle bij de BRP: ingeschreven op het adres, overleden of buiten de "
+                    "gemeente, aantal bewoners en minderjarigen (Wgs art. 3)",
 }
 
 

@@ -29,7 +29,7 @@ from vroeg.formats import EXCEL_EUROS, decimal_comma, full_name
 POINTS_PREFIX = "punten_"
 POINT_COLUMNS = (
     "punten_crisis", "punten_partnertype", "punten_meervoudig", "punten_bedrag", "punten_duur",
-    "punten_opeenvolgend", "punten_leeftijd",
+    "punten_opeenvolgend", "punten_leeftijd", "punten_minderjarigen",
 )
 
 #: The first model's columns, in order (Dutch: the list is read by wijkteam coordinators). Tools
@@ -178,6 +178,7 @@ LABELS: dict[str, str] = {
     "punten_partnertype": "Punten soort schuldeiser", "punten_meervoudig": "Punten meervoudig",
     "punten_bedrag": "Punten bedrag", "punten_duur": "Punten duur",
     "punten_opeenvolgend": "Punten opeenvolgend", "punten_leeftijd": "Punten leeftijd",
+    "punten_minderjarigen": "Punten minderjarigen",
 }
 
 #: Machine name of a workbook heading; readers of a workbook (erasure) also accept the machine

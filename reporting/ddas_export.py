@@ -83,8 +83,9 @@ def _case(fact: CaseFact, ids: dict[str, str]) -> dict:
 
 def levering(teller: int, delivery: Delivery) -> dict:
     facts = delivery.facts
-    ids = {s.signaal: signal_id(delivery.identities[s.signaal]) for s in facts.signals
-           if s.signaal in delivery.identities}
+    # Every opened signal can be referred to: a page of the API (reporting/ddas_pages.py) also
+    # opens the signals its cases refer to on other pages; the file opens exactly its signals.
+    ids = {pseudonym: signal_id(identity) for pseudonym, identity in delivery.identities.items()}
     return {
         "teller": teller,
         "gemeentecode": delivery.gemeente,
@@ -129,6 +130,32 @@ class ExportResult:
     per_gemeente: dict[str, dict[str, int]]
 
 
+def reidentify(ctx, facts: Reportable, signals: set[str], purpose: str, operation: str,
+               **attributes) -> tuple[dict[str, dict], str, str]:
+    """Open the vault records of `signals` (households of `facts`), logged per household under a
+    bulk line `operation`. Returns (signal pseudonym -> identity, trace id, the bulk line's id).
+    Only the named signals are opened: a household's other records stay sealed."""
+    trace = new_trace_id()
+    households = sorted({s.huishouden for s in facts.signals if s.signaal in signals})
+    with ctx.audit.operation(operation, trace, signalen=len(signals), zaken=len(facts.cases),
+                             huishoudens=len(households), **attributes) as op:
+        found = ctx.vault.reidentify(households, purpose=purpose, audit=ctx.audit,
+                                     trace_id=trace, parent=op.operation_id, signals=signals)
+    identities = {r["signaal_pseudoniem"]: r for records in found.values() for r in records}
+    return identities, trace, op.operation_id
+
+
+def disclose(ctx, trace: str, parent: str, delivery: Delivery, purpose: str,
+             **attributes) -> int:
+    """The disclosure to CBS itself: one line per household whose data went out. Returns how
+    many households."""
+    reported = sorted({s.huishouden for s in delivery.facts.signals
+                       if s.signaal in delivery.identities})
+    ctx.audit.subjects("ddas-verstrekking", trace, parent, reported, doel=purpose,
+                       ontvanger="CBS", **attributes)
+    return len(reported)
+
+
 def export(contexts: list, van: dt.date, tot: dt.date, out: Path, *, supplier: str,
            now: dt.datetime | None = None) -> ExportResult:
     """Gather, re-identify (logged per household), build, validate, write, record."""
@@ -138,30 +165,19 @@ def export(contexts: list, van: dt.date, tot: dt.date, out: Path, *, supplier: s
     traces: list[tuple[object, str, str]] = []
     for ctx in contexts:
         facts = gather(ctx, van, tot)
-        trace = new_trace_id()
-        households = sorted({s.huishouden for s in facts.signals})
-        with ctx.audit.operation("ddas-export", trace, van=van.isoformat(), tot=tot.isoformat(),
-                                 signalen=len(facts.signals), zaken=len(facts.cases),
-                                 huishoudens=len(households)) as op:
-            # Only the reported signals are opened: a household's other records stay sealed.
-            found = ctx.vault.reidentify(households, purpose=purpose, audit=ctx.audit,
-                                         trace_id=trace, parent=op.operation_id,
-                                         signals={s.signaal for s in facts.signals})
-        identities = {r["signaal_pseudoniem"]: r for records in found.values() for r in records}
+        identities, trace, parent = reidentify(
+            ctx, facts, {s.signaal for s in facts.signals}, purpose, "ddas-export",
+            van=van.isoformat(), tot=tot.isoformat())
         deliveries.append(Delivery(ctx.gemeente, ctx.municipality.name, facts, identities))
-        traces.append((ctx, trace, op.operation_id))
+        traces.append((ctx, trace, parent))
     doc = document(deliveries, van, tot, supplier=supplier, now=now)
     data = write(out, doc)  # raises InvalidExport before anything is written
     digest = sha256_bytes(data)
     per: dict[str, dict[str, int]] = {}
     for (ctx, trace, parent), delivery, item in zip(traces, deliveries, doc["leveringen"],
                                                     strict=True):
-        # The disclosure itself, one line per household whose data is in the file.
-        reported = sorted({s.huishouden for s in delivery.facts.signals
-                           if s.signaal in delivery.identities})
-        ctx.audit.subjects("ddas-verstrekking", trace, parent, reported, doel=purpose,
-                           ontvanger="CBS", bestand_sha256=digest)
+        households = disclose(ctx, trace, parent, delivery, purpose, bestand_sha256=digest)
         per[ctx.gemeente] = {"signalen": len(item["vroegsignalen"]),
                              "zaken": len(item["vroegsignaalzaken"]),
-                             "huishoudens": len(reported)}
+                             "huishoudens": households}
     return ExportResult(out, digest, per)

@@ -58,6 +58,21 @@ NOT_USED = (
 )
 
 
+BRP_ON = (
+    "De gemeente controleert de signalen die in de periode meetellen bij de BRP (Haal Centraal "
+    "BRP API Personen van RvIG; Wgs art. 3 en de BRP-autorisatie van de gemeente). Gevraagd "
+    "wordt alleen: of de persoon op het gesignaleerde adres staat ingeschreven, of hij "
+    "overleden is of buiten de gemeente woont, en hoeveel bewoners en minderjarigen er op het "
+    "adres staan ingeschreven. Overleden of buiten de gemeente: de signalen van die persoon "
+    "tellen niet mee (zoals bij de uitsluitingslijsten). Niet ingeschreven op dit adres: een "
+    "reden op de lijst, geen uitsluiting (mensen wonen soms niet ingeschreven). Bewaard worden "
+    "alleen ja/nee en aantallen bij het pseudoniem, nooit namen of BSN's; elke vraag staat in "
+    "het logboek. Antwoordt de BRP niet, dan zegt de run dat en telt hij zonder BRP-gegevens."
+)
+BRP_OFF = ("De gemeente gebruikt de BRP niet: er wordt niets bij de BRP gevraagd en geen regel "
+           "gebruikt BRP-gegevens.")
+
+
 def _euro(value: float) -> str:
     return euros(round(value * 100))
 
@@ -74,6 +89,10 @@ def _window(rule) -> str:
         parts.append("geen termijn")
     if rule.min_amount:
         parts.append(f"minimaal {_euro(rule.min_amount)} per signaal")
+    if rule.condition:
+        parts.append(rule.condition)
+    if rule.source:
+        parts.append(f"bron: {rule.source}")
     return ", ".join(parts)
 
 
@@ -108,6 +127,9 @@ def card(municipality: Municipality) -> dict:
     if "age_group" in rules.features:
         points += [{"regel": "leeftijd", "omschrijving": f"leeftijdsgroep {g}", "punten": p}
                    for g, p in sorted(rules.age_group_points.items())]
+    if "household_minors" in rules.features:
+        points.append({"regel": "minderjarigen", "omschrijving": "minderjarigen in het "
+                       "huishouden volgens de BRP", "punten": rules.minors_points})
     return {
         "naam": f"Prioritering vroegsignalering {municipality.name}",
         "gemeente": {"code": municipality.code, "naam": municipality.name},
@@ -171,6 +193,7 @@ def card(municipality: Municipality) -> dict:
              "verplicht": x.required, "bron": x.source}
             for x in municipality.exclusions
         ],
+        "brp": BRP_ON if municipality.brp.enabled else BRP_OFF,
         "menselijke_tussenkomst": HUMAN_OVERSIGHT,
         "sql": {name: f"sql/{name}.sql (sha256 {h[:12]})" for name, h in document["sql"].items()},
         "regels": document,
@@ -286,6 +309,10 @@ def markdown(data: dict) -> str:
                   "ja" if x["verplicht"] else "nee", x["bron"]]
                  for x in data["uitsluitingen"]],
                 ["lijst", "wat", "geldt voor", "termijn", "verplicht", "bron"]),
+        "",
+        "## De BRP",
+        "",
+        data["brp"],
         "",
         "## Menselijke tussenkomst",
         "",

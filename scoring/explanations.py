@@ -77,8 +77,15 @@ def reasons(row: dict, rules: Scoring, *, period_months: int = 1) -> str:
     if row.get("punten_leeftijd"):
         groups = ", ".join(row.get("leeftijdsgroepen") or [])
         parts.append(f"leeftijdsgroep {groups} (+{row['punten_leeftijd']})")
+    if row.get("punten_minderjarigen"):
+        parts.append(f"minderjarigen in het huishouden volgens de BRP "
+                     f"(+{row['punten_minderjarigen']})")
     if row.get("bedrag_gestegen"):
         parts.append("herhaald signaal voor dezelfde achterstand, met een hoger bedrag")
+    if row.get("niet_op_adres"):
+        # A reason to look twice, never one to leave the household off: people live
+        # unregistered.
+        parts.append("volgens de BRP niet ingeschreven op dit adres")
     text = "; ".join(parts)
     return text[0].upper() + text[1:]
 

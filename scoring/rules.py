@@ -102,6 +102,9 @@ def sql_inputs(municipality: Municipality, period) -> tuple[dict, dict[str, pl.D
         "opeenvolgend_punten": rules.consecutive_points,
         "crisis_punten": rules.crisis_points,
         "crisis_telt_mee": municipality.capacity.crisis_counts_toward_capacity,
+        # A rule whose attribute is not allowed contributes nothing (like age_rules).
+        "minderjarigen_punten": rules.minors_points if "household_minors" in rules.features
+        else 0,
     }
     frames = {
         "type_rules": type_rules(municipality),
@@ -133,6 +136,8 @@ def rules_document(municipality: Municipality) -> dict:
         },
         "uitsluitingen": [x.model_dump(mode="json", exclude={"file"}) for x in
                           municipality.exclusions],
+        # Whether the BRP's facts decide (exclusions, minors); where it answers does not.
+        "brp": {"aan": municipality.brp.enabled},
         "sql": {name: sql_hash(name) for name in RULE_SQL},
     }
 

@@ -111,12 +111,15 @@ def compare(con: duckdb.DuckDBPyConnection, base: Municipality, alternative: Mun
     """Per team: the current and the alternative list sizes and every change (pseudonyms + ranks).
 
     Everything happens in a transaction that is rolled back: configured exclusion lists are
-    loaded (when changed) only for the comparison, and no scores stay behind.
+    loaded (when changed) only for the comparison, and no scores stay behind. Both sides use
+    what the BRP said in the period's latest run (the BRP is not asked again).
     """
     with scratch(con):
         if config_dir is not None and keys is not None:
             exclusions.sync_configured(con, base, config_dir, keys, own_transaction=False,
                                        database_url=database_url)
+        for run in (BASE_RUN, ALTERNATIVE_RUN):
+            con.execute(sql("model/whatif_brp_facts"), {"doel": run, "periode": str(period)})
         score_rules(con, base, period, BASE_RUN)
         score_rules(con, alternative, period, ALTERNATIVE_RUN)
         now, then = team_totals(con, BASE_RUN), team_totals(con, ALTERNATIVE_RUN)

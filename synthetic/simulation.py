@@ -24,24 +24,36 @@ Month = tuple[int, int]
 
 SIGNALS_PER_1000_PER_MONTH = 4.4
 #: Share of all signals per DDAS partner type (2023); a type not listed gets OTHER_TYPE_SHARE.
-TYPE_SHARES: dict[str, float] = {"Zorg": 0.45, "Energie": 0.25, "Huur": 0.19, "Water": 0.11}
+TYPE_SHARES: dict[str, float] = {"Zorg": 0.45, "Energie": 0.25, "Huur": 0.19, "Water": 0.11,
+                                  # The types added since 2024: no national figures yet
+                                  # (assumptions), small beside the four above.
+                                  "CAK Eigen bijdrage": 0.03, "Belastingdienst": 0.02,
+                                  "Dienst Toeslagen": 0.02, "Hypotheek": 0.01}
 OTHER_TYPE_SHARE = 0.03
 #: Zorg volume in March relative to Zorg in any other month.
 MARCH_ZORG_FACTOR = 1.5
 #: Days between the start of the arrears (ontstaansdatum) and the signal, within the legal window.
 ARREARS_DAYS: dict[str, tuple[int, int]] = {
     "Zorg": (30, 100), "Energie": (30, 120), "Huur": (30, 120), "Water": (30, 365),
+    # The oldest claim at least five months old (151 days: vroeg/config/partner_types.py).
+    "CAK Eigen bijdrage": (151, 365), "Belastingdienst": (60, 365),
+    "Dienst Toeslagen": (30, 365), "Hypotheek": (30, 180),
 }
 OTHER_ARREARS_DAYS = (30, 365)
 #: Median amount (euros) and spread (sigma of the log) per type for new arrears; roughly
 #: lognormal. Medians in the files come out a few percent higher: repeated arrears grow.
 AMOUNTS: dict[str, tuple[float, float]] = {
     "Zorg": (180, 0.6), "Energie": (275, 0.6), "Huur": (620, 0.55), "Water": (110, 0.45),
+    # Assumptions: a few months of own contribution, a tax debt past its reminder, a benefit
+    # recovery, two or three mortgage payments.
+    "CAK Eigen bijdrage": (350, 0.6), "Belastingdienst": (1400, 0.6),
+    "Dienst Toeslagen": (900, 0.7), "Hypotheek": (2500, 0.5),
 }
 OTHER_AMOUNT = (250, 0.6)
 MIN_CENTS = 500
 #: Share of signals announcing eviction or disconnection; health insurers cannot disconnect.
-CRISIS_SHARES: dict[str, float] = {"Huur": 0.03, "Energie": 0.03, "Water": 0.03}
+CRISIS_SHARES: dict[str, float] = {"Huur": 0.03, "Energie": 0.03, "Water": 0.03,
+                                    "Hypotheek": 0.02}  # a forced sale announced
 
 #: Chance that a signalled household gets signals of two or more types in one month.
 MULTI_SHARE = 0.11
@@ -117,6 +129,10 @@ class Simulation:
         self.types = sorted({p.partner_type for p in partners})
         total = sum(TYPE_SHARES.get(t, OTHER_TYPE_SHARE) for t in self.types)
         self.shares = {t: TYPE_SHARES.get(t, OTHER_TYPE_SHARE) / total for t in self.types}
+        # A type's minimum amount per agreement (the configuration's partner_types, the rule
+        # validation applies): a sample partner never signals below it.
+        self.min_cents = {t: round(r.min_amount * 100) for t in self.types
+                          if (r := municipality.partner_type_rules(t)) and r.min_amount}
 
     def run(self, first: Month, months: int) -> dict[Month, list[Signal]]:
         """Signals per written month; WARMUP_MONTHS before `first` are simulated, not returned."""
@@ -210,7 +226,8 @@ class Simulation:
         else:
             start = signaaldatum - timedelta(days=rng.randint(lo, hi))
             median, sigma = AMOUNTS.get(ptype, OTHER_AMOUNT)
-            cents = max(MIN_CENTS, round(median * math.exp(rng.gauss(0.0, sigma)) * 100))
+            cents = max(MIN_CENTS, self.min_cents.get(ptype, 0),
+                        round(median * math.exp(rng.gauss(0.0, sigma)) * 100))
             if crisis:
                 cents *= 2  # eviction or disconnection comes after larger arrears
         signal = Signal(partner_id, ptype, month, signaaldatum, start, cents, crisis,

@@ -11,6 +11,9 @@ from functools import cache
 from pathlib import Path
 
 SCHEMA_PATH = Path(__file__).parent / "ddas" / "v1.2" / "json_schema_Uitwisselmodel.json"
+#: The interface CBS calls (OpenAPI 3.1, "DDAS Gegevens Uitwissel API - VS"), kept verbatim too;
+#: reporting/ddas_api serves it.
+API_SPEC_PATH = SCHEMA_PATH.parent / "DDAS-VS.yaml"
 
 
 @cache

@@ -2,7 +2,8 @@
 --          model (docs/scoring.md): which signals count, the points per rule, the outcome per
 --          household (bezoeklijst, wachtlijst or the reason it is not listed) and its rank.
 -- Grain:   one row per household (pseudonymised address) with at least one signal in the period.
--- Inputs:  signals, signal_updates, exclusion_entries; registered from the configuration by
+-- Inputs:  signals, signal_updates, exclusion_entries, brp_facts (of this run; empty when the
+--          BRP link is off or the BRP did not answer); registered from the configuration by
 --          scoring.rules: type_rules (partner_type, punten, maandbedrag_cent, min_dagen,
 --          max_dagen, min_bedrag_cent; partner_type '*' for other types), exclusion_rules (lijst,
 --          reikwijdte, geldig_maanden), age_rules (leeftijdsgroep, punten, minimum_cent),
@@ -10,7 +11,7 @@
 --          Parameters: $run_id, $periode, $begin, $einde (exclusive), $peildatum (last day),
 --          $terugkijk_begin, $minimum_cent, $punten_per_maandbedrag, $max_bedragpunten,
 --          $punten_per_maand, $max_duurpunten, $meervoudig_punten, $opeenvolgend_punten,
---          $crisis_punten, $crisis_telt_mee.
+--          $crisis_punten, $crisis_telt_mee, $minderjarigen_punten.
 -- Personal data: none in clear (pseudonyms). Columns of `signals` read here are registered in
 --          scoring/features.py (a test checks it): no attribute outside that allow-list.
 INSERT INTO household_scores BY NAME
@@ -33,12 +34,19 @@ WITH source AS (
         r.min_dagen,
         r.max_dagen,
         r.min_bedrag_cent,
-        (s.signaaldatum - s.ontstaansdatum)::INTEGER AS dagen
+        (s.signaaldatum - s.ontstaansdatum)::INTEGER AS dagen,
+        -- What the BRP said about this signal's person in this run (NULL: not asked).
+        CASE WHEN b.overleden THEN 'BRP: overleden'
+             WHEN b.buiten_gemeente THEN 'BRP: buiten de gemeente' END AS brp_uitsluiting,
+        b.ingeschreven_op_adres AS brp_op_adres,
+        b.minderjarigen         AS brp_minderjarigen
     FROM signals AS s
     JOIN type_rules AS r
       ON r.partner_type = CASE
              WHEN s.partner_type IN (SELECT partner_type FROM type_rules) THEN s.partner_type
              ELSE '*' END
+    LEFT JOIN brp_facts AS b
+      ON b.run_id = $run_id AND b.signaal_pseudoniem = s.signaal_pseudoniem
     WHERE s.signaaldatum >= $begin AND s.signaaldatum < $einde
 ),
 
@@ -78,10 +86,14 @@ excluded_households AS (
 ),
 
 excluded_signals AS (
-    -- A listed person on a list whose scope is the person: only their own signals drop out.
+    -- A listed person on a list whose scope is the person: only their own signals drop out;
+    -- so do the signals of a person the BRP says died or lives outside the municipality.
     SELECT signaal_pseudoniem, string_agg(DISTINCT lijst, ', ' ORDER BY lijst) AS lijsten
-    FROM excluded_people
-    WHERE reikwijdte = 'persoon'
+    FROM (
+        SELECT signaal_pseudoniem, lijst FROM excluded_people WHERE reikwijdte = 'persoon'
+        UNION ALL
+        SELECT signaal_pseudoniem, brp_uitsluiting FROM source WHERE brp_uitsluiting IS NOT NULL
+    )
     GROUP BY signaal_pseudoniem
 ),
 
@@ -200,7 +212,12 @@ households AS (
                                                                         AS bedrag_gestegen,
         coalesce(list_sort(list_distinct(list(leeftijdsgroep)
                  FILTER (WHERE signaalstatus = 'telt' AND leeftijdsgroep IS NOT NULL))), [])
-                                                                        AS leeftijdsgroepen
+                                                                        AS leeftijdsgroepen,
+        -- The BRP: minors at the address (NULL: not asked), and a counted signal's person not
+        -- registered at the address (a reason, never an exclusion: people live unregistered).
+        max(brp_minderjarigen) FILTER (WHERE signaalstatus = 'telt')    AS brp_minderjarigen,
+        coalesce(bool_or(NOT brp_op_adres) FILTER (WHERE signaalstatus = 'telt'), false)
+                                                                        AS niet_op_adres
     FROM classified
     GROUP BY huishouden_pseudoniem
 ),
@@ -241,6 +258,8 @@ scored AS (
         CASE WHEN h.crisis THEN $crisis_punten ELSE 0 END               AS punten_crisis,
         CASE WHEN h.signalen > 0 THEN coalesce(a.punten_leeftijd, 0) ELSE 0 END
                                                                         AS punten_leeftijd,
+        CASE WHEN h.signalen > 0 AND h.brp_minderjarigen > 0 THEN $minderjarigen_punten
+             ELSE 0 END::INTEGER                                        AS punten_minderjarigen,
         coalesce(a.leeftijd_minimum_cent, $minimum_cent)::BIGINT        AS minimum_cent
     FROM households AS h
     LEFT JOIN previous_signal AS p USING (huishouden_pseudoniem)
@@ -259,7 +278,8 @@ outcome AS (
         *,
         (coalesce(list_sum(list_transform(punten_partnertype, x -> x.punten)), 0)
             + punten_bedrag + punten_duur + punten_meervoudig + punten_opeenvolgend
-            + punten_crisis + punten_leeftijd)::INTEGER                 AS score,
+            + punten_crisis + punten_leeftijd + punten_minderjarigen)::INTEGER
+                                                                        AS score,
         CASE
             WHEN huishouden_uitgesloten THEN 'uitgesloten'
             WHEN signalen = 0 AND signalen_uitgesloten > 0 THEN 'uitgesloten'
@@ -346,6 +366,9 @@ SELECT
     punten_opeenvolgend,
     punten_crisis,
     punten_leeftijd,
+    punten_minderjarigen,
+    brp_minderjarigen > 0 AS minderjarigen,
+    niet_op_adres,
     score,
     minimum_cent,
     coalesce(sectie, uitkomst) AS status,

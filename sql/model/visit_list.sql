@@ -25,6 +25,9 @@ SELECT
     punten_opeenvolgend,
     punten_crisis,
     punten_leeftijd,
+    punten_minderjarigen,
+    minderjarigen,
+    niet_op_adres,
     score
 FROM household_scores
 WHERE run_id = $run_id AND wijkteam = $wijkteam AND sectie IS NOT NULL

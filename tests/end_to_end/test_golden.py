@@ -32,7 +32,10 @@ from vroeg.bsn import first_valid
 PERIOD = "2026-10"
 TODAY = "2026-11-22"
 PARTNERS = {"Huur": "Woongroep Fryslân", "Energie": "Energie Fryslân",
-            "Water": "Waterbedrijf Noord", "Zorg": "Zorgverzekeraar Noord"}
+            "Water": "Waterbedrijf Noord", "Zorg": "Zorgverzekeraar Noord",
+            # The sample partners of the types added since 2024, activated for the golden set.
+            "Belastingdienst": "Belastingdienst", "Dienst Toeslagen": "Dienst Toeslagen",
+            "CAK Eigen bijdrage": "CAK Eigen bijdrage", "Hypotheek": "Hypotheekbank Noord"}
 
 
 #: A valid (elfproef) synthetic BSN starting with `prefix` (seven digits).
@@ -109,6 +112,29 @@ OCTOBER = [
            "9"),
 ]
 
+#: The partner types added since 2024, in wijkteam Oost (postcode 8912), delivered in a file of
+#: their own. Their rules are the shipped defaults: CAK Eigen bijdrage from EUR 100 and 151 days
+#: (five months), Belastingdienst from EUR 600; Dienst Toeslagen and Hypotheek per agreement.
+SINCE_2024 = [
+    # K: a tax debt of EUR 1,200 after a formal reminder: counts.
+    signal("G-B-K", "Belastingdienst", "2026-10-05", "2026-07-01", "1200,00", "Klaas", "Kdorp",
+           "8912 AB", "1"),
+    # L: an own contribution of EUR 300 whose oldest claim is from 15-04 (174 days): counts.
+    signal("G-C-L", "CAK Eigen bijdrage", "2026-10-06", "2026-04-15", "300,00", "Lies", "Ldorp",
+           "8912 AB", "2"),
+    # M: a mortgage and a benefit recovery at one address: meervoudig.
+    signal("G-Y-M", "Hypotheek", "2026-10-07", "2026-08-01", "2000,00", "Mees", "Mdorp",
+           "8912 AB", "3"),
+    signal("G-T-M", "Dienst Toeslagen", "2026-10-08", "2026-06-01", "450,00", "Mees", "Mdorp",
+           "8912 AB", "3"),
+    # N: two rows the regulation does not allow, quarantined at validation: an own contribution
+    # whose oldest claim is 100 days old (< 151), a tax debt of EUR 450 (< EUR 600).
+    signal("G-C-N", "CAK Eigen bijdrage", "2026-10-09", "2026-07-01", "150,00", "Nel", "Ndorp",
+           "8912 AB", "4"),
+    signal("G-B-N", "Belastingdienst", "2026-10-09", "2026-07-01", "450,00", "Nel", "Ndorp",
+           "8912 AB", "4"),
+]
+
 RULE = "4 per maandbedrag, max 30"
 MONTHS = "2 per maand, max 12"
 
@@ -155,6 +181,27 @@ EXPECTED = [
      f"achterstand loopt 2 maanden, sinds 15-08-2026 (+4; {MONTHS})"),
 ]
 
+#: The expected list of wijkteam Oost (capacity 15, so all on the bezoeklijst): the sample's
+#: points for the new types, Hypotheek 30, Belastingdienst, Dienst Toeslagen and CAK Eigen
+#: bijdrage 15 each; their typical monthly amounts 1000, 250, 150 and 100.
+EXPECTED_OOST = [
+    # M: 30 + 15, one type beyond the first (+20); EUR 2,000 = 2 mortgage payments and EUR 450 =
+    # 3 benefit instalments, 5 bills (+20); four months since 01-06 (+8) = 93.
+    (1, "bezoeklijst", 93, "Mees Mdorp", "Dienst Toeslagen, Hypotheek", "2450,00",
+     "binnen 4 weken", "Hypotheekachterstand (+30); terugvordering toeslagen (+15); "
+     "meervoudig: 2 soorten schuldeisers deze maand (+20); "
+     f"achterstand € 2.450,00 = 5,00 maandbedragen (+20; {RULE}); "
+     f"achterstand loopt 4 maanden, sinds 01-06-2026 (+8; {MONTHS})"),
+    # K: 15; EUR 1,200 = 4.8 bills of 250 (+19); three months since 01-07 (+6) = 40.
+    (2, "bezoeklijst", 40, "Klaas Kdorp", "Belastingdienst", "1200,00", "binnen 4 weken",
+     f"Belastingschuld (+15); achterstand € 1.200,00 = 4,80 maandbedragen (+19; {RULE}); "
+     f"achterstand loopt 3 maanden, sinds 01-07-2026 (+6; {MONTHS})"),
+    # L: 15; EUR 300 = 3 bills of 100 (+12); six months since 15-04 (+12, the maximum) = 39.
+    (3, "bezoeklijst", 39, "Lies Ldorp", "CAK Eigen bijdrage", "300,00", "binnen 4 weken",
+     f"Achterstand eigen bijdrage (CAK) (+15); achterstand € 300,00 = 3,00 maandbedragen "
+     f"(+12; {RULE}); achterstand loopt 6 maanden, sinds 15-04-2026 (+12; {MONTHS})"),
+]
+
 #: Households not on the list, and why (status in household_scores).
 NOT_LISTED = {
     "8911AA|1|": "onder_drempel",   # A: EUR 50 < EUR 75
@@ -171,6 +218,9 @@ def _write_config(root: Path) -> None:
     folder = root / "config" / "0080"
     shutil.copytree(SHIPPED_CONFIG / "0080", folder)
     shutil.rmtree(folder / "lists")
+    # The sample partners of the types added since 2024 become active partners.
+    for sample in sorted((folder / "partners-sinds-2024").glob("*.yaml")):
+        sample.rename(folder / "partners" / sample.name)
     data = yaml.safe_load((folder / "gemeente.yaml").read_text(encoding="utf-8"))
     for team in data["wijkteams"]:
         if team["code"] == "wt-centrum":
@@ -209,8 +259,9 @@ def golden(direct_flows, tmp_path_factory):
         files.mkdir()
         (files / "historie.csv").write_bytes(standard_file(HISTORY))
         (files / "oktober.csv").write_bytes(standard_file(OCTOBER))
+        (files / "sinds-2024.csv").write_bytes(standard_file(SINCE_2024))
         ingested = [ingest(gemeente="0080", paths=[str(files / name)], today=TODAY)[0]
-                    for name in ("historie.csv", "oktober.csv")]
+                    for name in ("historie.csv", "oktober.csv", "sinds-2024.csv")]
         run = run_flow(gemeente="0080", period=PERIOD)
         yield {"home": home, "root": root, "ingested": ingested, "run": run}
 
@@ -232,7 +283,7 @@ def _pseudonym(home, key: str) -> str:
 
 
 def test_every_signal_is_loaded(golden):
-    history, october = golden["ingested"]
+    history, october, _ = golden["ingested"]
     assert (history["rijen_geladen"], history["rijen_quarantaine"]) == (3, 0)
     # 15 rows: 14 new signals, and G-E-J1 again with another amount (an update, loaded).
     assert (october["rijen_gelezen"], october["rijen_geladen"], october["rijen_quarantaine"],
@@ -280,15 +331,43 @@ def test_households_left_off_and_why(golden):
         con.close()
     for key, why in NOT_LISTED.items():
         assert status[_pseudonym(home, key)] == why, key
-    # Nine households (the four spellings of H are one): 5 listed + 4 left off.
-    assert len(status) == 9
+    # Nine households in Centrum (the four spellings of H are one): 5 listed + 4 left off; and
+    # K, L and M in Oost (N's rows were quarantined).
+    assert len(status) == 12
     run = golden["run"]
     assert (run["huishoudens"], run["op_lijst"], run["wachtlijst"], run["crisis"],
-            run["onder_drempel"], run["herhaling"], run["uitgesloten"]) == (9, 4, 1, 1, 1, 2, 1)
+            run["onder_drempel"], run["herhaling"], run["uitgesloten"]) == (12, 7, 1, 1, 1, 2, 1)
     for item in run["lijsten"]:
-        if item["wijkteam"] != "wt-centrum":
+        if item["wijkteam"] not in ("wt-centrum", "wt-oost"):
             assert item["huishoudens"] == item["wachtlijst"] == 0
             assert _read_csv(item["csv"]) == []
+
+
+def test_the_partner_types_added_since_2024_are_validated_and_scored_by_one_rule(golden):
+    """K, L and M are listed in Oost by the points of their types; N's two rows are quarantined
+    by the same windows and amounts (the shipped partner_types) that scoring reads."""
+    from sqlalchemy import select
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import QuarantineRecord
+
+    since = golden["ingested"][2]
+    assert (since["rijen_gelezen"], since["rijen_geladen"], since["rijen_quarantaine"]) == (
+        6, 4, 2)
+    with db.session(golden["home"].database_url) as s:
+        reasons = sorted(r.reason for r in s.scalars(select(QuarantineRecord)).all())
+    assert reasons == ["BEDRAG_ONDER_AFSPRAAK", "TERMIJN_TE_KORT"]
+    oost = next(item for item in golden["run"]["lijsten"] if item["wijkteam"] == "wt-oost")
+    rows = _read_csv(oost["csv"])
+    got = [(int(r["rang"]), r["sectie"], int(r["score"]), r["naam"], r["signalen"],
+            r["totaal_bedrag"], r["advies"], r["redenen"]) for r in rows]
+    assert got == EXPECTED_OOST
+    for r in rows:
+        assert sum(int(r[c]) for c in r if c.startswith("punten_")) == int(r["score"])
+    # The algorithm card names the new types' rules and where they come from.
+    card = Path(golden["run"]["algoritmekaart"]["md"]).read_text(encoding="utf-8")
+    assert "minimaal € 600,00 per signaal, na een formele aanmaning" in card
+    assert "vanaf 151 dagen, minimaal € 100,00 per signaal" in card
 
 
 def test_excluded_people_are_never_reidentified_or_published(golden):
@@ -314,7 +393,10 @@ def test_excluded_people_are_never_reidentified_or_published(golden):
     expected = {(_pseudonym(home, key), sectie) for key, sectie in (
         ("8911KL|3|", "bezoeklijst"), ("8911CD|14|A", "bezoeklijst"),
         ("8911AB|12|", "bezoeklijst"), ("8911GH|7|", "bezoeklijst"),
-        ("8911MN|20|", "wachtlijst"))}
+        ("8911MN|20|", "wachtlijst"),
+        # Oost: the households of the types added since 2024.
+        ("8912AB|1|", "bezoeklijst"), ("8912AB|2|", "bezoeklijst"),
+        ("8912AB|3|", "bezoeklijst"))}
     assert subjects == expected
 
 

@@ -2,10 +2,11 @@
 
 `vroeg ingest` runs as a data officer runs it: the installed command, in a terminal (a pseudo-
 terminal, because Prefect shows its telemetry notice and counts "new users" only there), with an
-empty home and no CI variables (Prefect switches its telemetry off by itself under CI). Every
-Python process it starts (the command and Prefect's temporary server) carries an audit hook that
-records each socket it connects and each host name it looks up; only the machine itself may be
-reached.
+empty home and no CI variables (Prefect switches its telemetry off by itself under CI): once on
+the embedded default (no Prefect server: the flow runs in the command), once with a Prefect
+server configured. Every Python process (the command, and the Prefect server) carries an audit
+hook that records each socket it connects and each host name it looks up; only the machine
+itself may be reached.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,8 @@ SITECUSTOMIZE = '''
 import json, os, sys
 
 _out = os.path.join(os.environ["VROEG_TEST_NETLOG"], f"{os.getpid()}.jsonl")
+with open(_out, "a") as handle:  # the hook is in this process (a positive control)
+    handle.write(json.dumps({"event": "start", "argv": sys.argv[:2]}) + "\\n")
 
 def _hook(event, args):
     if event == "socket.connect":
@@ -98,8 +102,32 @@ def _is_local(record: dict) -> bool:
     return host in _LOCAL or host.startswith("127.") or host.startswith("::ffff:127.")
 
 
-@pytest.mark.prefect
-def test_an_interactive_ingest_sends_no_telemetry_and_reaches_nothing_outside(tmp_path):
+def _prefect_server(env: dict, home: Path) -> tuple[subprocess.Popen, str]:
+    """Prefect's server as `vroeg serve` starts it (flows.temporary_server), with the hook; it
+    stops with this test's process at the latest."""
+    from flows.prefect_env import free_port
+    from flows.temporary_server import SERVER_ENV
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flows.temporary_server", str(os.getpid()), str(port)],
+        env={**env, **SERVER_ENV, "PREFECT_HOME": str(home)}, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return process, url
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    pytest.fail("Prefect's server did not answer")
+
+
+@pytest.mark.parametrize("prefect", [False, True], ids=["zonder-server", "met-prefect-server"])
+def test_an_interactive_ingest_sends_no_telemetry_and_reaches_nothing_outside(tmp_path, prefect):
     hooks = tmp_path / "haken"
     netlog = tmp_path / "netwerk"
     for folder in (hooks, netlog, tmp_path / "gebruiker", tmp_path / "tmp"):
@@ -115,7 +143,15 @@ def test_an_interactive_ingest_sends_no_telemetry_and_reaches_nothing_outside(tm
 
     code, shown = _in_terminal([VROEG, "keys", "init"], env, tmp_path)
     assert code == 0, shown
-    code, shown = _in_terminal([VROEG, "ingest", str(delivery)], env, tmp_path)
+    server = None
+    if prefect:
+        server, env["PREFECT_API_URL"] = _prefect_server(env, tmp_path / "prefect-server")
+    try:
+        code, shown = _in_terminal([VROEG, "ingest", str(delivery)], env, tmp_path)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
     assert code == 0, shown[-3000:]
     assert "geladen" in shown  # positive control: the ingest ran, in the terminal we read
 
@@ -126,7 +162,10 @@ def test_an_interactive_ingest_sends_no_telemetry_and_reaches_nothing_outside(tm
 
     records = [json.loads(line) for log in netlog.glob("*.jsonl")
                for line in log.read_text().splitlines()]
-    # Positive control: the hook saw the command talk to Prefect's server on this machine.
-    assert any(r["event"] == "socket.connect" for r in records), records
-    outside = [r for r in records if not _is_local(r)]
+    # Positive control: the hook was in the command (and the server), and through Prefect it
+    # saw the command talk to the server on this machine; without one, nothing connects at all.
+    assert any(r["event"] == "start" for r in records), records
+    connects = [r for r in records if r["event"] == "socket.connect"]
+    assert bool(connects) == prefect, connects
+    outside = [r for r in records if r["event"] != "start" and not _is_local(r)]
     assert not outside, outside

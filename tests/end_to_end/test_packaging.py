@@ -37,7 +37,7 @@ DATA_FILES = {
     "portal template": "portal/templates/*",
     "portal static file": "portal/static/*",
     "shipped sample configuration": "vroeg/config/shipped/*",
-    "DDAS schema": "vroeg/ddas/*.json",
+    "DDAS schema and interface": "vroeg/ddas/*",
     "Alembic migration or template": "vroeg/opsdb/migrations/*",
     "CLI's Dutch catalogue (source and compiled)": "cli/locale/*",
 }

@@ -370,9 +370,22 @@ def test_deliveries_page_lists_every_delivery_with_counts_and_quarantine_reasons
     assert quarantined[0].filename not in only_loaded
 
 
-def test_runs_page_shows_the_runs_and_prefects_flow_runs(data, data_officer, app):
+def test_runs_page_shows_the_runs_and_prefects_flow_runs(data, data_officer, app, tmp_path,
+                                                        monkeypatch):
+    from flows.ingest import ingest_flow
+    from flows.run import run_flow
+    from privacy.keys import init_keys
     from vroeg.opsdb.models import Run
+    from vroeg.settings import Home
 
+    # Flow runs of 0080 on the session's Prefect server, from a home of their own (the demo is
+    # built without Prefect): an ingestion with nothing to do, and a refused month.
+    with monkeypatch.context() as mp:
+        mp.setenv("VROEG_HOME", str(tmp_path / "elders"))
+        init_keys(Home(tmp_path / "elders").ensure(), "0080")
+        ingest_flow(gemeente="0080", receipts=[])
+        with pytest.raises(ValueError):
+            run_flow(gemeente="0080", period="2001-01")
     with _db(data) as s:
         runs = s.scalars(select(Run)).all()
     page = data_officer.get("/data/runs").text

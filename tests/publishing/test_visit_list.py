@@ -134,7 +134,8 @@ def test_build_rows_names_addresses_and_reasons(ranked):
     # The points per rule add up to the score, and the advice follows crisis and section.
     assert first.punten == {"punten_crisis": 100, "punten_partnertype": 50,
                             "punten_meervoudig": 20, "punten_bedrag": 15, "punten_duur": 6,
-                            "punten_opeenvolgend": 0, "punten_leeftijd": 0}
+                            "punten_opeenvolgend": 0, "punten_leeftijd": 0,
+                            "punten_minderjarigen": 0}
     assert sum(first.punten.values()) == first.score
     assert [r.advies for r in rows] == ["binnen 3 werkdagen", "binnen 4 weken", "als er ruimte is"]
     assert [r.sectie for r in rows] == ["bezoeklijst", "bezoeklijst", "wachtlijst"]

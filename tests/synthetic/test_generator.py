@@ -329,6 +329,37 @@ def test_dates_windows_and_crisis(clean_rows):
         assert 0.005 <= share <= 0.07, ptype
 
 
+def test_sample_partners_of_the_types_added_since_2024_signal_within_their_rules(tmp_path):
+    """With the sample partners of partners-sinds-2024/ active, every signal of theirs lies in
+    its type's window and above its minimum amount as the configuration's partner_types (the
+    rules validation and scoring read) set them, and each new type gets a small share."""
+    import shutil
+
+    from vroeg.settings import SHIPPED_CONFIG
+
+    folder = tmp_path / "config" / "0080"
+    shutil.copytree(SHIPPED_CONFIG / "0080", folder)
+    for sample in sorted((folder / "partners-sinds-2024").glob("*.yaml")):
+        sample.rename(folder / "partners" / sample.name)
+    municipality = load_municipality(Home(tmp_path), "0080")
+    new_types = {"Belastingdienst", "Dienst Toeslagen", "CAK Eigen bijdrage", "Hypotheek"}
+    assert new_types <= {p.partner_type for p in municipality.partners.values()}
+    report = generate(municipality, tmp_path / "out", seed=80, end="2026-10", months=2,
+                      signals_per_month=400, bad_row_share=0)
+    rows = [r for month in read_all(report, municipality).values() for r in month]
+    per_type = Counter(r["partner_type"] for r in rows)
+    for ptype in sorted(new_types):
+        rule = municipality.partner_types[ptype]
+        mine = [r for r in rows if r["partner_type"] == ptype]
+        assert mine and len(mine) / len(rows) < 0.06, (ptype, per_type)
+        for row in mine:
+            days = (row["signaaldatum"] - row["ontstaansdatum"]).days
+            assert days >= (rule.min_days or 0) and days <= (rule.max_days or days), ptype
+            assert row["bedrag"] >= (rule.min_amount or 0), ptype
+    assert municipality.partner_types["CAK Eigen bijdrage"].min_days == 151
+    assert municipality.partner_types["Belastingdienst"].min_amount == 600
+
+
 def test_signal_ids_unique_per_partner_with_prefix(year_start):
     _, by_month = year_start
     ids = defaultdict(list)

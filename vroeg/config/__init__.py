@@ -19,6 +19,7 @@ import Municipality` works wherever the model is used:
     scoring.py       the points model and the listing rules
     features.py      what the model may look at (the allow-list of attributes)
     privacy.py       retention terms and the facts of the processing register
+    brp.py           the link with the BRP (Haal Centraal), off by default
     operations.py    schedules of `vroeg serve` and e-mail notification
     partner.py       partners/<id>.yaml: channel, format, column mapping
     loading.py       reading the YAML files into these models
@@ -27,6 +28,7 @@ import Municipality` works wherever the model is used:
 from __future__ import annotations
 
 from vroeg.config.base import ConfigError, Section
+from vroeg.config.brp import Brp
 from vroeg.config.loading import describe, load_municipality, load_partner
 from vroeg.config.municipality import (
     Capacity,
@@ -53,8 +55,9 @@ from vroeg.config.scoring import AdviceTerms, Scoring
 from vroeg.config.validation import Validation
 
 __all__ = [
-    "DEFAULT_PARTNER_TYPE_RULES", "STANDARD_PARTNER_ID", "AdviceTerms", "Capacity", "ColumnSpec",
-    "ConfigError", "CsvOptions", "ExclusionKind", "ExclusionList", "InboxOptions", "Matching",
+    "DEFAULT_PARTNER_TYPE_RULES", "STANDARD_PARTNER_ID", "AdviceTerms", "Brp", "Capacity",
+    "ColumnSpec", "ConfigError", "CsvOptions", "ExclusionKind", "ExclusionList", "InboxOptions",
+    "Matching",
     "Municipality", "Notifications", "Operations", "Partner", "PartnerTypeRules", "PrivacyPolicy",
     "Schedules", "Scoring", "Section", "SheetOptions", "SqlSource", "Validation",
     "Wijkteam", "describe", "load_municipality", "load_partner", "standard_partner",

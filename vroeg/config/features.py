@@ -52,6 +52,12 @@ FEATURES: dict[str, Feature] = {f.name: f for f in (
     Feature("age_group", "leeftijdsgroep", "leeftijdsgroep (18-26, 27-44, ...)",
             "Alleen als de gemeente jongeren of ouderen bewust anders wil behandelen; leeftijd "
             "is een discriminatiegrond, dus elk gebruik moet onderbouwd zijn."),
+    # Not a column of `signals`: what the BRP said for the run (table brp_facts), only when
+    # the municipality has the BRP link on (brp.enabled).
+    Feature("household_minors", "brp_facts.minderjarigen",
+            "minderjarigen in het huishouden (volgens de BRP)",
+            "Schulden raken kinderen in het huishouden mee (15 % van de gemeenten weegt dit); "
+            "alleen het aantal minderjarigen op het adres wordt bewaard, geen namen."),
 )}
 
 #: Attributes that may never be used, whatever a configuration says: they can stand in for
@@ -120,6 +126,8 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("crisis", "punten voor een crisissignaal", ("crisis",), ("crisis_points",)),
     Rule("leeftijd", "punten of lagere drempel per leeftijdsgroep", ("age_group",),
          ("age_group_points", "age_group_minimum_amount")),
+    Rule("minderjarigen", "punten voor minderjarigen in het huishouden (BRP)",
+         ("household_minors",), ("minors_points",)),
 )}
 
 

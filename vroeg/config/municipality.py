@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from vroeg import ddas
 from vroeg.config.base import ConfigError, Section, check_partner_types
+from vroeg.config.brp import Brp
 from vroeg.config.operations import Operations
 from vroeg.config.partner import Partner
 from vroeg.config.partner_types import PartnerTypeRules, moved_keys, with_defaults
@@ -143,6 +144,8 @@ class Municipality(Section):
     privacy: PrivacyPolicy = PrivacyPolicy()
     #: Schedules of `vroeg serve` and failure notification by e-mail.
     operations: Operations = Operations()
+    #: The link with the BRP (Haal Centraal), off by default (vroeg/config/brp.py).
+    brp: Brp = Brp()
     #: Filled in by load_municipality from partners/*.yaml.
     partners: dict[str, Partner] = Field(default_factory=dict)
 
@@ -174,6 +177,10 @@ class Municipality(Section):
         lists = [x.code for x in self.exclusions]
         if len(set(lists)) != len(lists):
             raise ValueError("exclusion list codes must be unique")
+        if self.scoring.minors_points and not self.brp.enabled:
+            # Without the BRP no household has minors: the rule would silently do nothing.
+            raise ValueError("scoring.minors_points gebruikt de BRP: zet brp.enabled aan (met "
+                             "brp.personen_url) of zet minors_points op 0")
         return self
 
     @cached_property

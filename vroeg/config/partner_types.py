@@ -32,6 +32,11 @@ class PartnerTypeRules(Section):
     #: Amounts (euros) above this are implausible for this type (on top of
     #: validation.max_amount); checked at validation only.
     max_amount: float | None = Field(None, gt=0)
+    #: What the partner must have done before it may signal that no delivered row shows (the
+    #: Belastingdienst: a formal reminder). Shown on the algorithm card; not checked.
+    condition: str | None = None
+    #: Where the rule is laid down (the convenant, a Staatscourant), for the algorithm card.
+    source: str | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> PartnerTypeRules:
@@ -45,21 +50,41 @@ class PartnerTypeRules(Section):
 
     @property
     def empty(self) -> bool:
+        """No rule a row can be checked against (a condition or a source alone is not one)."""
         return all(v is None for v in (self.min_days, self.max_days, self.min_amount,
                                        self.max_amount))
 
 
+_CONVENANT = "Landelijk Convenant Vroegsignalering"
+_REGELING = "Tijdelijke regeling signaal betalingsachterstanden"
+
 #: The windows of the Landelijk Convenant Vroegsignalering (docs/domain.md): rent, energy and
 #: water from 30 days in arrears; health insurers between 30 and 100 days; the CAK after more
-#: than six months; DUO from EUR 270. Other types signal "per agreement": no rules until a
-#: municipality sets them.
+#: than six months; DUO from EUR 270. The partner types the Tijdelijke regeling added since 2024:
+#: the CAK's own contribution (Wmo/Wlz) from EUR 100 with the oldest claim at least five months
+#: old (Stcrt. 2024, 10148), the Belastingdienst from EUR 600 after a formal reminder (Stcrt.
+#: 2025, 17636). Dienst Toeslagen (same Staatscourant) and the mortgage lenders of the Hypotheek
+#: experiment signal per agreement: no published window or amount, so none here (a municipality
+#: sets its agreement's under `partner_types`); their entries only name the source. Overige has
+#: no rules until a municipality sets them.
 DEFAULT_PARTNER_TYPE_RULES: dict[str, PartnerTypeRules] = {
-    "Huur": PartnerTypeRules(min_days=30),
-    "Energie": PartnerTypeRules(min_days=30),
-    "Water": PartnerTypeRules(min_days=30),
-    "Zorg": PartnerTypeRules(min_days=30, max_days=100),
-    "CAK Zorgverzekeringen": PartnerTypeRules(min_days=183),
-    "DUO": PartnerTypeRules(min_amount=270),
+    "Huur": PartnerTypeRules(min_days=30, source=_CONVENANT),
+    "Energie": PartnerTypeRules(min_days=30, source=_CONVENANT),
+    "Water": PartnerTypeRules(min_days=30, source=_CONVENANT),
+    "Zorg": PartnerTypeRules(min_days=30, max_days=100, source=_CONVENANT),
+    "CAK Zorgverzekeringen": PartnerTypeRules(min_days=183, source=_CONVENANT),
+    "DUO": PartnerTypeRules(min_amount=270, source=_REGELING),
+    # "At least five months": the shortest five calendar months (1 November to 1 April) are 151
+    # days, so no signal the regulation allows is refused.
+    "CAK Eigen bijdrage": PartnerTypeRules(min_days=151, min_amount=100,
+                                           source=f"{_REGELING} (Stcrt. 2024, 10148)"),
+    "Belastingdienst": PartnerTypeRules(min_amount=600, condition="na een formele aanmaning",
+                                        source=f"{_REGELING} (Stcrt. 2025, 17636)"),
+    "Dienst Toeslagen": PartnerTypeRules(condition="per afspraak met de gemeente",
+                                         source=f"{_REGELING} (Stcrt. 2025, 17636)"),
+    "Hypotheek": PartnerTypeRules(condition="per afspraak in het experiment (drie "
+                                            "geldverstrekkers, negen gemeenten)",
+                                  source=f"{_REGELING} (experiment hypotheekverstrekkers)"),
 }
 
 
@@ -73,6 +98,7 @@ def with_defaults(given: dict[str, PartnerTypeRules]) -> dict[str, PartnerTypeRu
 # The old keys
 # --------------------------------------------------------------------------------------------
 
+_OLD_DEFAULT_TYPES = ("Huur", "Energie", "Water", "Zorg", "CAK Zorgverzekeringen", "DUO")
 _OLD_KEYS = ("validation.partner_types", "scoring.signal_rules", "scoring.default_signal_rule")
 
 
@@ -96,8 +122,10 @@ def _disagreeing(data: dict) -> list[str]:
     if not isinstance(validation, dict) or not isinstance(scoring, dict):
         return []
     # The old meanings: a validation entry replaced its type's default; the scoring entries
-    # replaced the whole default list.
-    defaults = {t: r.model_dump() for t, r in DEFAULT_PARTNER_TYPE_RULES.items()}
+    # replaced the whole default list. The old defaults were the convenant's six types (the
+    # types added since 2024 had no default then).
+    defaults = {t: r.model_dump() for t, r in DEFAULT_PARTNER_TYPE_RULES.items()
+                if t in _OLD_DEFAULT_TYPES}
     checked = {**defaults, **validation}
     return sorted(t for t in set(checked) | set(scoring)
                   if (_window(checked.get(t)) or (None,) * 3)

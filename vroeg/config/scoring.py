@@ -60,6 +60,11 @@ class Scoring(Section):
     partner_type_points: dict[str, int] = Field(
         default_factory=lambda: {
             "Huur": 30, "Energie": 20, "Water": 20, "Zorg": 10, "CAK Zorgverzekeringen": 25,
+            # The types added since 2024 (unconfirmed weights: no study compares them yet). A
+            # mortgage is the home, like rent; a tax or benefit debt, or six months of unpaid own
+            # contribution for care, is a sign of trouble like a health-insurance debt.
+            "Hypotheek": 30, "Belastingdienst": 15, "Dienst Toeslagen": 15,
+            "CAK Eigen bijdrage": 15,
         }
     )
     #: Points for partner types without an entry above.
@@ -69,6 +74,11 @@ class Scoring(Section):
     typical_monthly_bill: dict[str, float] = Field(
         default_factory=lambda: {
             "Huur": 650, "Energie": 180, "Water": 25, "Zorg": 150, "CAK Zorgverzekeringen": 190,
+            # Unconfirmed estimates for the types added since 2024: a monthly mortgage payment;
+            # the CAK's own contribution (the Wmo subscription rate is about EUR 22 a month, a
+            # Wlz contribution hundreds); a monthly instalment of a tax or benefit claim.
+            "Hypotheek": 1000, "CAK Eigen bijdrage": 100, "Belastingdienst": 250,
+            "Dienst Toeslagen": 150,
         }
     )
     other_typical_monthly_bill: float = Field(100, gt=0)
@@ -88,6 +98,9 @@ class Scoring(Section):
     age_group_points: dict[str, int] = Field(default_factory=dict)
     #: A lower (or higher) household minimum for a household with someone in the age group.
     age_group_minimum_amount: dict[str, float] = Field(default_factory=dict)
+    #: Points for a household with minors according to the BRP (off by default: 0); needs
+    #: "household_minors" in features and the BRP link on (brp.enabled).
+    minors_points: int = Field(0, ge=0)
     advice: AdviceTerms = AdviceTerms()
 
     @field_validator("partner_type_points", "typical_monthly_bill")

@@ -478,3 +478,43 @@ class Notification(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     #: Why it was not sent: "geen e-mail ingesteld" or the error's type.
     send_error: Mapped[str | None] = mapped_column(String(200))
+
+
+# ----------------------------------------------------------------------------------------------
+# The DDAS API (issue 15): every request CBS makes, answered or refused.
+# ----------------------------------------------------------------------------------------------
+
+
+class DdasRequest(Base):
+    """One request to `POST /gegevens`, answered or refused. Who asked (certificate and token
+    subject), what for (period, organisation, page) and what went back (counts and the SHA-256
+    of the body as sent); never a BSN, an address or a signal's content. The organisation is
+    kept only when it named one the installation serves (it is the caller's free text)."""
+
+    __tablename__ = "ddas_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now,
+                                                     index=True)
+    #: The audit trail's trace id of the answer (its lines per municipality share it).
+    trace_id: Mapped[str] = mapped_column(String(32))
+    #: Subject DN of the client's TLS certificate and its SHA-256 fingerprint (hex).
+    client_subject: Mapped[str | None] = mapped_column(String(255))
+    client_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: `sub` of the access token (when one was valid).
+    token_subject: Mapped[str | None] = mapped_column(String(255))
+    #: Subject DN of the certificate that signed the request (when its signature was valid).
+    signer_subject: Mapped[str | None] = mapped_column(String(255))
+    van: Mapped[dt.date | None] = mapped_column(Date)
+    tot: Mapped[dt.date | None] = mapped_column(Date)
+    organisatie: Mapped[str | None] = mapped_column(String(200))
+    page: Mapped[int | None] = mapped_column(Integer)
+    page_size: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[int] = mapped_column(Integer)
+    #: Fsc-Error-Code of a refusal, or a short reason of our own (never a value of the request).
+    fout: Mapped[str | None] = mapped_column(String(64))
+    signalen: Mapped[int | None] = mapped_column(Integer)
+    zaken: Mapped[int | None] = mapped_column(Integer)
+    total_records: Mapped[int | None] = mapped_column(Integer)
+    response_sha256: Mapped[str | None] = mapped_column(String(64))
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
