@@ -5,9 +5,11 @@
     .venv/bin/python -m bench --scenario large --profile          # + py-spy profile per step
 
 For each scenario: generate the standard-format file, then run in separate processes
-(bench/phase.py) our steps one by one, the DuckDB floor, the pandas peer, and the two flows
-through Prefect against a server started once beforehand. Prints per-step tables and the targets,
-and writes everything as JSON (bench/results/latest.json). See docs/benchmark.md.
+(bench/phase.py) our steps one by one, the floor (bench/floor.py), the pandas peer, and the two
+flows through Prefect against a server started once beforehand. The interactive scenario times
+`vroeg ingest` and `vroeg run` as cold commands against a plain script (bench/interactive.py).
+Prints per-step tables and the targets, and writes everything as JSON
+(bench/results/latest.json). See docs/benchmark.md.
 """
 
 from __future__ import annotations
@@ -53,8 +55,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="signals in the small scenario: one month of a municipality of "
                         "100,000 inhabitants (default 450)")
     p.add_argument("--months", type=int, default=12, help="months in the large scenario")
-    p.add_argument("--scenario", choices=("small", "large", "portal", "ddas-api", "all"),
-                   default="all")
+    p.add_argument("--scenario",
+                   choices=("small", "large", "portal", "interactive", "ddas-api", "all"),
+                   nargs="+", default=["all"], help="one or more scenarios (default: all)")
     p.add_argument("--portal-signals", type=int, default=PORTAL_SIGNALS,
                    help="signals (one month) in the portal scenario (default 30,000)")
     p.add_argument("--ddas-api-signals", type=int, default=DDAS_API_SIGNALS,
@@ -105,6 +108,25 @@ def _phase(name: str, scenario_dir: Path, csv: Path, env: dict, console: Console
     return result
 
 
+def _interactive(scenario_dir: Path, env: dict, municipality, seed: int,
+                 console: Console) -> dict:
+    """Issue 14's commands as a person runs them (bench/interactive.py). The commands validate
+    against today's date, so the delivery is of the last complete month before today."""
+    from bench import interactive
+    from scoring.score import Period
+
+    month = str(Period.of(municipality))
+    console.print(f"[bold]interactive[/bold]: {interactive.SIGNALS} signals of {month}; plain "
+                  "script, vroeg ingest, vroeg run, plain script (cold processes) ...", end="")
+    gen = generate(municipality, scenario_dir / "levering.csv", signals=interactive.SIGNALS,
+                   months=1, end=month,
+                   households=round(interactive.SIGNALS * SMALL_HOUSEHOLDS_SHARE), seed=seed)
+    started = time.perf_counter()
+    result = interactive.run(scenario_dir, env, gen.path, month, ROOT)
+    console.print(f" {time.perf_counter() - started:.1f} s")
+    return {"signals": interactive.SIGNALS, "generate": gen.as_dict(), "interactive": result}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 160)
@@ -119,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         **OFFLINE,  # the phases and the Prefect server it starts: no telemetry (vroeg/process.py)
         "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     })
-    chosen = (["large", "small", "portal", "ddas-api"] if args.scenario == "all"
-              else [args.scenario])
+    chosen = (["interactive", "large", "small", "portal", "ddas-api"] if "all" in args.scenario
+              else list(dict.fromkeys(args.scenario)))
     py_spy = None
     if args.profile:
         from bench.profile import available
@@ -135,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
     municipality = load_municipality(Home(workdir), "0080")
     results: dict = {
-        "benchmark": "vroegsignalering pipeline (issue 9)",
+        "benchmark": "vroegsignalering pipeline (issues 9 and 14)",
         "machine": machine.info(ROOT),
         "settings": {"scenarios": chosen, "signals": args.signals,
                      "small_signals": args.small_signals, "months": args.months,
@@ -147,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     server = None
     try:
-        if not args.no_prefect and set(chosen) - {"portal", "ddas-api"}:  # these need none
+        if not args.no_prefect and set(chosen) & {"large", "small"}:  # the others need none
             from bench import prefect_server
 
             console.print("Starting a Prefect server (not counted) ...", end="")
@@ -168,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
                     "signals": args.portal_signals, "generate": gen.as_dict(),
                     "portal": _phase("portal", scenario_dir, gen.path, env, console,
                                      extra=("--coordinators", str(args.coordinators)))}
+                continue
+            if name == "interactive":
+                results["scenarios"][name] = _interactive(scenario_dir, env, municipality,
+                                                          args.seed, console)
                 continue
             if name == "ddas-api":
                 signals = args.ddas_api_signals
@@ -226,9 +252,15 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
 
     m = results["machine"]
+    method = next((s["steps"]["memory_method"] for s in results["scenarios"].values()
+                   if "steps" in s), None)
     console.print(f"\nMachine: {m['cores']} cores, {m['ram_gb']} GB RAM, {m['cpu']}; Python "
-                  f"{m['python']}; memory: "
-                  f"{results['scenarios'][chosen[0]].get('steps', {}).get('memory_method')}")
+                  f"{m['python']}; memory: {method}")
+    # Every ratio below was measured with the machine this busy (1, 5, 15 minute averages).
+    console.print("Load average at start: "
+                  + ", ".join(f"{x:.1f}" for x in m.get("load_average_at_start") or [])
+                  + "; at end: "
+                  + ", ".join(f"{x:.1f}" for x in m.get("load_average_at_end") or []))
     busy = max((m.get("load_average_at_start") or [0])[0],
                (m.get("load_average_at_end") or [0])[0])
     if busy > 0.5 * m["cores"]:
@@ -241,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in chosen:
         if name == "portal":
             report.print_portal(console, results["scenarios"][name])
+            continue
+        if name == "interactive":
+            report.print_interactive(console, results["scenarios"][name])
             continue
         if name == "ddas-api":
             report.print_ddas_api(console, results["scenarios"][name])

@@ -53,12 +53,6 @@ from vroeg.safety import scrubbed
 #: standard format is about 250 MB).
 MAX_DELIVERY_BYTES = 1024 * 1024 * 1024
 
-#: Identities are sealed into the vault this many at a time, so a delivery of a million signals
-#: never holds a million sealed records in memory at once. Each batch is an upsert: a batch
-#: repeated after a failure changes nothing.
-VAULT_BATCH = 50_000
-
-
 def receive_bytes(ctx: Context, data: bytes, filename: str, partner_id: str,
                   flow_run_id: str | None = None, channel: str = "bestand") -> Received:
     """Archive the original bytes (encrypted, named by SHA-256), then register the delivery."""
@@ -208,9 +202,10 @@ def pseudonymise_step(gemeente: str, delivery_id: str, clean: pl.DataFrame,
             "pseudonimisering", trace_id, levering=delivery_id,
             sleutelversie=ctx.keys.version) as op:
         result = pseudonymise(clean, ctx.keys)
-        stored = 0
-        for offset in range(0, result.identities.height, VAULT_BATCH):
-            stored += ctx.vault.store(result.identities.slice(offset, VAULT_BATCH))
+        # One call, one transaction: the vault seals in chunks (a million sealed records are
+        # never in memory at once) and builds its indexes once for a large delivery; an upsert,
+        # so a step repeated after a failure changes nothing.
+        stored = ctx.vault.store(result.identities)
         op.attributes.update(rijen=clean.height, kluis=stored, invoer_sha256=frame_sha256(clean),
                              uitvoer_sha256=frame_sha256(result.facts))
     return result.facts

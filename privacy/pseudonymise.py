@@ -8,7 +8,7 @@ pseudonyms, and carries its key version as a prefix ("k1_...") so a rotation can
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 from dataclasses import dataclass
 
 import polars as pl
@@ -40,25 +40,56 @@ class Pseudonymised:
     identities: pl.DataFrame
 
 
+_BLOCK = 64  # SHA-256's block size in bytes
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """The inner and outer padded keys of HMAC-SHA256 (RFC 2104, section 2): the key (hashed
+    first when longer than a block) padded with zeros to the block, XOR 0x36 and XOR 0x5C."""
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    block = key.ljust(_BLOCK, b"\0")
+    return bytes(b ^ 0x36 for b in block), bytes(b ^ 0x5C for b in block)
+
+
 class Pseudonymiser:
     def __init__(self, keys: KeyRing):
         self._key = keys.derive("pseudoniem")
         self.version = keys.version
         self._prefix = f"k{keys.version}_"
+        # HMAC's two padded-key blocks hashed once: per value only copies of the two pre-keyed
+        # states are updated. The same MAC as hmac.digest (RFC 2104; a test compares them),
+        # about twice as fast on short values (docs/benchmark.md).
+        ipad, opad = hmac_pads(self._key)
+        self._inner, self._outer = hashlib.sha256(ipad), hashlib.sha256(opad)
+
+    def _mac(self, message: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
 
     def one(self, domain: str, value: str) -> str:
-        mac = hmac.digest(self._key, f"{domain}\x1f{value}".encode(), "sha256")
+        mac = self._mac(f"{domain}\x1f{value}".encode())
         return self._prefix + mac[:PSEUDONYM_BYTES].hex()
 
     def series(self, domain: str, values: pl.Series) -> pl.Series:
-        # hmac.digest is the C one-shot path; a list comprehension over it is far faster than
-        # map_elements and keeps the MAC a real HMAC (see bench/ for the figures).
-        key, prefix, tag = self._key, self._prefix, f"{domain}\x1f"
-        out = [
-            None if v is None
-            else prefix + hmac.digest(key, (tag + v).encode(), "sha256")[:PSEUDONYM_BYTES].hex()
-            for v in values.to_list()
-        ]
+        # A list comprehension over pre-keyed hashlib states is far faster than map_elements
+        # and keeps the MAC a real HMAC (see bench/ for the figures).
+        inner_state, outer_state = self._inner, self._outer
+        prefix, tag = self._prefix, f"{domain}\x1f"
+        out = []
+        append = out.append
+        for v in values.to_list():
+            if v is None:
+                append(None)
+                continue
+            inner = inner_state.copy()
+            inner.update((tag + v).encode())
+            outer = outer_state.copy()
+            outer.update(inner.digest())
+            append(prefix + outer.digest()[:PSEUDONYM_BYTES].hex())
         return pl.Series(values.name, out, dtype=pl.String)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -75,6 +75,22 @@ rekey_map = Table(
 )
 
 _CHUNK = 5000
+#: A batch at least 1/_REBUILD_SHARE of the vault's rows is stored with the secondary indexes
+#: dropped and built again after it (see Vault._store_sqlite; figures in docs/benchmark.md).
+_REBUILD_SHARE = 4
+
+#: The columns that find a record, before its sealed identity.
+_KEY_COLUMNS = ("signaal_pseudoniem", "huishouden_pseudoniem", "persoon_pseudoniem",
+                "sleutelversie")
+#: The columns `store` writes, in the order of its rows.
+_STORED_COLUMNS = ("signaal_pseudoniem", "huishouden_pseudoniem", "persoon_pseudoniem",
+                   "sleutelversie", "verzegeld", "opgeslagen")
+#: The upsert on SQLite, as the sqlite3 driver takes it: a re-sent signal replaces its identity
+#: snapshot (the newest address and phone win), as Vault._upsert does on other databases.
+_SQLITE_UPSERT = (
+    f"INSERT INTO identiteiten ({', '.join(_STORED_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (signaal_pseudoniem) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _STORED_COLUMNS[1:]))
 #: SQLite page cache of a vault connection, in KiB.
 _CACHE_KIB = 256 * 1024
 
@@ -92,6 +108,11 @@ def _engine(url: str) -> Engine:
             dbapi_connection.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
     # The vault's tables are created here; they have no history of migrations yet.
     metadata.create_all(eng)
+    # create_all leaves an existing table's indexes alone; a bulk store drops and rebuilds the
+    # secondary ones in one transaction, so they are there, but a vault is never left without.
+    with eng.begin() as connection:
+        for index in identities.indexes:
+            index.create(connection, checkfirst=True)
     return eng
 
 
@@ -116,6 +137,15 @@ def _identity_json(frame: pl.DataFrame) -> list[str]:
         return frame.select(pl.struct(pl.all()).struct.json_encode()).to_series().to_list()
     return [json.dumps(record, default=_json_default, ensure_ascii=False)
             for record in frame.iter_rows(named=True)]
+
+
+def _prepared(frame: pl.DataFrame) -> pl.DataFrame:
+    """The pseudonyms, key version and identity columns of each row, in the order they are
+    stored: by signal pseudonym, so the primary key's index grows in order instead of at
+    random places, which spares the database most of its page splits."""
+    carried = [*IDENTITY_COLUMNS, *(c for c in REKEY_COLUMNS if c in frame.columns)]
+    return frame.select(*_KEY_COLUMNS, *carried).sort(
+        "signaal_pseudoniem", maintain_order=True)  # a repeat: the last wins
 
 
 class Vault:
@@ -155,46 +185,72 @@ class Vault:
 
         In bulk: the identities are encoded as JSON by polars (one vectorised pass, no dict per
         row), each is sealed with AES-GCM under its own random nonce and bound to its pseudonym
-        and key version, and the rows go to the database as one executemany per chunk.
+        and key version, and the rows go to the database as one executemany per chunk, all in
+        one transaction.
         """
         if frame.is_empty():
             return 0
-        now = dt.datetime.now(dt.UTC)
-        carried = [*IDENTITY_COLUMNS, *(c for c in REKEY_COLUMNS if c in frame.columns)]
-        plains = _identity_json(frame.select(carried))
-        # Inserted in pseudonym order: the primary key's index then grows at its end instead of
-        # at random places, which spares the database most of its page splits.
-        keys = frame.select("signaal_pseudoniem", "huishouden_pseudoniem", "persoon_pseudoniem",
-                            "sleutelversie").with_columns(pl.Series("_plain", plains))
-        keys = keys.sort("signaal_pseudoniem", maintain_order=True)  # a repeat: the last wins
-        nonces = os.urandom(12 * keys.height)  # one system call for all rows
+        keys = _prepared(frame)
         with self._engine.begin() as connection:
-            # The upsert compiled once and sent to the driver as one executemany per chunk of
-            # plain tuples: SQLAlchemy's per-value processing cost more than SQLite's insert.
-            # The only values it would process are the timestamp (the same for every row,
-            # processed here once) and the sealed bytes (which every driver takes as they are).
-            compiled = self._upsert().compile(dialect=connection.dialect)
-            stamp = identities.c.opgeslagen.type.bind_processor(connection.dialect)
-            stored = stamp(now) if stamp else now
-            names = list(compiled.positiontup) if compiled.positional else None
-            chunk: list = []
-            for i, (signal, household, person, version, plain) in enumerate(keys.iter_rows()):
-                row = {
-                    "signaal_pseudoniem": signal,
-                    "huishouden_pseudoniem": household,
-                    "persoon_pseudoniem": person,
-                    "sleutelversie": version,
-                    "verzegeld": self._seal_plain(signal, version, plain.encode(),
-                                                  nonces[12 * i:12 * i + 12]),
-                    "opgeslagen": stored,
-                }
-                chunk.append(tuple(row[n] for n in names) if names else row)
-                if len(chunk) >= _CHUNK:
-                    connection.exec_driver_sql(compiled.string, chunk)
-                    chunk = []
-            if chunk:
-                connection.exec_driver_sql(compiled.string, chunk)
+            if connection.dialect.name == "sqlite":
+                self._store_sqlite(connection, keys)
+            else:
+                self._store_other(connection, keys)
         return keys.height
+
+    def _sealed_rows(self, keys: pl.DataFrame) -> Iterable[list[tuple]]:
+        """(signal, household, person, version, sealed) per row, in chunks of _CHUNK: the
+        identities are encoded as JSON (by polars, one vectorised pass per chunk) and sealed a
+        chunk at a time, so those of a large batch are never all in memory at once."""
+        for offset in range(0, keys.height, _CHUNK):
+            part = keys.slice(offset, _CHUNK)
+            plains = _identity_json(part.drop(_KEY_COLUMNS))
+            nonces = os.urandom(12 * part.height)  # one system call per chunk
+            yield [
+                (signal, household, person, version,
+                 self._seal_plain(signal, version, plain.encode(), nonces[12 * i:12 * i + 12]))
+                for i, ((signal, household, person, version), plain) in enumerate(
+                    zip(part.select(_KEY_COLUMNS).iter_rows(), plains, strict=True))
+            ]
+
+    def _store_sqlite(self, connection, keys: pl.DataFrame) -> None:
+        """The upsert through the sqlite3 driver itself, with a column list; the timestamp is
+        converted to text once (the same for every row).
+
+        A batch that is large next to the vault is inserted with only the primary key in place
+        and the two secondary indexes (household, person) are built again after it, in the same
+        transaction: SQLite builds an index from sorted keys in one pass, while inserting into it
+        row by row at random pseudonyms costs a page split here and there for every row.
+        """
+        raw = connection.connection.driver_connection
+        if not raw.in_transaction:
+            # The sqlite3 module opens a transaction only before the first INSERT: the indexes
+            # must be dropped inside it, so that a failed batch leaves them as they were.
+            raw.execute("BEGIN")
+        # The text the sqlite3 driver's datetime adapter made of the timestamp row by row (what
+        # earlier batches stored, read back as an aware time), made once for the batch.
+        stored = dt.datetime.now(dt.UTC).isoformat(" ")
+        rebuild = keys.height * _REBUILD_SHARE >= (
+            raw.execute("SELECT coalesce(max(rowid), 0) FROM identiteiten").fetchone()[0])
+        if rebuild:
+            for index in identities.indexes:
+                raw.execute(f'DROP INDEX IF EXISTS "{index.name}"')  # our own constant names
+        for chunk in self._sealed_rows(keys):
+            raw.executemany(_SQLITE_UPSERT, [(*row, stored) for row in chunk])
+        if rebuild:
+            for index in identities.indexes:
+                index.create(connection, checkfirst=True)
+
+    def _store_other(self, connection, keys: pl.DataFrame) -> None:
+        # The upsert compiled once and sent to the driver as one executemany per chunk of
+        # plain tuples: SQLAlchemy's per-value processing cost more than the insert itself.
+        compiled = self._upsert().compile(dialect=connection.dialect)
+        stored = dt.datetime.now(dt.UTC)  # the driver takes it as it is (PostgreSQL)
+        names = list(compiled.positiontup) if compiled.positional else None
+        for chunk in self._sealed_rows(keys):
+            rows = [dict(zip(_STORED_COLUMNS, (*row, stored), strict=True)) for row in chunk]
+            connection.exec_driver_sql(
+                compiled.string, [tuple(r[n] for n in names) for r in rows] if names else rows)
 
     def _upsert(self):
         dialect = self._engine.dialect.name
@@ -241,23 +297,39 @@ class Vault:
             audit.subjects("heridentificatie", trace_id, parent, pairs, doel=purpose,
                            **attributes)
         found: dict[str, list[dict]] = {h: [] for h in wanted}
-        with self._engine.connect() as connection:
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start:start + _CHUNK]
-                result = connection.execute(
-                    select(identities).where(identities.c.huishouden_pseudoniem.in_(chunk))
-                )
-                for row in result.mappings():
-                    if only is not None and row["persoon_pseudoniem"] not in only:
-                        continue
-                    if chosen is not None and row["signaal_pseudoniem"] not in chosen:
-                        continue
-                    identity = self.open(row["signaal_pseudoniem"], row["sleutelversie"],
-                                         row["verzegeld"])
-                    identity["signaal_pseudoniem"] = row["signaal_pseudoniem"]
-                    identity["persoon_pseudoniem"] = row["persoon_pseudoniem"]
-                    found[row["huishouden_pseudoniem"]].append(identity)
+        for signal, household, person, version, sealed in self._sealed_of_households(wanted):
+            if only is not None and person not in only:
+                continue
+            if chosen is not None and signal not in chosen:
+                continue
+            identity = self.open(signal, version, sealed)
+            identity["signaal_pseudoniem"] = signal
+            identity["persoon_pseudoniem"] = person
+            found[household].append(identity)
         return found
+
+    def _sealed_of_households(self, households: list[str]) -> Iterator[tuple]:
+        """(signal, household, person, key version, sealed) of every record of the households.
+
+        On SQLite through the sqlite3 driver: SQLAlchemy's row objects cost more than the
+        lookups when a list of thousands of households is published.
+        """
+        columns = (identities.c.signaal_pseudoniem, identities.c.huishouden_pseudoniem,
+                   identities.c.persoon_pseudoniem, identities.c.sleutelversie,
+                   identities.c.verzegeld)
+        with self._engine.connect() as connection:
+            raw = (connection.connection.driver_connection
+                   if connection.dialect.name == "sqlite" else None)
+            for start in range(0, len(households), _CHUNK):
+                chunk = households[start:start + _CHUNK]
+                if raw is not None:
+                    yield from raw.execute(
+                        f"SELECT {', '.join(c.name for c in columns)} FROM identiteiten "
+                        f"WHERE huishouden_pseudoniem IN ({', '.join('?' * len(chunk))})",
+                        chunk)  # only placeholders are formatted in; the values are bound
+                else:
+                    yield from connection.execute(
+                        select(*columns).where(identities.c.huishouden_pseudoniem.in_(chunk)))
 
     def index(self, *, persons: Iterable[str] = (), households: Iterable[str] = (),
               signals: Iterable[str] = ()) -> list[IndexRow]:

@@ -1,17 +1,13 @@
--- Purpose: floor of "read": split the standard CSV and parse it into typed columns beside the
---          text, like connectors.read_table + map_to_standard + parse (same rules, same outputs).
--- Grain:   one row per data row of the file. Inputs: the file ($path), pc4_team, partner_names.
+-- Purpose: the floor's typing of the read text (between "read" and "validate", not counted):
+--          trim and parse into typed columns beside the text, like map_to_standard + parse (same
+--          rules, same outputs).
+-- Grain:   one row per data row of the file. Inputs: raw_csv (the text as polars read it, all
+--          columns text, with its file line number bron_rij), pc4_team, partner_names.
 -- Personal data: yes (in memory only: the floor's working database is not written to disk).
 CREATE TABLE parsed AS
-WITH source AS (
-    SELECT row_number() OVER () + 1 AS bron_rij, *
-    FROM read_csv($path, delim = ';', quote = '"', escape = '"', header = true,
-                  all_varchar = true, encoding = 'utf-8')
-),
-
-trimmed AS (
+WITH trimmed AS (
     SELECT bron_rij, nullif(trim(COLUMNS(* EXCLUDE (bron_rij))), '')
-    FROM source
+    FROM raw_csv
 ),
 
 typed AS (

@@ -3,8 +3,13 @@
 -- Inputs:  written by load/insert_signals.sql and load/update_signals.sql only.
 -- Personal data: none in clear. Pseudonyms (keyed HMAC) for signal, household and person; the
 --          wijkteam and a coarse age group stand in for address and date of birth.
+-- Keys:    one row per signal_pseudoniem, guaranteed by the load (load/classify_staging.sql and
+--          load/insert_signals.sql insert only pseudonyms not yet in the table, from a staging
+--          frame deduplicated first), so no PRIMARY KEY: DuckDB's index over random pseudonyms
+--          made a bulk load about four times slower (docs/benchmark.md). Warehouses created
+--          before keep theirs.
 CREATE TABLE IF NOT EXISTS signals (
-    signaal_pseudoniem     VARCHAR PRIMARY KEY,
+    signaal_pseudoniem     VARCHAR NOT NULL,
     huishouden_pseudoniem  VARCHAR NOT NULL,
     persoon_pseudoniem     VARCHAR NOT NULL,
     sleutelversie          INTEGER NOT NULL,

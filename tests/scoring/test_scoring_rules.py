@@ -416,9 +416,13 @@ def test_compact_keeps_live_data_and_drops_deleted_rows_from_the_file(tmp_path, 
     assert b"k1_s1999" not in data and b"k1_h1999" not in data
     with warehouse.connect(path, write=True) as con:
         assert con.execute("SELECT signaal_pseudoniem FROM signals").fetchall() == [("k1_s7",)]
-        # The primary key came along: the same signal cannot be inserted twice.
+        # The table's definition came along: a signal still needs its pseudonym, and a new
+        # row still starts at version 1.
         with pytest.raises(duckdb.ConstraintException):
-            con.execute("INSERT INTO signals SELECT * FROM signals")
+            con.execute("INSERT INTO signals (signaal_pseudoniem) VALUES (NULL)")
+        assert con.execute(
+            "SELECT column_default FROM duckdb_columns() WHERE table_name = 'signals' "
+            "AND column_name = 'versie'").fetchone() == ("1",)
 
 
 def test_key_rotation_and_erasure_keep_the_counted_signals_of_scores_in_step(con, municipality):
