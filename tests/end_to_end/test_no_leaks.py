@@ -307,6 +307,43 @@ def test_notifications_name_no_file(canary_run):
 # The search works
 # ---------------------------------------------------------------------------------------------
 
+# Before the tests below that open the home's databases in this process: with this process's
+# own connections and byte-wise reads of the same files (the leak search), the register row the
+# API's process wrote was found missing afterwards (closing a raw file handle drops SQLite's
+# POSIX locks for the whole process). The API runs as CBS would reach it: no other user of the
+# files in between.
+def test_the_ddas_api_keeps_the_canary_to_its_answer(canary_run):
+    """CBS fetches the canary's period through the DDAS API (`vroeg ddas-api serve` as a process
+    of its own on the canary run's home, with a test set). The answer holds the canary's BSN
+    (what CBS receives: positive control); the register of requests, the audit trail, the
+    server's log and the rest of the installation hold no canary value."""
+    from scoring.score import Period
+    from tests.ddas_api import cbs
+    from vroeg.opsdb import ddas_requests
+    from vroeg.settings import Home
+
+    folders, result = canary_run["folders"], canary_run["result"]
+    database = Home(folders["home"]).database_url
+    period = Period.parse(result["periode"])
+    pki = cbs.make_test_set(canary_run["base"] / "ddas-pki")
+    log = folders["uitvoer"] / "ddas-api.log"
+    with cbs.api_process(folders["home"], pki, log) as url:
+        response = cbs.Cbs(url, pki).post({
+            "aanleverperiodeStartdatum": period.start.isoformat(),
+            "aanleverperiodeEinddatum": (period.end - dt.timedelta(days=1)).isoformat(),
+            "pageSize": 50_000})
+    assert response.status_code == 200, response.text
+    assert CANARIES["bsn"] in response.text  # positive control: CBS does receive it
+    rows = ddas_requests.recent(database)
+    assert rows and rows[0].status == 200 and rows[0].signalen
+    canaries = list(CANARIES.values())
+    assert "ddas-api 200" in log.read_text()
+    assert not scan_bytes(log.read_bytes(), canaries, str(log))
+    findings, _ = scan_tree(folders["home"], canaries)
+    leaks = _leaks(canary_run, findings)
+    assert not leaks, _report(leaks)
+
+
 def test_the_search_finds_planted_values_in_every_encoding(tmp_path):
     surname, bsn, email = CANARIES["achternaam"], CANARIES["bsn"], CANARIES["email"]
     for i, prefix in enumerate((b"", b"x", b"xy")):  # every base64 alignment
@@ -491,37 +528,6 @@ def test_reporting_outputs_carry_no_canary(canary_run, tmp_path, monkeypatch):
     assert not findings, "\n".join(f"{f.encoding}: {f.canary} in {f.where}" for f in findings)
     assert not scan_bytes(feedback_file.read_bytes(), canaries, str(feedback_file))
     # The whole installation after the three commands: only the canary's visit list.
-    findings, _ = scan_tree(folders["home"], canaries)
-    leaks = _leaks(canary_run, findings)
-    assert not leaks, _report(leaks)
-
-
-def test_the_ddas_api_keeps_the_canary_to_its_answer(canary_run):
-    """CBS fetches the canary's period through the DDAS API (`vroeg ddas-api serve` as a process
-    of its own on the canary run's home, with a test set). The answer holds the canary's BSN
-    (what CBS receives: positive control); the register of requests, the audit trail, the
-    server's log and the rest of the installation hold no canary value."""
-    from scoring.score import Period
-    from tests.ddas_api import cbs
-    from vroeg.opsdb import ddas_requests
-    from vroeg.settings import Home
-
-    folders, result = canary_run["folders"], canary_run["result"]
-    period = Period.parse(result["periode"])
-    pki = cbs.make_test_set(canary_run["base"] / "ddas-pki")
-    log = folders["uitvoer"] / "ddas-api.log"
-    with cbs.api_process(folders["home"], pki, log) as url:
-        response = cbs.Cbs(url, pki).post({
-            "aanleverperiodeStartdatum": period.start.isoformat(),
-            "aanleverperiodeEinddatum": (period.end - dt.timedelta(days=1)).isoformat(),
-            "pageSize": 50_000})
-    assert response.status_code == 200, response.text
-    assert CANARIES["bsn"] in response.text  # positive control: CBS does receive it
-    rows = ddas_requests.recent(Home(folders["home"]).database_url)
-    assert rows and rows[0].status == 200 and rows[0].signalen
-    canaries = list(CANARIES.values())
-    assert "ddas-api 200" in log.read_text()
-    assert not scan_bytes(log.read_bytes(), canaries, str(log))
     findings, _ = scan_tree(folders["home"], canaries)
     leaks = _leaks(canary_run, findings)
     assert not leaks, _report(leaks)
