@@ -222,7 +222,10 @@ class Vault:
         transaction: SQLite builds an index from sorted keys in one pass, while inserting into it
         row by row at random pseudonyms costs a page split here and there for every row.
         """
-        raw = connection.connection.driver_connection
+        with db.driver_errors(Store.VAULT):
+            self._store_sqlite_raw(connection, connection.connection.driver_connection, keys)
+
+    def _store_sqlite_raw(self, connection, raw, keys: pl.DataFrame) -> None:
         if not raw.in_transaction:
             # The sqlite3 module opens a transaction only before the first INSERT: the indexes
             # must be dropped inside it, so that a failed batch leaves them as they were.
@@ -323,10 +326,12 @@ class Vault:
             for start in range(0, len(households), _CHUNK):
                 chunk = households[start:start + _CHUNK]
                 if raw is not None:
-                    yield from raw.execute(
-                        f"SELECT {', '.join(c.name for c in columns)} FROM identiteiten "
-                        f"WHERE huishouden_pseudoniem IN ({', '.join('?' * len(chunk))})",
-                        chunk)  # only placeholders are formatted in; the values are bound
+                    with db.driver_errors(Store.VAULT):
+                        rows = raw.execute(
+                            f"SELECT {', '.join(c.name for c in columns)} FROM identiteiten "
+                            f"WHERE huishouden_pseudoniem IN ({', '.join('?' * len(chunk))})",
+                            chunk).fetchall()  # only placeholders are formatted in; values bound
+                    yield from rows
                 else:
                     yield from connection.execute(
                         select(*columns).where(identities.c.huishouden_pseudoniem.in_(chunk)))

@@ -15,6 +15,7 @@ retried (flows/policy.py).
 from __future__ import annotations
 
 import errno
+import sqlite3
 import sys
 import traceback
 from collections.abc import Iterator
@@ -155,6 +156,9 @@ def _fault(error: BaseException) -> Fault | None:
         cause = _SQLSTATE_CAUSES.get(sqlstate) or (
             Cause.UNREACHABLE if sqlstate.startswith("08") else None)
         return _known(cause or _cause_of_message(str(error.orig)), store)
+    if isinstance(error, sqlite3.Error):
+        # The sqlite3 driver used directly (vroeg.opsdb.db.driver_errors names the store).
+        return _known(_cause_of_message(str(error)), getattr(error, "vroeg_store", None))
     duckdb = _duckdb()
     if duckdb is not None and isinstance(error, duckdb.Error):
         return _known(_cause_of_message(str(error)), Store.WAREHOUSE)

@@ -103,15 +103,17 @@ def _is_local(record: dict) -> bool:
 
 
 def _prefect_server(env: dict, home: Path) -> tuple[subprocess.Popen, str]:
-    """Prefect's server as `vroeg serve` starts it (flows.temporary_server), with the hook; it
-    stops with this test's process at the latest."""
+    """Prefect's server as `vroeg serve` starts it (flows.temporary_server, with the settings
+    every process the project starts gets: vroeg.process.OFFLINE), with the hook; it stops with
+    this test's process at the latest."""
     from flows.prefect_env import free_port
     from flows.temporary_server import SERVER_ENV
+    from vroeg.process import OFFLINE
 
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "flows.temporary_server", str(os.getpid()), str(port)],
-        env={**env, **SERVER_ENV, "PREFECT_HOME": str(home)}, stdin=subprocess.DEVNULL,
+        env={**env, **OFFLINE, **SERVER_ENV, "PREFECT_HOME": str(home)}, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/api"
     deadline = time.monotonic() + 180

@@ -177,7 +177,7 @@ def test_run_with_a_missing_table_fails_at_once_in_one_sentence(tmp_path, monkey
     home, demo = demo_copy(tmp_path, monkeypatch)
     _forget_digests(home)
     connection = sqlite3.connect(home.root / "vault" / "0080.sqlite")
-    connection.execute("ALTER TABLE identiteiten DROP COLUMN opgeslagen")
+    connection.execute("ALTER TABLE identiteiten DROP COLUMN verzegeld")  # the sealed records
     connection.close()
 
     result = _vroeg(home, "run", "--period", demo["periode"], timeout=150)

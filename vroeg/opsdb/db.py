@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -98,6 +99,18 @@ def _busy_timeout_on_checkout(eng: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={int(_lock_wait['sqlite'])}")
         cursor.close()
+
+
+@contextmanager
+def driver_errors(store: Store) -> Iterator[None]:
+    """Around code that uses the sqlite3 driver itself (a fast path past SQLAlchemy): its errors
+    name the store, as SQLAlchemy's do through name_store, so that a failure says where
+    (vroeg.safety.fault_of) instead of ending in a traceback."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        error.vroeg_store = store
+        raise
 
 
 def name_store(eng: Engine, store: Store) -> None:
