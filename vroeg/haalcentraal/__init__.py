@@ -13,11 +13,12 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from openapi_core import Config, OpenAPI
-from openapi_core.datatypes import RequestParameters
-from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+if TYPE_CHECKING:
+    from openapi_core import OpenAPI
 
 FOLDER = Path(__file__).parent
 SPECS = {"personen": FOLDER / "personen-openapi-v2.7.yaml",
@@ -81,6 +82,10 @@ def _enforce_discriminators(spec: dict) -> dict:
 
 @cache
 def openapi(api: str) -> OpenAPI:
+    # openapi-core (a quarter of a second to import) only when the BRP is asked: a run with the
+    # link off, and every other command, does without it.
+    from openapi_core import Config, OpenAPI
+
     spec = yaml.safe_load(SPECS[api].read_text(encoding="utf-8"))
     spec["servers"] = [{"url": "/"}]
     # Error answers are RFC 7807 problem documents, which openapi-core does not read by itself.
@@ -95,8 +100,7 @@ class _Request:
     host_url: str = _HOST
     method: str = "post"
     content_type: str = CONTENT_TYPE
-    parameters: RequestParameters = field(default_factory=lambda: RequestParameters(
-        path={}, query=ImmutableMultiDict(), header=Headers(), cookie=ImmutableMultiDict()))
+    parameters: Any = field(default_factory=lambda: _no_parameters())
 
 
 @dataclass
@@ -104,7 +108,21 @@ class _Response:
     data: bytes
     status_code: int = 200
     content_type: str = CONTENT_TYPE
-    headers: Headers = field(default_factory=Headers)
+    headers: Any = field(default_factory=lambda: _headers())
+
+
+def _no_parameters() -> Any:
+    from openapi_core.datatypes import RequestParameters
+    from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+    return RequestParameters(path={}, query=ImmutableMultiDict(), header=Headers(),
+                             cookie=ImmutableMultiDict())
+
+
+def _headers() -> Any:
+    from werkzeug.datastructures import Headers
+
+    return Headers()
 
 
 def _why(exc: Exception) -> str:
