@@ -11,10 +11,14 @@ demo: $(STAMP)
 	$(BIN)/vroeg demo
 
 # The checks first (seconds), then the suite: lint, the layer contract (docs/design.md), tests.
+# The suite runs on one worker per core (pytest-xdist, at most 4), a test file per worker at a
+# time: most tests wait on subprocesses, servers and a browser, and one process left a 2-core
+# machine half idle (docs/development.md). --durations shows where the budget goes.
+PYTEST_ARGS ?= --numprocesses auto --maxprocesses 4 --dist loadfile --durations 15
 test: $(STAMP) browser office
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The portal's browser tests drive Debian's chromium through Playwright (`playwright install`
 # cannot download browsers here). Installed when missing and we may (root with apt-get);
