@@ -184,7 +184,9 @@ def test_only_the_needed_fields_are_asked_and_every_query_is_an_audit_line(stand
     assert outcome.zonder_brp is None
     assert outcome.counts() == {"brp_gevraagd": 3, "brp_overleden": 0, "brp_buiten_gemeente": 0,
                                 "brp_niet_op_adres": 0, "brp_bedrijfsnaam": 0,
-                                "brp_met_minderjarigen": 3}
+                                "brp_met_minderjarigen": 3, "brp_met_adresobject": 1}
+    # One spelling of the address: nobody is asked who lives at the address object.
+    assert not any(kind == "ZoekMetAdresseerbaarObjectIdentificatie" for kind, _ in asked)
 
 
 def test_the_standins_answers_follow_both_specs(standin):
