@@ -132,7 +132,12 @@ def check_run(con: duckdb.DuckDBPyConnection, ctx: Context, municipality: Munici
             run=run_id, reden="zelfde adresseerbaar object volgens de BRP")
     result = {"brp": "gebruikt" if outcome.zonder_brp is None else "niet gebruikt",
               **outcome.counts(), "brp_vragen": len(outcome.lines), "brp_redenen": reasons,
-              "brp_huishoudens_samengevoegd": sum(absorbed for _h, absorbed in merged)}
+              "brp_huishoudens_samengevoegd": sum(absorbed for _h, absorbed in merged),
+              "brp_punten_minderjarigen": con.execute(sql("model/run_minors_points"), {
+                  "run_id": run_id}).fetchone()[0],
+              # Whether minors give points at all (the municipality's rule, off by default).
+              "brp_minderjarigenregel": "household_minors" in municipality.scoring.features
+              and municipality.scoring.minors_points > 0}
     if outcome.zonder_brp is not None:
         result["brp_melding"] = outcome.zonder_brp
     return result
