@@ -383,6 +383,29 @@ def test_the_merge_is_in_the_audit_trail_and_asked_only_where_it_can_matter(brp_
     assert "burgerservicenummer" not in by_object[0]
 
 
+def test_subject_access_and_erasure_find_the_merged_household_by_the_other_spelling(brp_run):
+    """W asks what is held about "8913 AB 7, 1 hoog": the run's score of the merged household
+    (under V's key) is in the answer; erasing W takes the merged line off Oost's list in the
+    outbox, although that line may show V's spelling of the address."""
+    from governance.erasure import erase
+    from governance.subject import Query
+    from governance.subject_access import subject_access
+    from privacy.audit import new_trace_id
+    from privacy.context import context
+
+    run = brp_run["run"]
+    w = Query(postcode="8913AB", huisnummer="7", toevoeging="1 hoog")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("VROEG_HOME", str(brp_run["root"]))
+        report = subject_access(context("0080"), w, trace_id=new_trace_id())
+        mine = [s for s in report["scores"] if s["run_id"] == run["run"]]
+        assert [(s["signalen"], s["op_lijst"]) for s in mine] == [(2, True)]
+        erase(context("0080"), w, trace_id=new_trace_id())
+    names = [r["naam"] for r in _oost(run)]
+    assert not any("Boer" in n or "Hoekstra" in n for n in names)
+    assert "Piet Postma" in names  # the rest of the list stays
+
+
 def _facts(home) -> list[tuple]:
     con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
     try:
