@@ -1,5 +1,5 @@
 """`vroeg demo --brp`: the demo with the local BRP stand-in, as a user runs it (in this process,
-flows run directly), a small one: one month of 120 signals.
+flows run directly), a small one: one month of 60 signals.
 
 The stand-in registers the generator's synthetic residents (synthetic/brp_residents.py) and
 serves on a free port for the length of the run; the summary shows what the BRP changed, and the
@@ -33,7 +33,7 @@ def test_the_demo_with_the_brp_shows_what_the_brp_changed_and_leaves_no_link_beh
         home, direct_flows):
     from vroeg.config import load_municipality
 
-    result = runner.invoke(app, ["demo", "--brp", "--months", "1", "--signals-per-month", "120",
+    result = runner.invoke(app, ["demo", "--brp", "--months", "1", "--signals-per-month", "60",
                                  "--seed", "79"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     output = result.output
