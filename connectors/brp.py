@@ -397,18 +397,22 @@ class BrpClient:
             groups.setdefault((_postcode(signal.postcode), signal.huisnummer), []).append(key)
         changed: dict[str, BrpFacts] = {}
         for keys in groups.values():
-            spellings = {_addition_key(signals[k].huisletter, signals[k].toevoeging)
-                         for k in keys}
-            objects = sorted({facts[k].adresobject for k in keys
-                              if k in facts and facts[k].adresobject})
-            if len(spellings) < 2 or not objects:
+            spelling = {k: _addition_key(signals[k].huisletter, signals[k].toevoeging)
+                        for k in keys}
+            placed = [k for k in keys if k in facts and facts[k].adresobject]
+            objects = sorted({facts[k].adresobject for k in placed})
+            # A spelling that a placed signal has is that signal's household already.
+            known = {spelling[k] for k in placed}
+            if len(set(spelling.values())) < 2 or not objects:
                 continue
             for key in keys:
                 current = facts.get(key)
                 if current is None or current.adresobject or current.uitsluiten \
-                        or current.ingeschreven_op_adres is None or signals[key].bsn:
-                    # Known already, excluded, a business name, or a BSN the BRP placed
-                    # elsewhere: the BSN decides, a name never overrules it.
+                        or current.ingeschreven_op_adres is None or signals[key].bsn \
+                        or spelling[key] in known:
+                    # Known already, excluded, a business name, a BSN the BRP placed
+                    # elsewhere (the BSN decides, a name never overrules it), or one household
+                    # with a placed signal already.
                     continue
                 signal = signals[key]
                 hits = [o for o in objects
