@@ -230,6 +230,13 @@ def _dry_run(ctx, period: str | None, weights: Path | None, settings: list[str],
 def demo(
     seed: Annotated[int, typer.Option(help="Seed voor de synthetische gegevens.")] = 80,
     months: Annotated[int, typer.Option(min=1, max=24, help="Aantal maanden gegevens.")] = 6,
+    brp: Annotated[bool, typer.Option(
+        "--brp", help="Met de BRP: de run vraagt een lokale BRP-stand-in (Haal Centraal) waarin "
+                      "de synthetische bewoners staan ingeschreven; de samenvatting toont wat "
+                      "de BRP veranderde. gemeente.yaml blijft zoals hij is.")] = False,
+    signals_per_month: Annotated[
+        int | None, typer.Option(min=1, help="Signalen per maand (standaard 4,4 per 1000 "
+                                             "inwoners); minder is sneller.")] = None,
     as_json: AsJson = False,
     verbose: Verbose = False,
 ) -> None:
@@ -249,7 +256,8 @@ def demo(
             "nieuwe VROEG_HOME met 'vroeg keys init' en bewaar die sleutel veilig.",
             title="WAARSCHUWING", border_style="bold red"))
     result = run_flow("Demo: genereren, inlezen, publiceren", verbose, "flows.demo:demo_flow",
-                       gemeente=DEFAULT_GEMEENTE, seed=seed, months=months)
+                       gemeente=DEFAULT_GEMEENTE, seed=seed, months=months, brp=brp,
+                       signals_per_month=signals_per_month)
     if as_json:
         print_json(result)
         return
@@ -274,6 +282,30 @@ def demo(
         ("  niet op de lijst", run_result["huishoudens"] - run_result["op_lijst"]
          - run_result["wachtlijst"]),
         ("Bezoeklijsten geschreven", len(run_result["lijsten"])),
+        *brp_rows(run_result),
     ):
         summary.add_row(label, str(value))
     out.print(summary)
+    if run_result.get("brp_melding"):
+        err.print(f"[bold]Let op:[/] {run_result['brp_melding']}")
+
+
+def brp_rows(run: dict) -> list[tuple[str, object]]:
+    """What the BRP changed in a run, as rows of a summary (none when the link was off)."""
+    if run.get("brp") in (None, "uit"):
+        return []
+    if run["brp"] != "gebruikt":
+        return [("BRP", "niet gebruikt (zie de melding)")]
+    return [
+        ("BRP: signalen nagevraagd", run["brp_gevraagd"]),
+        ("  uitgesloten: overleden", run["brp_overleden"]),
+        ("  uitgesloten: buiten de gemeente", run["brp_buiten_gemeente"]),
+        ("  niet ingeschreven op dit adres (reden)", run["brp_niet_op_adres"]),
+        ("  contract op een bedrijfsnaam", run["brp_bedrijfsnaam"]),
+        ("  met minderjarigen in het huishouden", run["brp_met_minderjarigen"]),
+        ("  huishoudens met punten voor minderjarigen", run["brp_punten_minderjarigen"]
+         if run["brp_minderjarigenregel"] else "regel uit (scoring.minors_points)"),
+        ("  huishoudens samengevoegd (adresseerbaar object)",
+         run["brp_huishoudens_samengevoegd"]),
+        ("  vragen aan de BRP", run["brp_vragen"]),
+    ]

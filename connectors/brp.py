@@ -14,6 +14,13 @@ Per signal that counts in the period (the caller decides which: data minimisatio
   and, without a BSN, whether the signalled person is among them (`same_person`: robust to
   diacritics, prefixes, maiden and partner names, case).
 - a contract in a business name ("Bakkerij Jansen B.V.") is reported, never guessed.
+- the address object (adresseerbaarObjectIdentificatie) the person is registered at, when the
+  BRP gave it (the BSN answer); and, only for signals at a postcode and house number that other
+  signals of the run spell with another addition ("12 hs" and "12", "7-1" and "7, 1 hoog"):
+  ZoekMetAdresseerbaarObjectIdentificatie at the address objects those signals gave, to see
+  whether the signalled person lives there (`link_address_objects`). Signals at one address
+  object are one household for the run (scoring/brp.py keeps a keyed MAC of the id, never the
+  id itself).
 
 What comes back is `BrpFacts`: counts and yes/no, no names and no BSN; every query is one
 `QueryLine` (query type, counts, outcome) for the audit trail. Every answer is checked against
@@ -96,6 +103,11 @@ class BrpFacts:
     minderjarigen: int | None = None
     #: The reason, in Dutch, for the coordinator and the run's counts; None: nothing to report.
     reden: str | None = None
+    #: The BRP's address object of the signalled address (clear: held in memory only; the
+    #: warehouse gets a keyed MAC of it), None when the BRP did not give one.
+    adresobject: str | None = None
+    #: The signal spells its address as the BRP does (postcode, number, letter and addition).
+    adres_zoals_brp: bool = False
 
     @property
     def uitsluiten(self) -> bool:
@@ -201,6 +213,11 @@ def _address_of(person: dict) -> tuple[str, int | None, str, str]:
             fold(address.get("huisletter", "")), fold(address.get("huisnummertoevoeging", "")))
 
 
+def _addition_key(*parts: str) -> str:
+    """Letter and addition as one, the way vroeg.address normalises a partner's addition."""
+    return re.sub(r"[^0-9A-Z]", "", "".join(parts).upper())
+
+
 class BrpClient:
     """A client of BRP API Personen with the municipality's settings; one per run."""
 
@@ -223,6 +240,7 @@ class BrpClient:
         # Who lives at an address, per address asked about in this run: several signals at one
         # address ask the BRP once.
         self._residents: dict[tuple, list[dict]] = {}
+        self._at_object: dict[str, list[dict]] = {}
 
     def close(self) -> None:
         self._http.close()
@@ -311,8 +329,9 @@ class BrpClient:
         if not signal.bsn and is_business(signal.achternaam, signal.voornamen):
             return BrpFacts(ingeschreven_op_adres=None,
                             reden="contract op een bedrijfsnaam: niet in de BRP gezocht")
-        nummeraanduiding = None
+        nummeraanduiding = adresobject = None
         registered: bool | None = None
+        as_brp = False
         if signal.bsn:
             found = self.personen({"type": "RaadpleegMetBurgerservicenummer",
                                    "burgerservicenummer": [signal.bsn],
@@ -329,17 +348,80 @@ class BrpClient:
                                 reden="ingeschreven buiten de gemeente volgens de BRP")
             wanted = (_postcode(signal.postcode), signal.huisnummer, fold(signal.huisletter),
                       fold(signal.toevoeging))
-            registered = _address_of(person)[:2] == wanted[:2]
+            found_at = _address_of(person)
+            registered = found_at[:2] == wanted[:2]
             if registered:
-                nummeraanduiding = person.get("verblijfplaats", {}).get(
-                    "nummeraanduidingIdentificatie")
+                stay = person.get("verblijfplaats", {})
+                nummeraanduiding = stay.get("nummeraanduidingIdentificatie")
+                adresobject = stay.get("adresseerbaarObjectIdentificatie")
+                as_brp = _addition_key(*found_at[2:]) == _addition_key(signal.huisletter,
+                                                                       signal.toevoeging)
         residents = self.residents(signal, nummeraanduiding)
         if registered is None:
             registered = any(same_person(signal, r, residents) for r in residents)
+        return self._living(residents, registered, adresobject, as_brp)
+
+    @staticmethod
+    def _living(residents: list[dict], registered: bool, adresobject: str | None = None,
+                as_brp: bool = False) -> BrpFacts:
         minors = sum(1 for r in residents if r.get("leeftijd", ADULT_AGE) < ADULT_AGE)
         return BrpFacts(
             ingeschreven_op_adres=registered, bewoners=len(residents), minderjarigen=minors,
-            reden=None if registered else "niet ingeschreven op dit adres volgens de BRP")
+            reden=None if registered else "niet ingeschreven op dit adres volgens de BRP",
+            adresobject=adresobject, adres_zoals_brp=as_brp)
+
+    def at_address_object(self, adresobject: str) -> list[dict]:
+        """Who is registered at the address object now (ZoekMetAdresseerbaarObjectIdentificatie,
+        names and ages only); asked once per address object per client."""
+        if adresobject not in self._at_object:
+            self._at_object[adresobject] = self.personen({
+                "type": "ZoekMetAdresseerbaarObjectIdentificatie",
+                "adresseerbaarObjectIdentificatie": adresobject,
+                "fields": list(RESIDENT_FIELDS)})
+        return self._at_object[adresobject]
+
+    def link_address_objects(self, signals: dict[str, Signalled],
+                             facts: dict[str, BrpFacts]) -> dict[str, BrpFacts]:
+        """The address object of signals whose address the BRP did not give, found through the
+        address objects other signals at the same postcode and house number gave.
+
+        Only where it can matter (data minimisation): a postcode and house number that the
+        run's signals spell with more than one addition, at least one of them with an address
+        object from the BRP. A signal without one is looked for among the residents of those
+        address objects (`same_person`); found at exactly one, it takes that address object,
+        and counts as registered at the signalled address (the BRP spells it differently).
+        Returns the facts that changed.
+        """
+        groups: dict[tuple, list[str]] = {}
+        for key, signal in signals.items():
+            groups.setdefault((_postcode(signal.postcode), signal.huisnummer), []).append(key)
+        changed: dict[str, BrpFacts] = {}
+        for keys in groups.values():
+            spelling = {k: _addition_key(signals[k].huisletter, signals[k].toevoeging)
+                        for k in keys}
+            placed = [k for k in keys if k in facts and facts[k].adresobject]
+            objects = sorted({facts[k].adresobject for k in placed})
+            # A spelling that a placed signal has is that signal's household already.
+            known = {spelling[k] for k in placed}
+            if len(set(spelling.values())) < 2 or not objects:
+                continue
+            for key in keys:
+                current = facts.get(key)
+                if current is None or current.adresobject or current.uitsluiten \
+                        or current.ingeschreven_op_adres is None or signals[key].bsn \
+                        or spelling[key] in known:
+                    # Known already, excluded, a business name, a BSN the BRP placed
+                    # elsewhere (the BSN decides, a name never overrules it), or one household
+                    # with a placed signal already.
+                    continue
+                signal = signals[key]
+                hits = [o for o in objects
+                        if any(same_person(signal, r, self.at_address_object(o))
+                               for r in self.at_address_object(o))]
+                if len(hits) == 1:
+                    changed[key] = self._living(self.at_address_object(hits[0]), True,
+                                                hits[0])
+        return changed
 
 
 @dataclass
@@ -361,6 +443,7 @@ class BrpOutcome:
                                      for f in values),
             "brp_bedrijfsnaam": sum(f.ingeschreven_op_adres is None for f in values),
             "brp_met_minderjarigen": sum(bool(f.minderjarigen) for f in values),
+            "brp_met_adresobject": sum(f.adresobject is not None for f in values),
         }
 
 
@@ -377,6 +460,7 @@ def check_signals(settings: Brp, gemeente: str, signals: dict[str, Signalled]) -
             try:
                 for key, signal in signals.items():
                     outcome.facts[key] = client.facts(signal)
+                outcome.facts.update(client.link_address_objects(signals, outcome.facts))
             finally:
                 outcome.lines = list(client.lines)
     except (BrpUnavailable, BrpRefused) as exc:

@@ -74,14 +74,22 @@ def _rank(row: dict) -> int | None:
         return None
 
 
-def _strip_csv(path: Path, addresses: set[tuple[str, str, str]]) -> list[int | None]:
-    """Take the rows at these addresses out of a list's CSV; returns the ranks of those rows."""
+def _doomed_row(row: dict, addresses: set[tuple[str, str, str]], ranks: set[int]) -> bool:
+    """At one of the addresses, or (a household merged through the BRP's address object) at
+    one of the ranks."""
+    return _address_of(row) in addresses or (bool(ranks) and _rank(row) in ranks)
+
+
+def _strip_csv(path: Path, addresses: set[tuple[str, str, str]],
+               ranks: set[int] = frozenset()) -> list[int | None]:
+    """Take the rows at these addresses (or ranks) out of a list's CSV; returns the ranks of
+    those rows."""
     text = path.read_bytes().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     header, body = rows[0], rows[1:]
     named = [dict(zip(header, r, strict=False)) for r in body]
-    kept = [r for r, n in zip(body, named, strict=True) if _address_of(n) not in addresses]
-    removed = [_rank(n) for n in named if _address_of(n) in addresses]
+    kept = [r for r, n in zip(body, named, strict=True) if not _doomed_row(n, addresses, ranks)]
+    removed = [_rank(n) for n in named if _doomed_row(n, addresses, ranks)]
     if not removed:
         return []
     buffer = io.StringIO(newline="")
@@ -92,7 +100,8 @@ def _strip_csv(path: Path, addresses: set[tuple[str, str, str]]) -> list[int | N
     return removed
 
 
-def _strip_xlsx(path: Path, addresses: set[tuple[str, str, str]], stamp: str) -> int:
+def _strip_xlsx(path: Path, addresses: set[tuple[str, str, str]], stamp: str,
+                ranks: set[int] = frozenset()) -> int:
     from openpyxl import load_workbook
 
     workbook = load_workbook(path)
@@ -104,8 +113,8 @@ def _strip_xlsx(path: Path, addresses: set[tuple[str, str, str]], stamp: str) ->
         rows = [
             index for index, cells in enumerate(sheet.iter_rows(min_row=2, values_only=True),
                                                 start=2)
-            if _address_of({h: (str(v) if v is not None else "") for h, v in
-                            zip(header, cells, strict=False)}) in addresses
+            if _doomed_row({h: (str(v) if v is not None else "") for h, v in
+                            zip(header, cells, strict=False)}, addresses, ranks)
         ]
         for index in reversed(rows):
             sheet.delete_rows(index)
@@ -155,6 +164,8 @@ def erase(ctx: Context, query: Query, *, trace_id: str) -> dict:
         with warehouse.connect(ctx.warehouse_path, write=True) as con:
             with warehouse.transaction(con, doomed=doomed, erased_households=erased_households):
                 listed = con.execute(sql("privacy/erasure_listed_runs")).fetchall()
+                merged = con.execute(sql("privacy/erasure_merged_ranks")).fetchall()
+                listed = sorted({*listed, *((run, team) for run, team, _rank in merged)})
                 updates = con.execute(sql("privacy/delete_signal_updates")).fetchone()[0]
                 con.execute(sql("privacy/delete_brp_facts"))
                 deleted_signals = con.execute(sql("privacy/delete_signals")).fetchone()[0]
@@ -198,11 +209,12 @@ def erase(ctx: Context, query: Query, *, trace_id: str) -> dict:
             ranks: list[int | None] = []
             removed = 0
             csv_file, xlsx_file = list_files(ctx, p)
+            at = {rank for run, team, rank in merged if (run, team) == (p.run_id, p.wijkteam)}
             if csv_file.exists():
-                ranks = _strip_csv(csv_file, addresses)
+                ranks = _strip_csv(csv_file, addresses, at)
                 removed = len(ranks)
             if xlsx_file.exists():
-                removed = max(removed, _strip_xlsx(xlsx_file, addresses, stamp))
+                removed = max(removed, _strip_xlsx(xlsx_file, addresses, stamp, at))
             list_rows += removed
             if removed:
                 with db.session(ctx.database_url) as s:

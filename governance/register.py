@@ -66,7 +66,9 @@ def build(municipality: Municipality) -> dict:
             **({"uit de BRP (Haal Centraal; gepseudonimiseerd in het pakhuis, per run)": [
                 "ingeschreven op het gesignaleerde adres (ja/nee)", "overleden (ja/nee)",
                 "ingeschreven buiten de gemeente (ja/nee)",
-                "aantal bewoners en minderjarigen op het adres"]}
+                "aantal bewoners en minderjarigen op het adres",
+                "adresseerbaar object (alleen als pseudoniem: welke signalen één huishouden "
+                "zijn)"]}
                if municipality.brp.enabled else {}),
             "bijzondere persoonsgegevens": "geen",
         },

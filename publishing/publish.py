@@ -115,23 +115,30 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
 
     # One audit line per household, saying on which section of the list it was published.
     # Only the signals that count this period are decrypted (not a household's whole history).
-    counted = [signal for _household, signal, _date, _partner in period_signals]
+    counted = [signal for _household, signal, _date, _partner, _own in period_signals]
+    # A household the BRP's address object merged holds signals the vault keeps under another
+    # address's household: those are asked for too (each with its own audit line).
+    own_households: dict[str, set[str]] = {}
+    for household, _signal, _date, _partner, own in period_signals:
+        own_households.setdefault(household, {household}).add(own)
     identities: dict[str, list[dict]] = {}
     for section in sorted({r["sectie"] for r in ranked}):
         identities.update(ctx.vault.reidentify(
-            (r["huishouden_pseudoniem"] for r in ranked if r["sectie"] == section),
+            (own for r in ranked if r["sectie"] == section
+             for own in sorted(own_households.get(r["huishouden_pseudoniem"],
+                                                  {r["huishouden_pseudoniem"]}))),
             purpose=purposes.PUBLICATION, audit=ctx.audit, trace_id=trace_id,
             parent=parent_operation, signals=counted, run=run_id, wijkteam=wijkteam,
             sectie=section,
         ))
-    by_signal = {(household, i["signaal_pseudoniem"]): i
-                 for household, found in identities.items() for i in found}
+    by_signal = {(own, i["signaal_pseudoniem"]): i
+                 for own, found in identities.items() for i in found}
     # Newest signal first per household (the SQL orders them), this period's signals only.
     newest_first: dict[str, list[dict]] = {}
     dated_creditors: dict[str, list[tuple]] = {}
-    for household, signal, day, partner_id in period_signals:
-        if (household, signal) in by_signal:
-            newest_first.setdefault(household, []).append(by_signal[household, signal])
+    for household, signal, day, partner_id, own in period_signals:
+        if (own, signal) in by_signal:
+            newest_first.setdefault(household, []).append(by_signal[own, signal])
         partner = municipality.partners.get(partner_id)
         dated_creditors.setdefault(household, []).append(
             (day, partner.name if partner else partner_id))

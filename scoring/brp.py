@@ -13,7 +13,14 @@ Prefect. In order:
 4. the facts into `brp_facts` for the run (yes/no and counts), and the run scored again: the
    signals of a deceased person or of one registered outside the municipality are excluded
    ("BRP: overleden", "BRP: buiten de gemeente"), minors give `minors_points`, and "niet
-   ingeschreven op dit adres" becomes a reason on the list.
+   ingeschreven op dit adres" becomes a reason on the list;
+5. signals at one BRP address object whose partners spelt the address differently (household
+   keys that vroeg.address cannot merge: "7-1" and "7, 1 hoog") are scored as one household for
+   the run. The warehouse keeps a keyed MAC of the address object id (`adresobject_pseudoniem`,
+   domain "adresobject"), never the id; the household's key is that of the signal that spells
+   the address as the BRP does (else the lowest of the keys), so a case keeps following the
+   BRP's spelling of the address from month to month. Each merge is counted on the run
+   (`brp_huishoudens_samengevoegd`) and is one audit line ("brp-huishoudens-samengevoegd").
 
 A BRP that does not answer, or answers against the spec, leaves the run without BRP facts: the
 first scoring stands, and the result says why (the run's summary and its log say so).
@@ -26,6 +33,7 @@ import polars as pl
 
 from connectors.brp import BrpFacts, Signalled, check_signals
 from privacy.context import Context
+from privacy.pseudonymise import Pseudonymiser
 from privacy.purposes import processing_purpose
 from scoring.score import Period, run_totals, score_period, score_rules
 from scoring.warehouse import transaction
@@ -34,10 +42,13 @@ from vroeg import address
 from vroeg.config import Municipality
 
 PURPOSE = "brp-controle"
+#: The pseudonym domain of the BRP's address objects (unrelated to any other pseudonym).
+ADDRESS_OBJECT = "adresobject"
 
 _FACTS_SCHEMA = {"signaal_pseudoniem": pl.String, "ingeschreven_op_adres": pl.Boolean,
                  "overleden": pl.Boolean, "buiten_gemeente": pl.Boolean, "bewoners": pl.Int32,
-                 "minderjarigen": pl.Int32, "reden": pl.String}
+                 "minderjarigen": pl.Int32, "reden": pl.String,
+                 "adresobject_pseudoniem": pl.String, "adres_zoals_brp": pl.Boolean}
 
 
 def _signalled(identities: list[dict]) -> dict[str, Signalled]:
@@ -66,11 +77,15 @@ def _signalled(identities: list[dict]) -> dict[str, Signalled]:
     return out
 
 
-def _facts_frame(facts: dict[str, BrpFacts]) -> pl.DataFrame:
+def _facts_frame(facts: dict[str, BrpFacts], pseudonymiser: Pseudonymiser) -> pl.DataFrame:
+    """The facts as the warehouse keeps them: the address object only as a keyed MAC."""
     return pl.DataFrame(
         [{"signaal_pseudoniem": key, "ingeschreven_op_adres": f.ingeschreven_op_adres,
           "overleden": f.overleden, "buiten_gemeente": f.buiten_gemeente,
-          "bewoners": f.bewoners, "minderjarigen": f.minderjarigen, "reden": f.reden}
+          "bewoners": f.bewoners, "minderjarigen": f.minderjarigen, "reden": f.reden,
+          "adresobject_pseudoniem": None if f.adresobject is None
+          else pseudonymiser.one(ADDRESS_OBJECT, f.adresobject),
+          "adres_zoals_brp": f.adres_zoals_brp}
          for key, f in sorted(facts.items())], schema=_FACTS_SCHEMA)
 
 
@@ -98,14 +113,31 @@ def check_run(con: duckdb.DuckDBPyConnection, ctx: Context, municipality: Munici
                                  doel=line.doel, personen=line.personen, velden=line.velden,
                                  uitkomst=line.uitkomst):
             pass
-    with transaction(con, brp_answers=_facts_frame(outcome.facts)):
+    with transaction(con, brp_answers=_facts_frame(outcome.facts, Pseudonymiser(ctx.keys))):
         con.execute(sql("model/delete_run_brp_facts"), {"run_id": run_id})
         if outcome.zonder_brp is None:
             con.execute(sql("model/insert_brp_facts"), {"run_id": run_id})
             score_rules(con, municipality, period, run_id)
     reasons = dict(con.execute(sql("model/run_brp_reasons"), {"run_id": run_id}).fetchall())
+    merged = con.execute(sql("model/run_brp_merges"), {"run_id": run_id}).fetchall()
+    if merged:
+        # A bulk line with the counts and under it one line per merged household (the
+        # household's pseudonym as its subject), so "why one line on the list?" has an answer
+        # in the audit trail.
+        ctx.audit.operation_with_subjects(
+            "brp-huishoudens-samengevoegd", trace_id, "brp-huishouden-samengevoegd",
+            [household for household, _absorbed in merged], parent,
+            bulk={"huishoudens": len(merged),
+                  "samengevoegd": sum(absorbed for _household, absorbed in merged)},
+            run=run_id, reden="zelfde adresseerbaar object volgens de BRP")
     result = {"brp": "gebruikt" if outcome.zonder_brp is None else "niet gebruikt",
-              **outcome.counts(), "brp_vragen": len(outcome.lines), "brp_redenen": reasons}
+              **outcome.counts(), "brp_vragen": len(outcome.lines), "brp_redenen": reasons,
+              "brp_huishoudens_samengevoegd": sum(absorbed for _h, absorbed in merged),
+              "brp_punten_minderjarigen": con.execute(sql("model/run_minors_points"), {
+                  "run_id": run_id}).fetchone()[0],
+              # Whether minors give points at all (the municipality's rule, off by default).
+              "brp_minderjarigenregel": "household_minors" in municipality.scoring.features
+              and municipality.scoring.minors_points > 0}
     if outcome.zonder_brp is not None:
         result["brp_melding"] = outcome.zonder_brp
     return result

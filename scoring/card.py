@@ -65,9 +65,13 @@ BRP_ON = (
     "overleden is of buiten de gemeente woont, en hoeveel bewoners en minderjarigen er op het "
     "adres staan ingeschreven. Overleden of buiten de gemeente: de signalen van die persoon "
     "tellen niet mee (zoals bij de uitsluitingslijsten). Niet ingeschreven op dit adres: een "
-    "reden op de lijst, geen uitsluiting (mensen wonen soms niet ingeschreven). Bewaard worden "
-    "alleen ja/nee en aantallen bij het pseudoniem, nooit namen of BSN's; elke vraag staat in "
-    "het logboek. Antwoordt de BRP niet, dan zegt de run dat en telt hij zonder BRP-gegevens."
+    "reden op de lijst, geen uitsluiting (mensen wonen soms niet ingeschreven). Schrijven "
+    "partners hetzelfde adres verschillend (\"7-1\" en \"7, 1 hoog\") en staan de personen "
+    "volgens de BRP op hetzelfde adresseerbaar object, dan telt de run hun signalen als één "
+    "huishouden (één regel op de lijst). Bewaard worden alleen ja/nee, aantallen en een "
+    "pseudoniem van het adresseerbaar object, nooit namen, BSN's of het object zelf; elke vraag "
+    "staat in het logboek. Antwoordt de BRP niet, dan zegt de run dat en telt hij zonder "
+    "BRP-gegevens."
 )
 BRP_OFF = ("De gemeente gebruikt de BRP niet: er wordt niets bij de BRP gevraagd en geen regel "
            "gebruikt BRP-gegevens.")

@@ -1,7 +1,8 @@
 """A local stand-in for RvIG's Haal Centraal BRP APIs, for tests and the demo.
 
 It answers `POST /personen` (BRP API Personen v2.7: RaadpleegMetBurgerservicenummer,
-ZoekMetPostcodeEnHuisnummer, ZoekMetNummeraanduidingIdentificatie, with `fields`) and
+ZoekMetPostcodeEnHuisnummer, ZoekMetNummeraanduidingIdentificatie,
+ZoekMetAdresseerbaarObjectIdentificatie, with `fields`) and
 `POST /bewoningen` (BRP API Bewoning v2.1: BewoningMetPeildatum) from RvIG's official test
 persons (vroeg/haalcentraal/testset-persoonslijsten-gba-v-20220502.csv, EUPL-1.2) and from
 synthetic residents a caller adds (the demo's addresses). Every request it gets and every answer
@@ -207,6 +208,9 @@ class Register:
         elif kind == "ZoekMetNummeraanduidingIdentificatie":
             found = self._at(lambda p: p.nummeraanduiding == query[
                 "nummeraanduidingIdentificatie"], with_deceased)
+        elif kind == "ZoekMetAdresseerbaarObjectIdentificatie":
+            found = self._at(lambda p: p.adresseerbaar_object == query[
+                "adresseerbaarObjectIdentificatie"], with_deceased)
         else:
             raise LookupError(kind)
         return {"type": kind, "personen": [_pick(self.record(p), fields) for p in found]}

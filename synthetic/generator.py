@@ -24,6 +24,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from synthetic.people import Population
 from synthetic.simulation import (
     Month,
     Signal,
@@ -32,6 +33,7 @@ from synthetic.simulation import (
     default_signals_per_month,
 )
 from synthetic.writers import (
+    BSN_TYPES,
     DEFECTS,
     GeneratorError,
     SourceColumn,
@@ -52,6 +54,11 @@ SAMPLE_END = "2026-10"
 SAMPLE_GEMEENTE = "0080"
 SAMPLE_SEED = 80
 SAMPLE_MONTHS = 6
+
+#: How partners without a BSN write some floor additions in the demo with the BRP: each
+#: normalises to something else than the original (and than any other addition the population
+#: has), so only the BRP's address object can tell that "12 2hg" is "12 2-hoog".
+SPELLING_VARIANTS = {"1": "1e", "2": "2e", "2-hoog": "2hg", "3-hoog": "3hg"}
 
 __all__ = [
     "GeneratedFile", "GenerationReport", "GeneratorError", "TypeTotal", "generate",
@@ -170,12 +177,15 @@ def choose_defects(seed: int, partner_id: str, month: Month, rows: int,
 def generate(municipality: Municipality, out_dir: Path, *, seed: int = SAMPLE_SEED,
              end: str = SAMPLE_END, months: int = SAMPLE_MONTHS,
              signals_per_month: int | None = None,
-             bad_row_share: float = 0.005) -> GenerationReport:
+             bad_row_share: float = 0.005, spelling_variants: bool = False) -> GenerationReport:
     """Write `months` months of synthetic deliveries up to and including `end`.
 
     `signals_per_month` is the yearly average for the whole municipality (default 4.4 per 1,000
     inhabitants); months vary by a few percent and March is higher through the Zorg peak.
     `bad_row_share` of the rows of every file get one realistic defect (see GeneratedFile).
+    `spelling_variants` (the demo with the BRP): partners that deliver no BSN write a floor
+    addition their own way ("2-hoog" as "2hg", SPELLING_VARIANTS), which the address normaliser
+    cannot merge and the BRP's address object can.
     """
     last = parse_month(end)
     if months < 1:
@@ -203,8 +213,25 @@ def generate(municipality: Municipality, out_dir: Path, *, seed: int = SAMPLE_SE
             mine = sorted((s for s in signals if s.partner_id == partner.id),
                           key=lambda s: s.signaal_id)
             report.files.append(_write_file(out_dir, partner, layouts[partner.id],
-                                            styles[partner.id], month, mine, seed, bad_row_share))
+                                            styles[partner.id], month, mine, seed, bad_row_share,
+                                            spelling_variants))
     return report
+
+
+def population(municipality: Municipality, *, seed: int = SAMPLE_SEED, end: str = SAMPLE_END,
+               months: int = SAMPLE_MONTHS, signals_per_month: int | None = None
+               ) -> tuple[Population, list[Signal]]:
+    """The synthetic population the deliveries of `generate` with the same arguments are about,
+    and the signals of the last month, without writing a file (the demo's BRP stand-in
+    registers the residents). Synthetic personal data: kept in memory, never logged or returned
+    by a step."""
+    volume = (default_signals_per_month(municipality) if signals_per_month is None
+              else signals_per_month)
+    partners = sorted(municipality.partners.values(), key=lambda p: p.id)
+    simulation = Simulation(municipality, partners, seed, volume)
+    last = parse_month(end)
+    by_month = simulation.run(add_months(last, -(months - 1)), months)
+    return simulation.population, by_month[last]
 
 
 def _layout(partner: Partner) -> list[SourceColumn]:
@@ -215,11 +242,15 @@ def _layout(partner: Partner) -> list[SourceColumn]:
 
 
 def _write_file(out_dir: Path, partner: Partner, columns: list[SourceColumn], style: Style,
-                month: Month, signals: list[Signal], seed: int, share: float) -> GeneratedFile:
+                month: Month, signals: list[Signal], seed: int, share: float,
+                spelling_variants: bool = False) -> GeneratedFile:
     defects = choose_defects(seed, partner.id, month, len(signals), share)
+    variants = spelling_variants and partner.partner_type not in BSN_TYPES
     rows = []
     for index, signal in enumerate(signals):
         values = standard_values(signal, partner)
+        if variants and values["huisnummertoevoeging"] in SPELLING_VARIANTS:
+            values["huisnummertoevoeging"] = SPELLING_VARIANTS[values["huisnummertoevoeging"]]
         if index in defects:
             apply_defect(values, defects[index])
         apply_style(values, style)

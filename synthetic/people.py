@@ -198,6 +198,10 @@ class Population:
             email=_email(rng, given[0], tussenvoegsel, achternaam),
         )
 
+    def new_bsn(self) -> str:
+        """A BSN no one in the population has (the demo's BRP registers children with it)."""
+        return self._new_bsn()
+
     def _new_bsn(self) -> str:
         rng = self._rng
         while True:

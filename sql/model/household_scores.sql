@@ -3,7 +3,8 @@
 --          household (bezoeklijst, wachtlijst or the reason it is not listed) and its rank.
 -- Grain:   one row per household (pseudonymised address) with at least one signal in the period.
 -- Inputs:  signals, signal_updates, exclusion_entries, brp_facts (of this run; empty when the
---          BRP link is off or the BRP did not answer); registered from the configuration by
+--          BRP link is off or the BRP did not answer; signals at one BRP address object are one
+--          household, household_map); registered from the configuration by
 --          scoring.rules: type_rules (partner_type, punten, maandbedrag_cent, min_dagen,
 --          max_dagen, min_bedrag_cent; partner_type '*' for other types), exclusion_rules (lijst,
 --          reikwijdte, geldig_maanden), age_rules (leeftijdsgroep, punten, minimum_cent),
@@ -15,11 +16,43 @@
 -- Personal data: none in clear (pseudonyms). Columns of `signals` read here are registered in
 --          scoring/features.py (a test checks it): no attribute outside that allow-list.
 INSERT INTO household_scores BY NAME
-WITH source AS (
+WITH brp_objects AS (
+    -- The BRP's address object (a keyed MAC) of the run's signals, per address-keyed household:
+    -- only households whose signals the BRP placed at exactly one address object.
+    SELECT s.huishouden_pseudoniem, min(b.adresobject_pseudoniem) AS adresobject,
+           bool_or(b.adres_zoals_brp) AS zoals_brp
+    FROM brp_facts AS b
+    JOIN signals AS s USING (signaal_pseudoniem)
+    WHERE b.run_id = $run_id AND b.adresobject_pseudoniem IS NOT NULL
+    GROUP BY s.huishouden_pseudoniem
+    HAVING count(DISTINCT b.adresobject_pseudoniem) = 1
+),
+
+household_map AS (
+    -- Households at one address object, spelt differently by their partners, become one for
+    -- the run under the key of the one that spells the address as the BRP does (else the
+    -- lowest key): a case keeps following the BRP's spelling from month to month.
+    SELECT o.huishouden_pseudoniem AS eigen, m.huishouden_pseudoniem AS samen
+    FROM brp_objects AS o
+    JOIN (
+        SELECT adresobject,
+               coalesce(min(huishouden_pseudoniem) FILTER (WHERE zoals_brp),
+                        min(huishouden_pseudoniem)) AS huishouden_pseudoniem
+        FROM brp_objects
+        GROUP BY adresobject
+        HAVING count(*) > 1
+    ) AS m USING (adresobject)
+    WHERE o.huishouden_pseudoniem <> m.huishouden_pseudoniem
+),
+
+source AS (
     -- The period's signals, each with the listing rules of its partner type.
     SELECT
         s.signaal_pseudoniem,
-        s.huishouden_pseudoniem,
+        -- The household the signal counts for (merged through the BRP's address object), and
+        -- the one its own address gives (earlier signals of the same arrears are found there).
+        coalesce(hm.samen, s.huishouden_pseudoniem) AS huishouden_pseudoniem,
+        s.huishouden_pseudoniem AS eigen_huishouden,
         s.persoon_pseudoniem,
         s.partner_id,
         s.partner_type,
@@ -47,6 +80,8 @@ WITH source AS (
              ELSE '*' END
     LEFT JOIN brp_facts AS b
       ON b.run_id = $run_id AND b.signaal_pseudoniem = s.signaal_pseudoniem
+    LEFT JOIN household_map AS hm
+      ON hm.eigen = s.huishouden_pseudoniem
     WHERE s.signaaldatum >= $begin AND s.signaaldatum < $einde
 ),
 
@@ -72,10 +107,12 @@ excluded_people AS (
 
 excluded_households AS (
     -- A listed address, or a listed person on a list whose scope is the whole household.
+    -- (A listed address merged into another household excludes the merged household.)
     SELECT huishouden_pseudoniem, string_agg(DISTINCT lijst, ', ' ORDER BY lijst) AS lijsten
     FROM (
-        SELECT a.pseudoniem AS huishouden_pseudoniem, a.lijst
+        SELECT coalesce(hm.samen, a.pseudoniem) AS huishouden_pseudoniem, a.lijst
         FROM active_exclusions AS a
+        LEFT JOIN household_map AS hm ON hm.eigen = a.pseudoniem
         WHERE a.sleutelsoort = 'huishouden'
         UNION ALL
         SELECT huishouden_pseudoniem, lijst
@@ -104,7 +141,7 @@ earlier AS (
     FROM source AS s
     JOIN signals AS e
       ON e.partner_id = s.partner_id AND e.ontstaansdatum = s.ontstaansdatum
-     AND e.huishouden_pseudoniem = s.huishouden_pseudoniem
+     AND e.huishouden_pseudoniem = s.eigen_huishouden
     WHERE e.signaaldatum < $begin
     UNION
     SELECT s.signaal_pseudoniem, e.signaaldatum, e.bedrag_cent, e.crisis
@@ -191,6 +228,8 @@ households AS (
                  FILTER (WHERE signaalstatus = 'telt'))), [])           AS partnertypes,
         count(DISTINCT partner_type) FILTER (WHERE signaalstatus = 'telt')::INTEGER
                                                                         AS aantal_partnertypes,
+        -- Address-keyed households this one took in through the BRP's address object.
+        (count(DISTINCT eigen_huishouden) - 1)::INTEGER                 AS samengevoegd,
         -- Points per partner type present, highest first (the sort key puts them in order).
         coalesce(list_transform(
             list_sort(list_distinct(list(
@@ -223,12 +262,16 @@ households AS (
 ),
 
 previous_signal AS (
-    -- Opeenvolgend: the latest signal at the address in the months before the period.
-    SELECT e.huishouden_pseudoniem, max(e.signaaldatum) AS vorig_signaal
+    -- Opeenvolgend: the latest signal at the address in the months before the period (at any
+    -- spelling merged into the household).
+    SELECT coalesce(hm.samen, e.huishouden_pseudoniem) AS huishouden_pseudoniem,
+           max(e.signaaldatum) AS vorig_signaal
     FROM signals AS e
+    LEFT JOIN household_map AS hm ON hm.eigen = e.huishouden_pseudoniem
     WHERE e.signaaldatum >= $terugkijk_begin AND e.signaaldatum < $begin
-      AND e.huishouden_pseudoniem IN (SELECT huishouden_pseudoniem FROM households)
-    GROUP BY e.huishouden_pseudoniem
+      AND coalesce(hm.samen, e.huishouden_pseudoniem)
+          IN (SELECT huishouden_pseudoniem FROM households)
+    GROUP BY 1
 ),
 
 age AS (
@@ -369,6 +412,7 @@ SELECT
     punten_minderjarigen,
     brp_minderjarigen > 0 AS minderjarigen,
     niet_op_adres,
+    samengevoegd,
     score,
     minimum_cent,
     coalesce(sectie, uitkomst) AS status,

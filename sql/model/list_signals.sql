@@ -2,9 +2,12 @@
 --          from the vault for the visit list, and no others (not a deceased or moved resident
 --          whose signals were excluded, not an old repeat), and which partners sent them (named
 --          on the list from the partner registry).
+--          The last column is the household the signal's own address gives: the vault keeps
+--          the identity there, also when the BRP's address object merged it into another.
 -- Grain:   one row per counted signal. Parameters: $run_id, $wijkteam.
 -- Personal data: none (pseudonyms only).
-SELECT h.huishouden_pseudoniem, s.signaal_pseudoniem, s.signaaldatum, s.partner_id
+SELECT h.huishouden_pseudoniem, s.signaal_pseudoniem, s.signaaldatum, s.partner_id,
+       s.huishouden_pseudoniem AS eigen_huishouden
 FROM household_scores AS h
 CROSS JOIN unnest(h.signaal_pseudoniemen) AS u(signaal_pseudoniem)
 JOIN signals AS s USING (signaal_pseudoniem)

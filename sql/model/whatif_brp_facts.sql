@@ -6,6 +6,6 @@
 -- Personal data: none (pseudonyms, yes/no and counts).
 INSERT INTO brp_facts BY NAME
 SELECT $doel AS run_id, signaal_pseudoniem, ingeschreven_op_adres, overleden, buiten_gemeente,
-       bewoners, minderjarigen, reden
+       bewoners, minderjarigen, reden, adresobject_pseudoniem, adres_zoals_brp
 FROM brp_facts
 WHERE run_id = (SELECT max(run_id) FROM household_scores WHERE periode = $periode);

@@ -46,8 +46,11 @@ final AS (
         v.uitsluiting                              AS uitsluiting
     FROM wanted AS w
     LEFT JOIN counted AS c USING (signaal_pseudoniem)
+    -- A counted signal's household is the one it counted for (the BRP's address object may
+    -- have merged its own address's household into another); w's own household is kept, as
+    -- the vault keeps its identity there.
     LEFT JOIN verdicts AS v
-        ON v.huishouden_pseudoniem = w.huishouden_pseudoniem
+        ON v.huishouden_pseudoniem = coalesce(c.huishouden_pseudoniem, w.huishouden_pseudoniem)
        AND v.periode = strftime(w.signaaldatum, '%Y-%m')
     -- A signal counted in two runs (overlapping periods of several months): the newest run.
     QUALIFY row_number() OVER (PARTITION BY w.signaal_pseudoniem

@@ -159,6 +159,29 @@ def test_a_contract_in_a_business_name_is_reported_not_guessed(standin):
     assert len(standin.asked) == before  # nothing asked about a business
 
 
+def test_a_second_spelling_of_the_address_is_placed_at_the_bsns_address_object(standin):
+    """Fenna (BSN) at "12"; Sjoerd without a BSN at "12 hs", which the BRP does not know:
+    asked who lives at Fenna's address object, he is found there and gets its id. Someone
+    else at "12 hs" is not, and no one is placed by name where a BSN placed them elsewhere."""
+    before = len(standin.asked)
+    signals = {"fenna": Signalled("8911AB", 12, bsn=FENNA),
+               "sjoerd": Signalled("8911AB", 12, toevoeging="HS", voornamen="Sjoerd",
+                                   voorvoegsel="de", achternaam="Boer",
+                                   geboortedatum=dt.date(1986, 1, 1)),
+               "vreemde": Signalled("8911AB", 12, toevoeging="HS", voornamen="Karel",
+                                    achternaam="Kok", geboortedatum=dt.date(1970, 5, 5))}
+    outcome = check_signals(settings(standin), "0080", signals)
+    got = outcome.facts
+    assert got["fenna"].adresobject == "0080010000123456" and got["fenna"].adres_zoals_brp
+    assert (got["sjoerd"].adresobject, got["sjoerd"].ingeschreven_op_adres,
+            got["sjoerd"].minderjarigen, got["sjoerd"].adres_zoals_brp) == (
+        "0080010000123456", True, 1, False)
+    assert got["vreemde"].adresobject is None and got["vreemde"].ingeschreven_op_adres is False
+    asked = [kind for kind, _fields in standin.asked[before:]]
+    assert asked.count("ZoekMetAdresseerbaarObjectIdentificatie") == 1
+    assert outcome.counts()["brp_met_adresobject"] == 2
+
+
 # -- minimisation, audit, the specs ----------------------------------------------------------
 
 def test_only_the_needed_fields_are_asked_and_every_query_is_an_audit_line(standin):
@@ -184,7 +207,9 @@ def test_only_the_needed_fields_are_asked_and_every_query_is_an_audit_line(stand
     assert outcome.zonder_brp is None
     assert outcome.counts() == {"brp_gevraagd": 3, "brp_overleden": 0, "brp_buiten_gemeente": 0,
                                 "brp_niet_op_adres": 0, "brp_bedrijfsnaam": 0,
-                                "brp_met_minderjarigen": 3}
+                                "brp_met_minderjarigen": 3, "brp_met_adresobject": 1}
+    # One spelling of the address: nobody is asked who lives at the address object.
+    assert not any(kind == "ZoekMetAdresseerbaarObjectIdentificatie" for kind, _ in asked)
 
 
 def test_the_standins_answers_follow_both_specs(standin):

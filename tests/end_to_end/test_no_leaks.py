@@ -65,6 +65,16 @@ CANARIES = {
 }
 SURNAME = CANARIES["achternaam"]
 
+#: What only the BRP stand-in knows: a child living with the canary, whom no partner mentions,
+#: and the address object's id. The run with the BRP link on receives them in the BRP's answers
+#: (the child's name and age, the id); they must end nowhere, not even on the visit list.
+BRP_ONLY = {
+    "voornamen": "Qwvbrpkindje",
+    "achternaam": "Qwvbrpkanarie",
+    "bsn": _valid_bsn("9999962"),
+    "adresobject": "0080010000987654",
+}
+
 #: Files whose names a partner chose, holding the canary's surname (issue 19, point 7).
 NAMED_FILE = f"huurachterstand {SURNAME}.csv"
 NAMED_INBOX_FILE = f"{SURNAME} oktober.csv"
@@ -99,6 +109,20 @@ def _canary_row(period, **overrides: str) -> dict:
         "telefoon": CANARIES["telefoon"], "email": CANARIES["email"], **overrides})
 
 
+def _brp_residents(today: dt.date) -> list:
+    """The canary and the child only the BRP knows, registered at the canary's address."""
+    from synthetic.brp_standin import Resident
+
+    home = {"gemeente": "0080", "postcode": "8911QW", "huisnummer": 3,
+            "woonplaats": "Leeuwarden", "adresseerbaar_object": BRP_ONLY["adresobject"],
+            "nummeraanduiding": "0080200000987654", "sinds": "20200101"}
+    return [Resident(bsn=CANARIES["bsn"], voornamen="Kwik", geslachtsnaam=SURNAME,
+                     geboortedatum="19840302", **home),
+            Resident(bsn=BRP_ONLY["bsn"], voornamen=BRP_ONLY["voornamen"],
+                     geslachtsnaam=BRP_ONLY["achternaam"],
+                     geboortedatum=f"{today.year - 8}0101", **home)]
+
+
 def _deliveries(folder: Path, period) -> dict[str, Path]:
     """The canary delivery, and issue 19's hostile ones."""
     files = {name: folder / name for name in ("kanarie.csv", "zonder-kopregel.csv",
@@ -129,6 +153,8 @@ def canary_run(tmp_path_factory):
     """The demo, the canary delivery, the hostile ones and the month's run, through `vroeg`."""
     from bench import prefect_server
     from scoring.score import Period
+    from synthetic.brp_standin import BrpStandIn
+    from vroeg.config import brp_url_variable
     from vroeg.settings import Home
 
     base = tmp_path_factory.mktemp("kanarie")
@@ -148,10 +174,12 @@ def canary_run(tmp_path_factory):
         "PREFECT_HOME": str(folders["home"] / "prefect")})
     env["PREFECT_API_URL"] = server.url
 
-    def vroeg(name: str, *args: str, codes: tuple[int, ...] = (0,), prefect: bool = True) -> dict:
+    def vroeg(name: str, *args: str, codes: tuple[int, ...] = (0,), prefect: bool = True,
+              extra: dict | None = None) -> dict:
         done = subprocess.run([VROEG, *args], cwd=folders["werkmap"],
-                              env=env if prefect else {k: v for k, v in env.items()
-                                                       if k != "PREFECT_API_URL"},
+                              env={**(env if prefect else {k: v for k, v in env.items()
+                                                           if k != "PREFECT_API_URL"}),
+                                   **(extra or {})},
                               capture_output=True, text=True, timeout=900)
         # The commands' own output is searched too, like any log.
         (folders["uitvoer"] / f"{name}.stdout.txt").write_text(done.stdout)
@@ -162,7 +190,9 @@ def canary_run(tmp_path_factory):
     try:
         # The synthetic month directly (it holds no canary; a Prefect run of it costs half a
         # minute), the canary's deliveries and the month's run through Prefect.
-        demo = vroeg("demo", "demo", "--seed", "81", "--months", "1", "--json", prefect=False)
+        # A small month (60 signals): the run below asks the BRP about every counted signal.
+        demo = vroeg("demo", "demo", "--seed", "81", "--months", "1", "--signals-per-month",
+                     "60", "--json", prefect=False)
         files = _deliveries(folders["invoer"], Period.parse(demo["periode"]))
         canary = vroeg("kanarie", "ingest", "--json", str(files["kanarie.csv"]))["leveringen"]
         hostile = {
@@ -181,11 +211,18 @@ def canary_run(tmp_path_factory):
         shutil.copyfile(files[NAMED_FILE], inbox / NAMED_INBOX_FILE)
         hostile["inbox"] = vroeg("inbox", "collect", "--json", "--partner", "inbox-kanarie",
                                  codes=(1,))
-        run = vroeg("run", "run", "--period", demo["periode"], "--json")
+        # The month's run with the BRP link on (for this command only), against a stand-in
+        # that knows the canary's household, a child no partner mentions included.
+        with BrpStandIn(today=dt.date.today(), residents=_brp_residents(dt.date.today())
+                        ) as brp:
+            run = vroeg("run", "run", "--period", demo["periode"], "--json",
+                        extra={brp_url_variable("0080"): brp.url})
+        assert not brp.violations, brp.violations
     finally:
         server.stop()
     result = {"periode": demo["periode"], "canary": canary, "run": run,
-              "hostile": {k: v["leveringen"] for k, v in hostile.items()}}
+              "hostile": {k: v["leveringen"] for k, v in hostile.items()},
+              "brp_asked": sorted({kind for kind, _fields in brp.asked})}
     return {"base": base, "folders": folders, "result": result}
 
 
@@ -261,6 +298,23 @@ def test_the_canary_run_leaves_no_personal_data_outside_its_visit_list(canary_ru
 
     leaks = _leaks(canary_run, findings)
     assert not leaks, _report(leaks)
+
+
+def test_what_only_the_brp_answered_is_nowhere_not_even_on_the_list(canary_run):
+    """The run asked the BRP about the canary (by BSN, then who lives there): the answers held
+    a child's name, BSN and age and the address object's id. They became a count of minors and
+    a keyed MAC; no file of the installation holds them, Prefect's database and logs included,
+    nor the visit list."""
+    folders, result = canary_run["folders"], canary_run["result"]
+    run = result["run"]
+    # Positive control: the BRP was asked and its answer about the canary's household was used.
+    assert run["brp"] == "gebruikt" and run["brp_met_minderjarigen"] >= 1, run
+    assert {"RaadpleegMetBurgerservicenummer",
+            "ZoekMetNummeraanduidingIdentificatie"} <= set(result["brp_asked"])
+    findings, searched = scan_tree(canary_run["base"], list(BRP_ONLY.values()),
+                                   skip={folders["invoer"]})
+    assert searched > 30
+    assert not findings, _report(findings)
 
 
 def _prefect_rows(home: Path, query: str) -> list[tuple]:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from vroeg.config.base import ConfigError, Section
 from vroeg.config.brp import Brp
-from vroeg.config.loading import describe, load_municipality, load_partner
+from vroeg.config.loading import brp_url_variable, describe, load_municipality, load_partner
 from vroeg.config.municipality import (
     Capacity,
     ExclusionKind,
@@ -60,5 +60,6 @@ __all__ = [
     "Matching",
     "Municipality", "Notifications", "Operations", "Partner", "PartnerTypeRules", "PrivacyPolicy",
     "Schedules", "Scoring", "Section", "SheetOptions", "SqlSource", "Validation",
-    "Wijkteam", "describe", "load_municipality", "load_partner", "standard_partner",
+    "Wijkteam", "brp_url_variable", "describe", "load_municipality", "load_partner",
+    "standard_partner",
 ]

@@ -9,6 +9,7 @@ Layout (see docs/configuration.md):
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
@@ -55,6 +56,11 @@ def load_partner(path: Path) -> Partner:
     return partner
 
 
+def brp_url_variable(code: str) -> str:
+    """The environment variable that turns a municipality's BRP link on at a base URL."""
+    return f"VROEG_BRP_URL_{code}"
+
+
 def load_municipality(home: Home, code: str) -> Municipality:
     folder = home.config_dir(code)
     path = folder / "gemeente.yaml"
@@ -66,6 +72,11 @@ def load_municipality(home: Home, code: str) -> Municipality:
     data = _read_yaml(path)
     if moved := moved_keys(data):
         raise ConfigError(f"{path}: {moved}")
+    if url := os.environ.get(brp_url_variable(code)):
+        # The BRP link on, at this base URL, for this process only: the demo's local stand-in
+        # (`vroeg demo --brp`), or a test environment, without editing gemeente.yaml. The
+        # other brp settings (key, certificate, time-outs) stay as configured.
+        data["brp"] = {**(data.get("brp") or {}), "enabled": True, "personen_url": url}
     partners = {}
     for partner_path in sorted((folder / "partners").glob("*.yaml")):
         partner = load_partner(partner_path)
