@@ -68,11 +68,13 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
     before, before_lines = _current(home, str(period))
 
     day = (period.start + dt.timedelta(days=9)).isoformat()
+    deadline = period.end + dt.timedelta(days=40)  # an eviction announced, weeks ahead
     start = (period.start - dt.timedelta(days=70)).isoformat()
     delivery = tmp_path / "levering.csv"
     delivery.write_bytes(standard_file([
         row(signaal_id="CRISIS-1", crisis="ja", signaaldatum=day, ontstaansdatum=start,
-            bedrag="1450,00", straatnaam="Crisisstraat", huisnummer="3", bsn=CRISIS_BSN),
+            bedrag="1450,00", straatnaam="Crisisstraat", huisnummer="3", bsn=CRISIS_BSN,
+            uiterste_datum=deadline.isoformat()),
         row(signaal_id="GEWOON-1", crisis="nee", signaaldatum=day, ontstaansdatum=start,
             bedrag="2950,00", straatnaam="Gewoonstraat", huisnummer="5", bsn=ORDINARY_BSN),
     ]))
@@ -99,6 +101,7 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
     csv_text = open(after.csv_path, encoding="utf-8-sig").read()
     line = next(li for li in csv_text.splitlines() if "Crisisstraat" in li)
     assert ";ja;" in line  # the crisis mark
+    assert f"vóór {deadline:%d-%m-%Y}" in line  # and the deadline with the advice
 
     # The coordinators were told: one record, one e-mail, no personal data in either.
     [notice] = crisis_notifications(home.database_url, "0080")
