@@ -1,5 +1,5 @@
 """Issue 17, the crisis lane, run directly (no Prefect): a delivery with one crisis signal and one
-ordinary signal; `vroeg ingest` publishes the crisis household to its team's current list in
+ordinary signal lands in a partner's inbox; `vroeg collect` publishes the crisis household to its team's current list in
 the same command (a new version: every earlier line stays), tells the team's coordinators by
 e-mail without personal data and records the notification; the ordinary signal waits for the
 monthly run, which then lists it and keeps the contact attempt recorded on the crisis line.
@@ -20,6 +20,7 @@ from tests.flows.test_notifications import smtp  # noqa: F401  (the fixture)
 from tests.portal_support import add_account, app_for, client_for, csrf_of
 
 TEAM = "wt-centrum"
+PARTNER = "water-noord"
 COORDINATOR = "coordinatie-centrum@gemeente.test"
 #: Synthetic residents (valid elfproef), and what must never reach a message.
 CRISIS_BSN, ORDINARY_BSN = "999990019", "111222333"
@@ -28,7 +29,8 @@ PERSONAL = ("Crisisstraat", "Gewoonstraat", "Testpersoon", CRISIS_BSN, ORDINARY_
 
 
 def _configure(home, port: int) -> None:
-    """The sample configuration with an SMTP server and the centre team's coordinators."""
+    """The sample configuration with an SMTP server, the centre team's coordinators, and the
+    water company delivering through its inbox."""
     from vroeg.settings import SHIPPED_CONFIG
 
     folder = home.root / "config" / "0080"
@@ -43,6 +45,10 @@ def _configure(home, port: int) -> None:
         if team["code"] == TEAM:
             team["coordinator_emails"] = [COORDINATOR]
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    partner = folder / "partners" / f"{PARTNER}.yaml"
+    settings = yaml.safe_load(partner.read_text(encoding="utf-8"))
+    settings.update(channel="inbox", inbox={"min_age_seconds": 0})
+    partner.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
 
 
 def _current(home, period: str):
@@ -68,17 +74,21 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
     before, before_lines = _current(home, str(period))
 
     day = (period.start + dt.timedelta(days=9)).isoformat()
-    deadline = period.end + dt.timedelta(days=40)  # an eviction announced, weeks ahead
+    deadline = period.end + dt.timedelta(days=40)
     start = (period.start - dt.timedelta(days=70)).isoformat()
-    delivery = tmp_path / "levering.csv"
-    delivery.write_bytes(standard_file([
+    inbox_folder = home.inbox_dir("0080") / PARTNER
+    inbox_folder.mkdir(parents=True, exist_ok=True)
+    water = {"partner_type": "Water", "partner_naam": "Waterbedrijf Noord"}
+    (inbox_folder / "levering.csv").write_bytes(standard_file([
+        # A disconnection of the water announced for a date weeks ahead.
         row(signaal_id="CRISIS-1", crisis="ja", signaaldatum=day, ontstaansdatum=start,
-            bedrag="1450,00", straatnaam="Crisisstraat", huisnummer="3", bsn=CRISIS_BSN,
-            uiterste_datum=deadline.isoformat()),
+            bedrag="145,00", straatnaam="Crisisstraat", huisnummer="3", bsn=CRISIS_BSN,
+            uiterste_datum=deadline.isoformat(), **water),
         row(signaal_id="GEWOON-1", crisis="nee", signaaldatum=day, ontstaansdatum=start,
-            bedrag="2950,00", straatnaam="Gewoonstraat", huisnummer="5", bsn=ORDINARY_BSN),
+            bedrag="295,00", straatnaam="Gewoonstraat", huisnummer="5", bsn=ORDINARY_BSN,
+            **water),
     ]))
-    answer = CliRunner().invoke(cli, ["ingest", str(delivery), "--json"])
+    answer = CliRunner().invoke(cli, ["collect", "--partner", PARTNER, "--json"])
     assert answer.exit_code == 0, answer.output
     report = json.loads(answer.stdout)
     [summary] = report["leveringen"]
