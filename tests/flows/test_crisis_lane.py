@@ -1,8 +1,9 @@
 """Issue 17, the crisis lane, run directly (no Prefect): a delivery with one crisis signal and one
-ordinary signal lands in a partner's inbox; `vroeg collect` publishes the crisis household to its team's current list in
-the same command (a new version: every earlier line stays), tells the team's coordinators by
-e-mail without personal data and records the notification; the ordinary signal waits for the
-monthly run, which then lists it and keeps the contact attempt recorded on the crisis line.
+ordinary signal lands in a partner's inbox; `vroeg collect` publishes the crisis household to
+its team's current list in the same command (a new version: every earlier line stays), tells
+the team's coordinators by e-mail without personal data and records the notification, and the
+portal marks it; the ordinary signal waits for the monthly run, which then lists it and keeps
+the contact attempt recorded on the crisis line.
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
     _configure(home, port)
     period = Period.parse(result["periode"])
     before, before_lines = _current(home, str(period))
+    add_account(home, "coord", ["coordinator"], [TEAM])  # the team's coordinator, already there
+    coord = client_for(app_for(home), "coord")
+    assert "sinds uw laatste bezoek" not in coord.get("/lijsten").text
 
     day = (period.start + dt.timedelta(days=9)).isoformat()
     deadline = period.end + dt.timedelta(days=40)
@@ -124,8 +128,9 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
     assert new_crisis_households(home.database_url, "0080", [TEAM], None) == 1
 
     # A coordinator records a contact attempt on the crisis line (the portal's own code).
-    add_account(home, "coord", ["coordinator"], [TEAM])
-    coord = client_for(app_for(home), "coord")
+    # The portal's mark, once: after this visit there is nothing new.
+    assert "1 nieuw crisishuishouden sinds uw laatste bezoek" in coord.get("/lijsten").text
+    assert "sinds uw laatste bezoek" not in coord.get("/lijsten").text
     regel = after_lines.index(crisis_household) + 1
     url = f"/lijsten/{after.id}/huishoudens/{regel}"
     page = coord.get(url)
