@@ -3,7 +3,8 @@ ordinary signal lands in a partner's inbox; `vroeg collect` publishes the crisis
 its team's current list in the same command (a new version: every earlier line stays), tells
 the team's coordinators by e-mail without personal data and records the notification, and the
 portal marks it; the ordinary signal waits for the monthly run, which then lists it and keeps
-the contact attempt recorded on the crisis line.
+the contact attempt recorded on the crisis line. A crash of the crisis lane half-way is
+retried by delivering the file again.
 """
 
 from __future__ import annotations
@@ -92,11 +93,30 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
             bedrag="295,00", straatnaam="Gewoonstraat", huisnummer="5", bsn=ORDINARY_BSN,
             **water),
     ]))
+
+    # First attempt: the crisis lane dies while publishing (a crash half-way, after the load).
+    import flows.crisis
+
+    real = flows.crisis.publish_one
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("stroomstoring")
+
+    monkeypatch.setattr(flows.crisis, "publish_one", crash)
+    crashed = CliRunner().invoke(cli, ["collect", "--partner", PARTNER, "--json"])
+    assert crashed.exit_code != 0
+    monkeypatch.setattr(flows.crisis, "publish_one", real)
+    assert _current(home, str(period))[0].id == before.id  # nothing published
+    assert crisis_notifications(home.database_url, "0080") == []
+    # The file stays in claimed/ (interrupted); delivered again, it is a duplicate (loaded
+    # once), and its crisis lane is retried: the household is published now.
+    [claimed] = (inbox_folder / "claimed").iterdir()
+    claimed.rename(inbox_folder / "levering.csv")
     answer = CliRunner().invoke(cli, ["collect", "--partner", PARTNER, "--json"])
     assert answer.exit_code == 0, answer.output
     report = json.loads(answer.stdout)
     [summary] = report["leveringen"]
-    assert summary["status"] == "geladen" and summary["rijen_geladen"] == 2
+    assert summary["status"] == "dubbel"
     assert summary["crisis"]["toegevoegd"] == 1
     assert [(i["wijkteam"], i["versie"]) for i in summary["crisis"]["lijsten"]] == [
         (TEAM, before.version + 1)]
@@ -145,6 +165,7 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
     rerun = run_flow(gemeente="0080", period=str(period))
     status = {i["wijkteam"]: (i["status"], i["versie"]) for i in rerun["lijsten"]}
     assert status[TEAM] == ("nieuwe versie", after.version + 1)
+    assert "crisis" not in rerun["run"]  # the failed crisis run was not taken over
     monthly, monthly_lines = _current(home, str(period))
     assert {crisis_household, ordinary_household} <= set(monthly_lines)
     [case] = [c for c in cases.cases_between(home.database_url, "0080", str(period),
@@ -152,3 +173,36 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
               if c.huishouden_pseudoniem == crisis_household]
     assert case.publication_id == monthly.id
     assert [a.vastgelegd_door for a in case.contactpogingen] == ["coord"]
+
+
+def test_crisis_runs_and_monthly_runs_never_overlap_nor_take_each_other_over(tmp_path):
+    """runs.claim with kinds: a working crisis run holds the month's monthly run off (and the
+    other way round); a failed crisis run is never resumed, a failed monthly run only by the
+    next monthly run."""
+    import pytest
+    from sqlalchemy import update
+
+    from vroeg.errors import RunInProgress
+    from vroeg.opsdb import db, runs
+    from vroeg.opsdb.models import Run
+    from vroeg.opsdb.statuses import RunKind, RunStatus
+
+    url = f"sqlite:///{tmp_path / 'ops.sqlite'}"
+    crisis = RunKind.CRISIS
+    assert runs.claim(url, "0080", "2026-11", "r1", None, "c1", kind=crisis) == ("c1", False)
+    with pytest.raises(RunInProgress):
+        runs.claim(url, "0080", "2026-11", "r1", None, "m1")
+    runs.finish(url, "c1", RunStatus.MISLUKT, None)
+    assert runs.claim(url, "0080", "2026-11", "r1", None, "m1") == ("m1", False)
+    with pytest.raises(RunInProgress):
+        runs.claim(url, "0080", "2026-11", "r1", None, "c2", kind=crisis)
+    runs.finish(url, "m1", RunStatus.MISLUKT, None)
+    assert runs.claim(url, "0080", "2026-11", "r1", None, "c2", kind=crisis) == ("c2", False)
+    runs.finish(url, "c2", RunStatus.MISLUKT, None)
+    # The newest run of the month is a failed crisis run; the monthly run resumes its own.
+    assert runs.claim(url, "0080", "2026-11", "r1", None, "m2") == ("m1", True)
+    with db.session(url) as s:
+        s.execute(update(Run).where(Run.id == "m1").values(status=RunStatus.MISLUKT))
+        kinds = {r.id: (r.kind, r.status) for r in s.query(Run)}
+    assert kinds == {"c1": ("crisis", "mislukt"), "c2": ("crisis", "mislukt"),
+                     "m1": ("maand", "mislukt")}
