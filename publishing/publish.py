@@ -115,11 +115,11 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
 
     # One audit line per household, saying on which section of the list it was published.
     # Only the signals that count this period are decrypted (not a household's whole history).
-    counted = [signal for _household, signal, _date, _partner, _own in period_signals]
+    counted = [signal for _household, signal, *_rest in period_signals]
     # A household the BRP's address object merged holds signals the vault keeps under another
     # address's household: those are asked for too (each with its own audit line).
     own_households: dict[str, set[str]] = {}
-    for household, _signal, _date, _partner, own in period_signals:
+    for household, _signal, _date, _partner, _deadline, own in period_signals:
         own_households.setdefault(household, {household}).add(own)
     identities: dict[str, list[dict]] = {}
     for section in sorted({r["sectie"] for r in ranked}):
@@ -136,7 +136,11 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     # Newest signal first per household (the SQL orders them), this period's signals only.
     newest_first: dict[str, list[dict]] = {}
     dated_creditors: dict[str, list[tuple]] = {}
-    for household, signal, day, partner_id, own in period_signals:
+    deadlines: dict[str, object] = {}
+    for household, signal, day, partner_id, deadline, own in period_signals:
+        if deadline is not None:
+            # The earliest deadline a counted crisis signal announces (issue 17).
+            deadlines[household] = min(deadline, deadlines.get(household, deadline))
         if (own, signal) in by_signal:
             newest_first.setdefault(household, []).append(by_signal[own, signal])
         partner = municipality.partners.get(partner_id)
@@ -151,6 +155,7 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     rules = municipality.scoring
     rows = build_rows(ranked, newest_first, rules,
                       period_months=municipality.matching.period_months, creditors=creditors,
+                      deadlines=deadlines,
                       history=cases.attempts_of_households(
                           ctx.database_url, ctx.gemeente,
                           [r["huishouden_pseudoniem"] for r in ranked]))

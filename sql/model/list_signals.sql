@@ -1,12 +1,13 @@
 -- Purpose: the signals that count for one team's listed households: whose identities to fetch
 --          from the vault for the visit list, and no others (not a deceased or moved resident
---          whose signals were excluded, not an old repeat), and which partners sent them (named
---          on the list from the partner registry).
+--          whose signals were excluded, not an old repeat), which partners sent them (named
+--          on the list from the partner registry), and a crisis signal's deadline (issue 17).
 --          The last column is the household the signal's own address gives: the vault keeps
 --          the identity there, also when the BRP's address object merged it into another.
 -- Grain:   one row per counted signal. Parameters: $run_id, $wijkteam.
 -- Personal data: none (pseudonyms only).
 SELECT h.huishouden_pseudoniem, s.signaal_pseudoniem, s.signaaldatum, s.partner_id,
+       CASE WHEN s.crisis THEN s.uiterste_datum END AS uiterste_datum,
        s.huishouden_pseudoniem AS eigen_huishouden
 FROM household_scores AS h
 CROSS JOIN unnest(h.signaal_pseudoniemen) AS u(signaal_pseudoniem)
