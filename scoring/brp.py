@@ -102,9 +102,9 @@ def check_run(con: duckdb.DuckDBPyConnection, ctx: Context, municipality: Munici
     if not settings.enabled:
         return {"brp": "uit"}
     counted = con.execute(sql("model/run_counted_signals"), {"run_id": run_id}).fetchall()
-    households = sorted({household for household, _signal in counted})
+    asked = sorted({household for household, _signal in counted})
     identities = ctx.vault.reidentify(
-        households, purpose=processing_purpose(PURPOSE), audit=ctx.audit, trace_id=trace_id,
+        asked, purpose=processing_purpose(PURPOSE), audit=ctx.audit, trace_id=trace_id,
         parent=parent, signals=[signal for _household, signal in counted], run=run_id)
     questions = _signalled([i for found in identities.values() for i in found])
     outcome = check_signals(settings, municipality.code, questions)
@@ -118,6 +118,10 @@ def check_run(con: duckdb.DuckDBPyConnection, ctx: Context, municipality: Munici
         con.execute(sql("model/delete_run_brp_facts"), {"run_id": run_id})
         if outcome.zonder_brp is None:
             con.execute(sql("model/insert_brp_facts"), {"run_id": run_id})
+            # The same scope as the first scoring (`households`: every household of the
+            # period, or the crisis lane's), not only the households asked about: those left off
+            # before the BRP (a repeat, an exclusion list, under the threshold) keep their
+            # status, and the run's counts, in the second scoring.
             score_rules(con, municipality, period, run_id, households)
     reasons = dict(con.execute(sql("model/run_brp_reasons"), {"run_id": run_id}).fetchall())
     merged = con.execute(sql("model/run_brp_merges"), {"run_id": run_id}).fetchall()
