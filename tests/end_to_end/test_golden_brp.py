@@ -252,6 +252,11 @@ def test_the_brp_confirms_the_golden_households_so_their_lists_do_not_change(gol
     assert {scores[h][2:4] for h in golden} == {(0, False)}
     assert {h: scores[h][1] for h in golden if scores[h][1]} == {
         _pseudonym(home, "8911MN|20|"): "overleden"}
+    # The crisis lane asked the BRP too, and published E, R and P at once as without it (Q is
+    # on the schuldhulp list); R's repeat added nobody.
+    ingested = golden_brp["ingested"]
+    assert ingested["oktober.csv"]["crisis"]["toegevoegd"] == 3
+    assert ingested["oktober-herhaald.csv"]["crisis"]["toegevoegd"] == 0
     # Every delivered row ends loaded or quarantined (N's two rows, as without the BRP).
     assert [(i["rijen_geladen"], i["rijen_quarantaine"]) for i in
             golden_brp["ingested"].values()] == [(3, 0), (18, 0), (4, 2), (1, 0), (7, 0)]
