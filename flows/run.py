@@ -93,6 +93,7 @@ def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_i
             sleutelversie=ctx.keys.version) as op:
         def audit_lines(written) -> None:
             audit_publication(ctx, run_id, wijkteam, trace_id, op.operation_id,
+                              households=[r["huishouden_pseudoniem"] for r in planned.ranked],
                               csv_sha256=written.csv_sha256)
 
         written = publish_team(ctx, chosen, run_id, wijkteam, trace_id, op.operation_id,
