@@ -11,10 +11,11 @@ import secrets
 from pathlib import Path
 
 from flows.progress import progress
-from flows.runner import current_run_id, flow, step
+from flows.runner import current_run_id, flow, in_threads, step
 from privacy.audit import new_trace_id
 from privacy.context import context
 from publishing.publish import audit_publication, plan_team, publish_team
+from publishing.visit_list import WORKER_MIN_HOUSEHOLDS, workbook_worker
 from scoring import exclusions, warehouse
 from scoring.brp import score_with_brp
 from scoring.card import write_card
@@ -172,8 +173,16 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
             if "brp_melding" in totals:
                 logger.warning("%s", totals["brp_melding"])
             card = card_task(gemeente)
-            lists = [publish_task(gemeente, str(chosen), run_id, team.code, trace_id)
-                     for team in municipality.wijkteams]
+            # A large run publishes two teams at a time with the workbooks rendered in a worker
+            # process (publishing.visit_list.workbook_worker): one team's XLSX on the second
+            # core while the next team is re-identified here. Each team is still its own step,
+            # written and registered on its own; a small run does them one by one.
+            large = totals["op_lijst"] + totals["wachtlijst"] >= WORKER_MIN_HOUSEHOLDS
+            with workbook_worker(large):
+                lists = in_threads(
+                    lambda team: publish_task(gemeente, str(chosen), run_id, team.code,
+                                              trace_id),
+                    list(municipality.wijkteams), workers=2 if large else 1)
         except BaseException:
             runs.finish(ctx.database_url, run_id, RunStatus.MISLUKT, None)
             raise
