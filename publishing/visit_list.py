@@ -410,7 +410,9 @@ class _Worker:
 
     def __init__(self) -> None:
         root = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ)
+        # It renders rows it is given and needs no key: keys handed over in the environment
+        # (VROEG_KEY_<gemeente>) stay in this process.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VROEG_KEY")}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, (root, env.get("PYTHONPATH"))))
         self._process = subprocess.Popen([sys.executable, "-c", _WORKER_CODE],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
