@@ -23,6 +23,7 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter) -> dict:
     import connectors
     from connectors.mapping import map_to_standard
     from flows.ingest import receive_bytes
+    from flows.run import largest_first
     from flows.runner import in_threads
     from privacy import archive
     from privacy.audit import new_trace_id
@@ -128,8 +129,10 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter) -> dict:
     # process (its CPU seconds are not in this process's cpu s).
     large = listed >= WORKER_MIN_HOUSEHOLDS
     with meter.step("publish", listed) as m, workbook_worker(large):
+        teams = list(municipality.wijkteams)
         written = in_threads(lambda team: publish_team(ctx, chosen, run_id, team.code, trace_id),
-                             list(municipality.wijkteams), workers=2 if large else 1)
+                             largest_first(ctx.warehouse_path, run_id, teams) if large else teams,
+                             workers=2 if large else 1)
     measured.append(m)
 
     summary = deliveries.summary(ctx.database_url, received.delivery_id)
