@@ -1,6 +1,6 @@
 """Run one phase of the benchmark in a fresh process and write its result as JSON.
 
-    python -m bench.phase steps|floor|peer|prefect --csv FILE --home DIR --out FILE ...
+    python -m bench.phase steps|floor|peer|prefect|direct --csv FILE --home DIR --out FILE ...
 
 Each phase runs in its own process so that its memory figures are its own (a process rarely
 gives memory back to the OS, so a phase run after another would inherit its footprint) and so
@@ -18,8 +18,8 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.phase")
-    parser.add_argument("phase", choices=("steps", "floor", "peer", "prefect", "portal",
-                                          "ddas-api"))
+    parser.add_argument("phase", choices=("steps", "floor", "peer", "prefect", "direct",
+                                          "portal", "ddas-api"))
     parser.add_argument("--csv", type=Path, required=True)
     parser.add_argument("--home", type=Path, required=True, help="VROEG_HOME for this phase")
     parser.add_argument("--out", type=Path, required=True)
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench import prefect_run
 
         result = prefect_run.run(args.csv, today=today, period=args.period, meter=meter,
-                                 server_pid=args.server_pid)
+                                 server_pid=args.server_pid, direct=args.phase == "direct")
     result["memory_method"] = meter.method
     meter.close()
     args.out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")

@@ -1,11 +1,15 @@
-"""End to end through Prefect: ingest (receiving, then ingest_flow) and run_flow on the
-benchmark's file.
+"""End to end: ingest (receiving, then ingest_flow) and run_flow on the benchmark's file,
+through Prefect (phase `prefect`) or directly (phase `direct`).
 
 Runs in its own process against a Prefect server the benchmark started beforehand (see
 bench/prefect_server.py), so the server's one-off start-up is not in these figures. The process
 first imports the flows and runs a trivial flow (client start, first API calls); that warm-up is
 reported on its own line and not counted either. What is counted is what a data officer waits for
 once the server is up: the two flows, every task, every call to Prefect's API.
+
+The `direct` phase runs the same two flows without a Prefect API (flows/runner.py): how a
+command runs by default on the embedded install. Prefect is not imported, so there is no
+warm-up; the flows' own imports are reported as `import` and not counted.
 """
 
 from __future__ import annotations
@@ -24,22 +28,27 @@ def _tree_cpu(pid: int) -> float | None:
 
 
 def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter,
-        server_pid: int | None) -> dict:
+        server_pid: int | None, direct: bool = False) -> dict:
     measured = []
     with meter.step("import") as m:
-        from prefect import flow
-
         from flows.ingest import ingest
         from flows.run import run_flow
+        from flows.runner import prefect_configured
     measured.append(m)
+    if prefect_configured() == direct:
+        raise RuntimeError("the direct phase runs without a Prefect API, the prefect phase "
+                           "with one")
 
-    @flow(name="bench-opwarmen", persist_result=False)
-    def warm_up() -> int:
-        return 1
+    if not direct:
+        from prefect import flow
 
-    with meter.step("warm-up flow") as m:
-        warm_up()
-    measured.append(m)
+        @flow(name="bench-opwarmen", persist_result=False)
+        def warm_up() -> int:
+            return 1
+
+        with meter.step("warm-up flow") as m:
+            warm_up()
+        measured.append(m)
 
     server_cpu = _tree_cpu(server_pid) if server_pid else None
     with meter.step("end to end") as total:

@@ -65,6 +65,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--coordinators", type=int, default=20,
                    help="coordinators viewing a list at once in the portal scenario")
     p.add_argument("--no-prefect", action="store_true", help="skip the end to end through Prefect")
+    p.add_argument("--no-direct", action="store_true",
+                   help="skip the end to end run directly (no Prefect API, a command's default)")
     p.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
     p.add_argument("--no-floor", action="store_true", help="skip the DuckDB floor")
     p.add_argument("--profile", action="store_true",
@@ -103,7 +105,7 @@ def _phase(name: str, scenario_dir: Path, csv: Path, env: dict, console: Console
         tail = log.read_text(encoding="utf-8", errors="replace")[-4000:]
         raise RuntimeError(f"phase {name} failed (exit {done.returncode}); log {log}:\n{tail}")
     result = json.loads(out.read_text(encoding="utf-8"))
-    if name == "prefect":
+    if name in ("prefect", "direct"):
         result["end_to_end"] = next(m for m in result["measurements"] if m["name"] == "end to end")
     return result
 
@@ -162,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"scenarios": chosen, "signals": args.signals,
                      "small_signals": args.small_signals, "months": args.months,
                      "seed": args.seed, "today": TODAY, "period": END_MONTH,
-                     "prefect": not args.no_prefect, "peer": not args.no_peer,
+                     "prefect": not args.no_prefect, "direct": not args.no_direct,
+                     "peer": not args.no_peer,
                      "floor": not args.no_floor, "profile": bool(py_spy)},
         "prefect_server": None,
         "scenarios": {},
@@ -225,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
                 scenario["floor"] = _phase("floor", scenario_dir, gen.path, env, console)
             if not args.no_peer:
                 scenario["peer"] = _phase("peer", scenario_dir, gen.path, env, console)
+            if not args.no_direct:
+                scenario["direct"] = _phase("direct", scenario_dir, gen.path, env, console)
             if server is not None:
                 scenario["prefect"] = _phase("prefect", scenario_dir, gen.path, env, console,
                                              server=server)

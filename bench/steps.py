@@ -23,11 +23,14 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter) -> dict:
     import connectors
     from connectors.mapping import map_to_standard
     from flows.ingest import receive_bytes
+    from flows.run import largest_first
+    from flows.runner import in_threads
     from privacy import archive
     from privacy.audit import new_trace_id
     from privacy.context import context
     from privacy.pseudonymise import pseudonymise
     from publishing.publish import publish_team
+    from publishing.visit_list import WORKER_MIN_HOUSEHOLDS, workbook_worker
     from quality.suite import SUITE_VERSION
     from quality.validate import validate
     from scoring import warehouse
@@ -122,9 +125,14 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter) -> dict:
 
     # Published (and re-identified): the bezoeklijst and the wachtlijst of every team.
     listed = totals["op_lijst"] + totals["wachtlijst"]
-    with meter.step("publish", listed) as m:
-        written = [publish_team(ctx, chosen, run_id, team.code, trace_id)
-                   for team in municipality.wijkteams]
+    # As run_flow publishes: a large run two teams at a time, the workbooks rendered in a worker
+    # process (its CPU seconds are not in this process's cpu s).
+    large = listed >= WORKER_MIN_HOUSEHOLDS
+    with meter.step("publish", listed) as m, workbook_worker(large):
+        teams = list(municipality.wijkteams)
+        written = in_threads(lambda team: publish_team(ctx, chosen, run_id, team.code, trace_id),
+                             largest_first(ctx.warehouse_path, run_id, teams) if large else teams,
+                             workers=2 if large else 1)
     measured.append(m)
 
     summary = deliveries.summary(ctx.database_url, received.delivery_id)

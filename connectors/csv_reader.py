@@ -211,7 +211,7 @@ def _csv_reader(lines: _Lines, options: CsvOptions):
 
 #: Characters Python's str.strip() takes for white space but polars' does not; a file holding
 #: one goes the general way, so that "is this line blank" has one answer.
-_PYTHON_ONLY_SPACE = re.compile("[\x1c-\x1f]")
+_PYTHON_ONLY_SPACE = "\x1c\x1d\x1e\x1f"
 
 #: A carriage return that ends a line on its own (old Mac files).
 _LONE_CR = re.compile("\r(?!\n)")
@@ -230,8 +230,9 @@ def _read_unquoted(text: str, options: CsvOptions, filename: str) -> SourceTable
     (AANTAL_VELDEN), padded with nulls or cut, blank lines are skipped, and row numbers are line
     numbers, as in the general reader. None when the file needs the general reader.
     """
+    # `in` per character: a regular expression's character class scans a 150 MB text 4x slower.
     if (options.quote and options.quote in text) or "\x00" in text \
-            or _PYTHON_ONLY_SPACE.search(text):
+            or any(ch in text for ch in _PYTHON_ONLY_SPACE):
         return None
     delimiter = options.delimiter
     # Lazy, so that polars frees each intermediate (lines, the filtered frame) as soon as the

@@ -144,7 +144,7 @@ def map_to_standard(table: SourceTable, partner: Partner, filename: str,
             columns.append(_field_expr(spec, resolve).alias(name))
 
     frame = table.frame.select(*columns, pl.col(SOURCE_ROW), pl.col(READ_PROBLEM))
-    frame = frame.with_columns(_partner_id(partner, known_partners or {}).alias("partner_id"))
+    frame = _with_partner_id(frame, partner, known_partners or {})
 
     used = {_key(s) for spec in specs.values() for s in spec.source_columns}
     ignored = [c for c in table.columns if _key(c) not in used]
@@ -158,6 +158,20 @@ def map_to_standard(table: SourceTable, partner: Partner, filename: str,
         # The standard format's dates are ISO whatever a partner configured for its other files.
         formats = {name: ["%Y-%m-%d"] for name in formats}
     return MappedDelivery(frame, partner, formats, ignored, list(table.notes), ignored_positions)
+
+
+def _with_partner_id(frame: pl.DataFrame, partner: Partner,
+                     known: dict[str, Partner]) -> pl.DataFrame:
+    """The frame with its partner_id column (`_partner_id`). For a standard file the id is
+    worked out once per distinct partner name and joined back in the rows' order: a file holds
+    a handful of names, and the name's normalisation and slug per row cost most of mapping a
+    million-row delivery (0.7 of 1.3 s CPU)."""
+    expr = _partner_id(partner, known).alias("partner_id")
+    if partner.id != STANDARD_PARTNER_ID:
+        return frame.with_columns(expr)
+    ids = frame.select(pl.col("partner_naam").unique()).with_columns(expr)
+    return frame.join(ids, on="partner_naam", how="left", nulls_equal=True,
+                      maintain_order="left")
 
 
 def _partner_id(partner: Partner, known: dict[str, Partner]) -> pl.Expr:

@@ -13,10 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from flows.progress import progress
-from flows.runner import current_run_id, flow, step
+from flows.runner import current_run_id, flow, in_threads, step
 from privacy.audit import new_trace_id
 from privacy.context import context
 from publishing.publish import Planned, audit_publication, plan_team, publish_team
+from publishing.visit_list import WORKER_MIN_HOUSEHOLDS, workbook_worker
 from scoring import exclusions, warehouse
 from scoring.brp import score_with_brp
 from scoring.card import write_card
@@ -105,6 +106,7 @@ def publish_one(gemeente: str, period: str, run_id: str, wijkteam: str, trace_id
             sleutelversie=ctx.keys.version) as op:
         def audit_lines(written) -> None:
             audit_publication(ctx, run_id, wijkteam, trace_id, op.operation_id,
+                              households=[r["huishouden_pseudoniem"] for r in planned.ranked],
                               csv_sha256=written.csv_sha256)
 
         written = publish_team(ctx, chosen, run_id, wijkteam, trace_id, op.operation_id,
@@ -132,6 +134,16 @@ def card_task(gemeente: str) -> dict:
     with scrubbed("algoritmekaart"):
         md_path, json_path = write_card(ctx.municipality, card_dir(ctx))
     return {"md": str(md_path), "json": str(json_path)}
+
+
+def largest_first(warehouse_path: Path, run_id: str, teams: list) -> list:
+    """The teams in the order a large run publishes them: most listed households first. The
+    largest list's workbook is then rendered while the others are prepared, instead of last with
+    nothing beside it (a national year: one team holds half of the 66,000 listed households)."""
+    with warehouse.connect(warehouse_path) as con:
+        sizes = team_totals(con, run_id)
+    return sorted(teams, key=lambda team: -sum(
+        sizes.get(team.code, {}).get(k, 0) for k in ("bezoeklijst", "wachtlijst")))
 
 
 def published_summary(ctx, run_id: str, publication, status: str = "gepubliceerd") -> dict:
@@ -183,8 +195,20 @@ def run_flow(gemeente: str, period: str | None = None) -> dict:
             if "brp_melding" in totals:
                 logger.warning("%s", totals["brp_melding"])
             card = card_task(gemeente)
-            lists = [publish_task(gemeente, str(chosen), run_id, team.code, trace_id)
-                     for team in municipality.wijkteams]
+            # A large run publishes two teams at a time with the workbooks rendered in a worker
+            # process (publishing.visit_list.workbook_worker): one team's XLSX on the second
+            # core while the next team is re-identified here. Each team is still its own step,
+            # written and registered on its own; a small run does them one by one.
+            large = totals["op_lijst"] + totals["wachtlijst"] >= WORKER_MIN_HOUSEHOLDS
+            teams = list(municipality.wijkteams)
+            order = largest_first(ctx.warehouse_path, run_id, teams) if large else teams
+            with workbook_worker(large):
+                done = in_threads(
+                    lambda team: publish_task(gemeente, str(chosen), run_id, team.code,
+                                              trace_id),
+                    order, workers=2 if large else 1)
+            by_team = {team.code: item for team, item in zip(order, done, strict=True)}
+            lists = [by_team[team.code] for team in teams]
         except BaseException:
             runs.finish(ctx.database_url, run_id, RunStatus.MISLUKT, None)
             raise

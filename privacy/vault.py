@@ -198,20 +198,28 @@ class Vault:
                 self._store_other(connection, keys)
         return keys.height
 
-    def _sealed_rows(self, keys: pl.DataFrame) -> Iterable[list[tuple]]:
-        """(signal, household, person, version, sealed) per row, in chunks of _CHUNK: the
-        identities are encoded as JSON (by polars, one vectorised pass per chunk) and sealed a
-        chunk at a time, so those of a large batch are never all in memory at once."""
+    def _sealed_rows(self, keys: pl.DataFrame, stored: object) -> Iterable[list[tuple]]:
+        """(signal, household, person, version, sealed, stored) per row, in chunks of _CHUNK:
+        the identities are encoded as JSON (by polars, one vectorised pass per chunk) and
+        sealed a chunk at a time, so those of a large batch are never all in memory at once.
+        Each is `_seal_plain` of its row (own nonce, bound to signal and key version), written
+        out here: per row it is the bulk of the step's Python work."""
+        prefix = f"{self._gemeente}|"
         for offset in range(0, keys.height, _CHUNK):
             part = keys.slice(offset, _CHUNK)
             plains = _identity_json(part.drop(_KEY_COLUMNS))
             nonces = os.urandom(12 * part.height)  # one system call per chunk
-            yield [
-                (signal, household, person, version,
-                 self._seal_plain(signal, version, plain.encode(), nonces[12 * i:12 * i + 12]))
-                for i, ((signal, household, person, version), plain) in enumerate(
-                    zip(part.select(_KEY_COLUMNS).iter_rows(), plains, strict=True))
-            ]
+            signals, households, persons, versions = (part.get_column(c).to_list()
+                                                      for c in _KEY_COLUMNS)
+            rows = []
+            append = rows.append
+            for i, (signal, household, person, version, plain) in enumerate(zip(
+                    signals, households, persons, versions, plains, strict=True)):
+                nonce = nonces[12 * i:12 * i + 12]
+                sealed = nonce + self._aead(version).encrypt(
+                    nonce, plain.encode(), f"{prefix}{signal}|{version}".encode())
+                append((signal, household, person, version, sealed, stored))
+            yield rows
 
     def _store_sqlite(self, connection, keys: pl.DataFrame) -> None:
         """The upsert through the sqlite3 driver itself, with a column list; the timestamp is
@@ -238,8 +246,8 @@ class Vault:
         if rebuild:
             for index in identities.indexes:
                 raw.execute(f'DROP INDEX IF EXISTS "{index.name}"')  # our own constant names
-        for chunk in self._sealed_rows(keys):
-            raw.executemany(_SQLITE_UPSERT, [(*row, stored) for row in chunk])
+        for chunk in self._sealed_rows(keys, stored):
+            raw.executemany(_SQLITE_UPSERT, chunk)
         if rebuild:
             for index in identities.indexes:
                 index.create(connection, checkfirst=True)
@@ -250,8 +258,8 @@ class Vault:
         compiled = self._upsert().compile(dialect=connection.dialect)
         stored = dt.datetime.now(dt.UTC)  # the driver takes it as it is (PostgreSQL)
         names = list(compiled.positiontup) if compiled.positional else None
-        for chunk in self._sealed_rows(keys):
-            rows = [dict(zip(_STORED_COLUMNS, (*row, stored), strict=True)) for row in chunk]
+        for chunk in self._sealed_rows(keys, stored):
+            rows = [dict(zip(_STORED_COLUMNS, row, strict=True)) for row in chunk]
             connection.exec_driver_sql(
                 compiled.string, [tuple(r[n] for n in names) for r in rows] if names else rows)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from privacy import purposes
 from privacy.context import Context
@@ -38,6 +38,10 @@ class Planned:
     content_sha256: str
     current: Publication | None
     reason: str | None
+    #: The content the digest was made of (pseudonyms only), so that publishing the plan does
+    #: not query and hash it a second time (a few seconds for a national year's lists).
+    ranked: list[dict] = field(default_factory=list, repr=False, compare=False)
+    period_signals: list[tuple] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def unchanged(self) -> bool:
@@ -77,9 +81,9 @@ def plan_team(ctx: Context, period: Period, run_id: str, wijkteam: str) -> Plann
     version = rules_version(ctx.municipality)
     digest = content_digest(version, period, ranked, period_signals)
     current = runs.current_publication(ctx.database_url, ctx.gemeente, wijkteam, str(period))
-    if current is None or current.content_sha256 == digest:
-        return Planned(digest, current, None)
-    return Planned(digest, current, _reason(ctx, current, ranked, version))
+    reason = (None if current is None or current.content_sha256 == digest
+              else _reason(ctx, current, ranked, version))
+    return Planned(digest, current, reason, ranked, period_signals)
 
 
 def _reason(ctx: Context, current: Publication, ranked: list[dict], version: str) -> str:
@@ -108,10 +112,15 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     that died before it is simply published again (crash safety, issue 7)."""
     municipality = ctx.municipality
     team = next(t for t in municipality.wijkteams if t.code == wijkteam)
-    with warehouse.connect(ctx.warehouse_path) as con:
-        ranked, period_signals = _content(con, run_id, wijkteam)
     version = rules_version(municipality)
-    digest = content_digest(version, period, ranked, period_signals)
+    if planned is not None:
+        # Planned for this run and team just before: the same content and digest.
+        ranked, period_signals, digest = (planned.ranked, planned.period_signals,
+                                          planned.content_sha256)
+    else:
+        with warehouse.connect(ctx.warehouse_path) as con:
+            ranked, period_signals = _content(con, run_id, wijkteam)
+        digest = content_digest(version, period, ranked, period_signals)
 
     # One audit line per household, saying on which section of the list it was published.
     # Only the signals that count this period are decrypted (not a household's whole history).
@@ -218,10 +227,13 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
 
 
 def audit_publication(ctx: Context, run_id: str, wijkteam: str, trace_id: str,
-                      parent: str | None, **attributes) -> int:
-    """One "publicatie" line per household on the team's list (the list was disclosed to them)."""
-    with warehouse.connect(ctx.warehouse_path) as con:
-        households = ranked_list(con, run_id, wijkteam)["huishouden_pseudoniem"].to_list()
+                      parent: str | None, *, households: list[str] | None = None,
+                      **attributes) -> int:
+    """One "publicatie" line per household on the team's list (the list was disclosed to them).
+    `households`: the list's households when the caller has them (the plan), else read."""
+    if households is None:
+        with warehouse.connect(ctx.warehouse_path) as con:
+            households = ranked_list(con, run_id, wijkteam)["huishouden_pseudoniem"].to_list()
     ctx.audit.subjects("publicatie", trace_id, parent, households, run=run_id, wijkteam=wijkteam,
                        **attributes)
     return len(households)

@@ -12,11 +12,18 @@ in a coordinator's spreadsheet.
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Iterable
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -392,11 +399,121 @@ def list_paths(folder: Path, stem: str) -> tuple[Path, Path]:
     return folder / f"{stem}.csv", folder / f"{stem}.xlsx"
 
 
+#: A run that lists at least this many households renders its workbooks in a worker process
+#: (see `workbook_worker`); below it, starting the worker (about half a second) costs more
+#: than it saves.
+WORKER_MIN_HOUSEHOLDS = 10_000
+
+#: How the worker is started: a fresh interpreter that imports this module and serves.
+_WORKER_CODE = "from publishing.visit_list import _serve; _serve()"
+
+
+class WorkbookWorkerFailed(RuntimeError):
+    """The worker could not render a workbook (the message names the error's type only)."""
+
+
+class _Worker:
+    """A child process rendering workbooks: (rows, options) pickled in on its stdin, the
+    workbook's bytes pickled back on its stdout, one request at a time. A plain subprocess of
+    a fresh interpreter, not multiprocessing: that would import the caller's main module again
+    in the child (a script that runs a flow would run it twice), and a fork would copy this
+    process's DuckDB and polars threads mid-flight. Pickle, because both ends are this module."""
+
+    def __init__(self) -> None:
+        root = str(Path(__file__).resolve().parent.parent)
+        # It renders rows it is given and needs no key: keys handed over in the environment
+        # (VROEG_KEY_<gemeente>) stay in this process.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("VROEG_KEY")}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (root, env.get("PYTHONPATH"))))
+        self._process = subprocess.Popen([sys.executable, "-c", _WORKER_CODE],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self._lock = threading.Lock()
+
+    def render(self, rows: list[ListRow], **options) -> bytes:
+        with self._lock:
+            try:
+                pickle.dump((rows, options), self._process.stdin,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+                self._process.stdin.flush()
+                status, payload = pickle.load(self._process.stdout)
+            except (OSError, EOFError, pickle.UnpicklingError) as error:
+                raise WorkbookWorkerFailed(f"werkblad-proces gestopt ({type(error).__name__})"
+                                           ) from None
+        if status != "ok":
+            raise WorkbookWorkerFailed(f"werkblad niet gemaakt ({payload})")
+        return payload
+
+    def close(self) -> None:
+        try:
+            self._process.stdin.close()  # the worker's end of input: it exits
+            self._process.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self._process.kill()
+            self._process.wait()
+
+
+def _serve() -> None:
+    """The worker's loop: render what comes in until its input ends. A failure is answered with
+    its type's name only (a message could quote a name or an address); nothing is logged."""
+    source = sys.stdin.buffer
+    # The answers get stdout's pipe to themselves: whatever else writes to stdout (a library's
+    # warning) goes to stderr instead of into the middle of a pickle.
+    sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    while True:
+        try:
+            rows, options = pickle.load(source)
+        except EOFError:
+            return
+        try:
+            answer = ("ok", render_xlsx(rows, **options))
+        except Exception as error:  # answered, never raised in the worker
+            answer = ("error", type(error).__name__)
+        pickle.dump(answer, sink, protocol=pickle.HIGHEST_PROTOCOL)
+        sink.flush()
+
+
+_WORKER: contextvars.ContextVar[_Worker | None] = contextvars.ContextVar(
+    "vroeg_workbook_worker", default=None)
+
+
+@contextmanager
+def workbook_worker(enabled: bool = True) -> Iterator[None]:
+    """Inside this block, `write_list` renders each XLSX workbook in one worker process.
+
+    Why: xlsxwriter is pure Python and holds the interpreter while it writes a cell at a time
+    (a national year's lists: 66,000 rows x 23 cells, about 40 % of publishing). In a process of
+    its own it runs on the second core while this process re-identifies, builds the rows and
+    writes the audit lines of the next list (the flow publishes two teams at a time,
+    flows.runner.in_threads). The rows go to the worker through a pipe, in memory, and the
+    workbook's bytes come back; the worker writes no file and logs nothing, and the list is
+    written, fsynced and registered here exactly as without it.
+    """
+    if not enabled:
+        yield
+        return
+    worker = _Worker()
+    token = _WORKER.set(worker)
+    try:
+        yield
+    finally:
+        _WORKER.reset(token)
+        worker.close()
+
+
+def _workbook(rows: list[ListRow], *, title: str, about: list[tuple[str, str]],
+              heading: PageHeading) -> bytes:
+    worker = _WORKER.get()
+    if worker is None:
+        return render_xlsx(rows, title=title, about=about, heading=heading)
+    return worker.render(rows, title=title, about=about, heading=heading)
+
+
 def write_list(folder: Path, stem: str, wijkteam: str, rows: list[ListRow], *, title: str,
                about: list[tuple[str, str]], heading: PageHeading) -> WrittenList:
     csv_bytes = render_csv(rows)
     csv_path, xlsx_path = list_paths(folder, stem)
-    write_atomic(xlsx_path, render_xlsx(rows, title=title, about=about, heading=heading))
+    write_atomic(xlsx_path, _workbook(rows, title=title, about=about, heading=heading))
     write_atomic(csv_path, csv_bytes)
     return WrittenList(
         wijkteam=wijkteam,

@@ -81,3 +81,17 @@ def test_results_describe_machine_and_targets(results):
     assert {"large.e2e_wall", "large.vs_peer", "large.floor.validate"} <= ids
     skipped = next(t for t in results["targets"] if t["id"] == "large.e2e_wall")
     assert skipped["passed"] is None  # --no-prefect: not measured, not "passed"
+
+
+def test_direct_end_to_end_does_the_work_of_the_steps(results):
+    """The end to end as a command runs it by default (no Prefect API): the same rows read,
+    loaded and quarantined, the same households listed as the step functions one by one."""
+    large = results["scenarios"]["large"]
+    direct, ours = large["direct"], large["steps"]["counts"]
+    assert direct["end_to_end"]["wall_s"] > 0
+    assert direct["counts"]["adds_up"] and direct["counts"]["status"]
+    for key in ("rows_read", "rows_loaded", "rows_quarantined", "households", "listed"):
+        assert direct["counts"][key] == ours[key], key
+    assert large["totals"]["ours_for_peer_ratio"] == "direct_end_to_end"
+    assert large["totals"]["peer_over_direct"] == large["totals"]["peer_over_ours"] > 0
+    assert "large.e2e_wall_direct" in {t["id"] for t in results["targets"]}

@@ -127,3 +127,70 @@ def test_a_failed_direct_flow_is_mailed(notifying_home, smtp):  # noqa: F811
     assert "fout: ValueError" in body and "zonder Prefect-server" in body
     assert "2026-13" not in body  # the exception's message is not passed on, only its type
     assert [n.kind for n in notifications(notifying_home)] == ["flow"]
+
+
+def test_in_threads_keeps_order_and_context_and_raises_the_first_failure():
+    import contextvars
+    import threading
+
+    from flows.runner import in_threads
+
+    run = contextvars.ContextVar("run", default=None)
+    run.set("deze run")
+    threads = set()
+
+    def work(item):
+        threads.add(threading.get_ident())
+        if item == "fout":
+            raise ValueError(item)
+        return (item, run.get())
+
+    items = ["a", "b", "c", "d"]
+    assert in_threads(work, items, workers=2) == [(i, "deze run") for i in items]
+    assert threading.get_ident() not in threads  # run in the pool's threads
+    threads.clear()
+    assert in_threads(work, items, workers=1) == [(i, "deze run") for i in items]
+    assert threads == {threading.get_ident()}  # one worker: one after another, here
+    with pytest.raises(ValueError, match="fout"):
+        in_threads(work, ["a", "fout", "b"], workers=2)
+
+
+def test_a_large_run_publishes_two_teams_at_a_time_with_the_workbook_worker(tmp_path,
+                                                                              monkeypatch):
+    """The way a large run publishes (flows.run: two teams at a time, the workbooks rendered in
+    a worker process), forced on the demo: every team's list registered and complete, in the
+    teams' order, its workbook the rows of its CSV, the audit chain intact."""
+    import csv
+    import datetime as dt
+    import io
+
+    import openpyxl
+
+    import flows.run
+    from privacy.chain import verify
+    from privacy.context import context
+    from scoring.score import Period
+    from tests.demo_home import demo_copy
+    from vroeg.opsdb import runs
+
+    home, demo = demo_copy(tmp_path, monkeypatch)
+    monkeypatch.setattr(flows.run, "WORKER_MIN_HOUSEHOLDS", 0)
+    first = Period.parse(demo["periode"]).start - dt.timedelta(days=1)
+    earlier = f"{first:%Y-%m}"  # the demo's other month, not yet run: every list new
+    summary = flows.run.run_flow(gemeente="0080", period=earlier)
+    ctx = context("0080")
+    assert [item["wijkteam"] for item in summary["lijsten"]] == [
+        t.code for t in ctx.municipality.wijkteams]
+    published = runs.published(ctx.database_url, summary["run"])
+    assert set(published) == {t.code for t in ctx.municipality.wijkteams}
+    listed = 0
+    for item in summary["lijsten"]:
+        assert item["status"] == "gepubliceerd"
+        records = list(csv.reader(io.StringIO(open(item["csv"], encoding="utf-8-sig").read()),
+                                  delimiter=";"))[1:]
+        sheets = openpyxl.load_workbook(item["xlsx"], read_only=True)
+        rows = sum(max(sheets[name].max_row - 1, 0) for name in ("Bezoeklijst", "Wachtlijst"))
+        assert rows == len(records) == item["huishoudens"] + item["wachtlijst"]
+        listed += rows
+    assert listed == summary["op_lijst"] + summary["wachtlijst"] > 0
+    assert verify(ctx.database_url, ctx.keys, "0080").ok

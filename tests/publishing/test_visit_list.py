@@ -25,6 +25,7 @@ from publishing.visit_list import (
     neutralise,
     render_csv,
     render_xlsx,
+    workbook_worker,
     write_list,
 )
 from scoring.explanations import ARREARS, advice, bill_months, follow_up, reasons
@@ -325,6 +326,27 @@ def test_write_list_writes_both_files(tmp_path, ranked):
         "Bezoeklijst", "Wachtlijst", "Toelichting"]
     assert sorted(p.name for p in (tmp_path / "wt-centrum").iterdir()) == [
         "bezoeklijst_wt-centrum_x.csv", "bezoeklijst_wt-centrum_x.xlsx"]  # no temporary files
+
+
+def test_the_workbook_worker_writes_the_same_lists(tmp_path, ranked):
+    """A large run renders its workbooks in a worker process (workbook_worker): the same CSV and
+    the same workbook, part for part, as rendered here (bar the creation time in
+    docProps/core.xml), and nothing else in the folder."""
+    import zipfile
+
+    households, identities = ranked
+    rows = build_rows(households, identities, RULES) + hostile_rows()
+    args = dict(title="Bezoeklijst", about=[("Run", "x")], heading=HEADING)
+    here = write_list(tmp_path / "here", "lijst", "wt-centrum", rows, **args)
+    with workbook_worker():
+        there = write_list(tmp_path / "worker", "lijst", "wt-centrum", rows, **args)
+    assert there.csv_path.read_bytes() == here.csv_path.read_bytes()
+    with zipfile.ZipFile(here.xlsx_path) as a, zipfile.ZipFile(there.xlsx_path) as b:
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            if name != "docProps/core.xml":
+                assert a.read(name) == b.read(name), name
+    assert sorted(p.name for p in there.csv_path.parent.iterdir()) == ["lijst.csv", "lijst.xlsx"]
 
 
 # =================================================================================================
