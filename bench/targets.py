@@ -23,6 +23,9 @@ PORTAL_P95_S = 2.0
 #: the file export of the same period takes (the same gathering, re-identification and mapping;
 #: the API adds paging, TLS and signatures, which must stay small beside it).
 DDAS_PAGE_OVER_EXPORT = 1.5
+#: Issue 17, point 3: from a file landing in a served installation's inbox to the coordinators'
+#: crisis notification, "a couple of minutes at most" (the watcher looks every minute).
+INBOX_TO_NOTIFICATION_S = 120.0
 
 
 def _target(id_: str, description: str, scenario: str, signals: int, value, limit: float,
