@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from cli.common import context_or_exit, err, home, out, prepare_prefect
+from cli.common import ProgressHandler, context_or_exit, err, home, out, prepare_prefect
 from flows.prefect_env import start_temporary_server
 
 
@@ -51,4 +52,9 @@ def serve(
                           ctx.municipality.operations.cron(field), ctx.municipality.timezone)
     out.print(table)
     err.print("Bezig; stop met Ctrl-C. Gestopt worden de schema's gepauzeerd.", style="dim")
+    # The inbox watcher's lines (a file picked up, a file left behind) on the terminal.
+    watcher_log = logging.getLogger("vroeg")
+    watcher_log.addHandler(ProgressHandler(level=logging.INFO))
+    if watcher_log.getEffectiveLevel() > logging.INFO:
+        watcher_log.setLevel(logging.INFO)
     run_serve([ctx.municipality for ctx in contexts], limit=limit, home=contexts[0].home)
