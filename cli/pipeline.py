@@ -117,7 +117,9 @@ def ingest(
 
 def run(
     period: Annotated[str | None, typer.Option("--period", help="Periode JJJJ-MM (standaard de "
-                                               "laatste volledige maand).")] = None,
+                                               "laatste volledige maand; met operations.cadence "
+                                               "weekly of daily na de 5e de lopende maand).")
+                      ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Wat-als: laat per wijkteam zien hoe "
                        "de lijst zou veranderen, zonder te publiceren of iemand te "
                        "heridentificeren.")] = False,
