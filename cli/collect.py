@@ -11,8 +11,10 @@ from cli.common import (
     Gemeente,
     Verbose,
     context_or_exit,
+    crisis_lines,
     deliveries_table,
     fail,
+    inert,
     ingest_totals,
     out,
     print_json,
@@ -67,6 +69,8 @@ def collect(
     else:
         out.print(deliveries_table(rows))
         warn_messages(rows)
+        for line in crisis_lines(rows):
+            out.print(inert(line, "bold red"))
         out.print(f"Totaal: {totals['rijen_gelezen']} gelezen = {totals['rijen_geladen']} geladen"
                   f" + {totals['rijen_quarantaine']} in quarantaine + {totals['rijen_dubbel']} "
                   f"dubbel.")

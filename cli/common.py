@@ -231,7 +231,29 @@ def ingest_totals(rows: list[dict]) -> dict:
     totals = {k: sum(r[k] for r in rows) for k in keys}
     totals["leveringen"] = len(rows)
     totals["klopt"] = all(r["klopt"] for r in rows)
+    # The crisis lane (flows.crisis): households published in the same command.
+    totals["crisishuishoudens"] = sum(r.get("crisis", {}).get("toegevoegd", 0) for r in rows)
     return totals
+
+
+def crisis_lines(rows: list[dict]) -> list[str]:
+    """What the crisis lane did with these deliveries, one sentence per list (Dutch)."""
+    lines = []
+    for r in rows:
+        crisis = r.get("crisis")
+        if not crisis:
+            continue
+        for item in crisis["lijsten"]:
+            lines.append(f"Crisisroute: {item['toegevoegd']} crisishuishouden(s) toegevoegd aan "
+                         f"de bezoeklijst van {item['wijkteam']} ({item['periode']}, versie "
+                         f"{item['versie']}); de coördinatoren zijn gewaarschuwd.")
+        if crisis.get("melding"):
+            lines.append(f"Crisisroute: nog niet gepubliceerd: {crisis['melding']}")
+        elif not crisis["lijsten"]:
+            lines.append(f"Crisisroute: geen nieuwe crisishuishoudens voor "
+                         f"{', '.join(crisis['perioden'])} (al op de lijst, uitgesloten of "
+                         "herhaling).")
+    return lines
 
 
 def lists_table(run: dict) -> Table:

@@ -14,10 +14,12 @@ from cli.common import (
     Gemeente,
     Verbose,
     context_or_exit,
+    crisis_lines,
     deliveries_table,
     err,
     fail,
     home,
+    inert,
     ingest_totals,
     lists_table,
     out,
@@ -108,6 +110,8 @@ def ingest(
     else:
         out.print(deliveries_table(rows))
         warn_messages(rows)
+        for line in crisis_lines(rows):
+            out.print(inert(line, "bold red"))
         out.print(f"Totaal: {totals['rijen_gelezen']} gelezen = {totals['rijen_geladen']} geladen"
                   f" + {totals['rijen_quarantaine']} in quarantaine"
                   f" + {totals['rijen_dubbel']} dubbel.")

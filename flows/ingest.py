@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -28,6 +28,7 @@ import polars as pl
 import connectors
 from connectors.mapping import configured_columns, map_to_standard
 from connectors.sql_source import SourceUnavailable, query_partner, source_name
+from flows.crisis import crisis_step, crisis_task
 from flows.progress import progress
 from flows.runner import Step, current_run_id, flow
 from privacy import archive
@@ -46,7 +47,7 @@ from vroeg.files import safe_filename
 from vroeg.formats import day_or_today
 from vroeg.opsdb import deliveries, signal_counts
 from vroeg.opsdb.deliveries import Received
-from vroeg.opsdb.statuses import NotReceived
+from vroeg.opsdb.statuses import DeliveryStatus, NotReceived
 from vroeg.safety import scrubbed
 
 #: Larger files are refused before being read into memory (a year of national signals in the
@@ -254,10 +255,16 @@ class Steps:
     validate: Callable[..., ValidationOutcome]
     pseudonymise: Callable[..., pl.DataFrame]
     load: Callable[..., LoadCounts]
+    #: After the load: the crisis lane (flows.crisis.crisis_step; None: left out, as by the
+    #: benchmark's ingestion scenarios).
+    crisis: Callable[..., dict | None] | None = None
 
 
-TASKS = Steps(fetch_task, read_task, validate_task, pseudonymise_task, load_task)
-STEPS = Steps(fetch_step, read_step, validate_step, pseudonymise_step, load_step)
+TASKS = Steps(fetch_task, read_task, validate_task, pseudonymise_task, load_task, crisis_task)
+STEPS = Steps(fetch_step, read_step, validate_step, pseudonymise_step, load_step, crisis_step)
+#: Without the crisis lane: the demo replays months of deliveries right before its first
+#: monthly run, which would replace every crisis list published on the way minutes later.
+TASKS_NO_CRISIS = replace(TASKS, crisis=None)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -333,6 +340,12 @@ def process(gemeente: str, receipt: Receipt, today: str | None = None,
         deliveries.mark_failed(ctx.database_url, delivery_id, str(exc)[:500])
         raise
     result = deliveries.summary(ctx.database_url, delivery_id)
+    if steps.crisis is not None and result["status"] == DeliveryStatus.GELADEN:
+        # The crisis lane, after the load is registered: the delivery is loaded whatever
+        # becomes of it (a failure fails the flow; the next crisis run finds the households).
+        crisis = steps.crisis(gemeente, delivery_id, trace_id, today)
+        if crisis is not None:
+            result["crisis"] = crisis
     logger.info(
         "%s: %d gelezen, %d geladen (%d bijgewerkt), %d in quarantaine, %d dubbel (%s).",
         label(delivery_id), result["rijen_gelezen"], result["rijen_geladen"],
@@ -372,16 +385,19 @@ def fetch_one(gemeente: str, partner_id: str, today: str | None = None, *,
 
 
 @flow("inlezen-leveringen")
-def ingest_flow(gemeente: str, receipts: list[Receipt], today: str | None = None) -> list[dict]:
-    """Process received deliveries (receipts: ids only, see the module's docstring)."""
+def ingest_flow(gemeente: str, receipts: list[Receipt], today: str | None = None,
+                crisis: bool = True) -> list[dict]:
+    """Process received deliveries (receipts: ids only, see the module's docstring); `crisis`
+    False leaves out the crisis lane (the demo, TASKS_NO_CRISIS)."""
     ctx = context(gemeente)  # refuse to start without a usable key (missing, unsafe, mid-rotation)
-    results = [process(gemeente, receipt, today) for receipt in receipts]
+    steps = TASKS if crisis else TASKS_NO_CRISIS
+    results = [process(gemeente, receipt, today, steps) for receipt in receipts]
     notify.notify_deliveries(ctx.database_url, ctx.municipality, results)
     return results
 
 
 def ingest(gemeente: str, paths: list[str], partner_id: str | None = None,
-           today: str | None = None) -> list[dict]:
+           today: str | None = None, crisis: bool = True) -> list[dict]:
     """Files of one partner (or standard-format files when partner_id is None): each received
     here, outside Prefect, then processed by ingest_flow. Summaries in the order of `paths`;
     files refused before they were received are notified here (the flow never hears of them)."""
@@ -390,7 +406,7 @@ def ingest(gemeente: str, paths: list[str], partner_id: str | None = None,
     notify.notify_deliveries(ctx.database_url, ctx.municipality,
                              [o for o in outcomes if not isinstance(o, Receipt)])
     receipts = [o for o in outcomes if isinstance(o, Receipt)]
-    processed = iter(ingest_flow(gemeente, receipts, today) if receipts else [])
+    processed = iter(ingest_flow(gemeente, receipts, today, crisis) if receipts else [])
     return [next(processed) if isinstance(o, Receipt) else o for o in outcomes]
 
 

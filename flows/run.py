@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from flows.progress import progress
 from flows.runner import current_run_id, flow, step
 from privacy.audit import new_trace_id
 from privacy.context import context
-from publishing.publish import audit_publication, plan_team, publish_team
+from publishing.publish import Planned, audit_publication, plan_team, publish_team
 from scoring import exclusions, warehouse
 from scoring.brp import score_with_brp
 from scoring.card import write_card
@@ -77,6 +79,14 @@ def score_task(gemeente: str, period: str, run_id: str, trace_id: str) -> dict:
 
 @step("publiceren")
 def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_id: str) -> dict:
+    return publish_one(gemeente, period, run_id, wijkteam, trace_id)
+
+
+def publish_one(gemeente: str, period: str, run_id: str, wijkteam: str, trace_id: str, *,
+                reason: Callable[[Planned], str] | None = None) -> dict:
+    """Publish a run's list of one team (a plain function: the monthly run's step and the crisis
+    lane, flows.crisis, both use it). `reason` words why the new version replaces the current
+    one, when the caller knows better than plan_team (the crisis lane's additions)."""
     ctx = context(gemeente)
     done = runs.published(ctx.database_url, run_id).get(wijkteam)
     if done is not None:
@@ -88,6 +98,8 @@ def publish_task(gemeente: str, period: str, run_id: str, wijkteam: str, trace_i
     if planned.unchanged:
         # The same list as the month's current one: nothing is written, nobody re-identified.
         return published_summary(ctx, run_id, planned.current, status="ongewijzigd")
+    if reason is not None and planned.current is not None:
+        planned = replace(planned, reason=reason(planned))
     with scrubbed("publiceren"), ctx.audit.operation(
             "publicatie", trace_id, run=run_id, wijkteam=wijkteam,
             sleutelversie=ctx.keys.version) as op:

@@ -30,7 +30,7 @@ IDENTITY_COLUMNS = (
 FACT_COLUMNS = (
     "signaal_pseudoniem", "huishouden_pseudoniem", "persoon_pseudoniem", "sleutelversie",
     "partner_id", "partner_type", "signaaldatum", "ontstaansdatum", "bedrag_cent", "crisis",
-    "wijkteam", "leeftijdsgroep",
+    "wijkteam", "leeftijdsgroep", "uiterste_datum",
 )
 
 
@@ -178,6 +178,9 @@ def pseudonymise(clean: pl.DataFrame, keys: KeyRing) -> Pseudonymised:
         pl.lit(keys.version, dtype=pl.Int32).alias("sleutelversie"),
         _age_group(pl.col("geboortedatum"), pl.col("signaaldatum")).alias("leeftijdsgroep"),
     )
+    if "uiterste_datum" not in with_ids.columns:
+        # An optional fact (issue 17), absent from frames built before it existed.
+        with_ids = with_ids.with_columns(pl.lit(None, dtype=pl.Date).alias("uiterste_datum"))
     facts = with_ids.select(FACT_COLUMNS)
     identities = with_ids.select(
         "signaal_pseudoniem", "huishouden_pseudoniem", "persoon_pseudoniem", "sleutelversie",

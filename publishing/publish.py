@@ -115,7 +115,7 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
 
     # One audit line per household, saying on which section of the list it was published.
     # Only the signals that count this period are decrypted (not a household's whole history).
-    counted = [signal for _household, signal, _date, _partner in period_signals]
+    counted = [signal for _household, signal, *_rest in period_signals]
     identities: dict[str, list[dict]] = {}
     for section in sorted({r["sectie"] for r in ranked}):
         identities.update(ctx.vault.reidentify(
@@ -129,7 +129,11 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     # Newest signal first per household (the SQL orders them), this period's signals only.
     newest_first: dict[str, list[dict]] = {}
     dated_creditors: dict[str, list[tuple]] = {}
-    for household, signal, day, partner_id in period_signals:
+    deadlines: dict[str, object] = {}
+    for household, signal, day, partner_id, deadline in period_signals:
+        if deadline is not None:
+            # The earliest deadline a counted crisis signal announces (issue 17).
+            deadlines[household] = min(deadline, deadlines.get(household, deadline))
         if (household, signal) in by_signal:
             newest_first.setdefault(household, []).append(by_signal[household, signal])
         partner = municipality.partners.get(partner_id)
@@ -144,6 +148,7 @@ def publish_team(ctx: Context, period: Period, run_id: str, wijkteam: str, trace
     rules = municipality.scoring
     rows = build_rows(ranked, newest_first, rules,
                       period_months=municipality.matching.period_months, creditors=creditors,
+                      deadlines=deadlines,
                       history=cases.attempts_of_households(
                           ctx.database_url, ctx.gemeente,
                           [r["huishouden_pseudoniem"] for r in ranked]))

@@ -13,6 +13,7 @@ in a coordinator's spreadsheet.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 from collections.abc import Iterable
@@ -102,13 +103,20 @@ def points(household: dict) -> dict[str, int]:
     }
 
 
+def with_deadline(text: str, deadline: dt.date | None) -> str:
+    """The advice with a crisis signal's deadline: "binnen 3 werkdagen, vóór 14-11-2026"."""
+    return text if deadline is None else f"{text}, vóór {deadline:%d-%m-%Y}"
+
+
 def build_rows(ranked: list[dict], identities: dict[str, list[dict]], rules: Scoring, *,
                period_months: int = 1, creditors: dict[str, list[str]] | None = None,
-               history: dict[str, list[Attempt]] | None = None) -> list[ListRow]:
+               history: dict[str, list[Attempt]] | None = None,
+               deadlines: dict[str, dt.date] | None = None) -> list[ListRow]:
     """One row per ranked household. `identities` are newest first per household;
     `creditors` are the partners' names per household, `history` its contact attempts known
-    at publication (any month), for the advice."""
-    creditors, history = creditors or {}, history or {}
+    at publication (any month), for the advice; `deadlines` the date a crisis signal announced
+    (an eviction, a disconnection, an end of supply), added to the advice: "vóór 14-11-2026"."""
+    creditors, history, deadlines = creditors or {}, history or {}, deadlines or {}
     rows = []
     for household in ranked:
         people = identities.get(household["huishouden_pseudoniem"]) or []
@@ -127,7 +135,10 @@ def build_rows(ranked: list[dict], identities: dict[str, list[dict]], rules: Sco
             totaal_bedrag_cent=household["totaal_bedrag_cent"],
             crisis=household["crisis"],
             redenen=reasons(household, rules, period_months=period_months),
-            advies=advice(household, rules, history.get(household["huishouden_pseudoniem"], ())),
+            advies=with_deadline(
+                advice(household, rules, history.get(household["huishouden_pseudoniem"], ())),
+                deadlines.get(household["huishouden_pseudoniem"]) if household["crisis"]
+                else None),
             sectie=household.get("sectie") or BEZOEKLIJST,
             schuldeisers=", ".join(_distinct(creditors.get(household["huishouden_pseudoniem"],
                                                            []))),

@@ -73,9 +73,10 @@ def build_suite(municipality: Municipality, today: dt.date) -> SuiteDeclaration:
             e.append(_rule(NOT_NULL,
                 column=f"{field.name}_p", **_when_present(field.name),
                 meta=_meta("DATUM_ONGELDIG", field.name)))
-            e.append(_rule(BETWEEN,
-                column=f"{field.name}_p", max_value=today_ts,
-                meta=_meta("DATUM_IN_TOEKOMST", field.name)))
+            if not field.may_be_future:
+                e.append(_rule(BETWEEN,
+                    column=f"{field.name}_p", max_value=today_ts,
+                    meta=_meta("DATUM_IN_TOEKOMST", field.name)))
 
     e += [
         _rule(IN_SET,

@@ -167,6 +167,7 @@ def clean_signals(parsed: pl.DataFrame) -> pl.DataFrame:
         pl.col("ontstaansdatum_p").alias("ontstaansdatum"),
         pl.col("bedrag_p").alias("bedrag_cent"),
         pl.col("crisis_p").alias("crisis"),
+        pl.col("uiterste_datum_p").alias("uiterste_datum"),
         pl.col("bsn_p").alias("bsn"),
         pl.col("voornamen"),
         pl.col("tussenvoegsel"),

@@ -18,7 +18,7 @@ from sql import sql
 from vroeg.opsdb import cases, db
 from vroeg.opsdb.cases import CaseRecord
 from vroeg.opsdb.models import Run
-from vroeg.opsdb.statuses import RunStatus
+from vroeg.opsdb.statuses import RunKind, RunStatus
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,11 @@ def month(day: dt.date) -> str:
 
 
 def current_runs(database_url: str, gemeente: str) -> dict[str, tuple[str, dt.date]]:
-    """period -> (run id, date) of the newest published run of each period."""
+    """period -> (run id, date) of the newest published monthly run of each period. A crisis-lane
+    run (issue 17) scores only a month's crisis households: the figures keep the monthly run's."""
     query = (select(Run.period, Run.id, Run.started_at)
-             .where(Run.gemeente == gemeente, Run.status == RunStatus.GEPUBLICEERD)
+             .where(Run.gemeente == gemeente, Run.status == RunStatus.GEPUBLICEERD,
+                    Run.kind == RunKind.MAAND)
              .order_by(Run.started_at))
     with db.session(database_url) as s:
         return {period: (run_id, started.date()) for period, run_id, started in s.execute(query)}

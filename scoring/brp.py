@@ -75,7 +75,8 @@ def _facts_frame(facts: dict[str, BrpFacts]) -> pl.DataFrame:
 
 
 def check_run(con: duckdb.DuckDBPyConnection, ctx: Context, municipality: Municipality,
-              period: Period, run_id: str, trace_id: str, parent: str | None = None) -> dict:
+              period: Period, run_id: str, trace_id: str, parent: str | None = None,
+              households: list[str] | None = None) -> dict:
     """Ask the BRP about the run's counted signals and score the run again with its facts.
 
     `ctx` is the run's privacy context (vault, audit). Returns counts for the run's summary:
@@ -102,7 +103,7 @@ def check_run(con: duckdb.DuckDBPyConnection, ctx: Context, municipality: Munici
         con.execute(sql("model/delete_run_brp_facts"), {"run_id": run_id})
         if outcome.zonder_brp is None:
             con.execute(sql("model/insert_brp_facts"), {"run_id": run_id})
-            score_rules(con, municipality, period, run_id)
+            score_rules(con, municipality, period, run_id, households)
     reasons = dict(con.execute(sql("model/run_brp_reasons"), {"run_id": run_id}).fetchall())
     result = {"brp": "gebruikt" if outcome.zonder_brp is None else "niet gebruikt",
               **outcome.counts(), "brp_vragen": len(outcome.lines), "brp_redenen": reasons}
@@ -112,12 +113,13 @@ def check_run(con: duckdb.DuckDBPyConnection, ctx: Context, municipality: Munici
 
 
 def score_with_brp(con: duckdb.DuckDBPyConnection, ctx: Context, municipality: Municipality,
-                   period: Period, run_id: str, trace_id: str, parent: str | None = None
-                   ) -> dict:
+                   period: Period, run_id: str, trace_id: str, parent: str | None = None,
+                   households: list[str] | None = None) -> dict:
     """The run's scoring step: score, then (with the BRP link on) check with the BRP and score
-    again. The run's totals, with the BRP's counts when the link is on."""
-    totals = score_period(con, municipality, period, run_id)
+    again. The run's totals, with the BRP's counts when the link is on. `households` restricts
+    the run to those households (the crisis lane; scoring.score.score_rules)."""
+    totals = score_period(con, municipality, period, run_id, households)
     if not municipality.brp.enabled:
         return totals
-    brp = check_run(con, ctx, municipality, period, run_id, trace_id, parent)
+    brp = check_run(con, ctx, municipality, period, run_id, trace_id, parent, households)
     return {**run_totals(con, run_id), **brp}

@@ -161,13 +161,18 @@ def rules_version(municipality: Municipality) -> str:
 
 
 def score_rules(con: duckdb.DuckDBPyConnection, municipality: Municipality, period: Period,
-                run_id: str) -> dict[str, int]:
+                run_id: str, households: list[str] | None = None) -> dict[str, int]:
     """Write a run's household scores inside the caller's transaction; returns its totals.
 
     For callers that combine scoring with other statements in one transaction (the what-if
-    comparison scores twice and rolls back). Most callers want score_period.
+    comparison scores twice and rolls back). Most callers want score_period. `households`
+    (pseudonyms) restricts the run to those households, with the same SQL (the crisis lane,
+    flows/crisis.py); None scores every household of the period.
     """
     params, frames = rulebook.sql_inputs(municipality, period)
+    params["alle_huishoudens"] = households is None
+    frames["scope_households"] = pl.DataFrame({"huishouden_pseudoniem": households or []},
+                                              schema={"huishouden_pseudoniem": pl.String})
     for name, frame in frames.items():
         con.register(name, frame.to_arrow())
     try:
@@ -180,10 +185,11 @@ def score_rules(con: duckdb.DuckDBPyConnection, municipality: Municipality, peri
 
 
 def score_period(con: duckdb.DuckDBPyConnection, municipality: Municipality, period: Period,
-                 run_id: str) -> dict[str, int]:
-    """Write the run's household scores (one transaction); returns the run's totals (counts)."""
+                 run_id: str, households: list[str] | None = None) -> dict[str, int]:
+    """Write the run's household scores (one transaction); returns the run's totals (counts).
+    `households`: see score_rules."""
     with transaction(con):
-        return score_rules(con, municipality, period, run_id)
+        return score_rules(con, municipality, period, run_id, households)
 
 
 def run_totals(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:

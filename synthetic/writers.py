@@ -94,6 +94,8 @@ def standard_values(signal: Signal, partner: Partner) -> Values:
         "ontstaansdatum": signal.ontstaansdatum,
         "bedrag": Euros(signal.cents),
         "crisis": "ja" if signal.crisis else "nee",
+        # Synthetic partners announce no deadline (the golden test's households do).
+        "uiterste_datum": None,
         "bsn": person.bsn if partner.partner_type in BSN_TYPES else "",
         "voornamen": (person.initials if partner.partner_type in INITIALS_TYPES
                       else person.voornamen),

@@ -15,6 +15,7 @@ BASE = {
     "ontstaansdatum": "2026-08-01",
     "bedrag": "620,00",
     "crisis": "nee",
+    "uiterste_datum": "",
     "bsn": "999990019",
     "voornamen": "Anna",
     "tussenvoegsel": "de",

@@ -38,12 +38,14 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def send(municipality: Municipality, message: Message) -> None:
-    """E-mail a message to the configured recipients (raises on failure)."""
+def send(municipality: Municipality, message: Message,
+         recipients: list[str] | None = None) -> None:
+    """E-mail a message to the configured recipients, or to `recipients` (a team's
+    coordinators), through the configured server (raises on failure)."""
     settings = municipality.operations.notifications
     mail = EmailMessage()
     mail["From"] = settings.sender
-    mail["To"] = ", ".join(settings.recipients)
+    mail["To"] = ", ".join(settings.recipients if recipients is None else recipients)
     mail["Subject"] = f"[Vroegsignalering {municipality.code}] {message.subject}"
     mail.set_content(message.body + "\n\nDeze melding staat ook in het portaal onder Meldingen.\n")
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
@@ -55,16 +57,23 @@ def send(municipality: Municipality, message: Message) -> None:
         smtp.send_message(mail)
 
 
-def notify(database_url: str, municipality: Municipality, message: Message) -> Notification:
+def notify(database_url: str, municipality: Municipality, message: Message, *,
+           recipients: list[str] | None = None, wijkteam: str | None = None,
+           households: int | None = None) -> Notification:
     """Record a notification, then try to e-mail it; a failed e-mail is recorded, not raised
-    (the notification still shows in the portal)."""
+    (the notification still shows in the portal). `recipients`: a team's coordinators instead
+    of the data officer (a crisis notification, with its `wijkteam` and `households`)."""
     record = Notification(gemeente=municipality.code, kind=message.kind, about=message.about,
-                          subject=message.subject, body=message.body)
-    if not municipality.operations.notifications.enabled:
-        record.send_error = "geen e-mail ingesteld"
+                          subject=message.subject, body=message.body, wijkteam=wijkteam,
+                          households=households)
+    settings = municipality.operations.notifications
+    if not settings.smtp_host or not (settings.recipients if recipients is None else recipients):
+        record.send_error = ("geen e-mailadres van het wijkteam ingesteld"
+                             if settings.smtp_host and recipients is not None
+                             else "geen e-mail ingesteld")
     else:
         try:
-            send(municipality, message)
+            send(municipality, message, recipients)
             record.sent_at = _now()
         except (OSError, smtplib.SMTPException) as exc:
             record.send_error = f"verzenden mislukt ({type(exc).__name__})"
@@ -122,6 +131,41 @@ def notify_deliveries(database_url: str, municipality: Municipality, rows: list[
             notify(database_url, municipality, message)
             sent += 1
     return sent
+
+
+def crisis_message(municipality: Municipality, wijkteam: str, period: str, households: int,
+                   version: int) -> Message:
+    """The coordinators' message when the crisis lane adds households to their team's list:
+    counts, the team, the period and the advice; never who (the list in the portal says that)."""
+    team = next(t for t in municipality.wijkteams if t.code == wijkteam)
+    word = "crisishuishouden" if households == 1 else "crisishuishoudens"
+    advice = municipality.scoring.advice.crisis
+    return Message(
+        "crisis", period,
+        f"{households} nieuwe {word} op de bezoeklijst van {team.name}",
+        "\n".join([
+            f"Er {'staat' if households == 1 else 'staan'} {households} nieuwe {word} op de "
+            f"bezoeklijst van {team.name} (periode {period}, versie {version}).",
+            "Een partner meldde een aangekondigde ontruiming, afsluiting of einde levering. "
+            f"Advies: contact {advice}; staat er een datum bij (\"vóór ...\"), dan vóór die "
+            "datum.",
+            "De andere huishoudens op de lijst en wat u al hebt vastgelegd blijven zoals ze "
+            "waren.",
+            "Wie het is, staat alleen in het portaal (Bezoeklijsten) en in de lijst in de "
+            "uitvoermap; deze e-mail noemt bewust geen namen of adressen.",
+        ]))
+
+
+def notify_crisis(database_url: str, municipality: Municipality, wijkteam: str, period: str,
+                  households: int, version: int) -> Notification:
+    """Tell a team's coordinators (Wijkteam.coordinator_emails) that the crisis lane added
+    households to their list; recorded in `notifications` (kind "crisis", with the team and
+    the count) whether or not the e-mail went out."""
+    team = next(t for t in municipality.wijkteams if t.code == wijkteam)
+    return notify(database_url, municipality,
+                  crisis_message(municipality, wijkteam, period, households, version),
+                  recipients=list(team.coordinator_emails), wijkteam=wijkteam,
+                  households=households)
 
 
 def overdue_partners(database_url: str, municipality: Municipality,

@@ -32,6 +32,8 @@ class Field:
     description: str
     #: Longest value accepted; longer values are quarantined (a 1 MB "name" is not a name).
     max_length: int = 200
+    #: A date that may lie ahead (a deadline); other dates in the future are quarantined.
+    may_be_future: bool = False
 
 
 SIGNAL_FIELDS: tuple[Field, ...] = (
@@ -49,6 +51,12 @@ SIGNAL_FIELDS: tuple[Field, ...] = (
           "Arrears in euros; 1234,56 and 1234.56 are both accepted."),
     Field("crisis", "flag", True, True, False, "crisis",
           "ja when eviction or disconnection is announced (or an energy end-of-contract signal)."),
+    # Issue 17: the deadline a crisis signal announces, shown on the list ("vóór 14-11-2026").
+    # A date of an event, not about who someone is: kept in the warehouse as a date only.
+    Field("uiterste_datum", "date", False, False, False, "uiterste datum",
+          "Optional. For a crisis signal: the date of the announced eviction or disconnection, "
+          "or the end of supply of an eindeleveringssignaal (YYYY-MM-DD).",
+          may_be_future=True),
     Field("bsn", "text", False, False, True, "BSN",
           "Citizen service number, when the partner may share it; must pass the elfproef."),
     Field("voornamen", "text", True, False, True, "voornamen", "Given names or initials."),

@@ -8,6 +8,7 @@ SET bedrag_cent    = s.bedrag_cent,
     crisis         = s.crisis,
     signaaldatum   = s.signaaldatum,
     ontstaansdatum = s.ontstaansdatum,
+    uiterste_datum = s.uiterste_datum,
     levering_id    = $levering_id,
     geladen_op     = $nu,
     versie         = t.versie + 1

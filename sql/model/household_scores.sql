@@ -11,7 +11,11 @@
 --          Parameters: $run_id, $periode, $begin, $einde (exclusive), $peildatum (last day),
 --          $terugkijk_begin, $minimum_cent, $punten_per_maandbedrag, $max_bedragpunten,
 --          $punten_per_maand, $max_duurpunten, $meervoudig_punten, $opeenvolgend_punten,
---          $crisis_punten, $crisis_telt_mee, $minderjarigen_punten.
+--          $crisis_punten, $crisis_telt_mee, $minderjarigen_punten, $alle_huishoudens.
+--          scope_households (huishouden_pseudoniem): with $alle_huishoudens false, only these
+--          households are scored (the crisis lane, flows/crisis.py). A household's row does not
+--          depend on other households' signals, so it is the row the monthly run gives it; only
+--          its rank among the scored ones differs (the crisis lane ranks its additions itself).
 -- Personal data: none in clear (pseudonyms). Columns of `signals` read here are registered in
 --          scoring/features.py (a test checks it): no attribute outside that allow-list.
 INSERT INTO household_scores BY NAME
@@ -48,6 +52,8 @@ WITH source AS (
     LEFT JOIN brp_facts AS b
       ON b.run_id = $run_id AND b.signaal_pseudoniem = s.signaal_pseudoniem
     WHERE s.signaaldatum >= $begin AND s.signaaldatum < $einde
+      AND ($alle_huishoudens
+           OR s.huishouden_pseudoniem IN (SELECT huishouden_pseudoniem FROM scope_households))
 ),
 
 active_exclusions AS (

@@ -30,7 +30,8 @@ OLDEST = TODAY - dt.timedelta(days=400)  # the shipped 0080: max_signal_age_days
 
 CLEAN_COLUMNS = [
     "partner_id", "signaal_id", "partner_type", "partner_naam", "signaaldatum", "ontstaansdatum",
-    "bedrag_cent", "crisis", "bsn", "voornamen", "tussenvoegsel", "achternaam", "geboortedatum",
+    "bedrag_cent", "crisis", "uiterste_datum", "bsn", "voornamen", "tussenvoegsel", "achternaam",
+    "geboortedatum",
     "straatnaam", "postcode", "huisnummer", "toevoeging_sleutel", "huisnummertoevoeging",
     "woonplaats", "telefoon", "email", "wijkteam", "bron_rij",
 ]

@@ -22,7 +22,7 @@ def fact(signal: str, household: str, partner_type: str = "Huur", cents: int = 1
         "persoon_pseudoniem": f"k1_p{household}", "sleutelversie": 1,
         "partner_id": partner or partner_type.lower(), "partner_type": partner_type,
         "signaaldatum": day, "ontstaansdatum": day - dt.timedelta(days=45), "bedrag_cent": cents,
-        "crisis": crisis, "wijkteam": team, "leeftijdsgroep": None,
+        "crisis": crisis, "wijkteam": team, "leeftijdsgroep": None, "uiterste_datum": None,
     }
 
 

@@ -38,6 +38,10 @@ class Wijkteam(Section):
     #: Inhabitants of the team's area, for the monitor's signals per 1,000 inhabitants per month
     #: (None: the figure is shown for the municipality only).
     inhabitants: int | None = Field(None, gt=0)
+    #: The coordinators' e-mail addresses: told at once when the crisis lane adds households to
+    #: the team's list (issue 17; through operations.notifications' server). Empty: the portal
+    #: shows it, no e-mail.
+    coordinator_emails: list[str] = Field(default_factory=list)
 
     @field_validator("postcodes")
     @classmethod

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from vroeg.opsdb.statuses import DeliveryStatus, RunStatus
+from vroeg.opsdb.statuses import DeliveryStatus, RunKind, RunStatus
 
 
 class Base(DeclarativeBase):
@@ -137,6 +137,9 @@ class Run(Base):
     pid: Mapped[int | None] = mapped_column(Integer)
     host: Mapped[str | None] = mapped_column(String(255))
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: A RunKind: the monthly run ("maand") or the crisis lane ("crisis", flows.crisis), which
+    #: adds crisis households to the period's current lists between monthly runs (issue 17).
+    kind: Mapped[str] = mapped_column(String(16), default=RunKind.MAAND, server_default="maand")
 
     __table_args__ = (
         CheckConstraint(RUN_STATUS_CHECK, name="ck_runs_status"),
@@ -467,7 +470,7 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     gemeente: Mapped[str] = mapped_column(String(4), index=True)
-    #: levering | flow | partner-te-laat
+    #: levering | flow | partner-te-laat | crisis (to a team's coordinators, issue 17)
     kind: Mapped[str] = mapped_column(String(32))
     #: What it is about: a delivery id, a flow run id, a partner id (for repeats and links).
     about: Mapped[str | None] = mapped_column(String(100))
@@ -478,6 +481,12 @@ class Notification(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     #: Why it was not sent: "geen e-mail ingesteld" or the error's type.
     send_error: Mapped[str | None] = mapped_column(String(200))
+    #: A crisis notification's team and how many households the crisis lane added to its list
+    #: (the portal's "n nieuwe crisishuishoudens sinds uw laatste bezoek"); NULL for others.
+    wijkteam: Mapped[str | None] = mapped_column(String(64))
+    households: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_notifications_kind_team", "gemeente", "kind", "wijkteam"),)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, update
 from vroeg.errors import RunInProgress
 from vroeg.opsdb import cases, db
 from vroeg.opsdb.models import Publication, PublicationHousehold, Run
-from vroeg.opsdb.statuses import RESUMABLE, RunStatus
+from vroeg.opsdb.statuses import RESUMABLE, RunKind, RunStatus
 
 #: How often a working run records that it is alive, and after how long without a sign of
 #: life it counts as dead (a process on another host, whose id cannot be checked from here).
@@ -74,7 +74,7 @@ def check_free(database_url: str, gemeente: str, period: str) -> None:
 
 
 def claim(database_url: str, gemeente: str, period: str, rules: str, flow_run_id: str | None,
-          new_id: str) -> tuple[str, bool]:
+          new_id: str, kind: RunKind = RunKind.MAAND) -> tuple[str, bool]:
     """Register this process's run of the month: (run id, whether it takes over an earlier one).
 
     A run of the month that is still working refuses a second one (RunInProgress). One that
@@ -83,6 +83,11 @@ def claim(database_url: str, gemeente: str, period: str, rules: str, flow_run_id
     under its own id: scoring is repeated (it replaces the run's scores), teams it already
     published are not published again. Otherwise a new run `new_id` starts. One transaction,
     serialised, so two runs starting at once cannot both go ahead.
+
+    A crisis-lane run (`kind` crisis, flows.crisis) and a monthly run of the same month never
+    work at once either (both write the month's lists), but neither takes over the other's
+    failed run: a monthly run resumes monthly runs only, and a crisis run is never resumed (the
+    next one finds the crisis households a failed one did not publish, flows.crisis).
     """
     now = _now()
     with db.serialised(database_url, f"run:{gemeente}:{period}") as s:
@@ -95,7 +100,8 @@ def claim(database_url: str, gemeente: str, period: str, rules: str, flow_run_id
                 raise _in_progress(run)
             run.status = RunStatus.AFGEBROKEN
             run.finished_at = now
-        newest = of_month[0] if of_month else None
+        own = [run for run in of_month if run.kind == kind]
+        newest = own[0] if own and kind == RunKind.MAAND else None
         mine = {"pid": os.getpid(), "host": socket.gethostname(), "heartbeat_at": now,
                 "flow_run_id": flow_run_id}
         if newest is not None and newest.status in RESUMABLE and newest.rules_version == rules:
@@ -105,7 +111,7 @@ def claim(database_url: str, gemeente: str, period: str, rules: str, flow_run_id
             newest.finished_at = None
             return newest.id, True
         s.add(Run(id=new_id, gemeente=gemeente, period=period, rules_version=rules,
-                  started_at=now, **mine))
+                  started_at=now, kind=kind, **mine))
         return new_id, False
 
 

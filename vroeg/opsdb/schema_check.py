@@ -39,7 +39,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest migration. A database already marked at it is recognised with one query, without
 #: loading Alembic and its scripts (half a second of every command's start on a small machine).
 #: tests/vroeg/test_migration_chain.py checks that it is Alembic's head: set it when adding one.
-HEAD = "i15_0001"
+HEAD = "i17_0001"
 
 #: Alembic's bookkeeping table, read without Alembic.
 _VERSIONS = Table("alembic_version", MetaData(), Column("version_num", String(32)))

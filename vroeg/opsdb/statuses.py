@@ -66,5 +66,15 @@ class RunStatus(StrEnum):
     AFGEBROKEN = "afgebroken"
 
 
+class RunKind(StrEnum):
+    """The `kind` of a row in `runs` (migration i17_0001)."""
+
+    #: The monthly (period) run: scores every household and publishes every team's list.
+    MAAND = "maand"
+    #: The crisis lane (flows.crisis): adds a period's crisis households to their team's
+    #: current list as soon as a delivery brings them. Never taken over by a monthly run.
+    CRISIS = "crisis"
+
+
 #: Runs the next run of their month takes over (same rules): teams already published are kept.
 RESUMABLE: tuple[RunStatus, ...] = (RunStatus.MISLUKT, RunStatus.AFGEBROKEN)

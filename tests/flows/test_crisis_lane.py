@@ -1,0 +1,139 @@
+"""Issue 17, the crisis lane, run directly (no Prefect): a delivery with one crisis signal and one
+ordinary signal; `vroeg ingest` publishes the crisis household to its team's current list in
+the same command (a new version: every earlier line stays), tells the team's coordinators by
+e-mail without personal data and records the notification; the ordinary signal waits for the
+monthly run, which then lists it and keeps the contact attempt recorded on the crisis line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import yaml
+from typer.testing import CliRunner
+
+from tests.builders import row, standard_file
+from tests.demo_home import demo_copy, resident_households
+from tests.flows.test_notifications import smtp  # noqa: F401  (the fixture)
+from tests.portal_support import add_account, app_for, client_for, csrf_of
+
+TEAM = "wt-centrum"
+COORDINATOR = "coordinatie-centrum@gemeente.test"
+#: Synthetic residents (valid elfproef), and what must never reach a message.
+CRISIS_BSN, ORDINARY_BSN = "999990019", "111222333"
+PERSONAL = ("Crisisstraat", "Gewoonstraat", "Testpersoon", CRISIS_BSN, ORDINARY_BSN,
+            "0580000001")
+
+
+def _configure(home, port: int) -> None:
+    """The sample configuration with an SMTP server and the centre team's coordinators."""
+    from vroeg.settings import SHIPPED_CONFIG
+
+    folder = home.root / "config" / "0080"
+    if not folder.is_dir():
+        shutil.copytree(SHIPPED_CONFIG / "0080", folder)
+    path = folder / "gemeente.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config.setdefault("operations", {})["notifications"] = {
+        "smtp_host": "127.0.0.1", "smtp_port": port, "sender": "vroeg@gemeente.test",
+        "recipients": ["gegevens@gemeente.test"]}
+    for team in config["wijkteams"]:
+        if team["code"] == TEAM:
+            team["coordinator_emails"] = [COORDINATOR]
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+
+
+def _current(home, period: str):
+    from vroeg.opsdb import runs
+
+    current = runs.current_publication(home.database_url, "0080", TEAM, period)
+    return current, runs.listed_households(home.database_url, current.id)
+
+
+def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
+        tmp_path, monkeypatch, smtp):  # noqa: F811
+    from cli import app as cli
+    from flows.run import run_flow
+    from scoring.score import Period
+    from vroeg.formats import today_in
+    from vroeg.opsdb import cases
+    from vroeg.opsdb.crisis import crisis_notifications, new_crisis_households
+
+    inbox, port = smtp
+    home, result = demo_copy(tmp_path, monkeypatch)
+    _configure(home, port)
+    period = Period.parse(result["periode"])
+    before, before_lines = _current(home, str(period))
+
+    day = (period.start + dt.timedelta(days=9)).isoformat()
+    deadline = period.end + dt.timedelta(days=40)  # an eviction announced, weeks ahead
+    start = (period.start - dt.timedelta(days=70)).isoformat()
+    delivery = tmp_path / "levering.csv"
+    delivery.write_bytes(standard_file([
+        row(signaal_id="CRISIS-1", crisis="ja", signaaldatum=day, ontstaansdatum=start,
+            bedrag="1450,00", straatnaam="Crisisstraat", huisnummer="3", bsn=CRISIS_BSN,
+            uiterste_datum=deadline.isoformat()),
+        row(signaal_id="GEWOON-1", crisis="nee", signaaldatum=day, ontstaansdatum=start,
+            bedrag="2950,00", straatnaam="Gewoonstraat", huisnummer="5", bsn=ORDINARY_BSN),
+    ]))
+    answer = CliRunner().invoke(cli, ["ingest", str(delivery), "--json"])
+    assert answer.exit_code == 0, answer.output
+    report = json.loads(answer.stdout)
+    [summary] = report["leveringen"]
+    assert summary["status"] == "geladen" and summary["rijen_geladen"] == 2
+    assert summary["crisis"]["toegevoegd"] == 1
+    assert [(i["wijkteam"], i["versie"]) for i in summary["crisis"]["lijsten"]] == [
+        (TEAM, before.version + 1)]
+    assert report["totaal"]["crisishuishoudens"] == 1
+
+    # The team's current list is the next version: every earlier line, plus the crisis
+    # household at the top of the bezoeklijst; the ordinary household is not on it.
+    [crisis_household] = resident_households(home, CRISIS_BSN)
+    [ordinary_household] = resident_households(home, ORDINARY_BSN)
+    after, after_lines = _current(home, str(period))
+    assert after.version == before.version + 1 and after.id != before.id
+    assert set(after_lines) == set(before_lines) | {crisis_household}
+    assert ordinary_household not in after_lines
+    earlier_order = [h for h in after_lines if h != crisis_household]
+    assert earlier_order == before_lines  # nothing else changed, not even the order
+    csv_text = open(after.csv_path, encoding="utf-8-sig").read()
+    line = next(li for li in csv_text.splitlines() if "Crisisstraat" in li)
+    assert ";ja;" in line  # the crisis mark
+    assert f"vóór {deadline:%d-%m-%Y}" in line  # and the deadline with the advice
+
+    # The coordinators were told: one record, one e-mail, no personal data in either.
+    [notice] = crisis_notifications(home.database_url, "0080")
+    assert (notice.wijkteam, notice.period, notice.households) == (TEAM, str(period), 1)
+    assert notice.sent_at is not None and notice.send_error is None
+    [mail] = [m for m in inbox.messages if COORDINATOR in str(m["To"])]
+    assert "1 nieuwe crisishuishouden" in str(mail["Subject"])
+    for value in PERSONAL:
+        assert value not in mail.as_string() and value not in notice.body
+    assert new_crisis_households(home.database_url, "0080", [TEAM], None) == 1
+
+    # A coordinator records a contact attempt on the crisis line (the portal's own code).
+    add_account(home, "coord", ["coordinator"], [TEAM])
+    coord = client_for(app_for(home), "coord")
+    regel = after_lines.index(crisis_household) + 1
+    url = f"/lijsten/{after.id}/huishoudens/{regel}"
+    page = coord.get(url)
+    assert "Crisisstraat" in page.text
+    today = today_in("Europe/Amsterdam")
+    posted = coord.post(url + "/contactpogingen", data={
+        "csrf": csrf_of(page.text), "soort": "Huisbezoek", "bereikt": "nee",
+        "datum": today.isoformat(), "dagdeel": "Ochtend"}, follow_redirects=False)
+    assert posted.status_code == 303
+
+    # The month's run: the ordinary household now too; the crisis household keeps its case.
+    rerun = run_flow(gemeente="0080", period=str(period))
+    status = {i["wijkteam"]: (i["status"], i["versie"]) for i in rerun["lijsten"]}
+    assert status[TEAM] == ("nieuwe versie", after.version + 1)
+    monthly, monthly_lines = _current(home, str(period))
+    assert {crisis_household, ordinary_household} <= set(monthly_lines)
+    [case] = [c for c in cases.cases_between(home.database_url, "0080", str(period),
+                                             str(period))
+              if c.huishouden_pseudoniem == crisis_household]
+    assert case.publication_id == monthly.id
+    assert [a.vastgelegd_door for a in case.contactpogingen] == ["coord"]

@@ -1,0 +1,70 @@
+"""The crisis lane's notifications (issue 17): what the coordinators were told, and when.
+
+A crisis notification is a row of `notifications` with kind "crisis", its team (`wijkteam`),
+period (`about`) and the number of households added (`households`); `created_at` is when the
+crisis lane told the team (the benchmark's end point), `sent_at` when the e-mail went out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from vroeg.opsdb import db
+from vroeg.opsdb.models import Notification
+
+KIND = "crisis"
+
+
+@dataclass(frozen=True)
+class CrisisNotice:
+    id: int
+    wijkteam: str
+    period: str
+    households: int
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    send_error: str | None
+    subject: str
+    body: str
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite returns naive datetimes for timezone-aware columns; they were written in UTC.
+    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+
+
+def crisis_notifications(database_url: str, gemeente: str, wijkteam: str | None = None,
+                         since: dt.datetime | None = None) -> list[CrisisNotice]:
+    """The crisis notifications of a municipality (of one team, or after `since`), oldest
+    first."""
+    query = select(Notification).where(Notification.gemeente == gemeente,
+                                       Notification.kind == KIND)
+    if wijkteam is not None:
+        query = query.where(Notification.wijkteam == wijkteam)
+    if since is not None:
+        query = query.where(Notification.created_at > since)
+    with db.session(database_url) as s:
+        return [CrisisNotice(n.id, n.wijkteam or "", n.about or "", n.households or 0,
+                             _aware(n.created_at), _aware(n.sent_at), n.send_error, n.subject,
+                             n.body)
+                for n in s.scalars(query.order_by(Notification.id))]
+
+
+def new_crisis_households(database_url: str, gemeente: str, wijkteams: Iterable[str],
+                          since: dt.datetime | None) -> int:
+    """How many crisis households the crisis lane added to these teams' lists after `since`
+    (the portal's "n nieuwe crisishuishoudens sinds uw laatste bezoek"; None: ever)."""
+    teams = list(wijkteams)
+    if not teams:
+        return 0
+    query = select(func.coalesce(func.sum(Notification.households), 0)).where(
+        Notification.gemeente == gemeente, Notification.kind == KIND,
+        Notification.wijkteam.in_(teams))
+    if since is not None:
+        query = query.where(Notification.created_at > since)
+    with db.session(database_url) as s:
+        return int(s.scalar(query) or 0)
