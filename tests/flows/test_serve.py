@@ -83,49 +83,66 @@ def _drop(inbox: Path, name: str, content: bytes) -> float:
     return time.monotonic()
 
 
-def _inbox_deliveries(home) -> list:
-    from sqlalchemy import select
-
-    from vroeg.opsdb import db
-    from vroeg.opsdb.models import Delivery
-
-    with db.session(home.database_url) as s:
-        found = list(s.scalars(select(Delivery).where(Delivery.channel == "inbox")))
-        s.expunge_all()
-    return found
-
-
-def test_serve_picks_up_an_inbox_file_at_once_and_runs_scheduled_deployments(served):
+def test_serve_publishes_a_crisis_from_an_inbox_at_once_and_runs_scheduled_deployments(served):
+    """Issue 17, "done when" 1: a late delivery of the month, one crisis signal and one ordinary
+    one, lands in an inbox; within the bound of point 3 (bench/targets.py) the crisis household
+    is on its team's current list with its deadline and the notification exists, while the
+    ordinary signal waits; the month's run, started by hand, lists it and keeps the crisis
+    household's contact attempt. Then issue 7's deployments: schedules and a run by hand."""
     from sqlalchemy import select
 
     from scoring.score import Period
-    from vroeg.opsdb import db
-    from vroeg.opsdb.models import Run
-    from vroeg.opsdb.statuses import FINAL
+    from tests.demo_home import resident_households
+    from tests.flows.test_crisis_lane import CRISIS_BSN, ORDINARY_BSN, TEAM, _current
+    from vroeg.formats import today_in
+    from vroeg.opsdb import cases, db
+    from vroeg.opsdb.crisis import crisis_notifications
+    from vroeg.opsdb.models import PublicationHousehold, Run
 
     home, demo, env, listed, serve_log = served
     period = Period.parse(demo["periode"])
+    before, before_lines = _current(home, str(period))
 
-    # Issue 17: a late delivery of the month lands in the inbox, one crisis signal and one
-    # ordinary one. The watcher sees it and starts the collect deployment: no hourly wait.
     day = (period.start + dt.timedelta(days=20)).isoformat()
     arrears = (period.start - dt.timedelta(days=40)).isoformat()
+    deadline = period.end + dt.timedelta(days=30)  # an eviction announced, weeks ahead
     delivery = standard_file([
         row(signaal_id="CRISIS-1", signaaldatum=day, ontstaansdatum=arrears, bedrag="2150,00",
-            crisis="ja", bsn="", straatnaam="Crisisstraat", huisnummer="1", postcode="8911 AB"),
-        row(signaal_id="GEWOON-1", signaaldatum=day, ontstaansdatum=arrears, bedrag="950,00",
-            crisis="nee", bsn="", straatnaam="Gewonestraat", huisnummer="2",
-            postcode="8911 AB")])
+            crisis="ja", bsn=CRISIS_BSN, straatnaam="Crisisstraat", huisnummer="1",
+            uiterste_datum=deadline.isoformat()),
+        row(signaal_id="GEWOON-1", signaaldatum=day, ontstaansdatum=arrears, bedrag="2950,00",
+            crisis="nee", bsn=ORDINARY_BSN, straatnaam="Gewoonstraat", huisnummer="2")])
     landed = _drop(home.inbox_dir("0080") / "inbox-wonen", "late-levering.csv", delivery)
-    while not (found := [d for d in _inbox_deliveries(home) if d.status in FINAL]):
+    while not crisis_notifications(home.database_url, "0080"):
         if time.monotonic() - landed > INBOX_TO_NOTIFICATION_S:
-            pytest.fail("the inbox file was not collected in time:\n" + serve_log())
+            pytest.fail("no crisis notification in time; vroeg serve:\n" + serve_log())
         time.sleep(1)
-    [loaded] = found
-    assert (loaded.status, loaded.rows_loaded) == ("geladen", 2)
     assert not any((home.inbox_dir("0080") / "inbox-wonen").glob("*.csv"))
-    assert "inbox-wonen: 1 nieuw(e) bestand(en); leveringen ophalen gestart" in serve_log()
-    assert "late-levering" not in serve_log()  # a partner's file name may hold a name
+    log = serve_log()
+    assert "inbox-wonen: 1 nieuw(e) bestand(en); leveringen ophalen gestart" in log
+    assert "late-levering" not in log  # a partner's file name may hold a resident's name
+
+    [notice] = crisis_notifications(home.database_url, "0080")
+    assert (notice.wijkteam, notice.period, notice.households) == (TEAM, str(period), 1)
+    [crisis_household] = resident_households(home, CRISIS_BSN)
+    [ordinary_household] = resident_households(home, ORDINARY_BSN)
+    crisis_list, lines = _current(home, str(period))
+    assert crisis_list.version == before.version + 1
+    assert set(lines) == set(before_lines) | {crisis_household}  # the ordinary one waits
+    with open(crisis_list.csv_path, encoding="utf-8-sig") as handle:
+        [line] = [li for li in handle if "Crisisstraat" in li]
+    assert f"vóór {deadline:%d-%m-%Y}" in line
+
+    # A coordinator records a contact attempt on the crisis line.
+    with db.session(home.database_url) as s:
+        regel, rang = s.execute(select(PublicationHousehold.regel, PublicationHousehold.rang).where(
+            PublicationHousehold.publication_id == crisis_list.id,
+            PublicationHousehold.huishouden_pseudoniem == crisis_household)).one()
+    cases.record_contact(home.database_url, crisis_list, regel=regel, rang=rang,
+                         pseudonym=crisis_household, soort="Huisbezoek", bereikt=False,
+                         datum=today_in("Europe/Amsterdam"), dagdeel="Ochtend",
+                         by="coord-test")
+
     for name in DEPLOYMENTS:
         assert name in listed
     # The schedules of the configuration, in the municipality's time zone.
@@ -138,14 +155,23 @@ def test_serve_picks_up_an_inbox_file_at_once_and_runs_scheduled_deployments(ser
     # The only parameter stored in Prefect is the municipality code.
     assert "'gemeente': '0080'" in inspected.stdout
 
+    # The month's run, started by hand: the ordinary household is listed now, and the crisis
+    # household keeps the attempt recorded on the crisis lane's version.
     with db.session(home.database_url) as s:
-        before = set(s.scalars(select(Run.id)))
+        before_run = set(s.scalars(select(Run.id)))
     started = prefect_cli(env, "deployment", "run", "matchen-en-publiceren/0080", "--param",
                           f"period={demo['periode']}", "--watch", "--watch-timeout", "240",
                           timeout=300)
     assert started.returncode == 0, started.stdout + started.stderr
     assert "Completed" in started.stdout
     with db.session(home.database_url) as s:
-        new = [r for r in s.scalars(select(Run)) if r.id not in before]
+        new = [r for r in s.scalars(select(Run)) if r.id not in before_run]
     assert [r.status for r in new] == ["gepubliceerd"]
     assert new[0].summary["lijsten"]
+    monthly, monthly_lines = _current(home, str(period))
+    assert monthly.version == crisis_list.version + 1
+    assert {crisis_household, ordinary_household} <= set(monthly_lines)
+    [case] = [c for c in cases.cases_between(home.database_url, "0080", str(period), str(period))
+              if c.huishouden_pseudoniem == crisis_household]
+    assert case.publication_id == monthly.id
+    assert [a.vastgelegd_door for a in case.contactpogingen] == ["coord-test"]
