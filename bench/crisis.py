@@ -83,6 +83,38 @@ def arrived(database_url: str, since) -> bool:
             Delivery.channel == "inbox", Delivery.status.in_(sorted(FINAL)))))
 
 
+def milestones(database_url: str, landed) -> dict:
+    """Seconds from the landing to the delivery's receipt (the watcher's and the runner's wait
+    plus the run's start), to its load, and to the notification: the operational database's
+    own timestamps."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from vroeg.opsdb import db
+    from vroeg.opsdb.models import Delivery
+
+    def since(moment) -> float | None:
+        if moment is None:
+            return None
+        moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+        return round((moment - landed).total_seconds(), 2)
+
+    with db.session(database_url) as s:
+        delivery = s.scalars(select(Delivery).where(Delivery.channel == "inbox")
+                             .order_by(Delivery.received_at.desc())).first()
+        received, loaded = (delivery.received_at, delivery.finished_at) if delivery else (None,
+                                                                                          None)
+    found = {"received_s": since(received), "loaded_s": since(loaded)}
+    try:
+        from vroeg.opsdb.crisis import crisis_notifications
+    except ImportError:
+        return found
+    notices = crisis_notifications(database_url, "0080", since=landed)
+    found["notified_s"] = since(notices[0].created_at) if notices else None
+    return found
+
+
 def end_point() -> str:
     try:
         import vroeg.opsdb.crisis  # noqa: F401 - only whether the crisis lane is there
@@ -137,6 +169,7 @@ def run(workdir: Path, env: dict, server_url: str, delivery: Path, month: str) -
                                    f"{workdir / 'serve.log'}")
             time.sleep(0.5)
         took = time.perf_counter() - landed
+        steps = milestones(home.database_url, since)
     finally:
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGINT)
@@ -152,6 +185,8 @@ def run(workdir: Path, env: dict, server_url: str, delivery: Path, month: str) -
         "end_point": end_point(),
         "inbox_to_notification_s": round(took, 2),
         "serve_startup_s": round(serve_startup_s, 2),
+        # Seconds after the landing (from the database's timestamps): received, loaded, notified.
+        "milestones": steps,
         "inbox_poll_seconds": 60,
         "load_average_at_start": load_start,
         "load_average_at_end": _load(),

@@ -155,6 +155,13 @@ def print_crisis(console: Console, scenario: dict) -> None:
     for col in ("what", "wall s"):
         table.add_column(col, justify="left" if col == "what" else "right")
     table.add_row(f"file landed -> {m['end_point']}", _f(m["inbox_to_notification_s"]))
+    steps = m.get("milestones") or {}
+    for key, label in (("received_s", "  of which until the collect run received the file "
+                                      "(watcher, runner, the run's start)"),
+                       ("loaded_s", "  ... until the delivery was loaded"),
+                       ("notified_s", "  ... until the crisis lane recorded the notification")):
+        if steps.get(key) is not None:
+            table.add_row(label, _f(steps[key]))
     table.add_row("vroeg serve start-up, until its deployments are registered (not counted)",
                   _f(m["serve_startup_s"]))
     console.print(table)
