@@ -73,7 +73,8 @@ def rule_columns(municipality, today: dt.date) -> tuple[list[tuple[str, str]], d
         if f.kind == "date":
             out.append((f"r_DATUM_ONGELDIG__{f.name}",
                         f"{f.name} IS NOT NULL AND {f.name}_p IS NULL"))
-            out.append((f"r_DATUM_IN_TOEKOMST__{f.name}", f"{f.name}_p > $today"))
+            if not f.may_be_future:  # a crisis signal's deadline lies ahead (issue 17)
+                out.append((f"r_DATUM_IN_TOEKOMST__{f.name}", f"{f.name}_p > $today"))
     out += [
         ("r_PARTNERTYPE_ONBEKEND__partner_type", "NOT list_contains($partner_types, partner_type)"),
         ("r_SIGNAAL_TE_OUD__signaaldatum", "signaaldatum_p < $oldest"),
@@ -238,7 +239,8 @@ def run(csv_path: Path, *, today: dt.date, period: str, meter: Meter, workdir: P
             CREATE TABLE clean AS
             SELECT partner_id, signaal_id, partner_type, partner_naam,
                    signaaldatum_p AS signaaldatum, ontstaansdatum_p AS ontstaansdatum,
-                   bedrag_p AS bedrag_cent, crisis_p AS crisis, bsn_p AS bsn, voornamen,
+                   bedrag_p AS bedrag_cent, crisis_p AS crisis,
+                   uiterste_datum_p AS uiterste_datum, bsn_p AS bsn, voornamen,
                    tussenvoegsel, achternaam, geboortedatum_p AS geboortedatum, straatnaam,
                    postcode_p AS postcode, huisnummer_p AS huisnummer,
                    toevoeging_p AS toevoeging_sleutel,

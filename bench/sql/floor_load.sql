@@ -7,6 +7,6 @@ INSERT INTO wh.signals
 SELECT
     signaal_pseudoniem, huishouden_pseudoniem, persoon_pseudoniem, sleutelversie, partner_id,
     partner_type, signaaldatum, ontstaansdatum, bedrag_cent, crisis, wijkteam, leeftijdsgroep,
-    $levering_id, now(), 1
+    $levering_id, now(), 1, uiterste_datum
 FROM pseudonymised
 QUALIFY row_number() OVER (PARTITION BY signaal_pseudoniem ORDER BY bron_rij) = 1;

@@ -18,6 +18,7 @@ typed AS (
         try_strptime(t.signaaldatum, '%Y-%m-%d')::DATE                       AS signaaldatum_p,
         try_strptime(t.ontstaansdatum, '%Y-%m-%d')::DATE                     AS ontstaansdatum_p,
         try_strptime(t.geboortedatum, '%Y-%m-%d')::DATE                      AS geboortedatum_p,
+        try_strptime(t.uiterste_datum, '%Y-%m-%d')::DATE                     AS uiterste_datum_p,
         CASE WHEN regexp_full_match(t.bedrag, '-?\d+(?:[.,]\d{1,2})?')
              THEN round(replace(t.bedrag, ',', '.')::DECIMAL(18, 2) * 100)::BIGINT END
                                                                               AS bedrag_p,
