@@ -123,3 +123,14 @@ def test_weekly_cadence_republishes_the_running_month_and_lists_a_household_once
     after = current_runs(home.database_url, "0080")
     assert after[month][0] == second["run"]
     assert after[demo["periode"]] == before[demo["periode"]]
+
+
+def test_the_served_run_deployment_takes_the_cadences_schedule(municipality):
+    from flows.serve import deployments
+
+    daily = municipality.model_copy(update={"operations": _operations(cadence="daily")})
+    crons = {d.entrypoint: [s.schedule.cron for s in d.schedules]
+             for d in deployments(daily)}
+    assert crons == {"flows.served.collect_flow": ["0 * * * *"],
+                     "flows.served.run_flow": ["0 6 * * *"],
+                     "flows.served.retention_flow": ["30 2 * * *"]}
