@@ -127,6 +127,7 @@ def run(workdir: Path, env: dict, server_url: str, delivery: Path, month: str) -
     """Serve an installation with last month's lists, drop `delivery` into the inbox, time."""
     import datetime as dt
 
+    from vroeg.config import Operations
     from vroeg.settings import SHIPPED_CONFIG, Home
 
     vroeg = shutil.which("vroeg", path=str(Path(sys.executable).parent)) or "vroeg"
@@ -187,7 +188,7 @@ def run(workdir: Path, env: dict, server_url: str, delivery: Path, month: str) -
         "serve_startup_s": round(serve_startup_s, 2),
         # Seconds after the landing (from the database's timestamps): received, loaded, notified.
         "milestones": steps,
-        "inbox_poll_seconds": 60,
+        "inbox_poll_seconds": Operations().inbox_poll_seconds,  # the default, as served
         "load_average_at_start": load_start,
         "load_average_at_end": _load(),
     }
