@@ -117,8 +117,8 @@ class InboxWatcher:
             if stuck:
                 watched.left[partner_id] = watched.left.get(partner_id, frozenset()) | stuck
                 progress().warning("Inbox %s/%s: %d bestand(en) staan na het ophalen nog in de "
-                               "inbox; ze worden niet opnieuw aangeboden tot ze veranderen.",
-                               gemeente, partner_id, len(stuck))
+                                   "inbox; ze worden niet opnieuw aangeboden tot ze veranderen.",
+                                   gemeente, partner_id, len(stuck))
         for partner_id, files in ready_files(watched.home, watched.municipality, now).items():
             left = watched.left.get(partner_id, frozenset())
             watched.left[partner_id] = left & files  # forget what is gone
@@ -128,7 +128,7 @@ class InboxWatcher:
             run_id = self.start(gemeente, partner_id)
             watched.running = (run_id, partner_id, files)
             progress().info("Inbox %s/%s: %d nieuw(e) bestand(en); leveringen ophalen gestart.",
-                        gemeente, partner_id, len(new))
+                            gemeente, partner_id, len(new))
             return partner_id
         return None
 
@@ -146,8 +146,8 @@ class InboxWatcher:
                     self.poll(watched)
                 except Exception as exc:  # see the docstring: log, try again
                     progress().warning("Inbox %s: kijken mislukt (%s); over %g s opnieuw.",
-                                   watched.municipality.code, type(exc).__name__,
-                                   watched.municipality.operations.inbox_poll_seconds)
+                                       watched.municipality.code, type(exc).__name__,
+                                       watched.municipality.operations.inbox_poll_seconds)
             stop.wait(max(0.0, min(w.due for w in self.watched) - time.monotonic()))
 
     def start_thread(self) -> tuple[threading.Thread, threading.Event]:
