@@ -34,6 +34,10 @@ from vroeg.settings import Home
 #: Name of the collect deployment of a municipality (flows.serve names them by code).
 COLLECT_FLOW = "leveringen-ophalen"
 
+#: After a failed look (Prefect not reachable, the deployment not yet registered), look again
+#: this soon rather than a whole interval later.
+RETRY_SECONDS = 10.0
+
 #: A ready file as the watcher knows it: (name, size, modification time in ns).
 Signature = tuple[str, int, int]
 
@@ -145,9 +149,11 @@ class InboxWatcher:
                 try:
                     self.poll(watched)
                 except Exception as exc:  # see the docstring: log, try again
+                    # Soon: at start-up the deployments may simply not be registered yet.
+                    retry = min(RETRY_SECONDS, watched.municipality.operations.inbox_poll_seconds)
+                    watched.due = now + retry
                     progress().warning("Inbox %s: kijken mislukt (%s); over %g s opnieuw.",
-                                       watched.municipality.code, type(exc).__name__,
-                                       watched.municipality.operations.inbox_poll_seconds)
+                                       watched.municipality.code, type(exc).__name__, retry)
             stop.wait(max(0.0, min(w.due for w in self.watched) - time.monotonic()))
 
     def start_thread(self) -> tuple[threading.Thread, threading.Event]:
