@@ -79,3 +79,39 @@ def test_polling_can_be_switched_off(home):
     off = municipality.model_copy(update={"operations": Operations(inbox_poll_seconds=0)})
     assert InboxWatcher([(home, off)]).watched == []
     assert len(InboxWatcher([(home, municipality)]).watched) == 1
+
+
+def test_a_failed_start_is_tried_again_soon_not_a_whole_interval_later(home, monkeypatch):
+    """At `vroeg serve`'s start a file may wait before Prefect has registered the deployment:
+    the watcher logs the failure and looks again after RETRY_SECONDS, not after a minute."""
+    import threading
+    import time
+
+    from flows import watch
+    from vroeg.config import load_municipality
+
+    monkeypatch.setattr(watch, "RETRY_SECONDS", 0.2)
+    add_partner(home, "inbox-energie", INBOX_PARTNER.replace("min_age_seconds: 30",
+                                                             "min_age_seconds: 0"))
+    folder = home.inbox_dir("0080") / "inbox-energie"
+    folder.mkdir(parents=True)
+    (folder / "oktober.csv").write_bytes(b"a delivery")
+    attempts: list[float] = []
+    started = threading.Event()
+
+    def start(gemeente: str, partner_id: str) -> str:
+        attempts.append(time.monotonic())
+        if len(attempts) == 1:
+            raise RuntimeError("deployment not registered yet")
+        started.set()
+        return "run-1"
+
+    watcher = watch.InboxWatcher([(home, load_municipality(home, "0080"))], start=start,
+                                 finished=lambda run_id: False)
+    thread, stop = watcher.start_thread()
+    try:
+        assert started.wait(timeout=10), "no second attempt"
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert len(attempts) == 2 and attempts[1] - attempts[0] < 5  # the interval is 60 s
