@@ -323,7 +323,14 @@ def process(gemeente: str, receipt: Receipt, today: str | None = None,
     if received.is_duplicate:
         logger.info("%s: al eerder aangeleverd (%s); niets geladen.", label(delivery_id),
                     label(received.duplicate_of))
-        return deliveries.summary(ctx.database_url, delivery_id)
+        result = deliveries.summary(ctx.database_url, delivery_id)
+        if steps.crisis is not None:
+            # Delivering a file again is how a crisis lane that failed after its load is
+            # retried: its crisis households not yet on a list are added now (else nothing).
+            crisis = steps.crisis(gemeente, received.duplicate_of, trace_id, today)
+            if crisis is not None:
+                result["crisis"] = crisis
+        return result
     deliveries.attach_flow_run(ctx.database_url, delivery_id, current_run_id())
     try:
         read = steps.read(gemeente, delivery_id, trace_id)

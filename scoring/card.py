@@ -72,6 +72,18 @@ BRP_ON = (
 BRP_OFF = ("De gemeente gebruikt de BRP niet: er wordt niets bij de BRP gevraagd en geen regel "
            "gebruikt BRP-gegevens.")
 
+#: The crisis lane (issue 17, flows/crisis.py), as the card explains it.
+CRISIS_LANE = (
+    "Een crisissignaal wacht niet op de maandelijkse run. Zodra een levering met crisissignalen "
+    "van de lopende of de vorige maand is ingelezen, worden de huishoudens met een crisissignaal "
+    "in die maand gematcht en gescoord met dezelfde regels en dezelfde SQL als hierboven "
+    "(uitsluitingen, herhalingen en de BRP-controle gelden net zo), en komen de "
+    "crisishuishoudens die nog niet als crisis op de lijst stonden bovenaan de huidige lijst van "
+    "hun wijkteam, als nieuwe versie: de andere regels, zaken en contactpogingen blijven staan. "
+    "Geeft de partner een datum (ontruiming, afsluiting, einde levering), dan staat die bij het "
+    "advies ('vóór 14-11-2026'). De coördinatoren krijgen meteen een e-mail zonder "
+    "persoonsgegevens. De gewone signalen van dezelfde levering wachten op de maandelijkse run.")
+
 
 def _euro(value: float) -> str:
     return euros(round(value * 100))
@@ -178,6 +190,7 @@ def card(municipality: Municipality) -> dict:
                         "oudste achterstand, dan het eerste signaal, dan loting die per periode "
                         "vastligt (niet afhankelijk van de sleutel).",
             "advies": rules.advice.model_dump(),
+            "crisisroute": CRISIS_LANE,
             "capaciteit": {
                 "crisis_telt_mee": municipality.capacity.crisis_counts_toward_capacity,
                 "wijkteams": {t.code: t.capacity for t in municipality.wijkteams},
@@ -288,6 +301,10 @@ def markdown(data: dict) -> str:
         *_table([[t, "geen grens" if c is None else c]
                  for t, c in w["capaciteit"]["wijkteams"].items()],
                 ["wijkteam", "huishoudens per periode"]),
+        "",
+        "### Crisisroute",
+        "",
+        w["crisisroute"],
         "",
         f"Adviestermijn: crisis {w['advies']['crisis']}; bezoeklijst "
         f"{w['advies']['bezoeklijst']}; wachtlijst {w['advies']['wachtlijst']}.",

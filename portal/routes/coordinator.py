@@ -29,7 +29,7 @@ from portal.web import (
 )
 from scoring.explanations import follow_up
 from vroeg.formats import parse_day, today_in
-from vroeg.opsdb import cases, db
+from vroeg.opsdb import cases, crisis, db
 from vroeg.opsdb.models import Case, Publication, PublicationHousehold, Run
 
 router = APIRouter()
@@ -127,7 +127,11 @@ def overview(request: Request, user: Principal = Depends(COORDINATOR)):
                     "afgesloten": sum(1 for c in found if c.eindresultaat is not None),
                 })
             teams.append({"code": code, "name": st.team_name(code), "publications": rows})
-    return render(request, "coordinator/overview.html", teams=teams)
+    # The crisis lane's additions since the user last looked (counts only).
+    new_crisis = crisis.mark_lists_seen(st.settings.database_url, st.ctx.gemeente, user.user_id,
+                                        user.teams)
+    return render(request, "coordinator/overview.html", teams=teams, nieuwe_crisis=new_crisis,
+                  crisis_advies=st.ctx.municipality.scoring.advice.crisis)
 
 
 @router.get("/lijsten/{publication_id}")

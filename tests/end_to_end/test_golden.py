@@ -44,10 +44,11 @@ bsn = first_valid
 
 def signal(sid: str, ptype: str, day: str, start: str, amount: str, first: str, last: str,
            postcode: str, number: str, addition: str = "", *, crisis: bool = False,
-           person_bsn: str = "") -> dict:
+           person_bsn: str = "", deadline: str = "") -> dict:
     return row(signaal_id=sid, partner_type=ptype, partner_naam=PARTNERS[ptype],
                signaaldatum=day, ontstaansdatum=start, bedrag=amount,
-               crisis="ja" if crisis else "nee", bsn=person_bsn, voornamen=first,
+               crisis="ja" if crisis else "nee", uiterste_datum=deadline, bsn=person_bsn,
+               voornamen=first,
                tussenvoegsel="", achternaam=last, geboortedatum="1980-01-01",
                straatnaam="Goudstraat", postcode=postcode, huisnummer=number,
                huisnummertoevoeging=addition, telefoon="", email="")
@@ -85,8 +86,20 @@ OCTOBER = [
     # D: ... and again in October, the same arrears with a higher amount (EUR 140): it counts.
     signal("G-W-D2", "Water", "2026-10-13", "2026-06-01", "140,00", "Dirk", "Ddorp", "8911 GH",
            "7"),
-    # E: eviction announced (crisis).
+    # E: eviction announced (crisis) for 14-11: the date is on the list.
     signal("G-H-E", "Huur", "2026-10-02", "2026-08-25", "900,00", "Eva", "Edorp", "8911 KL", "3",
+           crisis=True, deadline="2026-11-14"),
+    # P: an end-of-supply signal (eindeleveringssignaal) of the energy supplier: the contract
+    # ends on 20-11, 20 working days after the signal.
+    signal("G-E-P", "Energie", "2026-10-20", "2026-08-10", "240,00", "Pieter", "Pdorp",
+           "8911 ST", "40", crisis=True, deadline="2026-11-20"),
+    # Q: an eviction announced at an address on the 'schuldhulp' list: excluded, as in the
+    # monthly run, so the crisis lane does not publish it either.
+    signal("G-H-Q", "Huur", "2026-10-14", "2026-08-01", "800,00", "Quinta", "Qdorp", "8911 UV",
+           "50", crisis=True, deadline="2026-11-30"),
+    # R: a disconnection of the water announced; the same crisis comes again in a later delivery
+    # of the month (REPEAT): listed once.
+    signal("G-W-R1", "Water", "2026-10-05", "2026-07-01", "80,00", "Rik", "Rdorp", "8911 WX", "60",
            crisis=True),
     # F: Fokke (deceased, on the 'overleden' list by BSN) and Froukje share an address.
     signal("G-Z-F", "Zorg", "2026-10-15", "2026-08-10", "400,00", "Fokke", "Fdorp", "8911 MN",
@@ -110,6 +123,13 @@ OCTOBER = [
     # update of the same arrears whose amount did not rise: suppressed.
     signal("G-E-J1", "Energie", "2026-10-12", "2026-07-15", "350,00", "Jet", "Jdorp", "8911 JK",
            "9"),
+]
+
+#: A later delivery of October: R's crisis once more (a new signal id, the same arrears and
+#: amount). The crisis lane finds R on the list as a crisis household already: not added again.
+REPEAT = [
+    signal("G-W-R2", "Water", "2026-10-26", "2026-07-01", "80,00", "Rik", "Rdorp", "8911 WX", "60",
+           crisis=True),
 ]
 
 #: The partner types added since 2024, in wijkteam Oost (postcode 8912), delivered in a file of
@@ -145,14 +165,27 @@ MONTHS = "2 per maand, max 12"
 #: 20 per partner type beyond the first; 15 for an earlier signal at the address; 100 for crisis.
 EXPECTED = [
     # E: crisis always first, whatever its score: 100 + 30 + 5 (900/650 = 1.38 bills) + 4 (two
-    # full months since 25-08) = 139. Advice: within 3 working days.
-    (1, "bezoeklijst", 139, "Eva Edorp", "Huur", "900,00", "binnen 3 werkdagen",
+    # full months since 25-08) = 139. Advice: within 3 working days, before the eviction.
+    (1, "bezoeklijst", 139, "Eva Edorp", "Huur", "900,00", "binnen 3 werkdagen, vóór 14-11-2026",
      "Crisissignaal: ontruiming of afsluiting aangekondigd (+100); huurachterstand (+30); "
      f"achterstand € 900,00 = 1,38 maandbedragen (+5; {RULE}); "
      f"achterstand loopt 2 maanden, sinds 25-08-2026 (+4; {MONTHS})"),
+    # R: crisis 100 + water 20 + 12 (80/25 = 3.2 bills) + 6 (three months since 01-07) = 138;
+    # its two signals are one arrears: the newest stands for it, one line, no deadline given.
+    (2, "bezoeklijst", 138, "Rik Rdorp", "Water", "80,00", "binnen 3 werkdagen",
+     "Crisissignaal: ontruiming of afsluiting aangekondigd (+100); achterstand drinkwater "
+     f"(+20); achterstand € 80,00 = 3,20 maandbedragen (+12; {RULE}); "
+     f"achterstand loopt 3 maanden, sinds 01-07-2026 (+6; {MONTHS})"),
+    # P: crisis 100 + energy 20 + 5 (240/180 = 1.33 bills) + 4 (two months since 10-08) = 129;
+    # before the end of supply on 20-11.
+    (3, "bezoeklijst", 129, "Pieter Pdorp", "Energie", "240,00",
+     "binnen 3 werkdagen, vóór 20-11-2026",
+     "Crisissignaal: ontruiming of afsluiting aangekondigd (+100); energieachterstand (+20); "
+     f"achterstand € 240,00 = 1,33 maandbedragen (+5; {RULE}); "
+     f"achterstand loopt 2 maanden, sinds 10-08-2026 (+4; {MONTHS})"),
     # H: the four spellings are one household with four partner types: 30 + 20 + 20 + 10, three
     # types beyond the first (+60), four bills (+16), two months (+4) = 160.
-    (2, "bezoeklijst", 160, "Hanna Hdorp", "Energie, Huur, Water, Zorg", "1005,00",
+    (4, "bezoeklijst", 160, "Hanna Hdorp", "Energie, Huur, Water, Zorg", "1005,00",
      "binnen 4 weken",
      "Huurachterstand (+30); energieachterstand (+20); achterstand drinkwater (+20); "
      "achterstand zorgverzekering (+10); meervoudig: 4 soorten schuldeisers deze maand (+60); "
@@ -161,22 +194,22 @@ EXPECTED = [
     # B: rent + energy + water: 30 + 20 + 20, two types beyond the first (+40); the same total
     # as H (EUR 1005) but 6.88 bills, because EUR 110 of water is 4.4 bills (+27); three months
     # since 01-07 (+6) = 143.
-    (3, "bezoeklijst", 143, "Bram Bdorp", "Energie, Huur, Water", "1005,00", "binnen 4 weken",
+    (5, "bezoeklijst", 143, "Bram Bdorp", "Energie, Huur, Water", "1005,00", "binnen 4 weken",
      "Huurachterstand (+30); energieachterstand (+20); achterstand drinkwater (+20); "
      "meervoudig: 3 soorten schuldeisers deze maand (+40); "
      f"achterstand € 1.005,00 = 6,88 maandbedragen (+27; {RULE}); "
      f"achterstand loopt 3 maanden, sinds 01-07-2026 (+6; {MONTHS})"),
     # D: the repeat with a higher amount counts: water 20, EUR 140 = 5.6 bills (+22), four months
     # since 01-06 (+8), the August signal at the address makes it opeenvolgend (+15) = 65.
-    (4, "bezoeklijst", 65, "Dirk Ddorp", "Water", "140,00", "binnen 4 weken",
+    (6, "bezoeklijst", 65, "Dirk Ddorp", "Water", "140,00", "binnen 4 weken",
      f"Achterstand drinkwater (+20); achterstand € 140,00 = 5,60 maandbedragen (+22; {RULE}); "
      f"achterstand loopt 4 maanden, sinds 01-06-2026 (+8; {MONTHS}); "
      "opeenvolgend: eerder signaal op dit adres op 12-08-2026 (+15); "
      "herhaald signaal voor dezelfde achterstand, met een hoger bedrag"),
     # F: Fokke's signal is excluded (deceased), Froukje's rent counts: 30 + 4 (700/650 = 1.07
-    # bills) + 4 = 38. Capacity 3 is used by H, B and D (the crisis household comes on top), so
+    # bills) + 4 = 38. Capacity 3 is used by H, B and D (crisis households come on top), so
     # F is first on the waiting list. Only Froukje's name appears.
-    (5, "wachtlijst", 38, "Froukje Fdorp", "Huur", "700,00", "als er ruimte is",
+    (7, "wachtlijst", 38, "Froukje Fdorp", "Huur", "700,00", "als er ruimte is",
      f"Huurachterstand (+30); achterstand € 700,00 = 1,07 maandbedragen (+4; {RULE}); "
      f"achterstand loopt 2 maanden, sinds 15-08-2026 (+4; {MONTHS})"),
 ]
@@ -208,6 +241,7 @@ NOT_LISTED = {
     "8911EF|5|": "herhaling",       # C: same arrears, same amount
     "8911JK|9|": "herhaling",       # J: same signal id re-sent with a lower amount
     "8911PR|30|": "uitgesloten",    # G: on the schuldhulp list by address
+    "8911UV|50|": "uitgesloten",    # Q: a crisis, but on the schuldhulp list by address
 }
 
 
@@ -238,7 +272,8 @@ def _write_config(root: Path) -> None:
     (folder / "lists" / "overleden.csv").write_text(f"bsn;datum\n{FOKKE};2026-09-30\n")
     # Address G, written as the municipality's debt-help register writes it.
     (folder / "lists" / "schuldhulp.csv").write_text(
-        "postcode;huisnummer;huisnummertoevoeging;datum\n8911pr;30;;2026-05-01\n")
+        "postcode;huisnummer;huisnummertoevoeging;datum\n8911pr;30;;2026-05-01\n"
+        "8911 UV;50;;2026-06-01\n")
 
 
 @pytest.fixture(scope="module")
@@ -260,10 +295,23 @@ def golden(direct_flows, tmp_path_factory):
         (files / "historie.csv").write_bytes(standard_file(HISTORY))
         (files / "oktober.csv").write_bytes(standard_file(OCTOBER))
         (files / "sinds-2024.csv").write_bytes(standard_file(SINCE_2024))
+        (files / "oktober-herhaald.csv").write_bytes(standard_file(REPEAT))
         ingested = [ingest(gemeente="0080", paths=[str(files / name)], today=TODAY)[0]
                     for name in ("historie.csv", "oktober.csv", "sinds-2024.csv")]
+        # The crisis lane published October's crisis households already (TODAY is in November,
+        # so October is the month being worked on); the repeat comes after.
+        crisis_list = _current_centrum(home)
+        repeat = ingest(gemeente="0080", paths=[str(files / "oktober-herhaald.csv")],
+                        today=TODAY)[0]
         run = run_flow(gemeente="0080", period=PERIOD)
-        yield {"home": home, "root": root, "ingested": ingested, "run": run}
+        yield {"home": home, "root": root, "ingested": ingested, "run": run,
+               "crisis_list": crisis_list, "repeat": repeat}
+
+
+def _current_centrum(home):
+    from vroeg.opsdb import runs
+
+    return runs.current_publication(home.database_url, "0080", "wt-centrum", PERIOD)
 
 
 def _read_csv(path: str) -> list[dict]:
@@ -285,9 +333,9 @@ def _pseudonym(home, key: str) -> str:
 def test_every_signal_is_loaded(golden):
     history, october, _ = golden["ingested"]
     assert (history["rijen_geladen"], history["rijen_quarantaine"]) == (3, 0)
-    # 15 rows: 14 new signals, and G-E-J1 again with another amount (an update, loaded).
+    # 18 rows: 17 new signals, and G-E-J1 again with another amount (an update, loaded).
     assert (october["rijen_gelezen"], october["rijen_geladen"], october["rijen_quarantaine"],
-            october["rijen_dubbel"]) == (15, 15, 0, 0)
+            october["rijen_dubbel"]) == (18, 18, 0, 0)
 
 
 def test_the_list_of_wijkteam_centrum_is_exactly_the_expected_one(golden):
@@ -300,23 +348,48 @@ def test_the_list_of_wijkteam_centrum_is_exactly_the_expected_one(golden):
     for r in rows:
         points = [int(r[c]) for c in r if c.startswith("punten_")]
         assert sum(points) == int(r["score"]), r["rang"]
-    assert rows[0]["crisis"] == "ja" and all(r["crisis"] == "nee" for r in rows[1:])
+    assert [r["crisis"] for r in rows] == ["ja"] * 3 + ["nee"] * 4
     # H's address as its newest signal (the Zorg one, 23-10) wrote it.
-    hanna = rows[1]
+    hanna = rows[3]
     assert (hanna["postcode"], hanna["huisnummer"]) == ("8911CD", "14")
-    # Summary: 4 on the bezoeklijst (capacity 3 + the crisis household), 1 waiting.
-    assert (centrum["huishoudens"], centrum["wachtlijst"], centrum["crisis"]) == (4, 1, 1)
+    # Summary: 6 on the bezoeklijst (capacity 3 + the crisis households), 1 waiting.
+    assert (centrum["huishoudens"], centrum["wachtlijst"], centrum["crisis"]) == (6, 1, 3)
 
 
 def test_the_workbook_has_the_same_list_on_two_sheets(golden):
     workbook = openpyxl.load_workbook(_centrum(golden["run"])["xlsx"])
     visits = [r for r in workbook["Bezoeklijst"].iter_rows(min_row=2, values_only=True)]
     waiting = [r for r in workbook["Wachtlijst"].iter_rows(min_row=2, values_only=True)]
-    assert [r[0] for r in visits] == [1, 2, 3, 4] and [r[0] for r in waiting] == [5]
+    assert [r[0] for r in visits] == [1, 2, 3, 4, 5, 6] and [r[0] for r in waiting] == [7]
     assert waiting[0][2] == "Froukje Fdorp"
     about = dict(workbook["Toelichting"].iter_rows(min_row=3, values_only=True))
     assert about["Regelversie"].startswith(golden["run"]["regelversie"])
     assert about["Capaciteit"].startswith("3 huishoudens per periode")
+
+
+def test_crisis_households_reach_the_list_before_the_monthly_run(golden):
+    """The crisis lane of October's delivery published E, R and P at once (Q is excluded), with
+    their deadlines; R's repeat in a later delivery added nobody; the monthly run's list is the
+    next version and holds each of them once."""
+    first = golden["crisis_list"]
+    assert first is not None and first.version == 1  # no list of October existed yet
+    crisis = golden["ingested"][1]["crisis"]
+    assert crisis["perioden"] == [PERIOD] and crisis["toegevoegd"] == 3
+    assert [(i["wijkteam"], i["versie"], i["toegevoegd"]) for i in crisis["lijsten"]] == [
+        ("wt-centrum", 1, 3)]
+    rows = _read_csv(first.csv_path)
+    assert [(int(r["rang"]), r["naam"], r["crisis"], r["advies"]) for r in rows] == [
+        (1, "Eva Edorp", "ja", "binnen 3 werkdagen, vóór 14-11-2026"),
+        (2, "Rik Rdorp", "ja", "binnen 3 werkdagen"),
+        (3, "Pieter Pdorp", "ja", "binnen 3 werkdagen, vóór 20-11-2026")]
+    # The repeat: loaded, no household added, nothing published.
+    repeat = golden["repeat"]
+    assert repeat["status"] == "geladen" and repeat["crisis"]["toegevoegd"] == 0
+    assert repeat["crisis"]["lijsten"] == []
+    centrum = _centrum(golden["run"])
+    assert (centrum["versie"], centrum["status"]) == (2, "nieuwe versie")
+    names = [r["naam"] for r in _read_csv(centrum["csv"])]
+    assert names.count("Rik Rdorp") == 1 and "Quinta Qdorp" not in names
 
 
 def test_households_left_off_and_why(golden):
@@ -331,12 +404,12 @@ def test_households_left_off_and_why(golden):
         con.close()
     for key, why in NOT_LISTED.items():
         assert status[_pseudonym(home, key)] == why, key
-    # Nine households in Centrum (the four spellings of H are one): 5 listed + 4 left off; and
-    # K, L and M in Oost (N's rows were quarantined).
-    assert len(status) == 12
+    # Twelve households in Centrum (the four spellings of H are one): 7 listed + 5 left off;
+    # and K, L and M in Oost (N's rows were quarantined).
+    assert len(status) == 15
     run = golden["run"]
     assert (run["huishoudens"], run["op_lijst"], run["wachtlijst"], run["crisis"],
-            run["onder_drempel"], run["herhaling"], run["uitgesloten"]) == (12, 7, 1, 1, 1, 2, 1)
+            run["onder_drempel"], run["herhaling"], run["uitgesloten"]) == (15, 9, 1, 3, 1, 2, 2)
     for item in run["lijsten"]:
         if item["wijkteam"] not in ("wt-centrum", "wt-oost"):
             assert item["huishoudens"] == item["wachtlijst"] == 0
@@ -371,7 +444,9 @@ def test_the_partner_types_added_since_2024_are_validated_and_scored_by_one_rule
 
 
 def test_excluded_people_are_never_reidentified_or_published(golden):
-    """Fokke (deceased) and Gerrit (in debt help) appear in no list and in no re-identification."""
+    """Fokke (deceased), Gerrit and Quinta (in debt help; Quinta's eviction went through the
+    crisis lane) appear in no list and in no re-identification, of the monthly run or of the
+    crisis lane."""
     from sqlalchemy import select
 
     from vroeg.opsdb import db
@@ -382,6 +457,11 @@ def test_excluded_people_are_never_reidentified_or_published(golden):
         for path in (item["csv"], item["xlsx"]):
             data = Path(path).read_bytes()
             assert b"Fokke" not in data and b"Gerrit" not in data and b"Cees" not in data
+            assert b"Quinta" not in data
+    crisis_files = [p for p in home.outbox_dir("0080").rglob("*crisis*") if p.is_file()]
+    assert crisis_files
+    for path in crisis_files:
+        assert b"Quinta" not in path.read_bytes() and b"Fokke" not in path.read_bytes()
     with db.session(home.database_url) as s:
         lines = s.scalars(select(AuditLine).where(AuditLine.name == "heridentificatie")).all()
         from privacy.audit import Audit
@@ -391,31 +471,40 @@ def test_excluded_people_are_never_reidentified_or_published(golden):
         subjects = {(audit.decrypt_subject(line.data_subject_id), line.attributes["sectie"])
                     for line in lines if line.attributes["run"] == run["run"]}
     expected = {(_pseudonym(home, key), sectie) for key, sectie in (
-        ("8911KL|3|", "bezoeklijst"), ("8911CD|14|A", "bezoeklijst"),
+        ("8911KL|3|", "bezoeklijst"), ("8911WX|60|", "bezoeklijst"),
+        ("8911ST|40|", "bezoeklijst"), ("8911CD|14|A", "bezoeklijst"),
         ("8911AB|12|", "bezoeklijst"), ("8911GH|7|", "bezoeklijst"),
         ("8911MN|20|", "wachtlijst"),
         # Oost: the households of the types added since 2024.
         ("8912AB|1|", "bezoeklijst"), ("8912AB|2|", "bezoeklijst"),
         ("8912AB|3|", "bezoeklijst"))}
     assert subjects == expected
+    # The crisis lane re-identified its three crisis households, and no one else.
+    crisis = {audit.decrypt_subject(line.data_subject_id) for line in lines
+              if "crisis" in line.attributes["run"]}
+    assert crisis == {_pseudonym(home, key) for key in ("8911KL|3|", "8911WX|60|", "8911ST|40|")}
 
 
 def test_exclusion_lists_are_stored_as_pseudonyms_only(golden):
     home = golden["home"]
     lists = {item["lijst"]: item for item in golden["run"]["uitsluitingslijsten"]}
-    assert lists["overleden"]["status"] == "geladen" and lists["overleden"]["personen"] == 1
-    assert lists["schuldhulp"]["adressen"] == 1
+    # Loaded by the crisis lane of October's delivery (it applies the exclusions as the monthly
+    # run does); the monthly run finds them unchanged.
+    assert lists["overleden"]["status"] == "ongewijzigd" and lists["overleden"]["personen"] == 1
+    assert lists["schuldhulp"]["adressen"] == 2
     con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
     try:
         stored = con.execute("SELECT lijst, sleutelsoort, pseudoniem FROM exclusion_entries "
-                             "ORDER BY lijst").fetchall()
+                             "ORDER BY lijst, pseudoniem").fetchall()
     finally:
         con.close()
     assert [(a, b) for a, b, _ in stored] == [("overleden", "persoon"),
+                                              ("schuldhulp", "huishouden"),
                                               ("schuldhulp", "huishouden")]
-    assert stored[1][2] == _pseudonym(home, "8911PR|30|")
+    assert {p for _, _, p in stored[1:]} == {_pseudonym(home, "8911PR|30|"),
+                                              _pseudonym(home, "8911UV|50|")}
     data = home.warehouse_path("0080").read_bytes()
-    assert FOKKE.encode() not in data and b"8911PR" not in data
+    assert FOKKE.encode() not in data and b"8911PR" not in data and b"8911UV" not in data
 
 
 def _vroeg(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -436,6 +525,13 @@ def test_dry_run_with_another_weight_shows_the_change_and_publishes_nothing(gold
 
     root, home = golden["root"], golden["home"]
     outbox_before = sorted(p.name for p in home.outbox_dir("0080").rglob("*"))
+    con = duckdb.connect(str(home.warehouse_path("0080")), read_only=True)
+    try:
+        runs_before = {r for (r,) in
+                       con.execute("SELECT DISTINCT run_id FROM household_scores").fetchall()}
+    finally:
+        con.close()
+    assert golden["run"]["run"] in runs_before
     with db.session(home.database_url) as s:
         reidentified_before = len(s.scalars(
             select(AuditLine).where(AuditLine.name == "heridentificatie")).all())
@@ -445,11 +541,11 @@ def test_dry_run_with_another_weight_shows_the_change_and_publishes_nothing(gold
     result = json.loads(ran.stdout)
     centrum = next(t for t in result["teams"] if t["wijkteam"] == "wt-centrum")
     assert (centrum["erbij"], centrum["eraf"], centrum["verschoven"], centrum["gelijk"]) == (
-        1, 1, 0, 3)
+        1, 1, 0, 5)
     moves = {(c["pseudoniem"], c["verandering"], c["rang_nu"], c["rang_alternatief"])
              for c in centrum["wijzigingen"]}
-    assert moves == {(_pseudonym(home, "8911MN|20|"), "erbij", 5, 4),
-                     (_pseudonym(home, "8911GH|7|"), "eraf", 4, 5)}
+    assert moves == {(_pseudonym(home, "8911MN|20|"), "erbij", 7, 6),
+                     (_pseudonym(home, "8911GH|7|"), "eraf", 6, 7)}
     assert result["regelversie_nu"] == golden["run"]["regelversie"]
     assert result["regelversie_alternatief"] != result["regelversie_nu"]
     # Nothing published, nobody re-identified, no scores left behind; the dry run is audited.
@@ -466,7 +562,7 @@ def test_dry_run_with_another_weight_shows_the_change_and_publishes_nothing(gold
                 con.execute("SELECT DISTINCT run_id FROM household_scores").fetchall()}
     finally:
         con.close()
-    assert runs == {golden["run"]["run"]}
+    assert runs == runs_before
     # Other weights without --dry-run are refused: a published list always follows the config.
     refused = _vroeg(root, "run", "--set", "partner_type_points.Huur=100")
     assert refused.returncode == 2 and "--dry-run" in refused.stderr
@@ -493,7 +589,8 @@ def test_a_weight_changed_in_configuration_changes_the_list_and_the_card(golden)
     rows = _read_csv(_centrum(rerun)["csv"])
     # As the dry run predicted: Froukje (now 108) on the bezoeklijst, Dirk (65) waiting.
     assert [(r["naam"], r["sectie"], int(r["score"])) for r in rows] == [
-        ("Eva Edorp", "bezoeklijst", 209), ("Hanna Hdorp", "bezoeklijst", 230),
+        ("Eva Edorp", "bezoeklijst", 209), ("Rik Rdorp", "bezoeklijst", 138),
+        ("Pieter Pdorp", "bezoeklijst", 129), ("Hanna Hdorp", "bezoeklijst", 230),
         ("Bram Bdorp", "bezoeklijst", 213), ("Froukje Fdorp", "bezoeklijst", 108),
         ("Dirk Ddorp", "wachtlijst", 65)]
     assert rerun["regelversie"] != golden["run"]["regelversie"]

@@ -1,8 +1,10 @@
 """Issue 17, the crisis lane, run directly (no Prefect): a delivery with one crisis signal and one
-ordinary signal; `vroeg ingest` publishes the crisis household to its team's current list in
-the same command (a new version: every earlier line stays), tells the team's coordinators by
-e-mail without personal data and records the notification; the ordinary signal waits for the
-monthly run, which then lists it and keeps the contact attempt recorded on the crisis line.
+ordinary signal lands in a partner's inbox; `vroeg collect` publishes the crisis household to
+its team's current list in the same command (a new version: every earlier line stays), tells
+the team's coordinators by e-mail without personal data and records the notification, and the
+portal marks it; the ordinary signal waits for the monthly run, which then lists it and keeps
+the contact attempt recorded on the crisis line. A crash of the crisis lane half-way is
+retried by delivering the file again.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tests.flows.test_notifications import smtp  # noqa: F401  (the fixture)
 from tests.portal_support import add_account, app_for, client_for, csrf_of
 
 TEAM = "wt-centrum"
+PARTNER = "water-noord"
 COORDINATOR = "coordinatie-centrum@gemeente.test"
 #: Synthetic residents (valid elfproef), and what must never reach a message.
 CRISIS_BSN, ORDINARY_BSN = "999990019", "111222333"
@@ -28,7 +31,8 @@ PERSONAL = ("Crisisstraat", "Gewoonstraat", "Testpersoon", CRISIS_BSN, ORDINARY_
 
 
 def _configure(home, port: int) -> None:
-    """The sample configuration with an SMTP server and the centre team's coordinators."""
+    """The sample configuration with an SMTP server, the centre team's coordinators, and the
+    water company delivering through its inbox."""
     from vroeg.settings import SHIPPED_CONFIG
 
     folder = home.root / "config" / "0080"
@@ -43,6 +47,10 @@ def _configure(home, port: int) -> None:
         if team["code"] == TEAM:
             team["coordinator_emails"] = [COORDINATOR]
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    partner = folder / "partners" / f"{PARTNER}.yaml"
+    settings = yaml.safe_load(partner.read_text(encoding="utf-8"))
+    settings.update(channel="inbox", inbox={"min_age_seconds": 0})
+    partner.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
 
 
 def _current(home, period: str):
@@ -66,23 +74,49 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
     _configure(home, port)
     period = Period.parse(result["periode"])
     before, before_lines = _current(home, str(period))
+    add_account(home, "coord", ["coordinator"], [TEAM])  # the team's coordinator, already there
+    coord = client_for(app_for(home), "coord")
+    assert "sinds uw laatste bezoek" not in coord.get("/lijsten").text
 
     day = (period.start + dt.timedelta(days=9)).isoformat()
-    deadline = period.end + dt.timedelta(days=40)  # an eviction announced, weeks ahead
+    deadline = period.end + dt.timedelta(days=40)
     start = (period.start - dt.timedelta(days=70)).isoformat()
-    delivery = tmp_path / "levering.csv"
-    delivery.write_bytes(standard_file([
+    inbox_folder = home.inbox_dir("0080") / PARTNER
+    inbox_folder.mkdir(parents=True, exist_ok=True)
+    water = {"partner_type": "Water", "partner_naam": "Waterbedrijf Noord"}
+    (inbox_folder / "levering.csv").write_bytes(standard_file([
+        # A disconnection of the water announced for a date weeks ahead.
         row(signaal_id="CRISIS-1", crisis="ja", signaaldatum=day, ontstaansdatum=start,
-            bedrag="1450,00", straatnaam="Crisisstraat", huisnummer="3", bsn=CRISIS_BSN,
-            uiterste_datum=deadline.isoformat()),
+            bedrag="145,00", straatnaam="Crisisstraat", huisnummer="3", bsn=CRISIS_BSN,
+            uiterste_datum=deadline.isoformat(), **water),
         row(signaal_id="GEWOON-1", crisis="nee", signaaldatum=day, ontstaansdatum=start,
-            bedrag="2950,00", straatnaam="Gewoonstraat", huisnummer="5", bsn=ORDINARY_BSN),
+            bedrag="295,00", straatnaam="Gewoonstraat", huisnummer="5", bsn=ORDINARY_BSN,
+            **water),
     ]))
-    answer = CliRunner().invoke(cli, ["ingest", str(delivery), "--json"])
+
+    # First attempt: the crisis lane dies while publishing (a crash half-way, after the load).
+    import flows.crisis
+
+    real = flows.crisis.publish_one
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("stroomstoring")
+
+    monkeypatch.setattr(flows.crisis, "publish_one", crash)
+    crashed = CliRunner().invoke(cli, ["collect", "--partner", PARTNER, "--json"])
+    assert crashed.exit_code != 0
+    monkeypatch.setattr(flows.crisis, "publish_one", real)
+    assert _current(home, str(period))[0].id == before.id  # nothing published
+    assert crisis_notifications(home.database_url, "0080") == []
+    # The file stays in claimed/ (interrupted); delivered again, it is a duplicate (loaded
+    # once), and its crisis lane is retried: the household is published now.
+    [claimed] = (inbox_folder / "claimed").iterdir()
+    claimed.rename(inbox_folder / "levering.csv")
+    answer = CliRunner().invoke(cli, ["collect", "--partner", PARTNER, "--json"])
     assert answer.exit_code == 0, answer.output
     report = json.loads(answer.stdout)
     [summary] = report["leveringen"]
-    assert summary["status"] == "geladen" and summary["rijen_geladen"] == 2
+    assert summary["status"] == "dubbel"
     assert summary["crisis"]["toegevoegd"] == 1
     assert [(i["wijkteam"], i["versie"]) for i in summary["crisis"]["lijsten"]] == [
         (TEAM, before.version + 1)]
@@ -114,8 +148,9 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
     assert new_crisis_households(home.database_url, "0080", [TEAM], None) == 1
 
     # A coordinator records a contact attempt on the crisis line (the portal's own code).
-    add_account(home, "coord", ["coordinator"], [TEAM])
-    coord = client_for(app_for(home), "coord")
+    # The portal's mark, once: after this visit there is nothing new.
+    assert "1 nieuw crisishuishouden sinds uw laatste bezoek" in coord.get("/lijsten").text
+    assert "sinds uw laatste bezoek" not in coord.get("/lijsten").text
     regel = after_lines.index(crisis_household) + 1
     url = f"/lijsten/{after.id}/huishoudens/{regel}"
     page = coord.get(url)
@@ -130,6 +165,7 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
     rerun = run_flow(gemeente="0080", period=str(period))
     status = {i["wijkteam"]: (i["status"], i["versie"]) for i in rerun["lijsten"]}
     assert status[TEAM] == ("nieuwe versie", after.version + 1)
+    assert "crisis" not in rerun["run"]  # the failed crisis run was not taken over
     monthly, monthly_lines = _current(home, str(period))
     assert {crisis_household, ordinary_household} <= set(monthly_lines)
     [case] = [c for c in cases.cases_between(home.database_url, "0080", str(period),
@@ -137,3 +173,36 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
               if c.huishouden_pseudoniem == crisis_household]
     assert case.publication_id == monthly.id
     assert [a.vastgelegd_door for a in case.contactpogingen] == ["coord"]
+
+
+def test_crisis_runs_and_monthly_runs_never_overlap_nor_take_each_other_over(tmp_path):
+    """runs.claim with kinds: a working crisis run holds the month's monthly run off (and the
+    other way round); a failed crisis run is never resumed, a failed monthly run only by the
+    next monthly run."""
+    import pytest
+    from sqlalchemy import update
+
+    from vroeg.errors import RunInProgress
+    from vroeg.opsdb import db, runs
+    from vroeg.opsdb.models import Run
+    from vroeg.opsdb.statuses import RunKind, RunStatus
+
+    url = f"sqlite:///{tmp_path / 'ops.sqlite'}"
+    crisis = RunKind.CRISIS
+    assert runs.claim(url, "0080", "2026-11", "r1", None, "c1", kind=crisis) == ("c1", False)
+    with pytest.raises(RunInProgress):
+        runs.claim(url, "0080", "2026-11", "r1", None, "m1")
+    runs.finish(url, "c1", RunStatus.MISLUKT, None)
+    assert runs.claim(url, "0080", "2026-11", "r1", None, "m1") == ("m1", False)
+    with pytest.raises(RunInProgress):
+        runs.claim(url, "0080", "2026-11", "r1", None, "c2", kind=crisis)
+    runs.finish(url, "m1", RunStatus.MISLUKT, None)
+    assert runs.claim(url, "0080", "2026-11", "r1", None, "c2", kind=crisis) == ("c2", False)
+    runs.finish(url, "c2", RunStatus.MISLUKT, None)
+    # The newest run of the month is a failed crisis run; the monthly run resumes its own.
+    assert runs.claim(url, "0080", "2026-11", "r1", None, "m2") == ("m1", True)
+    with db.session(url) as s:
+        s.execute(update(Run).where(Run.id == "m1").values(status=RunStatus.MISLUKT))
+        kinds = {r.id: (r.kind, r.status) for r in s.query(Run)}
+    assert kinds == {"c1": ("crisis", "mislukt"), "c2": ("crisis", "mislukt"),
+                     "m1": ("maand", "mislukt")}

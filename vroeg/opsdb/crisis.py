@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from vroeg.opsdb import db
-from vroeg.opsdb.models import Notification
+from vroeg.opsdb.models import Notification, PortalUser
 
 KIND = "crisis"
 
@@ -68,3 +68,17 @@ def new_crisis_households(database_url: str, gemeente: str, wijkteams: Iterable[
         query = query.where(Notification.created_at > since)
     with db.session(database_url) as s:
         return int(s.scalar(query) or 0)
+
+
+def mark_lists_seen(database_url: str, gemeente: str, user_id: int,
+                    wijkteams: Iterable[str]) -> int:
+    """The portal's crisis mark: how many crisis households were added to the user's teams'
+    lists since the user last opened the list overview (or since the account was made), and
+    record that the user has seen them now."""
+    with db.session(database_url) as s:
+        user = s.get(PortalUser, user_id)
+        if user is None:
+            return 0
+        since = _aware(user.lists_seen_at) or _aware(user.created_at)
+        user.lists_seen_at = dt.datetime.now(dt.UTC)
+    return new_crisis_households(database_url, gemeente, wijkteams, since)

@@ -259,6 +259,9 @@ class PortalUser(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     password_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    #: When the user last opened the list overview: the crisis households the crisis lane added
+    #: to their teams' lists since then are marked there (vroeg.opsdb.crisis, issue 17).
+    lists_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     roles: Mapped[list[PortalUserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="PortalUserRole.role")

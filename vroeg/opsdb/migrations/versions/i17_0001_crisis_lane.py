@@ -1,4 +1,5 @@
-"""runs.kind (monthly run or crisis lane) and the crisis notification's team and count (issue 17)
+"""runs.kind (monthly run or crisis lane), the crisis notification's team and count, and when a
+portal user last saw the list overview (issue 17)
 
 Revision ID: i17_0001
 Revises: i15_0001
@@ -22,9 +23,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("wijkteam", sa.String(64)))
         batch_op.add_column(sa.Column("households", sa.Integer()))
         batch_op.create_index("ix_notifications_kind_team", ["gemeente", "kind", "wijkteam"])
+    with op.batch_alter_table("portal_users") as batch_op:
+        batch_op.add_column(sa.Column("lists_seen_at", sa.DateTime(timezone=True)))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("portal_users") as batch_op:
+        batch_op.drop_column("lists_seen_at")
     with op.batch_alter_table("notifications") as batch_op:
         batch_op.drop_index("ix_notifications_kind_team")
         batch_op.drop_column("households")
