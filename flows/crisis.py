@@ -42,7 +42,7 @@ from sql import sql, sql_hashes
 from vroeg import notify
 from vroeg.errors import RunInProgress
 from vroeg.formats import day_or_today
-from vroeg.opsdb import runs
+from vroeg.opsdb import crisis, runs
 from vroeg.opsdb.statuses import RunKind, RunStatus
 from vroeg.safety import scrubbed
 
@@ -123,6 +123,13 @@ def add_crisis_households(gemeente: str, period: Period, trace_id: str) -> dict:
     lists: list[dict] = []
     with runs.heartbeat(ctx.database_url, run_id):
         try:
+            # A crisis run that died between publishing a list and telling the team: tell them
+            # now (the households are on the list, so this run does not add them again).
+            for untold in crisis.untold_publications(ctx.database_url, gemeente, str(period)):
+                notify.notify_crisis(ctx.database_url, municipality, untold.wijkteam,
+                                     str(period), untold.households, untold.version)
+                logger.warning("Crisisroute: de coördinatoren van %s zijn alsnog gewaarschuwd "
+                               "(%s, versie %d).", untold.wijkteam, period, untold.version)
             with scrubbed("crisisroute"), ctx.audit.operation(
                     "matchen-en-scoren", trace_id, run=run_id, periode=str(period),
                     regelversie=version, sql=sql_hashes(SCORING_SQL + CRISIS_SQL),

@@ -47,7 +47,10 @@ def send(municipality: Municipality, message: Message,
     mail["From"] = settings.sender
     mail["To"] = ", ".join(settings.recipients if recipients is None else recipients)
     mail["Subject"] = f"[Vroegsignalering {municipality.code}] {message.subject}"
-    mail.set_content(message.body + "\n\nDeze melding staat ook in het portaal onder Meldingen.\n")
+    # A crisis message goes to a team's coordinators, whose portal shows the list itself.
+    where = ("de bezoeklijst staat in het portaal onder Bezoeklijsten" if message.kind == "crisis"
+             else "deze melding staat ook in het portaal onder Meldingen")
+    mail.set_content(f"{message.body}\n\n{where[0].upper()}{where[1:]}.\n")
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
                       timeout=settings.timeout_seconds) as smtp:
         if settings.starttls:

@@ -96,7 +96,8 @@ def test_keys_init_ingest_and_run_in_an_empty_home(tmp_path):
     assert ingested.returncode == 0, ingested.stderr
     report = json.loads(ingested.stdout)
     assert report["totaal"] == {"rijen_gelezen": 6, "rijen_geladen": 5, "rijen_quarantaine": 1,
-                                "rijen_dubbel": 0, "leveringen": 1, "klopt": True}
+                                "rijen_dubbel": 0, "leveringen": 1, "klopt": True,
+                                "crisishuishoudens": 0}
     assert report["leveringen"][0]["status"] == "geladen"
     assert report["leveringen"][0]["partner"] == "standaard"
     import duckdb

@@ -93,5 +93,5 @@ def test_ingest_prints_a_header_that_looks_like_markup_literally(home, tmp_path)
     # Refused (exit 1, the delivery is rejected), not crashed.
     assert isinstance(result.exception, SystemExit) and result.exit_code == 1, (
         result.output, result.exception)
-    assert "kolom 20 en kolom 21 van de kopregel hebben dezelfde naam" in result.output
+    assert "kolom 21 en kolom 22 van de kopregel hebben dezelfde naam" in result.output
     assert "[/]" not in result.output and "\x1b" not in result.output

@@ -456,7 +456,7 @@ def write_big_standard_file(path: Path, target_bytes: int) -> int:
                 day = 1 + n % 28
                 block.append(";".join([
                     f"G-{n:08d}", "Huur", "Woongroep Fryslân", f"2026-10-{day:02d}",
-                    f"2026-08-{day:02d}", f"{100 + n % 900},{n % 100:02d}", "nee", "",
+                    f"2026-08-{day:02d}", f"{100 + n % 900},{n % 100:02d}", "nee", "", "",
                     "Anna", "de", f"Testpersoon{n % 997}", "", "Proefstraat",
                     f"{teams[n % 9]} AB", str(1 + n % 500), "", "Leeuwarden", "", "",
                     f"{reference}{n}"]))

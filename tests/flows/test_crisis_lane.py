@@ -3,8 +3,8 @@ ordinary signal lands in a partner's inbox; `vroeg collect` publishes the crisis
 its team's current list in the same command (a new version: every earlier line stays), tells
 the team's coordinators by e-mail without personal data and records the notification, and the
 portal marks it; the ordinary signal waits for the monthly run, which then lists it and keeps
-the contact attempt recorded on the crisis line. A crash of the crisis lane half-way is
-retried by delivering the file again.
+the contact attempt recorded on the crisis line. A crisis lane that dies half-way is finished
+by delivering the file again.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import shutil
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -25,9 +26,9 @@ TEAM = "wt-centrum"
 PARTNER = "water-noord"
 COORDINATOR = "coordinatie-centrum@gemeente.test"
 #: Synthetic residents (valid elfproef), and what must never reach a message.
-CRISIS_BSN, ORDINARY_BSN = "999990019", "111222333"
+CRISIS_BSN, ORDINARY_BSN, SECOND_BSN = "999990019", "111222333", "123456782"
 PERSONAL = ("Crisisstraat", "Gewoonstraat", "Testpersoon", CRISIS_BSN, ORDINARY_BSN,
-            "0580000001")
+            SECOND_BSN, "0580000001")
 
 
 def _configure(home, port: int) -> None:
@@ -94,29 +95,11 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
             **water),
     ]))
 
-    # First attempt: the crisis lane dies while publishing (a crash half-way, after the load).
-    import flows.crisis
-
-    real = flows.crisis.publish_one
-
-    def crash(*args, **kwargs):
-        raise RuntimeError("stroomstoring")
-
-    monkeypatch.setattr(flows.crisis, "publish_one", crash)
-    crashed = CliRunner().invoke(cli, ["collect", "--partner", PARTNER, "--json"])
-    assert crashed.exit_code != 0
-    monkeypatch.setattr(flows.crisis, "publish_one", real)
-    assert _current(home, str(period))[0].id == before.id  # nothing published
-    assert crisis_notifications(home.database_url, "0080") == []
-    # The file stays in claimed/ (interrupted); delivered again, it is a duplicate (loaded
-    # once), and its crisis lane is retried: the household is published now.
-    [claimed] = (inbox_folder / "claimed").iterdir()
-    claimed.rename(inbox_folder / "levering.csv")
     answer = CliRunner().invoke(cli, ["collect", "--partner", PARTNER, "--json"])
     assert answer.exit_code == 0, answer.output
     report = json.loads(answer.stdout)
     [summary] = report["leveringen"]
-    assert summary["status"] == "dubbel"
+    assert summary["status"] == "geladen" and summary["rijen_geladen"] == 2
     assert summary["crisis"]["toegevoegd"] == 1
     assert [(i["wijkteam"], i["versie"]) for i in summary["crisis"]["lijsten"]] == [
         (TEAM, before.version + 1)]
@@ -142,17 +125,53 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
     assert (notice.wijkteam, notice.period, notice.households) == (TEAM, str(period), 1)
     assert notice.sent_at is not None and notice.send_error is None
     [mail] = [m for m in inbox.messages if COORDINATOR in str(m["To"])]
+    assert "Bezoeklijsten" in mail.as_string()
     assert "1 nieuwe crisishuishouden" in str(mail["Subject"])
     for value in PERSONAL:
         assert value not in mail.as_string() and value not in notice.body
     assert new_crisis_households(home.database_url, "0080", [TEAM], None) == 1
 
+    # A second crisis: the crisis lane dies after publishing, before telling the team (a crash
+    # half-way). The run is marked failed; delivering the file again (it stays in claimed/)
+    # is a duplicate whose crisis lane tells the team after all and publishes nothing twice.
+    import flows.crisis
+
+    (inbox_folder / "levering-2.csv").write_bytes(standard_file([
+        row(signaal_id="CRISIS-2", crisis="ja", signaaldatum=day, ontstaansdatum=start,
+            bedrag="160,00", straatnaam="Crisisstraat", huisnummer="7", bsn=SECOND_BSN,
+            **water)]))
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("stroomstoring")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(flows.crisis.notify, "notify_crisis", crash)
+        assert CliRunner().invoke(cli, ["collect", "--partner", PARTNER]).exit_code != 0
+    [second_household] = resident_households(home, SECOND_BSN)
+    second, second_lines = _current(home, str(period))
+    assert second.version == after.version + 1 and second_household in second_lines
+    assert len(crisis_notifications(home.database_url, "0080")) == 1
+    [claimed] = (inbox_folder / "claimed").iterdir()
+    claimed.rename(inbox_folder / "levering-2.csv")
+    retry = CliRunner().invoke(cli, ["collect", "--partner", PARTNER, "--json"])
+    assert retry.exit_code == 0, retry.output
+    [again] = json.loads(retry.stdout)["leveringen"]
+    assert again["status"] == "dubbel" and again["crisis"]["toegevoegd"] == 0
+    assert _current(home, str(period))[0].id == second.id
+    told = crisis_notifications(home.database_url, "0080")
+    assert [(n.wijkteam, n.households) for n in told] == [(TEAM, 1), (TEAM, 1)]
+    assert f"versie {second.version}" in told[1].body
+    mails = [m.as_string() for m in inbox.messages if COORDINATOR in str(m["To"])]
+    assert len(mails) == 2
+    for value in PERSONAL:
+        assert all(value not in text for text in mails) and value not in told[1].body
+
     # A coordinator records a contact attempt on the crisis line (the portal's own code).
     # The portal's mark, once: after this visit there is nothing new.
-    assert "1 nieuw crisishuishouden sinds uw laatste bezoek" in coord.get("/lijsten").text
+    assert "2 nieuwe crisishuishoudens sinds uw laatste bezoek" in coord.get("/lijsten").text
     assert "sinds uw laatste bezoek" not in coord.get("/lijsten").text
-    regel = after_lines.index(crisis_household) + 1
-    url = f"/lijsten/{after.id}/huishoudens/{regel}"
+    regel = second_lines.index(crisis_household) + 1
+    url = f"/lijsten/{second.id}/huishoudens/{regel}"
     page = coord.get(url)
     assert "Crisisstraat" in page.text
     today = today_in("Europe/Amsterdam")
@@ -164,7 +183,7 @@ def test_a_crisis_signal_is_published_at_once_and_the_month_keeps_its_attempts(
     # The month's run: the ordinary household now too; the crisis household keeps its case.
     rerun = run_flow(gemeente="0080", period=str(period))
     status = {i["wijkteam"]: (i["status"], i["versie"]) for i in rerun["lijsten"]}
-    assert status[TEAM] == ("nieuwe versie", after.version + 1)
+    assert status[TEAM] == ("nieuwe versie", second.version + 1)
     assert "crisis" not in rerun["run"]  # the failed crisis run was not taken over
     monthly, monthly_lines = _current(home, str(period))
     assert {crisis_household, ordinary_household} <= set(monthly_lines)
@@ -179,7 +198,6 @@ def test_crisis_runs_and_monthly_runs_never_overlap_nor_take_each_other_over(tmp
     """runs.claim with kinds: a working crisis run holds the month's monthly run off (and the
     other way round); a failed crisis run is never resumed, a failed monthly run only by the
     next monthly run."""
-    import pytest
     from sqlalchemy import update
 
     from vroeg.errors import RunInProgress

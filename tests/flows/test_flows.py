@@ -245,7 +245,7 @@ def test_prefect_recorded_the_runs_without_parameters_of_people(demo):
         text = repr(r.parameters)
         assert "Zzkanariexq" not in text and CANARY["bsn"] not in text
         assert set(r.parameters) <= {"gemeente", "receipts", "partner_id", "today", "period",
-                                     "seed", "months", "dry_run", "overrides"}
+                                     "seed", "months", "dry_run", "overrides", "crisis"}
         for receipt in r.parameters.get("receipts") or []:
             assert set(receipt) == {"delivery_id", "trace_id"}, receipt
         # What-if overrides are rules (weights), never people.

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from vroeg.opsdb import db
-from vroeg.opsdb.models import Notification, PortalUser
+from vroeg.opsdb.models import Notification, PortalUser, Publication, PublicationHousehold, Run
+from vroeg.opsdb.statuses import RESUMABLE, RunKind
 
 KIND = "crisis"
 
@@ -82,3 +83,38 @@ def mark_lists_seen(database_url: str, gemeente: str, user_id: int,
         since = _aware(user.lists_seen_at) or _aware(user.created_at)
         user.lists_seen_at = dt.datetime.now(dt.UTC)
     return new_crisis_households(database_url, gemeente, wijkteams, since)
+
+
+@dataclass(frozen=True)
+class Untold:
+    """A list a failed crisis run published without telling the team (it died in between)."""
+
+    wijkteam: str
+    version: int
+    households: int
+
+
+def untold_publications(database_url: str, gemeente: str, period: str) -> list[Untold]:
+    """The period's lists published by a crisis run that then failed or died, with no crisis
+    notification of their team since: the next crisis run tells the coordinators after all.
+    `households`: those on the list that were not on the version it replaced."""
+    found = []
+    with db.session(database_url) as s:
+        rows = s.execute(select(Publication).join(Run, Run.id == Publication.run_id).where(
+            Publication.gemeente == gemeente, Publication.period == period,
+            Run.kind == RunKind.CRISIS, Run.status.in_(RESUMABLE))).scalars().all()
+        for p in rows:
+            told = s.scalar(select(func.count()).select_from(Notification).where(
+                Notification.gemeente == gemeente, Notification.kind == KIND,
+                Notification.wijkteam == p.wijkteam, Notification.about == period,
+                Notification.created_at >= p.created_at))
+            if told:
+                continue
+            lines = set(s.scalars(select(PublicationHousehold.huishouden_pseudoniem).where(
+                PublicationHousehold.publication_id == p.id)))
+            replaced = s.scalar(select(Publication.id).where(Publication.superseded_by == p.id))
+            earlier = set() if replaced is None else set(s.scalars(
+                select(PublicationHousehold.huishouden_pseudoniem).where(
+                    PublicationHousehold.publication_id == replaced)))
+            found.append(Untold(p.wijkteam, p.version, len(lines - earlier)))
+    return found
