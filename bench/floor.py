@@ -73,7 +73,7 @@ def rule_columns(municipality, today: dt.date) -> tuple[list[tuple[str, str]], d
         if f.kind == "date":
             out.append((f"r_DATUM_ONGELDIG__{f.name}",
                         f"{f.name} IS NOT NULL AND {f.name}_p IS NULL"))
-            if not f.may_be_future:  # a crisis signal's deadline lies ahead (issue 17)
+            if not f.may_be_future:
                 out.append((f"r_DATUM_IN_TOEKOMST__{f.name}", f"{f.name}_p > $today"))
     out += [
         ("r_PARTNERTYPE_ONBEKEND__partner_type", "NOT list_contains($partner_types, partner_type)"),

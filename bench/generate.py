@@ -291,7 +291,7 @@ def generate(municipality: Municipality, path: Path, *, signals: int, months: in
         pl.when(defect == 3).then(pl.concat_str([pl.lit("-"), euros])).otherwise(euros)
         .alias("bedrag"),
         pl.when(pl.col("crisis")).then(pl.lit("ja")).otherwise(pl.lit("nee")).alias("crisis"),
-        # A crisis signal's deadline (issue 17) is optional; the generator gives none.
+        # No deadline (issue 17's optional column): the benchmark's partners announce none.
         pl.lit("").alias("uiterste_datum"),
         pl.when(pl.col("with_bsn")).then(pl.col("bsn")).otherwise(pl.lit("")).alias("bsn"),
         pl.when(pl.col("initials")).then(pl.col("initialen")).otherwise(pl.col("voornamen"))

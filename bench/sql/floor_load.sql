@@ -3,7 +3,10 @@
 -- Grain:   one row per signal (first occurrence of a pseudonym). Inputs: pseudonymised.
 --          Parameters: $levering_id.
 -- Personal data: none (pseudonyms and facts).
-INSERT INTO wh.signals
+INSERT INTO wh.signals (
+    signaal_pseudoniem, huishouden_pseudoniem, persoon_pseudoniem, sleutelversie, partner_id,
+    partner_type, signaaldatum, ontstaansdatum, bedrag_cent, crisis, wijkteam, leeftijdsgroep,
+    levering_id, geladen_op, versie, uiterste_datum)
 SELECT
     signaal_pseudoniem, huishouden_pseudoniem, persoon_pseudoniem, sleutelversie, partner_id,
     partner_type, signaaldatum, ontstaansdatum, bedrag_cent, crisis, wijkteam, leeftijdsgroep,
