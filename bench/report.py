@@ -170,6 +170,30 @@ def print_interactive(console: Console, scenario: dict) -> None:
                       f"{end[0]:.1f} at end.")
 
 
+def print_crisis(console: Console, scenario: dict) -> None:
+    m = scenario["crisis"]
+    table = Table(title=f"Served installation: a delivery of {m['period']} with a crisis signal "
+                        f"({m['signals']} signals) dropped into an inbox; the watcher looks every "
+                        f"{m['inbox_poll_seconds']:g} s", title_justify="left")
+    for col in ("what", "wall s"):
+        table.add_column(col, justify="left" if col == "what" else "right")
+    table.add_row(f"file landed -> {m['end_point']}", _f(m["inbox_to_notification_s"]))
+    steps = m.get("milestones") or {}
+    for key, label in (("received_s", "  of which until the collect run received the file "
+                                      "(watcher, runner, the run's start)"),
+                       ("loaded_s", "  ... until the delivery was loaded"),
+                       ("notified_s", "  ... until the crisis lane recorded the notification")):
+        if steps.get(key) is not None:
+            table.add_row(label, _f(steps[key]))
+    table.add_row("vroeg serve start-up, until its deployments are registered (not counted)",
+                  _f(m["serve_startup_s"]))
+    console.print(table)
+    start, end = m.get("load_average_at_start"), m.get("load_average_at_end")
+    if start and end:
+        console.print(f"Load average (1 min) during this: {start[0]:.1f} at start, "
+                      f"{end[0]:.1f} at end.")
+
+
 def print_portal(console: Console, scenario: dict) -> None:
     m = scenario["portal"]
     table = Table(title=f"Portal: list page of {m['list_households']:,} households "

@@ -8,6 +8,8 @@ For each scenario: generate the standard-format file, then run in separate proce
 (bench/phase.py) our steps one by one, the floor (bench/floor.py), the pandas peer, and the two
 flows through Prefect against a server started once beforehand. The interactive scenario times
 `vroeg ingest` and `vroeg run` as cold commands against a plain script (bench/interactive.py).
+The crisis scenario times a served installation from a file landing in an inbox to the crisis
+notification (bench/crisis.py).
 Prints per-step tables and the targets, and writes everything as JSON
 (bench/results/latest.json). See docs/benchmark.md.
 """
@@ -56,7 +58,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "100,000 inhabitants (default 450)")
     p.add_argument("--months", type=int, default=12, help="months in the large scenario")
     p.add_argument("--scenario",
-                   choices=("small", "large", "portal", "interactive", "ddas-api", "all"),
+                   choices=("small", "large", "portal", "interactive", "ddas-api", "crisis",
+                            "all"),
                    nargs="+", default=["all"], help="one or more scenarios (default: all)")
     p.add_argument("--portal-signals", type=int, default=PORTAL_SIGNALS,
                    help="signals (one month) in the portal scenario (default 30,000)")
@@ -129,6 +132,27 @@ def _interactive(scenario_dir: Path, env: dict, municipality, seed: int,
     return {"signals": interactive.SIGNALS, "generate": gen.as_dict(), "interactive": result}
 
 
+def _crisis(scenario_dir: Path, env: dict, municipality, server, seed: int,
+            console: Console) -> dict:
+    """Issue 17's served installation (bench/crisis.py): a late delivery of last month with a
+    crisis signal dropped into an inbox, timed until the coordinators' notification exists."""
+    from bench import crisis
+    from scoring.score import Period
+
+    month = str(Period.of(municipality))
+    scenario_dir.mkdir(parents=True, exist_ok=True)
+    console.print(f"[bold]crisis[/bold]: vroeg serve, a delivery of {month} with a crisis signal "
+                  "into an inbox ...", end="")
+    gen = generate(municipality, scenario_dir / "gegenereerd.csv", signals=crisis.SIGNALS,
+                   months=1, end=month, households=crisis.SIGNALS, bad_share=0.0, seed=seed)
+    delivery = scenario_dir / "levering.csv"
+    crisis.with_one_crisis(gen.path, delivery)
+    started = time.perf_counter()
+    result = crisis.run(scenario_dir, env, server.url, delivery, month)
+    console.print(f" {time.perf_counter() - started:.1f} s")
+    return {"signals": crisis.SIGNALS, "generate": gen.as_dict(), "crisis": result}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 160)
@@ -143,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         **OFFLINE,  # the phases and the Prefect server it starts: no telemetry (vroeg/process.py)
         "PYTHONPATH": str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     })
-    chosen = (["interactive", "large", "small", "portal", "ddas-api"] if "all" in args.scenario
+    chosen = (["interactive", "large", "small", "portal", "ddas-api", "crisis"]
+              if "all" in args.scenario
               else list(dict.fromkeys(args.scenario)))
     py_spy = None
     if args.profile:
@@ -172,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     server = None
     try:
-        if not args.no_prefect and set(chosen) & {"large", "small"}:  # the others need none
+        # The crisis scenario serves an installation: it needs the server, --no-prefect or not.
+        if (not args.no_prefect and set(chosen) & {"large", "small"}) or "crisis" in chosen:
             from bench import prefect_server
 
             console.print("Starting a Prefect server (not counted) ...", end="")
@@ -197,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
             if name == "interactive":
                 results["scenarios"][name] = _interactive(scenario_dir, env, municipality,
                                                           args.seed, console)
+                continue
+            if name == "crisis":
+                results["scenarios"][name] = _crisis(scenario_dir, env, municipality, server,
+                                                     args.seed, console)
                 continue
             if name == "ddas-api":
                 signals = args.ddas_api_signals
@@ -281,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if name == "interactive":
             report.print_interactive(console, results["scenarios"][name])
+            continue
+        if name == "crisis":
+            report.print_crisis(console, results["scenarios"][name])
             continue
         if name == "ddas-api":
             report.print_ddas_api(console, results["scenarios"][name])

@@ -8,7 +8,7 @@ scenario); at other sizes they are still computed but marked `at_reference_size:
 from __future__ import annotations
 
 REFERENCE_SIGNALS = {"large": 1_000_000, "small": 450, "portal": 30_000, "interactive": 150,
-                     "ddas-api": 60_000}
+                     "ddas-api": 60_000, "crisis": 20}
 E2E_LARGE_S = 30.0
 E2E_LARGE_MB = 4096.0
 PEER_FACTOR = 3.0
@@ -23,6 +23,9 @@ PORTAL_P95_S = 2.0
 #: the file export of the same period takes (the same gathering, re-identification and mapping;
 #: the API adds paging, TLS and signatures, which must stay small beside it).
 DDAS_PAGE_OVER_EXPORT = 1.5
+#: Issue 17, point 3: from a file landing in a served installation's inbox to the coordinators'
+#: crisis notification, "a couple of minutes at most" (the watcher looks every minute).
+INBOX_TO_NOTIFICATION_S = 120.0
 
 
 def _target(id_: str, description: str, scenario: str, signals: int, value, limit: float,
@@ -113,4 +116,12 @@ def evaluate(scenarios: dict) -> list[dict]:
         out.append(_target(
             "ddas_api.failed_answers", "DDAS API answers other than 200", "ddas-api", n,
             sum(1 for s in measured["statuses"] if s != 200), 1, "", "lower"))
+    crisis = scenarios.get("crisis")
+    if crisis:
+        measured = crisis["crisis"]
+        out.append(_target(
+            "crisis.inbox_to_notification", "a file with a crisis signal landing in a served "
+            f"installation's inbox, until: {measured['end_point']} (watcher every "
+            f"{measured['inbox_poll_seconds']:g} s)", "crisis", crisis["signals"],
+            measured["inbox_to_notification_s"], INBOX_TO_NOTIFICATION_S, "s", "lower"))
     return out

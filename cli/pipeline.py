@@ -121,7 +121,9 @@ def ingest(
 
 def run(
     period: Annotated[str | None, typer.Option("--period", help="Periode JJJJ-MM (standaard de "
-                                               "laatste volledige maand).")] = None,
+                                               "laatste volledige maand; met operations.cadence "
+                                               "weekly of daily na de 5e de lopende maand).")
+                      ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Wat-als: laat per wijkteam zien hoe "
                        "de lijst zou veranderen, zonder te publiceren of iemand te "
                        "heridentificeren.")] = False,
@@ -162,12 +164,13 @@ def run(
 
     try:
         # Before the flow starts: a refused month writes nothing (no run, no scores, no lists).
-        check_period(ctx.warehouse_path, Period.of(ctx.municipality, period),
-                     today_in(ctx.municipality.timezone))
+        today = today_in(ctx.municipality.timezone)
+        chosen = Period.to_run(ctx.municipality, period, today)
+        check_period(ctx.warehouse_path, chosen, today, ctx.municipality.operations.cadence)
     except PeriodRefused as exc:
         fail(str(exc), code=1)
     try:
-        runs.check_free(ctx.database_url, ctx.gemeente, str(Period.of(ctx.municipality, period)))
+        runs.check_free(ctx.database_url, ctx.gemeente, str(chosen))
     except RunInProgress as exc:
         fail(str(exc), code=1)
     result = run_flow("Matchen, scoren en publiceren", verbose, "flows.run:run_flow",

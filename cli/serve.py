@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from cli.common import context_or_exit, err, home, out, prepare_prefect
+from cli.common import ProgressHandler, context_or_exit, err, home, out, prepare_prefect
 from flows.prefect_env import start_temporary_server
 
 
@@ -25,10 +26,11 @@ def serve(
 ) -> None:
     """Plan de flows volgens de configuratie en voer ze uit tot u stopt (Ctrl-C).
 
-    Per gemeente: leveringen ophalen (inbox en databases), de maandelijkse run (matchen en
-    publiceren) en de bewaartermijnen. Met PREFECT_API_URL naar een Prefect-server ziet u ze in
-    de UI en met 'prefect deployment ls'; 'prefect deployment run matchen-en-publiceren/0080'
-    start een run met de hand.
+    Per gemeente: leveringen ophalen (inbox en databases), de run (matchen en publiceren; zo vaak
+    als operations.cadence zegt) en de bewaartermijnen. Daarnaast kijkt serve elke minuut
+    (operations.inbox_poll_seconds) in de inboxmappen en haalt een nieuw bestand meteen op. Met
+    PREFECT_API_URL naar een Prefect-server ziet u de flows in de UI en met 'prefect deployment
+    ls'; 'prefect deployment run matchen-en-publiceren/0080' start een run met de hand.
     """
     codes = gemeenten or home().municipalities()
     contexts = [context_or_exit(code) for code in codes]  # refuse without a usable key
@@ -45,10 +47,14 @@ def serve(
     for name in ("Deployment", "Schema (cron)", "Tijdzone"):
         table.add_column(name, justify="left")
     for ctx in contexts:
-        schedules = ctx.municipality.operations.schedules
         for path, field in SCHEDULED:
-            table.add_row(f"{flow_of(path).name}/{ctx.gemeente}", getattr(schedules, field),
-                          ctx.municipality.timezone)
+            table.add_row(f"{flow_of(path).name}/{ctx.gemeente}",
+                          ctx.municipality.operations.cron(field), ctx.municipality.timezone)
     out.print(table)
     err.print("Bezig; stop met Ctrl-C. Gestopt worden de schema's gepauzeerd.", style="dim")
-    run_serve([ctx.municipality for ctx in contexts], limit=limit)
+    # The inbox watcher's lines (a file picked up, a file left behind) on the terminal.
+    watcher_log = logging.getLogger("vroeg")
+    watcher_log.addHandler(ProgressHandler(level=logging.INFO))
+    if watcher_log.getEffectiveLevel() > logging.INFO:
+        watcher_log.setLevel(logging.INFO)
+    run_serve([ctx.municipality for ctx in contexts], limit=limit, home=contexts[0].home)

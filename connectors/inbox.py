@@ -54,22 +54,18 @@ def waiting(name: str) -> bool:
     return name.startswith((".", "~")) or lowered.endswith(_IN_PROGRESS)
 
 
-def claim(folder: Path, *, pattern: str = "*", min_age_seconds: float = 0,
-          now: float | None = None) -> list[Claimed]:
-    """Take every ready file out of `folder` into folder/claimed/, atomically, oldest name first.
-
-    Only regular files are taken: a symbolic link could point anywhere on the system, and a
-    folder is not a delivery. The claimed name starts with a unique token, so two deliveries
-    with the same name never overwrite each other, and ends with the partner's name (made safe).
-    """
-    target_dir = folder / CLAIMED
-    target_dir.mkdir(parents=True, exist_ok=True)
+def ready(folder: Path, *, pattern: str = "*", min_age_seconds: float = 0,
+          now: float | None = None) -> list[os.DirEntry]:
+    """The files in `folder` a scan would take now, oldest name first: regular files (a symbolic
+    link could point anywhere on the system, and a folder is not a delivery) matching `pattern`,
+    not `waiting`, unchanged for `min_age_seconds`. One directory listing: `vroeg serve` asks
+    this every minute, and it opens no file."""
     now = time.time() if now is None else now
-    taken: list[Claimed] = []
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except FileNotFoundError:
-        return taken
+        return []
+    found = []
     for entry in entries:
         if waiting(entry.name) or not fnmatch.fnmatch(entry.name, pattern):
             continue
@@ -80,6 +76,22 @@ def claim(folder: Path, *, pattern: str = "*", min_age_seconds: float = 0,
                 continue  # may still be being written; the next scan takes it
         except FileNotFoundError:
             continue  # another scan took it between listing and looking
+        found.append(entry)
+    return found
+
+
+def claim(folder: Path, *, pattern: str = "*", min_age_seconds: float = 0,
+          now: float | None = None) -> list[Claimed]:
+    """Take every `ready` file out of `folder` into folder/claimed/, atomically, oldest name
+    first.
+
+    The claimed name starts with a unique token, so two deliveries with the same name never
+    overwrite each other, and ends with the partner's name (made safe).
+    """
+    target_dir = folder / CLAIMED
+    target_dir.mkdir(parents=True, exist_ok=True)
+    taken: list[Claimed] = []
+    for entry in ready(folder, pattern=pattern, min_age_seconds=min_age_seconds, now=now):
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
         target = target_dir / f"{stamp}-{secrets.token_hex(4)}--{safe_filename(entry.name)}"
         try:

@@ -165,14 +165,16 @@ def new_run_id(period: str) -> str:
 
 @flow("matchen-en-publiceren")
 def run_flow(gemeente: str, period: str | None = None) -> dict:
-    """Score `period` (YYYY-MM; default the last complete month) and publish every team's list."""
+    """Score `period` (YYYY-MM; default the last complete month, or in a shorter cadence the
+    current one: Period.to_run) and publish every team's list."""
     ctx = context(gemeente)
     municipality = ctx.municipality
-    chosen = Period.of(municipality, period)
+    today = today_in(municipality.timezone)
+    chosen = Period.to_run(municipality, period, today)
     trace_id = new_trace_id()
     logger = progress()
     version = rules_version(municipality)
-    check_period(ctx.warehouse_path, chosen, today_in(municipality.timezone))
+    check_period(ctx.warehouse_path, chosen, today, municipality.operations.cadence)
     # A run of this period that failed half-way, or whose process died (killed, a power cut),
     # is finished under its own id (crash safety): scoring is repeated (it replaces the run's
     # scores), teams already published are not. A run of the month still working refuses this

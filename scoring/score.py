@@ -20,6 +20,7 @@ from scoring import rules as rulebook
 from scoring.warehouse import connect, transaction
 from sql import sql
 from vroeg.config import Municipality
+from vroeg.config.operations import CLOSING_DAY, Cadence
 from vroeg.formats import today_in
 
 #: Kept for callers of the first model; the list of rule SQL now lives in scoring.rules.
@@ -72,6 +73,21 @@ class Period:
             return cls.parse(text, months)
         return cls.last_complete(municipality.timezone, months=months)
 
+    @classmethod
+    def to_run(cls, municipality: Municipality, text: str | None = None,
+               today: dt.date | None = None) -> Period:
+        """The period a run publishes: the named one; else, in the monthly cadence, the last
+        complete month; in a shorter cadence (weekly, daily) the current month, re-published
+        as versions while its signals arrive, except up to the closing day, when the previous
+        month's last run still takes its late monthly files (vroeg.config.operations)."""
+        if text or municipality.operations.cadence == "monthly":
+            return cls.of(municipality, text)
+        today = today or today_in(municipality.timezone)
+        if today.day <= CLOSING_DAY:
+            return cls.last_complete(municipality.timezone, today,
+                                     months=municipality.matching.period_months)
+        return cls(today.year, today.month, municipality.matching.period_months)
+
     @property
     def start(self) -> dt.date:
         year, month = _add_months(self.year, self.month, -(self.months - 1))
@@ -108,19 +124,25 @@ class PeriodRefused(ValueError):
     a month without signals); the message (Dutch) says why and what to do."""
 
 
-def check_period(warehouse_path: Path, period: Period, today: dt.date) -> None:
+def check_period(warehouse_path: Path, period: Period, today: dt.date,
+                 cadence: Cadence = "monthly") -> None:
     """Refuse a period whose lists would be empty or incomplete, before anything is written.
 
     A month that has not ended yet has not received its signals; a month without any signal in
     the warehouse would give every team an empty list that the portal then shows as current.
-    Read-only: a refused run registers no run, scores nothing and publishes nothing (and a
-    missing warehouse, nothing ingested yet, is not created).
+    In a shorter cadence (weekly, daily) the current month is published while it runs, as list
+    versions; a month that has not begun still is refused. Read-only: a refused run registers
+    no run, scores nothing and publishes nothing (and a missing warehouse, nothing ingested yet,
+    is not created).
     """
-    if period.end > today:
+    running = dt.date(period.year, period.month, 1) <= today < period.end
+    if period.end > today and not (running and cadence != "monthly"):
         raise PeriodRefused(
             f"Periode {period.label} is nog niet voorbij (vandaag is {today:%d-%m-%Y}): de "
             "signalen van die maand zijn nog niet binnen. Kies een maand die voorbij is; zonder "
-            "--period wordt de laatste volledige maand gekozen.")
+            "--period wordt de laatste volledige maand gekozen. (Alleen met een kortere "
+            "matchfrequentie, operations.cadence weekly of daily, wordt de lopende maand "
+            "gepubliceerd.)")
     signals = 0
     if warehouse_path.exists():
         with connect(warehouse_path) as con:
