@@ -31,11 +31,9 @@ import datetime as dt
 import secrets
 
 from flows.progress import progress
-from flows.run import publish_one
 from flows.runner import Step, current_run_id
 from privacy.context import context
 from scoring import exclusions, warehouse
-from scoring.brp import score_with_brp
 from scoring.score import SCORING_SQL, Period, rules_version
 from scoring.warehouse import transaction
 from sql import sql, sql_hashes
@@ -114,6 +112,11 @@ def _compose(con, ctx, run_id: str, period: Period, team: str, added: list[str])
 
 def add_crisis_households(gemeente: str, period: Period, trace_id: str) -> dict:
     """The crisis lane for one period (see the module's docstring); counts only."""
+    # Imported here, not at the top: most deliveries hold no crisis signal, and every
+    # `vroeg ingest` would otherwise load the publishing code and the BRP client (0.1 s).
+    from flows.run import publish_one
+    from scoring.brp import score_with_brp
+
     ctx = context(gemeente)
     municipality = ctx.municipality
     logger = progress()
