@@ -42,6 +42,17 @@ def _timed(cmd: list[str], *, cwd: Path, env: dict, log: Path) -> float:
     return took
 
 
+def _without_crisis(csv_path: Path, target: Path) -> tuple[int, Path]:
+    """A copy of the delivery whose crisis signals are ordinary ones (every value kept as
+    text); and how many there were."""
+    import polars as pl
+
+    frame = pl.read_csv(csv_path, separator=";", infer_schema=False)
+    crises = frame.filter(pl.col("crisis") == "ja").height
+    frame.with_columns(pl.lit("nee").alias("crisis")).write_csv(target, separator=";")
+    return crises, target
+
+
 def _load() -> list[float] | None:
     return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
 
@@ -70,6 +81,13 @@ def run(workdir: Path, env: dict, csv_path: Path, period: str, root: Path) -> di
                       env=command_env, log=log)
     run_s = _timed([vroeg, "run", "--period", period, "--gemeente", "0080"], cwd=workdir,
                    env=command_env, log=log)
+    # The same delivery without its crisis signals, into a home of its own: `vroeg ingest` of a
+    # delivery with one publishes the crisis households in the same command (issue 17's crisis
+    # lane), which the plain script does not do. Shown beside the target, not instead of it.
+    crises, calm_csv = _without_crisis(csv_path, workdir / "zonder-crisis.csv")
+    calm_env = {**command_env, "VROEG_HOME": str(workdir / "home-zonder-crisis")}
+    calm_s = _timed([vroeg, "ingest", str(calm_csv), "--gemeente", "0080"], cwd=workdir,
+                    env=calm_env, log=log)
     for _ in range(PLAIN_REPEATS - 1):
         plain_once()
     plain_s = sum(plain) / len(plain)
@@ -82,6 +100,9 @@ def run(workdir: Path, env: dict, csv_path: Path, period: str, root: Path) -> di
         "plain_runs_s": [round(p, 3) for p in plain],
         "ingest_over_plain": round(ingest_s / plain_s, 2),
         "run_over_plain": round(run_s / plain_s, 2),
+        "crisis_signals": crises,
+        "ingest_without_crisis_s": round(calm_s, 3),
+        "ingest_without_crisis_over_plain": round(calm_s / plain_s, 2),
         "load_average_at_start": load_start,
         "load_average_at_end": _load(),
         "prefect_api_url": None,

@@ -160,7 +160,14 @@ def print_interactive(console: Console, scenario: dict) -> None:
     table.add_row("plain script (polars, hmac, AES-GCM, DuckDB, SQLite; mean of "
                   f"{len(m['plain_runs_s'])}: {', '.join(_f(x) for x in m['plain_runs_s'])})",
                   _f(m["plain_s"]), "1.0")
-    table.add_row("vroeg ingest", _f(m["ingest_s"]), _f(m["ingest_over_plain"], 1))
+    crises = m.get("crisis_signals")
+    table.add_row("vroeg ingest" if crises is None else
+                  f"vroeg ingest ({crises} crisis signal(s): the crisis lane publishes them)",
+                  _f(m["ingest_s"]), _f(m["ingest_over_plain"], 1))
+    if "ingest_without_crisis_s" in m:
+        table.add_row("  the same delivery without crisis signals (not a target)",
+                      _f(m["ingest_without_crisis_s"]),
+                      _f(m["ingest_without_crisis_over_plain"], 1))
     table.add_row(f"vroeg run --period {m['period']}", _f(m["run_s"]),
                   _f(m["run_over_plain"], 1))
     console.print(table)
