@@ -18,6 +18,14 @@ def own_config(home) -> Path:
     return folder
 
 
+def inbox_partner(partner_id: str, name: str, partner_type: str = "Huur",
+                  min_age_seconds: int = 0) -> str:
+    """The configuration of a partner delivering standard-format CSV files by inbox."""
+    return (f"id: {partner_id}\nname: {name}\npartner_type: {partner_type}\nchannel: inbox\n"
+            f"format: csv\ninbox: {{pattern: \"*.csv\", min_age_seconds: {min_age_seconds}}}\n"
+            "columns: standard\n")
+
+
 def add_partner(home, partner_id: str, yaml_text: str) -> Path:
     """Onboarding by configuration alone: write partners/<id>.yaml into the home's config."""
     path = own_config(home) / "partners" / f"{partner_id}.yaml"

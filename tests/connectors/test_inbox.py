@@ -11,17 +11,9 @@ from pathlib import Path
 
 from connectors.inbox import CLAIMED, claim, waiting
 from tests.builders import TODAY, row, standard_file
-from tests.ingesting import add_partner, assert_conserved, signal_count
+from tests.ingesting import add_partner, assert_conserved, inbox_partner, signal_count
 
-INBOX_PARTNER = """
-id: inbox-wonen
-name: Inbox Wonen
-partner_type: Huur
-channel: inbox
-format: csv
-inbox: {pattern: "*.csv", min_age_seconds: 0}
-columns: standard
-"""
+INBOX_PARTNER = inbox_partner("inbox-wonen", "Inbox Wonen")
 
 
 def _fill(folder: Path, count: int) -> set[str]:

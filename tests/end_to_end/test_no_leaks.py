@@ -44,7 +44,7 @@ import pytest
 
 from tests import REPO_ROOT
 from tests.builders import row, standard_file
-from tests.ingesting import add_partner
+from tests.ingesting import add_partner, inbox_partner
 from tests.leakscan import Finding, scan_bytes, scan_sqlite, scan_tree
 from vroeg.bsn import first_valid
 
@@ -79,15 +79,7 @@ BRP_ONLY = {
 NAMED_FILE = f"huurachterstand {SURNAME}.csv"
 NAMED_INBOX_FILE = f"{SURNAME} oktober.csv"
 
-INBOX_PARTNER = """
-id: inbox-kanarie
-name: Inbox Kanarie
-partner_type: Huur
-channel: inbox
-format: csv
-inbox: {pattern: "*.csv", min_age_seconds: 0}
-columns: standard
-"""
+INBOX_PARTNER = inbox_partner("inbox-kanarie", "Inbox Kanarie")
 
 #: The commands given a file named after the canary: their output (the data officer's terminal)
 #: may show that name.

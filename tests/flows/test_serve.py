@@ -20,7 +20,7 @@ import pytest
 from bench.targets import INBOX_TO_NOTIFICATION_S
 from tests.builders import row, standard_file
 from tests.demo_home import demo_copy
-from tests.ingesting import add_partner, own_config
+from tests.ingesting import add_partner, inbox_partner, own_config
 from tests.processes import REPO, Processes
 
 pytestmark = pytest.mark.prefect
@@ -28,15 +28,7 @@ pytestmark = pytest.mark.prefect
 BIN = Path(sys.executable).parent
 DEPLOYMENTS = ("leveringen-ophalen/0080", "matchen-en-publiceren/0080", "bewaartermijnen/0080")
 #: A partner delivering by inbox; its uploads are renamed into place, so no wait for writing.
-INBOX_PARTNER = """
-id: inbox-wonen
-name: Inbox Wonen
-partner_type: Huur
-channel: inbox
-format: csv
-inbox: {pattern: "*.csv", min_age_seconds: 0}
-columns: standard
-"""
+INBOX_PARTNER = inbox_partner("inbox-wonen", "Inbox Wonen")
 
 
 def prefect_cli(env: dict, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:

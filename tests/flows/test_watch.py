@@ -11,17 +11,9 @@ from __future__ import annotations
 
 import os
 
-from tests.ingesting import add_partner
+from tests.ingesting import add_partner, inbox_partner
 
-INBOX_PARTNER = """
-id: inbox-energie
-name: Inbox Energie
-partner_type: Energie
-channel: inbox
-format: csv
-inbox: {pattern: "*.csv", min_age_seconds: 30}
-columns: standard
-"""
+INBOX_PARTNER = inbox_partner("inbox-energie", "Inbox Energie", "Energie", min_age_seconds=30)
 
 
 def test_a_ready_file_starts_one_collect_run_and_a_file_left_behind_no_second(home):
@@ -91,8 +83,8 @@ def test_a_failed_start_is_tried_again_soon_not_a_whole_interval_later(home, mon
     from vroeg.config import load_municipality
 
     monkeypatch.setattr(watch, "RETRY_SECONDS", 0.2)
-    add_partner(home, "inbox-energie", INBOX_PARTNER.replace("min_age_seconds: 30",
-                                                             "min_age_seconds: 0"))
+    add_partner(home, "inbox-energie",
+                inbox_partner("inbox-energie", "Inbox Energie", "Energie", min_age_seconds=0))
     folder = home.inbox_dir("0080") / "inbox-energie"
     folder.mkdir(parents=True)
     (folder / "oktober.csv").write_bytes(b"a delivery")
