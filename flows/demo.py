@@ -4,7 +4,8 @@ With `brp=True` (`vroeg demo --brp`) the run asks a local BRP stand-in (syntheti
 a real HTTP server on a free port of 127.0.0.1, stopped when the demo ends) in which the
 generator's synthetic residents are registered (synthetic/brp_residents.py: some deceased, some
 moved out, some registered elsewhere, children the partners never mention); partners without a
-BSN spell some floors their own way, so the BRP's address object has households to merge. The
+BSN spell some floors, and a few ground floors that a partner with a BSN also signals, their
+own way, so the BRP's address object has households to merge (a handful every month). The
 link is turned on for this process only (VROEG_BRP_URL_<gemeente>); gemeente.yaml is not
 touched. The residents stay in this process's memory: never a step's result, never a parameter.
 """

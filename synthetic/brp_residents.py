@@ -13,7 +13,8 @@ partners believe, the way the register differs from a creditor's file:
   and points when the municipality's minors rule is on;
 - the register writes a floor as "2HG" where the housing corporation wrote "2-hoog" (the BRP's
   additions are at most four characters), and partners without a BSN write their own variants
-  (synthetic.generator.SPELLING_VARIANTS): one address object, several household keys.
+  (synthetic.generator.SPELLING_VARIANTS, and "hs" after a few ground-floor addresses:
+  GROUND_FLOOR_VARIANT): one address object, several household keys.
 
 Deterministic: one random stream seeded from the demo's seed, people in BSN order and
 households in id order. Nothing
@@ -28,6 +29,7 @@ from dataclasses import dataclass, replace
 
 from synthetic import names
 from synthetic.brp_standin import Resident
+from synthetic.generator import ground_floor_households
 from synthetic.people import Household, Person, Population
 from synthetic.simulation import Signal
 from synthetic.writers import BSN_TYPES
@@ -91,10 +93,15 @@ def register(population: Population, signals: list[Signal], code: str, *, seed: 
     include the deceased, the moved and the registered elsewhere."""
     rng = random.Random(f"vroeg-synthetic/{seed}/brp")
     since = _ymd(today.replace(year=today.year - 3))
-    with_bsn = sorted({s.resident.bsn for s in signals if s.partner_type in BSN_TYPES})
+    # The people at the households whose address partners without a BSN spell "hs" stay
+    # registered there: a deceased, moved or elsewhere-registered person gives the BRP no
+    # address object to merge on, and the demo is to show merges (issue 16).
+    spelt = ground_floor_households(signals)
+    kept = {s.resident.bsn for s in signals if s.household.id in spelt}
+    with_bsn = sorted({s.resident.bsn for s in signals if s.partner_type in BSN_TYPES} - kept)
     deceased = _some(rng, with_bsn, DECEASED_SHARE)
     moved = _some(rng, [b for b in with_bsn if b not in deceased], MOVED_OUT_SHARE)
-    elsewhere = _some(rng, sorted({s.resident.bsn for s in signals} - deceased - moved),
+    elsewhere = _some(rng, sorted({s.resident.bsn for s in signals} - deceased - moved - kept),
                       ELSEWHERE_SHARE)
     residents: list[Resident] = []
     with_children = 0

@@ -59,6 +59,16 @@ SAMPLE_MONTHS = 6
 #: normalises to something else than the original (and than any other addition the population
 #: has), so only the BRP's address object can tell that "12 2hg" is "12 2-hoog".
 SPELLING_VARIANTS = {"1": "1e", "2": "2e", "2-hoog": "2hg", "3-hoog": "3hg"}
+#: How partners without a BSN write a ground-floor address that has no addition ("12 hs",
+#: huis), at the first GROUND_FLOOR_PER_MONTH households (by id) of a month that partners with
+#: and without a BSN both signal. Why: the BRP merges two spellings only when a BSN signal gives
+#: the address object and a signal without one spells that address differently in the same
+#: run, and few households that both kinds of partner signal have an addition (12%), so
+#: SPELLING_VARIANTS alone left the default demo with no merge at all (issue 16). A fixed
+#: number, not a share: a handful in every demo, the small one of tests/flows included; and
+#: only there, so that the other signals without a BSN keep their address as the register has it.
+GROUND_FLOOR_VARIANT = "hs"
+GROUND_FLOOR_PER_MONTH = 6
 
 __all__ = [
     "GeneratedFile", "GenerationReport", "GeneratorError", "TypeTotal", "generate",
@@ -184,8 +194,10 @@ def generate(municipality: Municipality, out_dir: Path, *, seed: int = SAMPLE_SE
     inhabitants); months vary by a few percent and March is higher through the Zorg peak.
     `bad_row_share` of the rows of every file get one realistic defect (see GeneratedFile).
     `spelling_variants` (the demo with the BRP): partners that deliver no BSN write a floor
-    addition their own way ("2-hoog" as "2hg", SPELLING_VARIANTS), which the address normaliser
-    cannot merge and the BRP's address object can.
+    addition their own way ("2-hoog" as "2hg", SPELLING_VARIANTS), and "hs" after a few
+    ground-floor addresses that a partner with a BSN signals in the same month
+    (GROUND_FLOOR_VARIANT), which the address normaliser cannot merge and the BRP's address
+    object can.
     """
     last = parse_month(end)
     if months < 1:
@@ -209,12 +221,13 @@ def generate(municipality: Municipality, out_dir: Path, *, seed: int = SAMPLE_SE
     report = GenerationReport(municipality.code, seed, month_text(first), month_text(last),
                               volume, bad_row_share)
     for month, signals in by_month.items():
+        ground_floor = ground_floor_households(signals) if spelling_variants else None
         for partner in partners:
             mine = sorted((s for s in signals if s.partner_id == partner.id),
                           key=lambda s: s.signaal_id)
             report.files.append(_write_file(out_dir, partner, layouts[partner.id],
                                             styles[partner.id], month, mine, seed, bad_row_share,
-                                            spelling_variants))
+                                            ground_floor))
     return report
 
 
@@ -234,6 +247,18 @@ def population(municipality: Municipality, *, seed: int = SAMPLE_SEED, end: str 
     return simulation.population, by_month[last]
 
 
+def ground_floor_households(signals: list[Signal]) -> frozenset[int]:
+    """The households whose address partners without a BSN write with GROUND_FLOOR_VARIANT in
+    the month of `signals` (the demo with the BRP; synthetic.brp_residents keeps their
+    signalled people registered there, so that each shows a merge)."""
+    kinds: dict[int, set[bool]] = {}
+    for signal in signals:
+        if not signal.household.toevoeging:
+            kinds.setdefault(signal.household.id, set()).add(signal.partner_type in BSN_TYPES)
+    both = sorted(household for household, seen in kinds.items() if len(seen) == 2)
+    return frozenset(both[:GROUND_FLOOR_PER_MONTH])
+
+
 def _layout(partner: Partner) -> list[SourceColumn]:
     if partner.format not in ("csv", "xlsx"):
         raise GeneratorError(f"partner {partner.id}: format {partner.format!r} is not supported "
@@ -243,14 +268,20 @@ def _layout(partner: Partner) -> list[SourceColumn]:
 
 def _write_file(out_dir: Path, partner: Partner, columns: list[SourceColumn], style: Style,
                 month: Month, signals: list[Signal], seed: int, share: float,
-                spelling_variants: bool = False) -> GeneratedFile:
+                ground_floor: frozenset[int] | None = None) -> GeneratedFile:
+    """`ground_floor`: the spelling variants are on (the demo with the BRP), and these are the
+    month's households whose ground floor partners without a BSN write as "hs"."""
     defects = choose_defects(seed, partner.id, month, len(signals), share)
-    variants = spelling_variants and partner.partner_type not in BSN_TYPES
+    variants = ground_floor is not None and partner.partner_type not in BSN_TYPES
     rows = []
     for index, signal in enumerate(signals):
         values = standard_values(signal, partner)
-        if variants and values["huisnummertoevoeging"] in SPELLING_VARIANTS:
-            values["huisnummertoevoeging"] = SPELLING_VARIANTS[values["huisnummertoevoeging"]]
+        if variants:
+            addition = values["huisnummertoevoeging"]
+            if addition in SPELLING_VARIANTS:
+                values["huisnummertoevoeging"] = SPELLING_VARIANTS[addition]
+            elif not addition and signal.household.id in ground_floor:
+                values["huisnummertoevoeging"] = GROUND_FLOOR_VARIANT
         if index in defects:
             apply_defect(values, defects[index])
         apply_style(values, style)

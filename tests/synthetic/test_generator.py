@@ -511,3 +511,42 @@ def test_committed_samples_are_current(municipality, tmp_path):
     fresh = tree_bytes(tmp_path)
     assert {n: d for n, d in tree_bytes(committed).items()} == fresh
     assert sum(len(d) for d in fresh.values()) < 2_000_000
+
+
+def test_spelling_variants_of_the_demo_with_the_brp(municipality, tmp_path):
+    """`spelling_variants` (vroeg demo --brp) changes only the addition in rows of partners
+    without a BSN, to a spelling the address normaliser keeps apart; "hs" only at ground-floor
+    addresses a partner with a BSN signals in the same month, so the BRP's address object has
+    households to merge (issue 16: without them the default demo merged none)."""
+    from synthetic.generator import (
+        GROUND_FLOOR_PER_MONTH,
+        GROUND_FLOOR_VARIANT,
+        SPELLING_VARIANTS,
+    )
+    from synthetic.writers import BSN_TYPES
+
+    def rows(variants: bool) -> list[dict]:
+        report = generate(municipality, tmp_path / str(variants), end="2026-11", months=1,
+                          bad_row_share=0, spelling_variants=variants)
+        return [row for rows in read_all(report, municipality).values() for row in rows]
+
+    plain, spelt = rows(False), rows(True)
+    assert len(plain) == len(spelt)
+    with_bsn = {household_key(r)[:2] for r in plain
+                if municipality.partner(r["partner_id"]).partner_type in BSN_TYPES}
+    ground_floor = set()
+    for before, after in zip(plain, spelt, strict=True):
+        changed = {k for k in before if before[k] != after[k]}
+        if not changed:
+            continue
+        assert changed == {"huisnummertoevoeging"}
+        assert municipality.partner(before["partner_id"]).partner_type not in BSN_TYPES
+        old, new = before["huisnummertoevoeging"] or "", after["huisnummertoevoeging"]
+        assert household_key(before) != household_key(after)
+        if old:
+            assert SPELLING_VARIANTS[old] == new
+        else:
+            assert new == GROUND_FLOOR_VARIANT
+            assert household_key(before)[:2] in with_bsn
+            ground_floor.add(household_key(before))
+    assert 0 < len(ground_floor) <= GROUND_FLOOR_PER_MONTH
